@@ -1,0 +1,64 @@
+# Run `make help` for the list of targets.
+SHELL := /bin/bash
+PYTHON_MIN := 3.12
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# The interpreter that creates the venv: pyenv's choice from .python-version if present, else python3.
+BASE_PYTHON ?= $(shell command -v pyenv >/dev/null 2>&1 && pyenv which python 2>/dev/null || command -v python3.12 || command -v python3)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List every target
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	@$(BASE_PYTHON) -c 'import sys; v=tuple(map(int,"$(PYTHON_MIN)".split("."))); sys.exit(0 if sys.version_info[:2]>=v else "Python >= $(PYTHON_MIN) is required, found %s (%s). Install it, or set BASE_PYTHON=/path/to/python3.12." % (sys.version.split()[0], sys.executable))'
+	@test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create or update the virtualenv
+
+.PHONY: run
+run: venv ## Migrate, load demo data and start web + Celery worker + beat on the embedded default (SQLite)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
+	$(PY) manage.py seed_demo
+	@bash scripts/run_dev.sh
+
+.PHONY: test
+test: venv ## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set)
+	$(PY) manage.py collectstatic --noinput -v0 --settings=lms.settings.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: venv ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: format
+format: venv ## Format and fix what ruff can
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+.PHONY: messages
+messages: venv ## Extract translatable strings into locale/*/django.po, then compile them
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+.PHONY: migrate
+migrate: venv ## Apply database migrations
+	$(PY) manage.py migrate
+
+.PHONY: demo
+demo: venv ## Load the demo data (idempotent)
+	$(PY) manage.py seed_demo
+
+.PHONY: clean
+clean: ## Remove the venv, the SQLite database and collected static files
+	rm -rf $(VENV) db.sqlite3 staticfiles var

@@ -1,0 +1,86 @@
+"""Personas: a trainer, a manager of team A, a salesperson in A, a salesperson in B (and their team tree)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, TeamFactory, make_manager, make_salesperson, make_trainer
+
+
+@pytest.fixture
+def region(db):
+    return TeamFactory(name="华东区", kind="region")
+
+
+@pytest.fixture
+def team_a(region):
+    dept = TeamFactory(name="上海销售部", parent=region, kind="department")
+    return TeamFactory(name="一组", parent=dept)
+
+
+@pytest.fixture
+def sub_team_a(team_a):
+    return TeamFactory(name="一组-新人", parent=team_a)
+
+
+@pytest.fixture
+def team_b(db):
+    region = TeamFactory(name="华南区", kind="region")
+    return TeamFactory(name="二组", parent=region)
+
+
+@pytest.fixture
+def trainer(db):
+    return make_trainer(username="trainer_t", display_name="周培训")
+
+
+@pytest.fixture
+def manager_a(team_a):
+    return make_manager(team_a, username="manager_a", display_name="王经理")
+
+
+@pytest.fixture
+def manager_b(team_b):
+    return make_manager(team_b, username="manager_b", display_name="李经理")
+
+
+@pytest.fixture
+def sales_a(team_a):
+    return make_salesperson(team_a, username="sales_a", display_name="张三")
+
+
+@pytest.fixture
+def sales_b(team_b):
+    return make_salesperson(team_b, username="sales_b", display_name="李四")
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+
+
+def _logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a Django test client logged in as that user."""
+
+    def make(user):
+        return _logged_in(client, user)
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """api_for(user) -> a DRF APIClient authenticated as that user (or anonymous with None)."""
+
+    def make(user=None):
+        api = APIClient()
+        if user is not None:
+            api.force_authenticate(user)
+        return api
+
+    return make

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from trainees import views
+
+app_name = "trainees"
+urlpatterns = [
+    path("people/", views.people, name="people"),
+    path("people/<int:person_id>/", views.person, name="person"),
+]
