@@ -74,3 +74,28 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return str(self)
+
+
+class PeopleImport(models.Model):
+    """An uploaded people CSV waiting for its owner to confirm the preview, so the file is not uploaded twice.
+    Kept until confirmed (then marked done with its counts) and cleaned up after a day."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content = models.BinaryField(_("content"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("people import")
+        verbose_name_plural = _("people imports")
+
+    def __str__(self) -> str:
+        return self.filename or str(self.pk)

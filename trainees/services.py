@@ -1,10 +1,18 @@
 """Writes for people and teams."""
 
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from lms.roles import ROLES
-from trainees.models import Team, User
+from lms.roles import MANAGER, ROLES, SALESPERSON
+from trainees.importing import ParseResult, PersonRow, parse_people_csv
+from trainees.models import PeopleImport, Team, User
 
 TEAM_PATH_SEPARATOR = "/"
 
@@ -81,3 +89,333 @@ def team_refresh_paths(*, team: Team) -> None:
     for child in Team.objects.filter(path__startswith=old_path).exclude(id=team.id).order_by("path"):
         child.parent = Team.objects.get(id=child.parent_id)
         _fill_path(child)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# People import (CSV). Set-based: a fixed number of queries whatever the number of rows (chunked for huge files).
+
+_CHUNK = 2000
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class ImportReport:
+    parsed: ParseResult
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    teams_created: int = 0
+    manager_links_added: int = 0
+    actions: dict[str, str] = field(default_factory=dict)  # employee_no -> "create" | "update" | "unchanged"
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed.ok
+
+    @property
+    def errors(self):
+        return self.parsed.errors
+
+    @property
+    def rows(self) -> list[PersonRow]:
+        return self.parsed.rows
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "teams_created": self.teams_created,
+            "manager_links_added": self.manager_links_added,
+            "rows": len(self.parsed.rows),
+            "errors": [e.as_dict() for e in self.parsed.errors],
+        }
+
+
+def _existing_employee_nos(numbers: set[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(numbers)):
+        found.update(User.objects.filter(employee_no__in=chunk).values_list("employee_no", flat=True))
+    return found
+
+
+@dataclass
+class _TeamNode:
+    key: str  # "华东区/上海/一组"
+    name: str
+    parent_key: str
+    depth: int
+    is_leaf_somewhere: bool = False
+    is_inner_somewhere: bool = False
+    id: int | None = None
+    path: str = ""
+    full_name: str = ""
+
+
+class _Plan:
+    """What the import would change, computed with a fixed number of reads."""
+
+    def __init__(self, rows: list[PersonRow]):
+        self.rows = rows
+        self.file_nos = {row.employee_no for row in rows}
+        self.manager_nos = {row.manager_no for row in rows if row.manager_no}
+        wanted = sorted(self.file_nos | self.manager_nos)
+        self.users: dict[str, dict] = {}
+        for chunk in _chunks(wanted):
+            for u in User.objects.filter(employee_no__in=chunk).values(
+                "id", "employee_no", "display_name", "email", "team_id"
+            ):
+                self.users[u["employee_no"]] = u
+        user_ids = [u["id"] for u in self.users.values()]
+
+        # Current role memberships: (through row id, user id, role).
+        through = User.groups.through
+        self.role_rows: dict[int, dict[str, int]] = {}
+        for chunk in _chunks(user_ids):
+            for row_id, user_id, role in through.objects.filter(user_id__in=chunk, group__name__in=ROLES).values_list(
+                "id", "user_id", "group__name"
+            ):
+                self.role_rows.setdefault(user_id, {})[role] = row_id
+
+        self.teams = self._resolve_teams()
+        self.manager_links: set[tuple[str, str]] = {(row.team_key, row.manager_no) for row in rows if row.manager_no}
+        existing_team_ids = [n.id for n in self.teams.values() if n.id]
+        self.existing_links: set[tuple[int, int]] = set()
+        for chunk in _chunks(existing_team_ids):
+            self.existing_links.update(
+                Team.managers.through.objects.filter(team_id__in=chunk).values_list("team_id", "user_id")
+            )
+
+        self.actions: dict[str, str] = {}
+        for row in rows:
+            current = self.users.get(row.employee_no)
+            if current is None:
+                self.actions[row.employee_no] = "create"
+            elif self._user_changed(row, current):
+                self.actions[row.employee_no] = "update"
+            else:
+                self.actions[row.employee_no] = "unchanged"
+        # People outside the file who become managers of a team in it.
+        self.outside_managers = self.manager_nos - self.file_nos
+
+    def _resolve_teams(self) -> dict[str, _TeamNode]:
+        nodes: dict[str, _TeamNode] = {}
+        for row in self.rows:
+            key = ""
+            for depth, name in enumerate(row.team_path):
+                parent_key, key = key, f"{key}/{name}" if key else name
+                node = nodes.get(key)
+                if node is None:
+                    node = nodes[key] = _TeamNode(key=key, name=name, parent_key=parent_key, depth=depth)
+                if depth == len(row.team_path) - 1:
+                    node.is_leaf_somewhere = True
+                else:
+                    node.is_inner_somewhere = True
+        names = sorted({n.name for n in nodes.values()})
+        by_parent_name: dict[tuple[int | None, str], tuple[int, str, str]] = {}
+        for chunk in _chunks(names):
+            for team_id, parent_id, name, path, full_name in Team.objects.filter(name__in=chunk).values_list(
+                "id", "parent_id", "name", "path", "full_name"
+            ):
+                by_parent_name[(parent_id, name)] = (team_id, path, full_name)
+        for node in sorted(nodes.values(), key=lambda n: n.depth):
+            parent = nodes.get(node.parent_key)
+            if node.depth and (parent is None or parent.id is None):
+                continue
+            found = by_parent_name.get((parent.id if node.depth else None, node.name))
+            if found:
+                node.id, node.path, node.full_name = found
+        return nodes
+
+    def desired_roles(self, employee_no: str, user_id: int | None) -> set[str]:
+        current = set(self.role_rows.get(user_id, {})) if user_id else set()
+        row = self.row_by_no.get(employee_no)
+        if row is None:
+            roles = current
+        elif row.roles is not None:
+            roles = set(row.roles)
+        else:
+            roles = current or {SALESPERSON}
+        if employee_no in self.manager_nos:
+            roles.add(MANAGER)
+        return roles
+
+    @property
+    def row_by_no(self) -> dict[str, PersonRow]:
+        cached = getattr(self, "_row_by_no", None)
+        if cached is None:
+            cached = self._row_by_no = {row.employee_no: row for row in self.rows}
+        return cached
+
+    def _user_changed(self, row: PersonRow, current: dict) -> bool:
+        team = self.teams[row.team_key]
+        if team.id is None or current["team_id"] != team.id:
+            return True
+        if current["display_name"] != row.name or (row.email and current["email"] != row.email):
+            return True
+        return self.desired_roles(row.employee_no, current["id"]) != set(self.role_rows.get(current["id"], {}))
+
+
+def _kind_for(node: _TeamNode) -> str:
+    if node.depth == 0:
+        return Team.Kind.REGION
+    if node.depth == 1 and node.is_inner_somewhere:
+        return Team.Kind.DEPARTMENT
+    return Team.Kind.TEAM
+
+
+def _create_missing_teams(plan: _Plan) -> int:
+    created = 0
+    max_depth = max((n.depth for n in plan.teams.values()), default=-1)
+    for depth in range(max_depth + 1):
+        level = [n for n in plan.teams.values() if n.depth == depth and n.id is None]
+        if not level:
+            continue
+        objs = [
+            Team(
+                name=n.name,
+                kind=_kind_for(n),
+                parent_id=plan.teams[n.parent_key].id if depth else None,
+            )
+            for n in level
+        ]
+        Team.objects.bulk_create(objs)  # PostgreSQL and SQLite >= 3.35 set the new ids
+        for node, obj in zip(level, objs, strict=True):
+            parent = plan.teams.get(node.parent_key) if depth else None
+            node.id = obj.pk
+            node.path = f"{parent.path if parent else '/'}{obj.pk}/"
+            node.full_name = f"{parent.full_name}/{node.name}" if parent else node.name
+            obj.path, obj.full_name = node.path, node.full_name
+        Team.objects.bulk_update(objs, ["path", "full_name"])
+        created += len(objs)
+    return created
+
+
+def _unique_usernames(numbers: list[str]) -> dict[str, str]:
+    taken: set[str] = set()
+    for chunk in _chunks(numbers):
+        taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+    return {no: (no if no not in taken else f"{no}-{secrets.token_hex(3)}") for no in numbers}
+
+
+def _write(plan: _Plan) -> tuple[int, int]:
+    teams_created = _create_missing_teams(plan)
+    now = timezone.now()
+
+    new_rows = [row for row in plan.rows if plan.actions[row.employee_no] == "create"]
+    usernames = _unique_usernames([row.employee_no for row in new_rows])
+    unusable = make_password(None)  # they set a password through "forgot password" or an admin
+    User.objects.bulk_create(
+        [
+            User(
+                username=usernames[row.employee_no],
+                employee_no=row.employee_no,
+                display_name=row.name,
+                email=row.email,
+                team_id=plan.teams[row.team_key].id,
+                password=unusable,
+                date_joined=now,
+            )
+            for row in new_rows
+        ],
+        batch_size=_CHUNK,
+    )
+    changed = []
+    for row in plan.rows:
+        if plan.actions[row.employee_no] != "update":
+            continue
+        current = plan.users[row.employee_no]
+        changed.append(
+            User(
+                id=current["id"],
+                display_name=row.name,
+                email=row.email or current["email"],
+                team_id=plan.teams[row.team_key].id,
+            )
+        )
+    if changed:
+        User.objects.bulk_update(changed, ["display_name", "email", "team"], batch_size=500)
+
+    # Ids of everyone involved (new people included), in one read.
+    ids: dict[str, int] = {}
+    for chunk in _chunks(sorted(plan.file_nos | plan.manager_nos)):
+        ids.update(User.objects.filter(employee_no__in=chunk).values_list("employee_no", "id"))
+
+    groups = {g.name: g.id for g in role_groups().values()}
+    through = User.groups.through
+    to_delete: list[int] = []
+    to_add: list = []
+    for no in plan.file_nos | plan.outside_managers:
+        user_id = ids[no]
+        current = plan.role_rows.get(user_id, {}) if no in plan.users else {}
+        desired = plan.desired_roles(no, user_id if no in plan.users else None)
+        to_delete.extend(row_id for role, row_id in current.items() if role not in desired)
+        to_add.extend(through(user_id=user_id, group_id=groups[role]) for role in desired - set(current))
+    for chunk in _chunks(to_delete):
+        through.objects.filter(id__in=chunk).delete()
+    through.objects.bulk_create(to_add, batch_size=_CHUNK, ignore_conflicts=True)
+
+    links = []
+    for team_key, manager_no in plan.manager_links:
+        team_id, user_id = plan.teams[team_key].id, ids[manager_no]
+        if (team_id, user_id) not in plan.existing_links:
+            links.append(Team.managers.through(team_id=team_id, user_id=user_id))
+    Team.managers.through.objects.bulk_create(links, batch_size=_CHUNK, ignore_conflicts=True)
+    return teams_created, len(links)
+
+
+def people_import(*, content: bytes, dry_run: bool = False) -> ImportReport:
+    """Validate the whole CSV; write nothing while any row is invalid; otherwise upsert by employee number
+    in one transaction. Roles: the file's roles replace a person's roles; an empty roles cell keeps an existing
+    person's roles (new people become salespeople). A manager number makes that person a manager of the row's team."""
+    parsed = parse_people_csv(content, lookup_employee_nos=_existing_employee_nos)
+    report = ImportReport(parsed=parsed, dry_run=dry_run)
+    if not parsed.ok:
+        return report
+    with transaction.atomic():
+        plan = _Plan(parsed.rows)
+        report.actions = plan.actions
+        counts = {"create": 0, "update": 0, "unchanged": 0}
+        for action in plan.actions.values():
+            counts[action] += 1
+        report.created, report.updated, report.unchanged = counts["create"], counts["update"], counts["unchanged"]
+        report.teams_created = sum(1 for n in plan.teams.values() if n.id is None)
+        if not dry_run:
+            report.teams_created, report.manager_links_added = _write(plan)
+        else:
+            report.manager_links_added = sum(
+                1
+                for team_key, no in plan.manager_links
+                if plan.teams[team_key].id is None
+                or no not in plan.users
+                or (plan.teams[team_key].id, plan.users[no]["id"]) not in plan.existing_links
+            )
+    return report
+
+
+# Uploads waiting for confirmation in the browser.
+PENDING_IMPORT_TTL = dt.timedelta(days=1)
+
+
+@transaction.atomic
+def people_import_upload(*, owner: User, filename: str, content: bytes) -> PeopleImport:
+    PeopleImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_TTL).delete()
+    return PeopleImport.objects.create(owner=owner, filename=filename[:255], content=content)
+
+
+def people_import_confirm(*, pending: PeopleImport) -> ImportReport:
+    """Import a previewed upload. Runs its own transaction; marks the upload done with its counts."""
+    with transaction.atomic():
+        locked = PeopleImport.objects.select_for_update().get(pk=pending.pk)
+        report = people_import(content=bytes(locked.content), dry_run=locked.status == PeopleImport.Status.DONE)
+        if report.ok and locked.status == PeopleImport.Status.PENDING:
+            locked.status = PeopleImport.Status.DONE
+            locked.created, locked.updated, locked.unchanged = report.created, report.updated, report.unchanged
+            locked.save(update_fields=["status", "created", "updated", "unchanged"])
+    return report
