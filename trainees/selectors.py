@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
-from trainees.models import Team, User
+from trainees.models import PeopleImport, Team, User
 
 # Other apps add the people a trainer may see (e.g. those enrolled in what the trainer owns):
 # each provider takes the trainer and returns a Q over User.
@@ -90,3 +90,22 @@ def person_list(*, user: User, search: str = "", team_id: int | None = None) -> 
     if team_id:
         qs = qs.filter(team_id__in=team_subtree_ids(team_ids=[team_id]))
     return qs.order_by("employee_no", "id")
+
+
+def people_import_get_for_user(*, user: User, import_id: int) -> PeopleImport:
+    """An uploaded people CSV: only its owner may see or confirm it."""
+
+    try:
+        return PeopleImport.objects.get(id=import_id, owner_id=user.id)
+    except (PeopleImport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def people_by_employee_nos(*, employee_nos: Iterable[str], limit: int = 500) -> QuerySet[User]:
+    """The people an import touched (for the result page; the importer is a trainer or an admin)."""
+    return (
+        User.objects.filter(employee_no__in=list(employee_nos))
+        .select_related("team")
+        .prefetch_related("groups")
+        .order_by("employee_no")[:limit]
+    )

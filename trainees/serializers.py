@@ -51,3 +51,25 @@ class MeOut(PersonOut):
 
     def get_managed_teams(self, obj) -> list[int]:
         return sorted(obj.managed_teams.values_list("id", flat=True))
+
+
+class PeopleImportIn(serializers.Serializer):
+    file = serializers.FileField(help_text="The people CSV (UTF-8, UTF-8 with BOM, or GBK).")
+    dry_run = serializers.BooleanField(default=False, help_text="Validate and count only; write nothing.")
+
+
+class ImportRowErrorOut(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Line in the file (the header is line 1; 0 for the whole file).")
+    column = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class PeopleImportOut(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    teams_created = serializers.IntegerField()
+    manager_links_added = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    errors = ImportRowErrorOut(many=True)
