@@ -5,7 +5,7 @@ from lms.env import env_bool, env_int, env_required
 from .base import *  # noqa: F403
 
 SECRET_KEY = env_required("SECRET_KEY")
-if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
+if SECRET_KEY.startswith(("dev-only", "change-me")) or len(SECRET_KEY) < 50:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
