@@ -47,8 +47,8 @@ format: venv ## Format and fix what ruff can
 
 .PHONY: messages
 messages: venv ## Extract translatable strings into locale/*/django.po, then compile them
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests --no-obsolete --no-fuzzy-matching
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests --no-obsolete --no-fuzzy-matching
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 .PHONY: migrate

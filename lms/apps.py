@@ -13,5 +13,5 @@ class LmsConfig(AppConfig):
 
         # The filesystem broker needs its folders before the first task is sent.
         if getattr(settings, "CELERY_BROKER_URL", "") == "filesystem://":
-            for key in ("data_folder_in", "processed_folder"):
+            for key in ("data_folder_in", "processed_folder", "control_folder"):
                 Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)

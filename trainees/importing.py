@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lms.roles import ROLE_ALIASES, SALESPERSON
 
@@ -39,6 +40,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "manager_no": ("manager_no", "manager employee_no", "manager_employee_no", "manager", "经理工号", "上级工号"),
 }
 REQUIRED_COLUMNS = ("employee_no", "name", "team")
+COLUMN_LABELS = {
+    "employee_no": gettext_lazy("Employee number"),
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("E-mail"),
+    "team": gettext_lazy("Team"),
+    "roles": gettext_lazy("Roles"),
+    "manager_no": gettext_lazy("Manager's employee number"),
+}
 
 
 def _norm_header(value: str) -> str:
@@ -56,6 +65,10 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {"line": self.line, "column": self.column, "message": self.message}
+
+    @property
+    def column_label(self) -> str:
+        return str(COLUMN_LABELS.get(self.column, self.column))
 
     def __str__(self) -> str:
         if self.line == 0:

@@ -45,7 +45,7 @@ def timed(label: str, fn):
 def main() -> None:
     tmp = None
     if "DATABASE_URL" not in os.environ:
-        tmp = tempfile.NamedTemporaryFile(prefix="bench-people-", suffix=".sqlite3", delete=False)  # noqa: SIM115
+        tmp = tempfile.NamedTemporaryFile(prefix="bench-people-", suffix=".sqlite3", delete=False)
         tmp.close()
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}"
 

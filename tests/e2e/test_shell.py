@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "persona,visible,hidden",
     [
-        ("trainer", ["trainees:people"], []),
+        ("trainer", ["trainees:people", "trainees:import"], []),
         ("manager_a", ["trainees:people"], ["trainees:import"]),
         ("sales_a", [], ["trainees:people", "trainees:import"]),
     ],

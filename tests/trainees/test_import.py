@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from lms.roles import MANAGER, SALESPERSON, TRAINER, user_roles
 from tests.factories import UserFactory, make_salesperson
@@ -16,6 +17,13 @@ from trainees.models import Team, User
 from trainees.services import people_import
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in the source language here; the pages and the API are checked in Chinese too."""
+    with translation.override("en"):
+        yield
 
 
 def _errors(content: bytes) -> list[tuple[int, str]]:

@@ -11,8 +11,13 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/people/import/"
 
 
-def _post(api, content: bytes, **data):
-    return api.post(URL, {"file": SimpleUploadedFile("p.csv", content, "text/csv"), **data}, format="multipart")
+def _post(api, content: bytes, headers: dict | None = None, **data):
+    return api.post(
+        URL,
+        {"file": SimpleUploadedFile("p.csv", content, "text/csv"), **data},
+        format="multipart",
+        **(headers or {}),
+    )
 
 
 def test_url_name():
@@ -41,7 +46,9 @@ def test_invalid_rows_answer_400_in_the_error_shape_with_line_numbers(api_for, t
     error = response.json()["error"]
     assert error["code"] == "invalid_import"
     assert error["rows"] == [{"line": 3, "column": "email", "message": error["rows"][0]["message"]}]
-    assert error["fields"]["file"][0].startswith("line 3")
+    assert error["fields"]["file"][0].startswith("第 3 行")  # Chinese by default
+    english = _post(api_for(trainer), csv_bytes("S2,李四,bad,华东区/一组,,"), headers={"HTTP_ACCEPT_LANGUAGE": "en"})
+    assert english.json()["error"]["fields"]["file"][0].startswith("line 2, email:")
     assert not User.objects.filter(employee_no="S1").exists()
 
 
