@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from trainees import services
-from trainees.models import Team, User
+from trainees.models import PeopleImport, Team, User
 
 
 @admin.register(User)
@@ -38,3 +38,17 @@ class TeamAdmin(admin.ModelAdmin):
             created = services.team_create(name=obj.name, parent=obj.parent, kind=obj.kind)
             obj.pk = created.pk
             obj.path = created.path
+
+
+@admin.register(PeopleImport)
+class PeopleImportAdmin(admin.ModelAdmin):
+    """Uploaded people CSVs (pending previews and done imports); deleted automatically after a day."""
+
+    list_display = ("filename", "owner", "status", "created", "updated", "unchanged", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("owner",)
+    exclude = ("content",)
+    readonly_fields = ("owner", "filename", "status", "created", "updated", "unchanged", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -60,7 +60,7 @@ class PeopleImportView(APIView):
     problem in `error.fields.file` ("line N, column: reason") and in `error.rows` ({line, column, message})."""
 
     permission_classes = [HasRole.of(TRAINER)]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(request=PeopleImportIn, responses={200: PeopleImportOut})
     def post(self, request):

@@ -133,3 +133,9 @@ def test_login_errors_are_linked_to_the_fields(client, sales_a):
     assert html.count('aria-describedby="login-error"') == 2
     assert html.count('aria-invalid="true"') == 2
     assert '<label for="id_username"' in html and '<label for="id_password"' in html
+
+
+def test_admin_lists_uploads(client_for, admin_user, trainer, good_csv):
+    PeopleImport.objects.create(owner=trainer, filename="people.csv", content=good_csv)
+    response = client_for(admin_user).get(reverse("admin:trainees_peopleimport_changelist"))
+    assert response.status_code == 200 and "people.csv" in response.content.decode()
