@@ -122,6 +122,8 @@ def decode(content: bytes) -> tuple[str, str]:
         raise FileRejected(_("The file is empty."))
     if content[:4] == b"PK\x03\x04" or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileRejected(_("This is an Excel workbook or an archive, not a CSV file. In Excel, save it as CSV."))
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise FileRejected(_('The file is UTF-16 (Excel\'s "Unicode text"). Save it as "CSV UTF-8" instead.'))
     if b"\x00" in content[:8192]:
         raise FileRejected(_("This is not a CSV file (it contains binary data). Save it as CSV (UTF-8 or GBK)."))
     if content.startswith(b"\xef\xbb\xbf"):

@@ -35,3 +35,7 @@ def test_wrong_password_shows_a_message(page, login, sales_a):
     login(sales_a.username, "wrong")
     assert page.get_by_role("alert").count() >= 1
     assert "/accounts/login/" in page.url
+    # The message is linked to both fields for screen readers.
+    for field in ("#id_username", "#id_password"):
+        assert page.locator(field).get_attribute("aria-describedby") == "login-error"
+        assert page.locator(field).get_attribute("aria-invalid") == "true"

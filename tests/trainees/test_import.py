@@ -185,10 +185,11 @@ def _zip_bytes() -> bytes:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"hello,world\nfoo,bar\n", "header"),
         (HEADER.encode() + b"\n", "no people"),
-        (b"\xff\xfe\x00\x00garbage\x81", "binary"),
+        ("employee_no,name,team\n".encode("utf-16"), "UTF-16"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00", "binary"),
         (b"employee_no,name,team\n\x81\xff\x81\xff,x,y\n", "neither UTF-8 nor GBK"),
     ],
-    ids=["empty", "blank", "zip", "png", "other-csv", "header-only", "utf16-ish", "bad-encoding"],
+    ids=["empty", "blank", "zip", "png", "other-csv", "header-only", "utf16", "elf", "bad-encoding"],
 )
 def test_file_that_is_not_a_people_csv_gets_a_clear_message(content, message_part):
     report = people_import(content=content)
