@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lms.roles import MANAGER, ROLES, SALESPERSON
 from trainees.importing import ParseResult, PersonRow, parse_people_csv
@@ -390,24 +391,32 @@ def people_import(*, content: bytes, dry_run: bool = False) -> ImportReport:
     report = ImportReport(parsed=parsed, dry_run=dry_run)
     if not parsed.ok:
         return report
-    with transaction.atomic():
-        plan = _Plan(parsed.rows)
-        report.actions = plan.actions
-        counts = {"create": 0, "update": 0, "unchanged": 0}
-        for action in plan.actions.values():
-            counts[action] += 1
-        report.created, report.updated, report.unchanged = counts["create"], counts["update"], counts["unchanged"]
-        report.teams_created = sum(1 for n in plan.teams.values() if n.id is None)
-        if not dry_run:
-            report.teams_created, report.manager_links_added = _write(plan)
-        else:
-            report.manager_links_added = sum(
-                1
-                for team_key, no in plan.manager_links
-                if plan.teams[team_key].id is None
-                or no not in plan.users
-                or (plan.teams[team_key].id, plan.users[no]["id"]) not in plan.existing_links
-            )
+    try:
+        with transaction.atomic():
+            plan = _Plan(parsed.rows)
+            report.actions = plan.actions
+            counts = {"create": 0, "update": 0, "unchanged": 0}
+            for action in plan.actions.values():
+                counts[action] += 1
+            report.created, report.updated, report.unchanged = counts["create"], counts["update"], counts["unchanged"]
+            report.teams_created = sum(1 for n in plan.teams.values() if n.id is None)
+            if not dry_run:
+                report.teams_created, report.manager_links_added = _write(plan)
+            else:
+                report.manager_links_added = sum(
+                    1
+                    for team_key, no in plan.manager_links
+                    if plan.teams[team_key].id is None
+                    or no not in plan.users
+                    or (plan.teams[team_key].id, plan.users[no]["id"]) not in plan.existing_links
+                )
+    except IntegrityError:
+        # Another import (or an admin) created the same person or team between our read and our write.
+        # The transaction is rolled back; nothing was written.
+        parsed.add(
+            0, "", _("Someone changed the same people or teams at the same moment. Nothing was imported; try again.")
+        )
+        report.created = report.updated = report.unchanged = report.teams_created = report.manager_links_added = 0
     return report
 
 

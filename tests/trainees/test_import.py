@@ -250,3 +250,21 @@ def test_command_reports_errors_and_fails(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_people", str(tmp_path / "missing.csv"))
     assert not User.objects.exists()
+
+
+def test_a_concurrent_write_conflict_rolls_everything_back(monkeypatch, good_csv):
+    from django.db import IntegrityError
+
+    from trainees import services
+
+    real = services._create_missing_teams
+
+    def create_then_conflict(plan):
+        real(plan)
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "_create_missing_teams", create_then_conflict)
+    report = people_import(content=good_csv)
+    assert not report.ok and "try again" in report.errors[0].message
+    assert report.created == 0
+    assert not Team.objects.exists() and not User.objects.exists()
