@@ -155,7 +155,9 @@ def plan_delete(*, plan: TrainingPlan, user: User) -> None:
 
 @transaction.atomic
 def plan_publish(*, plan: TrainingPlan, user: User) -> TrainingPlan:
-    plan = TrainingPlan.objects.select_for_update().get(pk=plan.pk)
+    # Lock the row so two clicks on "publish" cannot both pass the check; keep the caller's instance current.
+    locked = TrainingPlan.objects.select_for_update().get(pk=plan.pk)
+    plan.status, plan.start_date, plan.is_template = locked.status, locked.start_date, locked.is_template
     if plan.is_template:
         raise PlanStateError(_("A template cannot be published; clone it into a plan with a start date first."))
     if plan.status != TrainingPlan.Status.DRAFT:
