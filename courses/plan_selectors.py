@@ -71,8 +71,10 @@ def plans_for_user(*, user: User) -> QuerySet[TrainingPlan]:
     if not getattr(user, "is_authenticated", False):
         return TrainingPlan.objects.none()
     q = _scope_q(user)
-    qs = TrainingPlan.objects.all()
-    return qs if q is None else qs.filter(q)
+    if q is None:
+        return TrainingPlan.objects.all()
+    # A subquery, so providers may join freely (e.g. through enrollments) without duplicating plans.
+    return TrainingPlan.objects.filter(pk__in=TrainingPlan.objects.filter(q).values("pk"))
 
 
 def plan_get_for_user(*, user: User, plan_id: int) -> TrainingPlan:

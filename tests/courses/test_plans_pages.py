@@ -343,3 +343,21 @@ def test_trainer_edits_reference_data(client_for, trainer, sales_a):
 def test_salesperson_cannot_edit_even_when_made_trainer_of_nothing(client_for, plan):
     user = make_salesperson(None, username="s_x")
     assert client_for(user).get(reverse("courses:plan_edit", args=[plan.pk])).status_code == 404
+
+
+def test_admin_pages_for_plans(client_for, plan, admin_user, trainer):
+    SessionFactory(plan=plan)
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:courses_trainingplan_changelist")).status_code == 200
+    assert client.get(reverse("admin:courses_trainingplan_change", args=[plan.pk])).status_code == 200
+    assert client_for(trainer).get(reverse("admin:courses_trainingplan_changelist")).status_code == 302
+
+
+def test_load_plan_templates_command_is_idempotent():
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_plan_templates", stdout=io.StringIO())
+    call_command("load_plan_templates", stdout=io.StringIO())
+    assert TrainingPlan.objects.filter(is_template=True).count() == 3
