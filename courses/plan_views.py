@@ -131,12 +131,12 @@ def plan_edit(request, plan_id: int):
     return render(request, "courses/plans/builder.html", context)
 
 
-def _render_board(request, plan: TrainingPlan, *, error: str = "", editor=None, status: int = 200) -> HttpResponse:
-    """The schedule grid and the coverage panel (out of band), optionally with the session editor."""
+def _render_board(request, plan: TrainingPlan, *, error: str = "", saved_id: int | None = None) -> HttpResponse:
+    """The schedule grid and the coverage panel (out of band); after a save, the warnings of the saved session."""
     context = _plan_context(request, plan, editable=True)
     context["board_error"] = error
-    context["editor_form"] = editor
-    return render(request, "courses/plans/_board_response.html", context, status=status)
+    context["saved_clashes"] = context["clashes"].get(saved_id, []) if saved_id else []
+    return render(request, "courses/plans/_board_response.html", context)
 
 
 # --- header and objectives ------------------------------------------------------------------------------------
@@ -241,11 +241,11 @@ def session_new(request, plan_id: int):
         form = SessionForm(request.POST, plan=plan)
         if form.is_valid():
             try:
-                plan_services.session_create(plan=plan, user=request.user, **form.service_data())
+                session = plan_services.session_create(plan=plan, user=request.user, **form.service_data())
             except ValidationError as e:
                 apply_errors(form, e)
             else:
-                return _render_board(request, plan)
+                return _render_board(request, plan, saved_id=session.pk)
         return render(request, "courses/plans/_session_form.html", {"plan": plan, "form": form})
     day = request.GET.get("day", "1")
     initial = {"day": int(day) if day.isdigit() else 1, "start_time": "09:00", "end_time": "10:30", "room": ""}
@@ -265,7 +265,7 @@ def session_edit(request, plan_id: int, session_id: int):
             except ValidationError as e:
                 apply_errors(form, e)
             else:
-                return _render_board(request, plan)
+                return _render_board(request, plan, saved_id=session.pk)
         return render(
             request,
             "courses/plans/_session_form.html",

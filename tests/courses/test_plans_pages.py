@@ -241,6 +241,12 @@ def test_clash_warning_is_shown_in_the_builder(client_for, plan, trainer, other_
     s = SessionFactory(plan=plan, day=1, trainer=trainer, title="这里的课")
     html = client_for(trainer).get(reverse("courses:plan_edit", args=[plan.pk])).content.decode()
     assert f'data-testid="clash-{s.pk}"' in html and "别处的课" in html
+    response = client_for(trainer).post(
+        reverse("courses:session_edit", args=[plan.pk, s.pk]),
+        {"day": "1", "start_time": "09:00", "end_time": "10:00", "title": "这里的课", "trainer": trainer.pk},
+        **HX,
+    )
+    assert 'data-testid="saved-with-warning"' in response.content.decode()
 
 
 # --- publish and the change log -------------------------------------------------------------------------------

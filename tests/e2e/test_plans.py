@@ -77,6 +77,7 @@ def test_trainer_builds_publishes_and_exports_a_plan(page, login, screenshot, tr
     form = page.get_by_test_id("session-form")
     form.locator("#id_trainer").select_option(str(trainer.pk))
     form.locator("button[type=submit]").click()
+    page.get_by_test_id("saved-with-warning").wait_for()
     warning = page.get_by_test_id(f"clash-{first.pk}")
     warning.wait_for()
     assert "大客户案例" in warning.inner_text()
