@@ -48,10 +48,18 @@ SESSION_FIELDS = (
 )
 
 
-def _record(*, plan: TrainingPlan, user: User | None, action: str, summary: str) -> None:
-    """Log changes to published plans only: drafts change all the time and nobody has been told about them yet."""
+def _record(*, plan: TrainingPlan, user: User | None, action: str, detail: dict | None = None) -> None:
+    """Log changes to published plans only: drafts change all the time and nobody has been told about them yet.
+
+    The log keeps data, not sentences, so each reader sees it in their own language (`PlanChange.summary`).
+    """
     if plan.status == TrainingPlan.Status.PUBLISHED:
-        PlanChange.objects.create(plan=plan, user=user, action=action, summary=summary[:500])
+        PlanChange.objects.create(plan=plan, user=user, action=action, detail=detail or {})
+
+
+def _lock(plan: TrainingPlan) -> None:
+    """Serialise schedule writes per plan, so two concurrent saves cannot both pass the room check."""
+    list(TrainingPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
 
 
 def _ensure_editable(plan: TrainingPlan) -> None:
@@ -134,13 +142,7 @@ def plan_update(*, plan: TrainingPlan, user: User, teams: Iterable[Team] | None 
         setattr(plan, name, data[name])
     if changed:
         plan.save(update_fields=[*changed, "updated_at"])
-        labels = ", ".join(str(TrainingPlan._meta.get_field(n).verbose_name) for n in changed)
-        _record(
-            plan=plan,
-            user=user,
-            action="plan_updated",
-            summary=_("Changed the plan's %(fields)s.") % {"fields": labels},
-        )
+        _record(plan=plan, user=user, action="plan_updated", detail={"fields": changed})
     if teams is not None:
         plan.teams.set(list(teams))
     return plan
@@ -172,7 +174,7 @@ def plan_publish(*, plan: TrainingPlan, user: User) -> TrainingPlan:
     plan.status = TrainingPlan.Status.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at", "updated_at"])
-    _record(plan=plan, user=user, action="published", summary=_("Published the plan."))
+    _record(plan=plan, user=user, action="published")
     return plan
 
 
@@ -180,7 +182,7 @@ def plan_publish(*, plan: TrainingPlan, user: User) -> TrainingPlan:
 def plan_archive(*, plan: TrainingPlan, user: User) -> TrainingPlan:
     if plan.status != TrainingPlan.Status.PUBLISHED:
         raise PlanStateError(_("Only a published plan can be archived."))
-    _record(plan=plan, user=user, action="archived", summary=_("Archived the plan."))
+    _record(plan=plan, user=user, action="archived")
     plan.status = TrainingPlan.Status.ARCHIVED
     plan.save(update_fields=["status", "updated_at"])
     return plan
@@ -246,7 +248,7 @@ def objective_create(*, plan: TrainingPlan, user: User, kind: str, text: str) ->
         plan=plan,
         user=user,
         action="objective_added",
-        summary=_("Added objective: %(text)s") % {"text": objective.text},
+        detail={"text": objective.text},
     )
     return objective
 
@@ -262,7 +264,7 @@ def objective_update(*, objective: Objective, user: User, kind: str, text: str) 
         plan=objective.plan,
         user=user,
         action="objective_changed",
-        summary=_("Changed objective: %(text)s") % {"text": objective.text},
+        detail={"text": objective.text},
     )
     return objective
 
@@ -274,7 +276,7 @@ def objective_delete(*, objective: Objective, user: User) -> None:
         plan=objective.plan,
         user=user,
         action="objective_removed",
-        summary=_("Removed objective: %(text)s") % {"text": objective.text},
+        detail={"text": objective.text},
     )
     objective.delete()
 
@@ -334,8 +336,8 @@ def session_validate(*, plan: TrainingPlan, data: dict, instance: Session | None
         raise ValidationError(errors)
 
 
-def _session_summary(session: Session) -> str:
-    return _("%(title)s, day %(day)d %(start)s-%(end)s") % {
+def _session_summary(session: Session) -> dict:
+    return {
         "title": session.title,
         "day": session.day,
         "start": _fmt(session.start_time),
@@ -346,6 +348,7 @@ def _session_summary(session: Session) -> str:
 @transaction.atomic
 def session_create(*, plan: TrainingPlan, user: User, **data) -> Session:
     _ensure_editable(plan)
+    _lock(plan)
     unknown = set(data) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"unknown session fields: {sorted(unknown)}")
@@ -357,7 +360,7 @@ def session_create(*, plan: TrainingPlan, user: User, **data) -> Session:
         plan=plan,
         user=user,
         action="session_added",
-        summary=_("Added session: %(s)s") % {"s": _session_summary(session)},
+        detail={"session": _session_summary(session)},
     )
     return session
 
@@ -366,6 +369,7 @@ def session_create(*, plan: TrainingPlan, user: User, **data) -> Session:
 def session_update(*, session: Session, user: User, **data) -> Session:
     plan = session.plan
     _ensure_editable(plan)
+    _lock(plan)
     unknown = set(data) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"unknown session fields: {sorted(unknown)}")
@@ -383,8 +387,7 @@ def session_update(*, session: Session, user: User, **data) -> Session:
             plan=plan,
             user=user,
             action="session_changed",
-            summary=_("Changed session: %(before)s -> %(after)s")
-            % {"before": before, "after": _session_summary(session)},
+            detail={"before": before, "after": _session_summary(session)},
         )
     return session
 
@@ -396,7 +399,7 @@ def session_delete(*, session: Session, user: User) -> None:
         plan=session.plan,
         user=user,
         action="session_removed",
-        summary=_("Removed session: %(s)s") % {"s": _session_summary(session)},
+        detail={"session": _session_summary(session)},
     )
     session.delete()
 
@@ -419,6 +422,7 @@ def session_reorder(*, plan: TrainingPlan, user: User, day: int, session_ids: li
     """Put the sessions of `day` in the given order: each takes the start time of the slot it lands in and keeps
     its own length. `session_ids` must list exactly that day's sessions."""
     _ensure_editable(plan)
+    _lock(plan)
     sessions = list(plan.sessions.select_for_update().filter(day=day).order_by("start_time", "id"))
     by_id = {s.pk: s for s in sessions}
     if sorted(session_ids) != sorted(by_id):
@@ -457,8 +461,7 @@ def session_reorder(*, plan: TrainingPlan, user: User, day: int, session_ids: li
         plan=plan,
         user=user,
         action="sessions_reordered",
-        summary=_("Reordered day %(day)d: %(list)s")
-        % {"day": day, "list": "; ".join(_session_summary(s) for s, _a, _b in moved)},
+        detail={"day": day, "sessions": [_session_summary(s) for s, _a, _b in moved]},
     )
     return sessions
 

@@ -6,8 +6,10 @@ Write them through `courses.plan_services`; read them through `courses.plan_sele
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_PLAN_DAYS = 30
@@ -179,7 +181,7 @@ class PlanChange(models.Model):
     )
     created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
     action = models.CharField(_("action"), max_length=40)
-    summary = models.CharField(_("summary"), max_length=500)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("plan change")
@@ -188,3 +190,43 @@ class PlanChange(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def summary(self) -> str:
+        """The change as a sentence in the active language."""
+        d = self.detail or {}
+
+        def session(s: dict) -> str:
+            return gettext("%(title)s, day %(day)s %(start)s-%(end)s") % {
+                "title": s.get("title", ""),
+                "day": s.get("day", ""),
+                "start": s.get("start", ""),
+                "end": s.get("end", ""),
+            }
+
+        if self.action == "plan_updated":
+            names = []
+            for name in d.get("fields", []):
+                try:
+                    names.append(str(TrainingPlan._meta.get_field(name).verbose_name))
+                except FieldDoesNotExist:
+                    names.append(name)
+            return gettext("Changed the plan's %(fields)s.") % {"fields": gettext(", ").join(names)}
+        messages = {
+            "published": lambda: gettext("Published the plan."),
+            "archived": lambda: gettext("Archived the plan."),
+            "objective_added": lambda: gettext("Added objective: %(text)s") % {"text": d.get("text", "")},
+            "objective_changed": lambda: gettext("Changed objective: %(text)s") % {"text": d.get("text", "")},
+            "objective_removed": lambda: gettext("Removed objective: %(text)s") % {"text": d.get("text", "")},
+            "session_added": lambda: gettext("Added session: %(s)s") % {"s": session(d.get("session", {}))},
+            "session_removed": lambda: gettext("Removed session: %(s)s") % {"s": session(d.get("session", {}))},
+            "session_changed": lambda: (
+                gettext("Changed session: %(before)s -> %(after)s")
+                % {"before": session(d.get("before", {})), "after": session(d.get("after", {}))}
+            ),
+            "sessions_reordered": lambda: (
+                gettext("Reordered day %(day)s: %(list)s")
+                % {"day": d.get("day", ""), "list": "; ".join(session(s) for s in d.get("sessions", []))}
+            ),
+        }
+        return messages[self.action]() if self.action in messages else self.action

@@ -367,3 +367,12 @@ def test_load_plan_templates_command_is_idempotent():
     call_command("load_plan_templates", stdout=io.StringIO())
     call_command("load_plan_templates", stdout=io.StringIO())
     assert TrainingPlan.objects.filter(is_template=True).count() == 3
+
+
+def test_change_log_speaks_the_readers_language(client_for, plan, trainer, manager_a):
+    SessionFactory(plan=plan, title="第一课")
+    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]))
+    client = client_for(manager_a)
+    url = reverse("courses:plan_detail", args=[plan.pk])
+    assert "发布了计划" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Published the plan." in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
