@@ -1,11 +1,13 @@
 """Explicit input and output serializers for the training plan API. They shape data; rules live in plan_services."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import Category, Competency, Course, Method, Objective, Session, Track, TrainingPlan
 from courses.models.plans import MAX_PLAN_DAYS
+from lms.roles import TRAINER
 from trainees.models import Team, User
 
 
@@ -167,7 +169,12 @@ class SessionIn(serializers.Serializer):
     method = serializers.SlugRelatedField(
         slug_field="code", queryset=Method.objects.all(), required=False, allow_null=True
     )
-    trainer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    trainer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(Q(groups__name=TRAINER) | Q(is_staff=True)).distinct(),
+        required=False,
+        allow_null=True,
+        help_text="A user with the trainer role; for someone without an account use `trainer_name`.",
+    )
     trainer_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     room = serializers.CharField(max_length=100, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)

@@ -197,3 +197,42 @@ def test_schema_documents_plan_routes(client):
         "/api/v1/methods/",
     ):
         assert route in schema, route
+
+
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"day": "x"}, "day"),
+        ({"start_time": "25:99"}, "start_time"),
+        ({"end_time": ""}, "end_time"),
+        ({"trainer": 999999}, "trainer"),
+        ({"method": 3}, "method"),
+        ({"course": "abc"}, "course"),
+        ({"title": "x" * 300}, "title"),
+    ],
+)
+def test_garbage_session_input_is_a_400_not_a_500(api_for, plan, trainer, sales_a, payload, field):
+    base = {"day": 1, "start_time": "09:00", "end_time": "10:00", "title": "课"}
+    response = api_for(trainer).post(reverse("api-plan-sessions", args=[plan.pk]), base | payload)
+    assert response.status_code == 400
+    assert field in error_shape(response)["fields"]
+    assert not Session.objects.exists()
+
+
+def test_salesperson_cannot_be_made_a_session_trainer(api_for, plan, trainer, sales_a):
+    base = {"day": 1, "start_time": "09:00", "end_time": "10:00", "title": "课", "trainer": sales_a.pk}
+    response = api_for(trainer).post(reverse("api-plan-sessions", args=[plan.pk]), base)
+    assert response.status_code == 400 and "trainer" in error_shape(response)["fields"]
+
+
+def test_garbage_plan_input(api_for, trainer):
+    api = api_for(trainer)
+    for payload, field in (
+        ({"title": "x", "start_date": "2026-02-30"}, "start_date"),
+        ({"title": "x", "teams": [99999]}, "teams"),
+        ({"title": "x", "days": "six"}, "days"),
+    ):
+        response = api.post(reverse("api-plans"), payload)
+        assert response.status_code == 400 and field in error_shape(response)["fields"]
+    assert api.get(reverse("api-plan", args=[99999])).status_code == 404
+    assert TrainingPlan.objects.count() == 0

@@ -214,3 +214,23 @@ def test_reference_names_are_required(trainer):
     plan_services.reference_item_update(item=method, user=trainer, name_zh="讲授", trade_off_zh="低成本")
     method.refresh_from_db()
     assert method.name_zh == "讲授" and method.trade_off_zh == "低成本"
+
+
+def test_reorder_refuses_an_order_that_overlaps_in_one_room(plan, trainer):
+    a = add(plan, trainer, title="A", start_time=t("09:00"), end_time=t("09:30"), room="R")
+    b = add(plan, trainer, title="B", start_time=t("09:30"), end_time=t("11:00"), room="R")
+    with pytest.raises(ValidationError) as e:
+        plan_services.session_reorder(plan=plan, user=trainer, day=1, session_ids=[b.pk, a.pk])
+    assert "R" in e.value.messages[0]
+    a.refresh_from_db()
+    assert a.start_time == t("09:00")
+
+
+def test_moving_into_a_taken_room_is_refused(plan, trainer):
+    add(plan, trainer, title="A", day=2, room="R")
+    b = add(plan, trainer, title="B", day=1, room="R")
+    with pytest.raises(ValidationError) as e:
+        plan_services.session_move(session=b, user=trainer, day=2)
+    assert "room" in e.value.message_dict
+    b.refresh_from_db()
+    assert b.day == 1
