@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -112,6 +113,7 @@ def _plan_context(request, plan: TrainingPlan, *, editable: bool) -> dict:
         "changes": plan_selectors.plan_changes(plan=plan),
         "is_owner": any(o.id == request.user.id for o in plan.owners.all()),
         "can_clone": has_role(request.user, TRAINER),
+        "today": timezone.localdate(),
     }
 
 
@@ -165,8 +167,12 @@ def plan_header(request, plan_id: int):
                 response["HX-Refresh"] = "true"
                 return response
     if not _is_htmx(request):
+        # Without JavaScript: back to the builder, or the whole builder page with the errors in place.
         if saved:
             return redirect("courses:plan_edit", plan_id=plan.pk)
+        context = _plan_context(request, plan, editable=True)
+        context.update(header_form=form, objective_form=ObjectiveForm(), methods=list(Method.objects.all()))
+        return render(request, "courses/plans/builder.html", context)
     return render(request, "courses/plans/_header_form.html", {"plan": plan, "header_form": form, "saved": saved})
 
 

@@ -77,6 +77,13 @@ class TrainingPlan(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def is_in_progress(self) -> bool:
+        """Published and today (in the site's time zone) is one of its days."""
+        from django.utils import timezone
+
+        return bool(self.is_published and self.start_date and self.start_date <= timezone.localdate() <= self.end_date)
+
 
 class Objective(models.Model):
     """培训目标: knowledge (增长知识), skill (提高技能), attitude (强化态度)."""

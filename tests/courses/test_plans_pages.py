@@ -376,3 +376,23 @@ def test_change_log_speaks_the_readers_language(client_for, plan, trainer, manag
     url = reverse("courses:plan_detail", args=[plan.pk])
     assert "发布了计划" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Published the plan." in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_header_without_javascript_shows_errors_on_the_builder(client_for, plan, trainer):
+    response = client_for(trainer).post(reverse("courses:plan_header", args=[plan.pk]), {"title": "", "days": "6"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "invalid-feedback" in html and 'id="schedule"' in html
+    response = client_for(trainer).post(reverse("courses:plan_header", args=[plan.pk]), {"title": "新", "days": "6"})
+    assert response.status_code == 302
+
+
+def test_plan_in_progress_is_marked_and_today_highlighted(client_for, trainer):
+    from django.utils import timezone
+
+    plan = PlanFactory(
+        owners=[trainer], start_date=timezone.localdate() - dt.timedelta(days=1), status=TrainingPlan.Status.PUBLISHED
+    )
+    assert plan.is_in_progress
+    html = client_for(trainer).get(reverse("courses:plan_detail", args=[plan.pk])).content.decode()
+    assert "进行中" in html and "今天" in html
+    assert not PlanFactory(owners=[trainer], start_date=timezone.localdate() + dt.timedelta(days=9)).is_in_progress
