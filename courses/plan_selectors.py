@@ -138,6 +138,16 @@ def plan_objectives(*, plan: TrainingPlan) -> list[Objective]:
     return list(plan.objectives.order_by("order", "id"))
 
 
+def next_free_slot(*, plan: TrainingPlan, day: int, minutes: int = 90) -> tuple[dt.time, dt.time]:
+    """A sensible default for a new session: right after the day's last session, else 09:00."""
+    last_end = plan.sessions.filter(day=day).order_by("-end_time").values_list("end_time", flat=True).first()
+    start = last_end or dt.time(9, 0)
+    total = start.hour * 60 + start.minute + minutes
+    if total >= 24 * 60:
+        return dt.time(9, 0), dt.time(10, 30)
+    return start, dt.time(total // 60, total % 60)
+
+
 def session_get_for_plan(*, plan: TrainingPlan, session_id: int) -> Session:
     try:
         return Session.objects.select_related("plan").get(plan=plan, pk=session_id)

@@ -253,8 +253,9 @@ def session_new(request, plan_id: int):
             else:
                 return _render_board(request, plan, saved_id=session.pk)
         return render(request, "courses/plans/_session_form.html", {"plan": plan, "form": form})
-    day = request.GET.get("day", "1")
-    initial = {"day": int(day) if day.isdigit() else 1, "start_time": "09:00", "end_time": "10:30", "room": ""}
+    day = int(request.GET["day"]) if request.GET.get("day", "").isdigit() else 1
+    start, end = plan_selectors.next_free_slot(plan=plan, day=day)
+    initial = {"day": day, "start_time": start, "end_time": end, "room": ""}
     form = SessionForm(plan=plan, initial=initial)
     return render(request, "courses/plans/_session_form.html", {"plan": plan, "form": form})
 

@@ -234,3 +234,11 @@ def test_moving_into_a_taken_room_is_refused(plan, trainer):
     assert "room" in e.value.message_dict
     b.refresh_from_db()
     assert b.day == 1
+
+
+def test_next_free_slot_follows_the_last_session(plan, trainer):
+    assert plan_selectors.next_free_slot(plan=plan, day=1) == (t("09:00"), t("10:30"))
+    add(plan, trainer, start_time=t("13:30"), end_time=t("15:00"))
+    assert plan_selectors.next_free_slot(plan=plan, day=1) == (t("15:00"), t("16:30"))
+    add(plan, trainer, day=2, start_time=t("22:00"), end_time=t("23:30"))
+    assert plan_selectors.next_free_slot(plan=plan, day=2) == (t("09:00"), t("10:30"))
