@@ -14,6 +14,11 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, messages in error.message_dict.items():
             form.add_error(name if name in form.fields else None, messages)
+            if name in form.fields:
+                attrs = form.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
     else:
         form.add_error(None, error.messages)
 
@@ -101,6 +106,10 @@ class ObjectiveForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Objective.Kind.choices)
     text = forms.CharField(label=_("Objective"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "objective_%s")
+        super().__init__(*args, **kwargs)
+
 
 def trainer_choices():
     return User.objects.filter(groups__name=TRAINER).order_by("display_name", "id").distinct()
@@ -130,6 +139,8 @@ class SessionForm(BootstrapMixin, forms.ModelForm):
         }
 
     def __init__(self, *args, plan: TrainingPlan, **kwargs):
+        # Its own id prefix: the builder shows this form beside the plan header form, which has a title too.
+        kwargs.setdefault("auto_id", "session_%s")
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.fields["day"] = forms.TypedChoiceField(

@@ -213,7 +213,7 @@ def objective_edit(request, plan_id: int, objective_id: int):
     plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=plan_id)
     objective = plan_selectors.objective_get_for_plan(plan=plan, objective_id=objective_id)
     if request.method == "POST":
-        form = ObjectiveForm(request.POST)
+        form = ObjectiveForm(request.POST, auto_id=f"objective_{objective.pk}_%s")
         if form.is_valid():
             try:
                 plan_services.objective_update(objective=objective, user=request.user, **form.cleaned_data)
@@ -224,7 +224,9 @@ def objective_edit(request, plan_id: int, objective_id: int):
         return _objectives_fragment(request, plan, editing=(objective.pk, form))
     if request.GET.get("cancel"):
         return _objectives_fragment(request, plan)
-    form = ObjectiveForm(initial={"kind": objective.kind, "text": objective.text})
+    form = ObjectiveForm(
+        initial={"kind": objective.kind, "text": objective.text}, auto_id=f"objective_{objective.pk}_%s"
+    )
     return _objectives_fragment(request, plan, editing=(objective.pk, form))
 
 

@@ -396,3 +396,15 @@ def test_plan_in_progress_is_marked_and_today_highlighted(client_for, trainer):
     html = client_for(trainer).get(reverse("courses:plan_detail", args=[plan.pk])).content.decode()
     assert "进行中" in html and "今天" in html
     assert not PlanFactory(owners=[trainer], start_date=timezone.localdate() + dt.timedelta(days=9)).is_in_progress
+
+
+def test_builder_has_unique_element_ids(client_for, plan, trainer):
+    import re
+    from collections import Counter
+
+    fill_plan(plan, per_day=2)
+    client = client_for(trainer)
+    html = client.get(reverse("courses:plan_edit", args=[plan.pk])).content.decode()
+    html += client.get(reverse("courses:session_new", args=[plan.pk]), **HX).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []

@@ -75,7 +75,7 @@ def test_trainer_builds_publishes_and_exports_a_plan(page, login, screenshot, tr
     first = plan.sessions.filter(day=1).order_by("start_time").first()
     page.get_by_test_id(f"session-{first.pk}").locator("button[hx-get*='/edit/']").click()
     form = page.get_by_test_id("session-form")
-    form.locator("#id_trainer").select_option(str(trainer.pk))
+    form.locator("#session_trainer").select_option(str(trainer.pk))
     form.locator("button[type=submit]").click()
     page.get_by_test_id("saved-with-warning").wait_for()
     warning = page.get_by_test_id(f"clash-{first.pk}")
@@ -86,7 +86,7 @@ def test_trainer_builds_publishes_and_exports_a_plan(page, login, screenshot, tr
     # A bad edit shows its message next to the field and saves nothing.
     page.get_by_test_id(f"session-{first.pk}").locator("button[hx-get*='/edit/']").click()
     form = page.get_by_test_id("session-form")
-    form.locator("#id_end_time").fill("08:00")
+    form.locator("#session_end_time").fill("08:00")
     form.locator("button[type=submit]").click()
     page.locator("[data-field-error=end_time]").wait_for()
     first.refresh_from_db()
