@@ -3,7 +3,7 @@
 
 Who sees which plan:
 - admins (staff/superusers): every plan;
-- trainers: plans they own, and every template (any trainer may read and clone a template);
+- trainers: plans they own or teach a session in, and every template (any trainer may read and clone one);
 - managers: plans for their teams (`TrainingPlan.teams` within the teams they manage) and whatever the
   participation scopes below add (e.g. plans their team members are enrolled in), drafts included;
 - anyone (salespeople): published or archived plans a participation scope says they take part in.
@@ -51,6 +51,8 @@ def _scope_q(user: User) -> Q | None:
     if has_role(user, TRAINER):
         q |= Q(pk__in=TrainingPlan.owners.through.objects.filter(user_id=user.id).values("trainingplan_id"))
         q |= Q(is_template=True)
+        # Plans where they teach a session (assigned by another trainer): readable, so they see their bookings.
+        q |= Q(pk__in=Session.objects.filter(trainer_id=user.id).values("plan_id"))
     participation = Q(pk__in=[])
     is_manager = has_role(user, MANAGER)
     if is_manager:

@@ -408,3 +408,11 @@ def test_builder_has_unique_element_ids(client_for, plan, trainer):
     html += client.get(reverse("courses:session_new", args=[plan.pk]), **HX).content.decode()
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_trainer_reads_plans_they_teach_in_but_cannot_edit_them(client_for, trainer, other_trainer):
+    theirs = PlanFactory(owners=[other_trainer])
+    SessionFactory(plan=theirs, trainer=trainer)
+    client = client_for(trainer)
+    assert client.get(reverse("courses:plan_detail", args=[theirs.pk])).status_code == 200
+    assert client.get(reverse("courses:plan_edit", args=[theirs.pk])).status_code == 404
