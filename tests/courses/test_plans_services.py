@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from courses import plan_selectors, plan_services
 from courses.models import Category, Competency, Method, Objective, PlanChange, Session, TrainingPlan
@@ -242,3 +244,26 @@ def test_next_free_slot_follows_the_last_session(plan, trainer):
     assert plan_selectors.next_free_slot(plan=plan, day=1) == (t("15:00"), t("16:30"))
     add(plan, trainer, day=2, start_time=t("22:00"), end_time=t("23:30"))
     assert plan_selectors.next_free_slot(plan=plan, day=2) == (t("09:00"), t("10:30"))
+
+
+slot = st.tuples(st.integers(1, 3), st.integers(8 * 4, 18 * 4), st.integers(1, 12), st.sampled_from(["A", "B", ""]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(slot, min_size=1, max_size=12))
+def test_accepted_sessions_never_share_a_room_at_once(plan, trainer, slots):
+    """Whatever sequence of sessions is offered, what the service accepts has no room double-booked."""
+    plan.sessions.all().delete()
+    for day, start_q, length_q, room in slots:
+        start = dt.time(start_q // 4, (start_q % 4) * 15)
+        end_minutes = start_q * 15 + length_q * 15
+        end = dt.time(end_minutes // 60, end_minutes % 60)
+        try:
+            add(plan, trainer, day=day, start_time=start, end_time=end, room=room)
+        except ValidationError:
+            pass
+    sessions = list(plan.sessions.all())
+    for i, a in enumerate(sessions):
+        for b in sessions[i + 1 :]:
+            if a.day == b.day and a.room and a.room == b.room:
+                assert a.end_time <= b.start_time or b.end_time <= a.start_time
