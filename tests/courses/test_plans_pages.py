@@ -303,7 +303,7 @@ def many_plans(trainer, team_a):
 
 def test_plan_list_queries_are_bounded(client_for, trainer, many_plans, django_assert_max_num_queries):
     client = client_for(trainer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("courses:plan_list"))
     assert response.status_code == 200 and response.context["page"].paginator.count == 50
 
@@ -311,13 +311,17 @@ def test_plan_list_queries_are_bounded(client_for, trainer, many_plans, django_a
 def test_builder_and_plan_page_queries_are_bounded(client_for, trainer, many_plans, django_assert_max_num_queries):
     plan = many_plans[10]
     client = client_for(trainer)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("courses:plan_edit", args=[plan.pk]))
     assert response.status_code == 200 and response.content.decode().count('class="session-card') == 36
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("courses:plan_detail", args=[plan.pk])).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("courses:plan_print", args=[plan.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("courses:plan_docx", args=[plan.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("courses:plan_calendar", args=[plan.pk])).status_code == 200
 
 
 def test_manager_list_queries_are_bounded(client_for, manager_a, many_plans, django_assert_max_num_queries):
