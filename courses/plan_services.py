@@ -10,7 +10,7 @@ Rules:
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -54,7 +54,24 @@ def _record(*, plan: TrainingPlan, user: User | None, action: str, detail: dict 
     The log keeps data, not sentences, so each reader sees it in their own language (`PlanChange.summary`).
     """
     if plan.status == TrainingPlan.Status.PUBLISHED:
-        PlanChange.objects.create(plan=plan, user=user, action=action, detail=detail or {})
+        change = PlanChange.objects.create(plan=plan, user=user, action=action, detail=detail or {})
+        for listener in _change_listeners:
+            transaction.on_commit(lambda listener=listener: listener(plan_id=plan.pk, change_id=change.pk))
+
+
+# Other apps react to changes of published plans (e.g. notify participants) by registering a listener here; it is
+# called after the transaction commits as `listener(plan_id=..., change_id=...)` and should only queue a task.
+_change_listeners: list[Callable[..., None]] = []
+
+
+def register_plan_change_listener(listener: Callable[..., None]) -> None:
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
+
+
+def unregister_plan_change_listener(listener: Callable[..., None]) -> None:
+    if listener in _change_listeners:
+        _change_listeners.remove(listener)
 
 
 def _lock(plan: TrainingPlan) -> None:

@@ -267,3 +267,22 @@ def test_accepted_sessions_never_share_a_room_at_once(plan, trainer, slots):
         for b in sessions[i + 1 :]:
             if a.day == b.day and a.room and a.room == b.room:
                 assert a.end_time <= b.start_time or b.end_time <= a.start_time
+
+
+def test_change_listeners_run_after_commit_for_published_plans(plan, trainer, django_capture_on_commit_callbacks):
+    calls = []
+
+    def listener(*, plan_id, change_id):
+        calls.append((plan_id, PlanChange.objects.get(pk=change_id).action))
+
+    plan_services.register_plan_change_listener(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            s = add(plan, trainer)  # a draft: no change log, no call
+        assert calls == []
+        with django_capture_on_commit_callbacks(execute=True):
+            plan_services.plan_publish(plan=plan, user=trainer)
+            plan_services.session_move(session=s, user=trainer, day=2)
+        assert calls == [(plan.pk, "published"), (plan.pk, "session_changed")]
+    finally:
+        plan_services.unregister_plan_change_listener(listener)
