@@ -31,6 +31,7 @@ class PlanStateError(Exception):
         self.message = message
 
 
+EARLIEST_START, LATEST_START = dt.date(2000, 1, 1), dt.date(2099, 12, 1)
 PLAN_FIELDS = ("title", "audience", "venue", "equipment", "description", "start_date", "days")
 SESSION_FIELDS = (
     "day",
@@ -105,8 +106,11 @@ def _validate_plan(*, plan: TrainingPlan, data: dict) -> None:
             errors["days"] = [
                 _("Day %(day)d still has sessions: move or delete them before shortening the plan.") % {"day": last_day}
             ]
-    if data.get("start_date") is None and plan.status == TrainingPlan.Status.PUBLISHED:
+    start = data.get("start_date")
+    if start is None and plan.status == TrainingPlan.Status.PUBLISHED:
         errors["start_date"] = [_("A published plan needs a start date.")]
+    elif start is not None and not EARLIEST_START <= start <= LATEST_START:
+        errors["start_date"] = [_("Choose a start date between 2000 and 2099.")]
     if errors:
         raise ValidationError(errors)
 
@@ -221,6 +225,8 @@ def plan_clone(
     """
     if not as_template and start_date is None:
         raise ValidationError({"start_date": [_("Choose the start date of the new plan.")]})
+    if start_date is not None and not EARLIEST_START <= start_date <= LATEST_START:
+        raise ValidationError({"start_date": [_("Choose a start date between 2000 and 2099.")]})
     copy = TrainingPlan.objects.create(
         title=(title or "").strip() or plan.title,
         audience=plan.audience,
@@ -509,6 +515,8 @@ def reference_item_update(*, item, user: User, **fields):
     for name in ("name_zh", "name_en"):
         if name in fields and not (fields[name] or "").strip():
             errors[name] = [_("A name is required.")]
+    if "order" in fields and not (isinstance(fields["order"], int) and 0 <= fields["order"] <= 999):
+        errors["order"] = [_("Use a number from 0 to 999.")]
     if errors:
         raise ValidationError(errors)
     allowed = {n for n in (*REFERENCE_TEXT_FIELDS, "order") if hasattr(item, n)}

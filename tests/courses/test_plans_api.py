@@ -236,3 +236,18 @@ def test_garbage_plan_input(api_for, trainer):
         assert response.status_code == 400 and field in error_shape(response)["fields"]
     assert api.get(reverse("api-plan", args=[99999])).status_code == 404
     assert TrainingPlan.objects.count() == 0
+
+
+def test_far_dates_are_refused_cleanly(api_for, plan, trainer):
+    api = api_for(trainer)
+    response = api.post(reverse("api-plans"), {"title": "x", "start_date": "9999-12-31", "days": 30})
+    assert response.status_code == 400 and "start_date" in error_shape(response)["fields"]
+    response = api.patch(reverse("api-plan", args=[plan.pk]), {"start_date": "1900-01-01"})
+    assert response.status_code == 400
+    response = api.post(reverse("api-plan-clone", args=[plan.pk]), {"start_date": "9999-12-30"})
+    assert response.status_code == 400
+    response = api.post(
+        reverse("api-plan-sessions", args=[plan.pk]),
+        {"day": 10**20, "start_time": "09:00", "end_time": "10:00", "title": "x"},
+    )
+    assert response.status_code == 400 and "day" in error_shape(response)["fields"]

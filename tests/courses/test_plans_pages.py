@@ -420,3 +420,12 @@ def test_trainer_reads_plans_they_teach_in_but_cannot_edit_them(client_for, trai
     client = client_for(trainer)
     assert client.get(reverse("courses:plan_detail", args=[theirs.pk])).status_code == 200
     assert client.get(reverse("courses:plan_edit", args=[theirs.pk])).status_code == 404
+
+
+def test_reference_order_out_of_range_is_a_message_not_a_500(client_for, trainer):
+    cat = Category.objects.get(code="market")
+    url = reverse("courses:reference_edit", args=["categories", cat.pk])
+    response = client_for(trainer).post(url, {"name_zh": "市场", "name_en": "Market", "order": 99999})
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    response = client_for(trainer).post(reverse("courses:plan_new"), {"title": "x", "days": 99999999999})
+    assert response.status_code == 200 and TrainingPlan.objects.count() == 0
