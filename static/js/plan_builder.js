@@ -45,9 +45,24 @@
     if (form && !window.confirm(form.dataset.confirm)) evt.preventDefault();
   });
 
+  // Keyboard users keep their place: after a move the grid is redrawn, so focus the moved session again.
+  var focusCardId = null;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var card = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest(".session-card");
+    focusCardId = card && card.contains(document.activeElement) ? card.dataset.id : null;
+  });
+
   initSortable(document);
   document.addEventListener("htmx:afterSettle", function () {
     initSortable(document);
+    if (focusCardId) {
+      var card = document.querySelector('.session-card[data-id="' + focusCardId + '"]');
+      focusCardId = null;
+      if (card) {
+        card.setAttribute("tabindex", "-1");
+        card.focus();
+      }
+    }
   });
   document.addEventListener("htmx:afterSwap", function (evt) {
     // Bring the session form into view when it opens, for keyboard and screen-reader users too.

@@ -70,6 +70,10 @@ def test_trainer_builds_publishes_and_exports_a_plan(page, login, screenshot, tr
     with page.expect_response(lambda r: f"/sessions/{other.pk}/move/" in r.url):
         other_card.locator("form button[type=submit]").click()
     page.get_by_test_id("day-3").get_by_test_id(f"session-{other.pk}").wait_for()
+    # Focus follows the moved session, so keyboard users keep their place.
+    page.wait_for_function(
+        f"document.activeElement && document.activeElement.dataset && document.activeElement.dataset.id === '{other.pk}'"
+    )
 
     # Give the first session of day 1 to our trainer: they are booked elsewhere then, so a warning shows.
     first = plan.sessions.filter(day=1).order_by("start_time").first()
