@@ -111,7 +111,6 @@ def _plan_context(request, plan: TrainingPlan, *, editable: bool) -> dict:
         ),
         "clashes": clashes,
         "changes": plan_selectors.plan_changes(plan=plan),
-        "is_owner": any(o.id == request.user.id for o in plan.owners.all()),
         "can_clone": has_role(request.user, TRAINER),
         "today": timezone.localdate(),
     }
