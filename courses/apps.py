@@ -1,8 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lms.roles import MANAGER, SALESPERSON, TRAINER
+
 
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses and training plans")
-    nav_items: tuple = ()
+    nav_items: tuple = (
+        {
+            "label": _("Training plans"),
+            "url": "courses:plan_list",
+            "roles": (TRAINER, MANAGER, SALESPERSON),
+            "order": 20,
+        },
+        {"label": _("Reference data"), "url": "courses:reference_index", "roles": (TRAINER,), "order": 80},
+    )

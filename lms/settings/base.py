@@ -189,3 +189,6 @@ LOGGING = {
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+
+# courses (training plans): name the objective-kind enum so it does not collide with Team.kind in the schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ObjectiveKindEnum"] = "courses.models.plans.Objective.Kind"

@@ -1,0 +1,198 @@
+"""Explicit input and output serializers for the training plan API. They shape data; rules live in plan_services."""
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from courses.models import Category, Competency, Course, Method, Objective, Session, Track, TrainingPlan
+from courses.models.plans import MAX_PLAN_DAYS
+from lms.roles import TRAINER
+from trainees.models import Team, User
+
+
+class PersonRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+
+
+class PlanOut(serializers.ModelSerializer):
+    owners = PersonRef(many=True, read_only=True)
+    teams = serializers.SerializerMethodField()
+    end_date = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TrainingPlan
+        fields = [
+            "id",
+            "title",
+            "audience",
+            "venue",
+            "equipment",
+            "description",
+            "start_date",
+            "end_date",
+            "days",
+            "status",
+            "is_template",
+            "owners",
+            "teams",
+            "source",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_teams(self, obj) -> list[int]:
+        return sorted(t.id for t in obj.teams.all())
+
+
+class PlanListOut(PlanOut):
+    session_count = serializers.IntegerField(read_only=True)
+
+    class Meta(PlanOut.Meta):
+        fields = [*PlanOut.Meta.fields, "session_count"]
+
+
+class PlanIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    audience = serializers.CharField(required=False, allow_blank=True, default="")
+    venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    equipment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    days = serializers.IntegerField(required=False, default=6, min_value=1, max_value=MAX_PLAN_DAYS)
+    is_template = serializers.BooleanField(required=False, default=False)
+    teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
+
+
+class PlanUpdateIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    audience = serializers.CharField(required=False, allow_blank=True)
+    venue = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    equipment = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PLAN_DAYS)
+    teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
+
+
+class CloneIn(serializers.Serializer):
+    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    as_template = serializers.BooleanField(required=False, default=False)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ObjectiveOut(serializers.ModelSerializer):
+    class Meta:
+        model = Objective
+        fields = ["id", "kind", "text", "order"]
+
+
+class ObjectiveIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Objective.Kind.choices)
+    text = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class WarningOut(serializers.Serializer):
+    code = serializers.CharField(help_text="`trainer_clash`")
+    message = serializers.CharField()
+    other_session = serializers.IntegerField()
+    other_plan = serializers.IntegerField()
+
+
+class SessionOut(serializers.ModelSerializer):
+    date = serializers.SerializerMethodField()
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    competency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "day",
+            "date",
+            "start_time",
+            "end_time",
+            "title",
+            "category",
+            "competency",
+            "method",
+            "trainer",
+            "trainer_name",
+            "room",
+            "notes",
+            "course",
+            "warnings",
+        ]
+
+    def get_date(self, obj) -> str | None:
+        plan = self.context.get("plan") or obj.plan
+        date = plan.day_date(obj.day)
+        return date.isoformat() if date else None
+
+    @extend_schema_field(WarningOut(many=True))
+    def get_warnings(self, obj) -> list[dict]:
+        """Trainer clashes: the trainer is booked elsewhere at the same time. A warning; the session is saved."""
+        clashes = self.context.get("clashes", {}).get(obj.pk, [])
+        return [
+            {
+                "code": "trainer_clash",
+                "message": _("%(who)s is also booked for “%(title)s” (%(plan)s, %(start)s-%(end)s).")
+                % {
+                    "who": c.trainer,
+                    "title": c.other_title,
+                    "plan": c.other_plan_title,
+                    "start": c.start.strftime("%H:%M"),
+                    "end": c.end.strftime("%H:%M"),
+                },
+                "other_session": c.other_id,
+                "other_plan": c.other_plan_id,
+            }
+            for c in clashes
+        ]
+
+
+class SessionIn(serializers.Serializer):
+    day = serializers.IntegerField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    competency = serializers.SlugRelatedField(
+        slug_field="code", queryset=Competency.objects.all(), required=False, allow_null=True
+    )
+    method = serializers.SlugRelatedField(
+        slug_field="code", queryset=Method.objects.all(), required=False, allow_null=True
+    )
+    trainer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(Q(groups__name=TRAINER) | Q(is_staff=True)).distinct(),
+        required=False,
+        allow_null=True,
+        help_text="A user with the trainer role; for someone without an account use `trainer_name`.",
+    )
+    trainer_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    room = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all(), required=False, allow_null=True)
+
+
+class ReferenceOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    description = serializers.CharField()
+    order = serializers.IntegerField()
+
+
+class MethodOut(ReferenceOut):
+    trade_off = serializers.CharField()
+
+
+REFERENCE_MODELS = {"categories": Category, "competencies": Competency, "tracks": Track, "methods": Method}
