@@ -13,3 +13,35 @@ class ReferenceAdmin(admin.ModelAdmin):
 class MethodAdmin(admin.ModelAdmin):
     list_display = ("code", "name_zh", "name_en", "order")
     ordering = ("order",)
+
+
+# --- Courses and the lesson library (issue 4) ---
+from courses.models import Course, Lesson, Module, ModuleItem  # noqa: E402
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    extra = 0
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "track", "status", "estimated_minutes", "self_enroll")
+    list_filter = ("status", "track", "category")
+    search_fields = ("title",)
+    filter_horizontal = ("owners", "prerequisites")
+    inlines = [ModuleInline]
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "estimated_minutes", "created_by", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("title",)
+    raw_id_fields = ("created_by",)
+
+
+@admin.register(ModuleItem)
+class ModuleItemAdmin(admin.ModelAdmin):
+    list_display = ("course", "module", "lesson", "order", "required")
+    raw_id_fields = ("course", "module", "lesson")

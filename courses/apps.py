@@ -1,8 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from lms.roles import TRAINER
+
 
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses and training plans")
-    nav_items: tuple = ()
+    nav_items: tuple = (
+        {"label": _("Catalogue"), "url": "courses:catalogue", "roles": ("*",), "order": 20},
+        {"label": _("Courses"), "url": "courses:course_list", "roles": (TRAINER,), "order": 40},
+        {"label": _("Lesson library"), "url": "courses:lesson_list", "roles": (TRAINER,), "order": 45},
+    )

@@ -1,5 +1,16 @@
-from courses.models.content import Course
+from courses.models.content import Course, Lesson, Module, ModuleItem
 from courses.models.plans import TrainingPlan
 from courses.models.reference import Category, Competency, Method, ReferenceItem, Track
 
-__all__ = ["Category", "Competency", "Course", "Method", "ReferenceItem", "Track", "TrainingPlan"]
+__all__ = [
+    "Category",
+    "Competency",
+    "Course",
+    "Lesson",
+    "Method",
+    "Module",
+    "ModuleItem",
+    "ReferenceItem",
+    "Track",
+    "TrainingPlan",
+]
