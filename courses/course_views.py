@@ -96,7 +96,7 @@ def _outline_response(request, course: Course, status: int = 200):
     context = {
         "course": course,
         "modules": selectors.course_outline(course=course),
-        "library": selectors.lesson_library(user=request.user).only("id", "title", "kind")[:500],
+        "library": selectors.lessons_for_author(user=request.user).only("id", "title", "kind").order_by("title")[:500],
     }
     template = "courses/_outline.html" if request.htmx else "courses/outline.html"
     return render(request, template, context, status=status)
