@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from courses.models import TrainingPlan
 from lms.models import Job
@@ -18,7 +19,10 @@ def test_enrolling_twice_changes_nothing_and_says_so(course, sales_a, trainer):
     second, r2 = services.enrollment_create(user=sales_a, course=course, enrolled_by=trainer)
     assert r1.created == 1 and r2.created == 0 and r2.already == 1
     assert first.id == second.id
-    assert "already enrolled" in r2.message
+    with translation.override("en"):
+        assert "already enrolled" in r2.message
+    with translation.override("zh-hans"):
+        assert "已报名" in r2.message
     assert Enrollment.objects.filter(user=sales_a, course=course).count() == 1
 
 
@@ -97,7 +101,8 @@ def test_csv_preview_utf8_bom_and_header(team_a, db):
 
 def test_csv_preview_gbk_and_unknown_lines_reported(team_a, db):
     make_salesperson(team_a, employee_no="S100")
-    preview = services.employee_csv_preview(raw="员工编号\nS100\n不存在\n".encode("gbk"))
+    with translation.override("en"):
+        preview = services.employee_csv_preview(raw="员工编号\nS100\n不存在\n".encode("gbk"))
     assert not preview.ok
     assert preview.errors == ["Line 3: unknown employee number “不存在”."]
 
