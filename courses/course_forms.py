@@ -35,7 +35,9 @@ class CourseForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.order_by("order")
+        self.fields["category"].empty_label = _("(none)")
         self.fields["track"].queryset = Track.objects.order_by("order")
+        self.fields["track"].empty_label = _("(none)")
         others = Course.objects.order_by("title")
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
@@ -56,4 +58,5 @@ class LessonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.order_by("order")
+        self.fields["category"].empty_label = _("(none)")
         _style(self)

@@ -10,8 +10,12 @@ class EnrollForm(forms.Form):
     TARGET_TEAM = "team"
     TARGET_CSV = "csv"
 
-    course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.none(), required=False)
-    plan = forms.ModelChoiceField(label=_("Training plan"), queryset=TrainingPlan.objects.none(), required=False)
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=Course.objects.none(), required=False, empty_label=_("(no course)")
+    )
+    plan = forms.ModelChoiceField(
+        label=_("Training plan"), queryset=TrainingPlan.objects.none(), required=False, empty_label=_("(no plan)")
+    )
     who = forms.ChoiceField(
         label=_("Who"),
         choices=[
@@ -23,7 +27,9 @@ class EnrollForm(forms.Form):
         widget=forms.RadioSelect,
     )
     person = forms.CharField(label=_("Employee number or user name"), required=False, max_length=150)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("(choose a team)")
+    )
     csv_file = forms.FileField(
         label=_("CSV file"),
         required=False,

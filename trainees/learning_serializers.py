@@ -92,7 +92,7 @@ class CertificateVerifyOut(serializers.ModelSerializer):
         model = Certificate
         fields = ["code", "name", "course", "issued_on", "expires_on", "expired", "valid"]
 
-    def get_issued_on(self, obj):
+    def get_issued_on(self, obj) -> str:
         from django.utils import timezone
 
         return timezone.localdate(obj.issued_at).isoformat()

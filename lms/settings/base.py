@@ -203,3 +203,4 @@ CELERY_BEAT_SCHEDULE["enrollments-mark-overdue"] = {
     "task": "trainees.tasks.enrollments_mark_overdue",
     "schedule": crontab(hour=0, minute=10),
 }
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["LessonKindEnum"] = "courses.models.content.Lesson.Kind"

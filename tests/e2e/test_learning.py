@@ -90,3 +90,31 @@ def test_progress_bar_polls_until_the_worker_finishes(page, login, settings, mon
     tasks.enroll_bulk(**queued[0])  # the worker runs it now
     page.locator("[data-testid=job-progress][data-job-status=done]").wait_for()
     assert "100%" in page.get_by_test_id("job-progress").inner_text()
+
+
+def test_video_player_sends_heartbeats_while_playing(page, login, sales_a, trainer):
+    """player.js wiring: play starts the heartbeat, pause credits the time watched (events dispatched by hand:
+    the test browser has no media to play)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.learning.factories import add_lesson
+    from trainees.models import LessonProgress
+
+    course = course_with_lessons(0, owners=[trainer])
+    lesson = add_lesson(course, kind="video", video_url="/static/none.mp4", duration_seconds=600).lesson
+    enrollment_services.enrollment_create(user=sales_a, course=course)
+    login(sales_a.username)
+    page.goto(f"/learn/{course.id}/{lesson.id}/")
+    video = page.get_by_test_id("lesson-video")
+    with page.expect_response(lambda r: "/heartbeat/" in r.url) as first:
+        video.dispatch_event("play")
+    assert first.value.status == 200
+    LessonProgress.objects.filter(user=sales_a, lesson=lesson).update(
+        last_heartbeat_at=timezone.now() - dt.timedelta(seconds=8)
+    )
+    with page.expect_response(lambda r: "/heartbeat/" in r.url) as second:
+        video.dispatch_event("pause")
+    assert second.value.json()["seconds_watched"] == 8
+    assert page.get_by_test_id("video-status").inner_text().count("8") >= 1
