@@ -17,6 +17,7 @@ class MethodAdmin(admin.ModelAdmin):
 
 # --- Courses and the lesson library (issue 4) ---
 from courses.models import Course, Lesson, Module, ModuleItem  # noqa: E402
+from courses.sanitize import sanitize_html  # noqa: E402
 
 
 class ModuleInline(admin.TabularInline):
@@ -32,6 +33,10 @@ class CourseAdmin(admin.ModelAdmin):
     filter_horizontal = ("owners", "prerequisites")
     inlines = [ModuleInline]
 
+    def save_model(self, request, obj, form, change):
+        obj.description = sanitize_html(obj.description)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
@@ -39,6 +44,10 @@ class LessonAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("title",)
     raw_id_fields = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        obj.body = sanitize_html(obj.body)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ModuleItem)

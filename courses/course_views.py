@@ -400,6 +400,19 @@ def lesson_file_preview(request, lesson_id: int):
     return _serve(selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id))
 
 
+def course_cover(request, course_id: int):
+    """Cover images of published courses (and of one's own drafts), from whatever storage is configured."""
+    try:
+        course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    except Http404:
+        course = selectors.course_get_published(course_id=course_id)
+    if not course.cover:
+        raise Http404
+    response = FileResponse(course.cover.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def _serve(lesson: Lesson):
     field = lesson.video_file if lesson.kind == Lesson.Kind.VIDEO else lesson.file
     if not field:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/file/", course_views.lesson_file_preview, name="lesson_file_preview"),
     path("catalogue/", course_views.catalogue, name="catalogue"),
     path("catalogue/<int:course_id>/", course_views.course_detail, name="course_detail"),
+    path("catalogue/<int:course_id>/cover/", course_views.course_cover, name="course_cover"),
     path("catalogue/<int:course_id>/enroll/", course_views.course_self_enroll, name="self_enroll"),
     path("learn/<int:course_id>/<int:lesson_id>/", course_views.player, name="player"),
     path("learn/<int:course_id>/<int:lesson_id>/done/", course_views.lesson_done, name="lesson_done"),

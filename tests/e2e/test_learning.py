@@ -118,3 +118,37 @@ def test_video_player_sends_heartbeats_while_playing(page, login, sales_a, train
         video.dispatch_event("pause")
     assert second.value.json()["seconds_watched"] == 8
     assert page.get_by_test_id("video-status").inner_text().count("8") >= 1
+
+
+def test_trainer_writes_a_lesson_and_builds_an_outline(page, login, trainer):
+    from courses.models import Course, Lesson
+
+    login(trainer.username)
+    page.goto("/lessons/new/")
+    page.locator("select[name=kind]").select_option("link")
+    assert page.locator("textarea[name=body]").is_hidden()  # fields follow the kind
+    page.locator("select[name=kind]").select_option("text")
+    page.locator("input[name=title]").fill("倾听的三个层次")
+    page.locator("textarea[name=body]").fill('<p onclick=alert(1)>先听后说</p><a href="javascript:alert(1)">链接</a>')
+    page.locator("form[data-toggle-fields] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/lessons/\d+/$"))
+    body = Lesson.objects.get(title="倾听的三个层次").body
+    assert "onclick" not in body and "javascript" not in body
+
+    page.goto("/courses/new/")
+    page.locator("input[name=title]").fill("沟通基本功")
+    page.locator("form[enctype] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/outline/$"))
+    page.locator("#module-title").fill("第一章")
+    page.locator("#module-title").press("Enter")
+    select = page.locator("select[name=lesson]").first
+    select.wait_for()
+    select.select_option(label="倾听的三个层次 (图文)")
+    page.locator(".item-list").first.locator("xpath=..").get_by_role("button", name="添加").click()
+    page.locator(".item-list li").first.wait_for()
+    page.get_by_role("button", name="发布").click()
+    page.wait_for_load_state()
+    course = Course.objects.get(title="沟通基本功")
+    assert course.status == Course.Status.PUBLISHED
+    assert course.items.get().lesson.title == "倾听的三个层次"
+    assert [m for m in page.console_messages if m[0] == "error"] == []

@@ -88,7 +88,6 @@ def test_plan_enrollment_is_a_row_with_plan_set(sales_a, trainer):
     plan = TrainingPlan.objects.create(title="六天销售培训")
     enrollment, result = services.enrollment_create(user=sales_a, plan=plan, enrolled_by=trainer)
     assert enrollment.plan_id == plan.id and enrollment.course_id is None
-    assert services.plan_linked_course_ids(plan) == [] or isinstance(services.plan_linked_course_ids(plan), list)
 
 
 def test_csv_preview_utf8_bom_and_header(team_a, db):
@@ -128,3 +127,26 @@ def test_self_enrol_refused_when_course_is_assigned_only(sales_a, trainer):
     course = course_with_lessons(1, owners=[trainer], self_enroll=False)
     with pytest.raises(ValidationError):
         services.self_enroll(user=sales_a, course=course)
+
+
+def test_plan_enrollment_enrolls_linked_courses(monkeypatch, sales_a, trainer):
+    """Plan sessions link courses (Session.course, wired after the plans branch merges); simulated here."""
+    one = course_with_lessons(1, owners=[trainer])
+    two = course_with_lessons(2, owners=[trainer])
+    plan = TrainingPlan.objects.create(title="六天销售培训")
+    monkeypatch.setattr(services, "plan_linked_course_ids", lambda p: [one.id, two.id])
+    plan_enrollment, _ = services.enrollment_create(user=sales_a, plan=plan, enrolled_by=trainer)
+    linked = Enrollment.objects.filter(user=sales_a, via_plan=plan)
+    assert set(linked.values_list("course_id", flat=True)) == {one.id, two.id}
+    services.lesson_complete(user=sales_a, lesson_id=one.items.get().lesson_id)
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.progress == 50  # mean of 100 % and 0 %
+    services.enrollment_unenroll(enrollment=plan_enrollment)
+    assert not linked.filter(unenrolled_at__isnull=True).exists()
+    services.enrollment_restore(enrollment=plan_enrollment)
+    assert linked.filter(unenrolled_at__isnull=True).count() == 2
+
+
+def test_plan_linked_course_ids_is_empty_without_session_course_field(db):
+    plan = TrainingPlan.objects.create(title="计划")
+    assert services.plan_linked_course_ids(plan) == []

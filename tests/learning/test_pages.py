@@ -334,3 +334,23 @@ def test_trainer_people_scope_includes_enrolled_people(client_for, trainer, enro
     client = client_for(trainer)
     assert client.get(f"/people/{sales_a.id}/").status_code == 200
     assert client.get(f"/people/{sales_b.id}/").status_code == 404
+
+
+def test_cover_upload_checked_and_served(client_for, trainer, sales_a, sales_b, db):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    client = client_for(trainer)
+    bad = client.post(
+        "/courses/new/",
+        {"title": "封面", "estimated_minutes": 5, "cover_upload": SimpleUploadedFile("c.png", b"MZ nope")},
+    )
+    assert bad.status_code == 200 and "cover_upload" in bad.context["form"].errors
+    client.post(
+        "/courses/new/", {"title": "封面", "estimated_minutes": 5, "cover_upload": SimpleUploadedFile("c.png", png)}
+    )
+    course = Course.objects.get(title="封面")
+    assert client.get(f"/catalogue/{course.id}/cover/").status_code == 200  # the author sees the draft's cover
+    client.logout()
+    client.force_login(sales_a)
+    assert client.get(f"/catalogue/{course.id}/cover/").status_code == 404  # draft: not for learners
+    Course.objects.filter(id=course.id).update(status=Course.Status.PUBLISHED)
+    assert client.get(f"/catalogue/{course.id}/cover/").status_code == 200
