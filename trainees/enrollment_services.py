@@ -89,7 +89,7 @@ def _initial_status(due_date: date | None) -> str:
     return Enrollment.Status.NOT_STARTED
 
 
-CHUNK = 2000
+CHUNK = 1000
 
 
 def _enroll_target(
@@ -109,41 +109,43 @@ def _enroll_target(
     status = _initial_status(due_date)
     for start in range(0, len(user_ids), CHUNK):
         chunk = user_ids[start : start + CHUNK]
-        existing = dict(Enrollment.objects.filter(user_id__in=chunk, **key).values_list("user_id", "unenrolled_at"))
-        new = [uid for uid in chunk if uid not in existing]
-        restore = [uid for uid, gone in existing.items() if gone is not None]
-        if new:
-            Enrollment.objects.bulk_create(
-                [
-                    Enrollment(
-                        user_id=uid,
-                        due_date=due_date,
-                        status=status,
-                        enrolled_by_id=enrolled_by_id,
-                        via_plan_id=via_plan_id,
-                        **key,
-                    )
-                    for uid in new
-                ],
-                batch_size=1000,
-                ignore_conflicts=True,
-            )
-            after = Enrollment.objects.filter(user_id__in=chunk, **key).count()
-            created = after - len(existing)
-            result.created += created
-            result.already += len(new) - created
-        if restore:
-            fields = {"unenrolled_at": None}
-            if due_date is not None:
-                fields["due_date"] = due_date
-            Enrollment.objects.filter(user_id__in=restore, **key).update(**fields)
+        # One transaction per chunk, so a job's progress (committed after each chunk) is visible to the page.
+        with transaction.atomic():
+            existing = dict(Enrollment.objects.filter(user_id__in=chunk, **key).values_list("user_id", "unenrolled_at"))
+            new = [uid for uid in chunk if uid not in existing]
+            restore = [uid for uid, gone in existing.items() if gone is not None]
+            if new:
+                Enrollment.objects.bulk_create(
+                    [
+                        Enrollment(
+                            user_id=uid,
+                            due_date=due_date,
+                            status=status,
+                            enrolled_by_id=enrolled_by_id,
+                            via_plan_id=via_plan_id,
+                            **key,
+                        )
+                        for uid in new
+                    ],
+                    batch_size=1000,
+                    ignore_conflicts=True,
+                )
+                after = Enrollment.objects.filter(user_id__in=chunk, **key).count()
+                created = after - len(existing)
+                result.created += created
+                result.already += len(new) - created
+            if restore:
+                fields = {"unenrolled_at": None}
+                if due_date is not None:
+                    fields["due_date"] = due_date
+                Enrollment.objects.filter(user_id__in=restore, **key).update(**fields)
         result.restored += len(restore)
         result.already += len(existing) - len(restore)
         result.user_ids.extend(new)
         if advance:
             advance(len(chunk))
     if course_id and result.user_ids:
-        # People who already finished shared lessons elsewhere start with that progress.
+        # People who already finished shared lessons elsewhere start with that progress (a set-based read).
         with_progress = set(
             LessonProgress.objects.filter(
                 user_id__in=result.user_ids,
@@ -152,11 +154,11 @@ def _enroll_target(
             ).values_list("user_id", flat=True)
         )
         if with_progress:
-            _recompute(list(Enrollment.objects.filter(course_id=course_id, user_id__in=with_progress)))
+            with transaction.atomic():
+                _recompute(list(Enrollment.objects.filter(course_id=course_id, user_id__in=with_progress)))
     return result
 
 
-@transaction.atomic
 def enroll_users(
     *,
     user_ids: Iterable[int],
@@ -166,7 +168,8 @@ def enroll_users(
     enrolled_by: User | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> EnrollResult:
-    """Enroll people in a course, or in a plan and each course its sessions link. Idempotent."""
+    """Enroll people in a course, or in a plan and each course its sessions link. Idempotent: run twice, the
+    unique constraints leave one row each. Commits per chunk of CHUNK people (see _enroll_target)."""
     if (course is None) == (plan is None):
         raise ValidationError(_("Choose a course or a training plan."))
     ids = sorted(set(user_ids))

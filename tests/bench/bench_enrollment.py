@@ -39,7 +39,15 @@ def main() -> None:
         )
         ids = list(User.objects.filter(username__startswith="bench").values_list("id", flat=True))
         t1 = time.perf_counter()
-        result = enrollment_services.enroll_users(user_ids=ids, course=course)
+        if os.environ.get("PROFILE"):
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as prof:
+                result = enrollment_services.enroll_users(user_ids=ids, course=course)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        else:
+            result = enrollment_services.enroll_users(user_ids=ids, course=course)
         t2 = time.perf_counter()
         again = enrollment_services.enroll_users(user_ids=ids, course=course)
         t3 = time.perf_counter()
