@@ -130,6 +130,18 @@ def module_add(request, course_id: int):
 @login_required
 @role_required(TRAINER)
 @require_POST
+def module_rename(request, module_id: int):
+    module = selectors.module_get_for_author(user=request.user, module_id=module_id)
+    try:
+        services.module_rename(module=module, title=request.POST.get("title", ""))
+    except ValidationError:
+        messages.error(request, _("Enter a module title."))
+    return _after_change(request, module.course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
 def module_delete(request, module_id: int):
     module = selectors.module_get_for_author(user=request.user, module_id=module_id)
     course = module.course

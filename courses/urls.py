@@ -12,6 +12,7 @@ urlpatterns = [
     path("courses/<int:course_id>/modules/add/", course_views.module_add, name="module_add"),
     path("courses/<int:course_id>/reorder/", course_views.course_reorder, name="reorder"),
     path("courses/<int:course_id>/publish/", course_views.course_publish, name="publish"),
+    path("courses/modules/<int:module_id>/rename/", course_views.module_rename, name="module_rename"),
     path("courses/modules/<int:module_id>/delete/", course_views.module_delete, name="module_delete"),
     re_path(
         r"^courses/modules/(?P<module_id>\d+)/move/(?P<direction>up|down)/$",

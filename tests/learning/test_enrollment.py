@@ -150,3 +150,12 @@ def test_plan_enrollment_enrolls_linked_courses(monkeypatch, sales_a, trainer):
 def test_plan_linked_course_ids_is_empty_without_session_course_field(db):
     plan = TrainingPlan.objects.create(title="计划")
     assert services.plan_linked_course_ids(plan) == []
+
+
+def test_bulk_reports_progress_per_chunk(monkeypatch, course, team_a, trainer):
+    monkeypatch.setattr(services, "CHUNK", 2)
+    ids = [make_salesperson(team_a).id for _ in range(5)]
+    steps: list[int] = []
+    result = services.enroll_users(user_ids=ids, course=course, enrolled_by=trainer, advance=steps.append)
+    assert steps == [2, 2, 1]
+    assert result.created == 5

@@ -354,3 +354,11 @@ def test_cover_upload_checked_and_served(client_for, trainer, sales_a, sales_b, 
     assert client.get(f"/catalogue/{course.id}/cover/").status_code == 404  # draft: not for learners
     Course.objects.filter(id=course.id).update(status=Course.Status.PUBLISHED)
     assert client.get(f"/catalogue/{course.id}/cover/").status_code == 200
+
+
+def test_module_rename(client_for, trainer, course, manager_a):
+    module = course.modules.get()
+    client_for(trainer).post(f"/courses/modules/{module.id}/rename/", {"title": "新名字"})
+    module.refresh_from_db()
+    assert module.title == "新名字"
+    assert client_for(manager_a).post(f"/courses/modules/{module.id}/rename/", {"title": "x"}).status_code == 404
