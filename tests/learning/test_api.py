@@ -201,3 +201,34 @@ def test_two_concurrent_enrollments_create_one_row():
         t.join()
     assert errors == []
     assert Enrollment.objects.filter(user=person, course=course).count() == 1
+
+
+def test_draft_course_api_is_404_for_learners(api_for, sales_a, trainer):
+    draft = CourseFactory(status="draft", owners=[trainer])
+    assert api_for(sales_a).get(f"/api/v1/courses/{draft.id}/").status_code == 404
+    assert api_for(sales_a).get(f"/api/v1/courses/{draft.id}/modules/").status_code == 404
+    assert api_for(trainer).get(f"/api/v1/courses/{draft.id}/").status_code == 200
+
+
+def test_lesson_api_edit_is_for_its_author(api_for, trainer):
+    lesson = api_for(trainer).post("/api/v1/lessons/", {"title": "课", "kind": "text", "body": "<p>x</p>"}).json()
+    other = make_trainer()
+    assert api_for(other).get(f"/api/v1/lessons/{lesson['id']}/").status_code == 200
+    assert api_for(other).patch(f"/api/v1/lessons/{lesson['id']}/", {"title": "改"}).status_code == 404
+    changed = api_for(trainer).patch(f"/api/v1/lessons/{lesson['id']}/", {"title": "改"})
+    assert changed.status_code == 200 and changed.json()["title"] == "改"
+
+
+def test_my_learning_api_query_budget(api_for, sales_a, django_assert_max_num_queries):
+    for course in CourseFactory.create_batch(60):
+        services.enroll_users(user_ids=[sales_a.id], course=course)
+    api = api_for(sales_a)
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/v1/me/learning/").json()["count"] == 60
+
+
+def test_enrollment_list_api_query_budget(api_for, trainer, course, team_a, django_assert_max_num_queries):
+    services.enroll_users(user_ids=[make_salesperson(team_a).id for _ in range(40)], course=course)
+    api = api_for(trainer)
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/v1/enrollments/").json()["count"] == 40

@@ -362,3 +362,46 @@ def test_module_rename(client_for, trainer, course, manager_a):
     module.refresh_from_db()
     assert module.title == "新名字"
     assert client_for(manager_a).post(f"/courses/modules/{module.id}/rename/", {"title": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/my/", "/catalogue/", "/courses/", "/lessons/", "/enrollments/", "/my/calendar/", "/learn/1/1/"]
+)
+def test_anonymous_is_sent_to_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_lesson_edit_is_for_its_author(client_for, trainer, db):
+    from tests.factories import make_trainer
+
+    lesson = LessonFactory(created_by=trainer)
+    other = make_trainer()
+    assert client_for(other).get(f"/lessons/{lesson.id}/").status_code == 200  # the library is shared
+    assert client_for(other).get(f"/lessons/{lesson.id}/edit/").status_code == 404
+    assert client_for(trainer).get(f"/lessons/{lesson.id}/edit/").status_code == 200
+
+
+def test_lesson_library_query_budget(client_for, trainer, django_assert_max_num_queries):
+    LessonFactory.create_batch(80, created_by=trainer)
+    client = client_for(trainer)
+    with django_assert_max_num_queries(8):
+        assert client.get("/lessons/").status_code == 200
+
+
+def test_player_query_budget_with_many_lessons(client_for, sales_a, trainer, django_assert_max_num_queries):
+    course = course_with_lessons(60, owners=[trainer])
+    services.enrollment_create(user=sales_a, course=course)
+    lesson = course.items.order_by("order").first().lesson_id
+    client = client_for(sales_a)
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/learn/{course.id}/{lesson}/").status_code == 200
+
+
+def test_outline_query_budget(client_for, trainer, django_assert_max_num_queries):
+    course = course_with_lessons(40, owners=[trainer])
+    for _ in range(5):
+        ModuleFactory(course=course)
+    client = client_for(trainer)
+    with django_assert_max_num_queries(10):
+        assert client.get(f"/courses/{course.id}/outline/").status_code == 200
