@@ -538,7 +538,16 @@ def lesson_heartbeat(
     ):
         progress.completed_at = now
         just_completed = True
-    progress.save()
+    progress.save(
+        update_fields=[
+            "duration_seconds",
+            "seconds_watched",
+            "last_heartbeat_at",
+            "last_position",
+            "completed_at",
+            "updated_at",
+        ]
+    )
     _touch(enrollments, lesson)
     if just_completed:
         _recompute(enrollments)

@@ -1,6 +1,7 @@
 """API: /api/v1/enrollments/, /api/v1/me/learning/, /api/v1/certificates/<code>/verify/."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -46,7 +47,7 @@ class EnrollmentListView(generics.ListCreateAPIView):
     @extend_schema(request=EnrollmentIn, responses={200: EnrollResultOut, 201: EnrollResultOut, 202: EnrollResultOut})
     def post(self, request):
         if not (is_admin(request.user) or has_role(request.user, TRAINER)):
-            return error_response("permission_denied", "Only trainers enroll people.", status.HTTP_403_FORBIDDEN)
+            return error_response("permission_denied", _("Only trainers enroll people."), status.HTTP_403_FORBIDDEN)
         data = EnrollmentIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
@@ -74,16 +75,22 @@ class EnrollmentListView(generics.ListCreateAPIView):
             if missing:
                 return error_response(
                     "invalid",
-                    "Unknown employee numbers; nothing was enrolled.",
+                    _("Unknown employee numbers; nothing was enrolled."),
                     status.HTTP_400_BAD_REQUEST,
-                    {"employee_nos": [f"Unknown: {', '.join(missing[:50])}"]},
+                    {"employee_nos": [_("Unknown: %(nos)s") % {"nos": ", ".join(missing[:50])}]},
                 )
         outcome = services.enroll_or_queue(
             user_ids=ids, course=course, plan=plan, due_date=due, enrolled_by=request.user
         )
         if isinstance(outcome, Job):
             return Response(
-                {"created": 0, "restored": 0, "already": 0, "message": "Queued.", "job": outcome.id},
+                {
+                    "created": 0,
+                    "restored": 0,
+                    "already": 0,
+                    "message": _("Queued: poll the job for progress."),
+                    "job": outcome.id,
+                },
                 status=status.HTTP_202_ACCEPTED,
             )
         return Response(outcome.as_dict(), status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from trainees.models import Certificate, Enrollment
@@ -13,10 +14,10 @@ class EnrollmentIn(serializers.Serializer):
 
     def validate(self, attrs):
         if ("course" in attrs) == ("plan" in attrs):
-            raise serializers.ValidationError({"course": ["Give a course or a plan (one of them)."]})
+            raise serializers.ValidationError({"course": [_("Give a course or a plan (one of them).")]})
         targets = [k for k in ("user", "team", "employee_nos") if k in attrs]
         if len(targets) != 1:
-            raise serializers.ValidationError({"user": ["Give exactly one of user, team or employee_nos."]})
+            raise serializers.ValidationError({"user": [_("Give exactly one of user, team or employee_nos.")]})
         return attrs
 
 
