@@ -65,3 +65,44 @@ class TrainingPlanAdmin(admin.ModelAdmin):
     filter_horizontal = ("owners", "teams")
     readonly_fields = ("published_at", "source")
     inlines = (ObjectiveInline, SessionInline, PlanChangeInline)
+
+
+# --- Courses and the lesson library (issue 4) ---
+from courses.models import Course, Lesson, Module, ModuleItem  # noqa: E402
+from courses.sanitize import sanitize_html  # noqa: E402
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    extra = 0
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "track", "status", "estimated_minutes", "self_enroll")
+    list_filter = ("status", "track", "category")
+    search_fields = ("title",)
+    filter_horizontal = ("owners", "prerequisites")
+    inlines = [ModuleInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.description = sanitize_html(obj.description)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "estimated_minutes", "created_by", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("title",)
+    raw_id_fields = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        obj.body = sanitize_html(obj.body)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ModuleItem)
+class ModuleItemAdmin(admin.ModelAdmin):
+    list_display = ("course", "module", "lesson", "order", "required")
+    raw_id_fields = ("course", "module", "lesson")

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses import plan_services
-from courses.models import Category, Competency, Method, Objective, Session, TrainingPlan
+from courses.models import Category, Competency, Course, Method, Objective, Session, TrainingPlan
+from lms.roles import SALESPERSON
 from trainees.models import Team, User
 
 K, S, A = Objective.Kind.KNOWLEDGE, Objective.Kind.SKILL, Objective.Kind.ATTITUDE
@@ -214,7 +215,14 @@ def seed(*, stdout=None) -> None:
                 s.trainer_name = "外聘拓展教练 刘老师"
             else:
                 s.trainer = trainer if i % 2 == 0 else (trainer2 or trainer)
-        Session.objects.bulk_update(sessions, ["trainer", "trainer_name"])
+        # Pre-work: link a session to a published course of its category, where the catalogue has one.
+        courses = {}
+        for course in Course.objects.filter(status=Course.Status.PUBLISHED).order_by("id"):
+            courses.setdefault(course.category_id, course)
+        for s in sessions:
+            if s.course_id is None and s.category_id in courses and s.day <= 2:
+                s.course = courses[s.category_id]
+        Session.objects.bulk_update(sessions, ["trainer", "trainer_name", "course"])
         if team_a is not None:
             plan.teams.add(team_a)
         plan_services.plan_publish(plan=plan, user=trainer)
@@ -222,5 +230,11 @@ def seed(*, stdout=None) -> None:
         # Keep the demo "in progress" whenever it is loaded: today is always day 3.
         plan.start_date = start
         plan.save(update_fields=["start_date", "updated_at"])
+    if team_a is not None:
+        # Team A takes part: enrolled in the plan and in the courses its sessions link (idempotent).
+        from trainees.enrollment_services import enroll_users
+
+        member_ids = User.objects.filter(team=team_a, groups__name=SALESPERSON).values_list("id", flat=True)
+        enroll_users(user_ids=list(member_ids), plan=plan, due_date=plan.end_date, enrolled_by=trainer)
     if stdout is not None:
         stdout.write(f"Training plans: {len(templates)} templates, demo plan “{plan.title}” starting {plan.start_date}")

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from trainees import api
+from lms import jobs
+from trainees import api, learning_api
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
@@ -9,4 +10,12 @@ urlpatterns = [
     path("people/", api.PersonListView.as_view(), name="api-people"),
     path("people/import/", api.PeopleImportView.as_view(), name="api-people-import"),
     path("people/<int:pk>/", api.PersonDetailView.as_view(), name="api-person"),
+    # Learning (issue 4)
+    path("enrollments/", learning_api.EnrollmentListView.as_view(), name="api-enrollments"),
+    path("enrollments/<int:pk>/", learning_api.EnrollmentDetailView.as_view(), name="api-enrollment"),
+    path("me/learning/", learning_api.MyLearningView.as_view(), name="api-my-learning"),
+    path(
+        "certificates/<str:code>/verify/", learning_api.CertificateVerifyView.as_view(), name="api-certificate-verify"
+    ),
+    path("jobs/<int:pk>/", jobs.JobDetailView.as_view(), name="api-job"),
 ]

@@ -1,4 +1,4 @@
-from courses.models.content import Course
+from courses.models.content import Course, Lesson, Module, ModuleItem
 from courses.models.plans import Objective, PlanChange, Session, TrainingPlan
 from courses.models.reference import Category, Competency, Method, ReferenceItem, Track
 
@@ -6,7 +6,10 @@ __all__ = [
     "Category",
     "Competency",
     "Course",
+    "Lesson",
     "Method",
+    "Module",
+    "ModuleItem",
     "Objective",
     "PlanChange",
     "ReferenceItem",

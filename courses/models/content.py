@@ -1,4 +1,8 @@
-"""Courses (课程) and their content."""
+"""Courses (课程), their modules (章节) and the lesson library (课时).
+
+Lessons live in a library and are placed into courses by reference (`ModuleItem`), so one lesson serves many
+courses without copies; finishing a lesson once counts in every course that uses it.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +23,18 @@ class Course(models.Model):
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("owners"), blank=True, related_name="owned_courses"
     )
+    cover = models.FileField(_("cover image"), upload_to="courses/covers/", blank=True, max_length=255)
+    description = models.TextField(_("description"), blank=True, help_text=_("Rich text; unsafe markup is removed."))
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=0)
+    prerequisites = models.ManyToManyField(
+        "self", verbose_name=_("prerequisites"), symmetrical=False, blank=True, related_name="required_by"
+    )
+    self_enroll = models.BooleanField(
+        _("self-enrolment allowed"), default=True, help_text=_("Salespeople may enrol themselves from the catalogue.")
+    )
+    certificate_valid_days = models.PositiveIntegerField(
+        _("certificate validity (days)"), null=True, blank=True, help_text=_("Leave empty for no expiry.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -26,6 +42,90 @@ class Course(models.Model):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
         ordering = ["title", "id"]
+        indexes = [models.Index(fields=["status", "track", "category"], name="course_catalogue_idx")]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Lesson(models.Model):
+    """A library lesson. Placed into courses through ModuleItem."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Rich text")
+        VIDEO = "video", _("Video")
+        FILE = "file", _("File")
+        LINK = "link", _("External link")
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(_("text"), blank=True, help_text=_("Rich text; unsafe markup is removed."))
+    video_file = models.FileField(_("video file"), upload_to="lessons/videos/", blank=True, max_length=255)
+    video_url = models.URLField(_("video URL"), blank=True, max_length=500)
+    duration_seconds = models.PositiveIntegerField(
+        _("video length (seconds)"), null=True, blank=True, help_text=_("Taken from the player when left empty.")
+    )
+    file = models.FileField(_("file"), upload_to="lessons/files/", blank=True, max_length=255)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    url = models.URLField(_("link"), blank=True, max_length=500)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=5)
+    category = models.ForeignKey(
+        "courses.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_lessons",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        ordering = ["course", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ModuleItem(models.Model):
+    """A library lesson placed in a module. `course` repeats the module's course so progress is one query."""
+
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="items")
+    module = models.ForeignKey(Module, verbose_name=_("module"), on_delete=models.CASCADE, related_name="items")
+    lesson = models.ForeignKey(Lesson, verbose_name=_("lesson"), on_delete=models.PROTECT, related_name="placements")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        verbose_name = _("module item")
+        verbose_name_plural = _("module items")
+        ordering = ["module__order", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "lesson"], name="moduleitem_lesson_once_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_id}: {self.lesson_id}"

@@ -192,3 +192,27 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 # courses (training plans): name the objective-kind enum so it does not collide with Team.kind in the schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ObjectiveKindEnum"] = "courses.models.plans.Objective.Kind"
+# --- Courses and learning (trainees.enrollment_services) ---
+from celery.schedules import crontab  # noqa: E402
+
+# Enrolling more people than this at once runs in Celery with a progress bar.
+ENROLLMENT_SYNC_LIMIT = env_int("ENROLLMENT_SYNC_LIMIT", 300)
+# A video lesson completes when this share of its length has been watched (credited from heartbeats).
+VIDEO_COMPLETION_SHARE = float(env_str("VIDEO_COMPLETION_SHARE", "0.9"))
+# The player sends a heartbeat this often while playing; one heartbeat never credits more than MAX_CREDIT s.
+VIDEO_HEARTBEAT_INTERVAL = env_int("VIDEO_HEARTBEAT_INTERVAL", 10)
+VIDEO_HEARTBEAT_MAX_CREDIT = env_int("VIDEO_HEARTBEAT_MAX_CREDIT", 20)
+CELERY_BEAT_SCHEDULE["enrollments-mark-overdue"] = {
+    # Every day at 00:10 Asia/Shanghai: open enrollments past their due date become overdue.
+    "task": "trainees.tasks.enrollments_mark_overdue",
+    "schedule": crontab(hour=0, minute=10),
+}
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["LessonKindEnum"] = "courses.models.content.Lesson.Kind"
+
+# Enum names in the OpenAPI schema where several models have a field of the same name.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PlanStatusEnum": "courses.models.plans.TrainingPlan.Status",
+        "CourseStatusEnum": "courses.models.content.Course.Status",
+    }
+)

@@ -1,0 +1,433 @@
+"""Pages: course authoring (trainers), the lesson library, the catalogue and the course player."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses import course_selectors as selectors
+from courses import course_services as services
+from courses.course_forms import CourseForm, LessonForm
+from courses.models import Category, Course, Lesson, Track
+from lms.permissions import role_required
+from lms.roles import TRAINER
+from trainees import enrollment_services, learning_selectors
+
+# --- authoring ---------------------------------------------------------------------------------------------
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        uploads = {"cover": "cover_upload", "video_file": "video_upload", "file": "file_upload"}
+        for name, errors in exc.error_dict.items():
+            name = uploads.get(name, name)
+            target = name if name in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+@role_required(TRAINER)
+def course_list(request):
+    search = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    qs = selectors.course_list_for_author(user=request.user, search=search, status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/course_list.html",
+        {"page": page, "q": search, "status": status, "statuses": Course.Status.choices},
+    )
+
+
+@login_required
+@role_required(TRAINER)
+def course_create(request):
+    form = CourseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("cover_upload", "prerequisites", "title")}
+        try:
+            course = services.course_create(
+                owner=request.user,
+                title=form.cleaned_data["title"],
+                cover=form.cleaned_data.get("cover_upload"),
+                prerequisites=form.cleaned_data.get("prerequisites") or (),
+                **data,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Course created. Now add modules and lessons."))
+            return redirect("courses:outline", course_id=course.id)
+    return render(request, "courses/course_form.html", {"form": form, "course": None})
+
+
+@login_required
+@role_required(TRAINER)
+def course_edit(request, course_id: int):
+    course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    form = CourseForm(request.POST or None, request.FILES or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("cover_upload", "prerequisites")}
+        try:
+            services.course_update(
+                course=course,
+                cover=form.cleaned_data.get("cover_upload"),
+                prerequisites=form.cleaned_data.get("prerequisites"),
+                **data,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Course saved."))
+            return redirect("courses:outline", course_id=course.id)
+    return render(request, "courses/course_form.html", {"form": form, "course": course})
+
+
+def _outline_response(request, course: Course, status: int = 200):
+    context = {
+        "course": course,
+        "modules": selectors.course_outline(course=course),
+        "library": selectors.lessons_for_author(user=request.user).only("id", "title", "kind").order_by("title")[:500],
+    }
+    template = "courses/_outline.html" if request.htmx else "courses/outline.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@role_required(TRAINER)
+def course_outline(request, course_id: int):
+    course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    return _outline_response(request, course)
+
+
+def _after_change(request, course: Course):
+    if request.htmx:
+        return _outline_response(request, course)
+    return redirect("courses:outline", course_id=course.id)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def module_add(request, course_id: int):
+    course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    try:
+        services.module_create(course=course, title=request.POST.get("title", ""))
+    except ValidationError:
+        messages.error(request, _("Enter a module title."))
+    return _after_change(request, course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def module_rename(request, module_id: int):
+    module = selectors.module_get_for_author(user=request.user, module_id=module_id)
+    try:
+        services.module_rename(module=module, title=request.POST.get("title", ""))
+    except ValidationError:
+        messages.error(request, _("Enter a module title."))
+    return _after_change(request, module.course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def module_delete(request, module_id: int):
+    module = selectors.module_get_for_author(user=request.user, module_id=module_id)
+    course = module.course
+    services.module_delete(module=module)
+    return _after_change(request, course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def module_move(request, module_id: int, direction: str):
+    module = selectors.module_get_for_author(user=request.user, module_id=module_id)
+    services.move(obj=module, direction=direction)
+    return _after_change(request, module.course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def item_add(request, module_id: int):
+    module = selectors.module_get_for_author(user=request.user, module_id=module_id)
+    lesson_id = request.POST.get("lesson", "")
+    try:
+        lesson = selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id)
+        services.item_add(module=module, lesson=lesson, required=request.POST.get("optional") != "1")
+    except Http404:
+        messages.error(request, _("Choose a lesson from the library."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _after_change(request, module.course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def item_move(request, item_id: int, direction: str):
+    item = selectors.item_get_for_author(user=request.user, item_id=item_id)
+    services.move(obj=item, direction=direction)
+    return _after_change(request, item.course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def item_remove(request, item_id: int):
+    item = selectors.item_get_for_author(user=request.user, item_id=item_id)
+    course = item.course
+    services.item_remove(item=item)
+    return _after_change(request, course)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def course_reorder(request, course_id: int):
+    """Drag and drop (SortableJS) posts JSON: {"modules": [ids]} or {"module": id, "items": [ids]}."""
+    course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    try:
+        payload = json.loads(request.body or b"{}")
+        if "modules" in payload:
+            services.module_reorder(course=course, module_ids=[int(i) for i in payload["modules"]])
+        else:
+            module = selectors.module_get_for_author(user=request.user, module_id=payload.get("module"))
+            if module.course_id != course.id:
+                raise Http404
+            services.item_reorder(module=module, item_ids=[int(i) for i in payload.get("items", [])])
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"error": {"code": "invalid", "message": _("Bad order."), "fields": {}}}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"error": {"code": "invalid", "message": " ".join(exc.messages), "fields": {}}}, status=400)
+    return HttpResponse(status=204)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def course_publish(request, course_id: int):
+    course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    if request.POST.get("action") == "unpublish":
+        services.course_unpublish(course=course)
+        messages.success(request, _("The course is a draft again."))
+    else:
+        try:
+            services.course_publish(course=course)
+            messages.success(request, _("The course is published."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("courses:outline", course_id=course.id)
+
+
+@login_required
+@role_required(TRAINER)
+def lesson_list(request):
+    search = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    page = Paginator(selectors.lesson_library(user=request.user, search=search, kind=kind), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "courses/lesson_list.html", {"page": page, "q": search, "kind": kind, "kinds": Lesson.Kind.choices}
+    )
+
+
+def _lesson_form(request, lesson: Lesson | None):
+    form = LessonForm(request.POST or None, request.FILES or None, instance=lesson)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("video_upload", "file_upload")}
+        try:
+            saved = services.lesson_save(
+                lesson=lesson,
+                author=request.user,
+                video_file=form.cleaned_data.get("video_upload"),
+                file=form.cleaned_data.get("file_upload"),
+                **data,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Lesson saved."))
+            return redirect("courses:lesson_preview", lesson_id=saved.id)
+    return render(request, "courses/lesson_form.html", {"form": form, "lesson": lesson})
+
+
+@login_required
+@role_required(TRAINER)
+def lesson_create(request):
+    return _lesson_form(request, None)
+
+
+@login_required
+@role_required(TRAINER)
+def lesson_edit(request, lesson_id: int):
+    return _lesson_form(request, selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id, for_edit=True))
+
+
+@login_required
+@role_required(TRAINER)
+def lesson_preview(request, lesson_id: int):
+    lesson = selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id)
+    return render(request, "courses/lesson_preview.html", {"lesson": lesson})
+
+
+# --- learners ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def catalogue(request):
+    track = request.GET.get("track", "")
+    category = request.GET.get("category", "")
+    search = request.GET.get("q", "").strip()
+    qs = selectors.catalogue(user=request.user, track=track, category=category, search=search)
+    page = Paginator(qs, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/catalogue.html",
+        {
+            "page": page,
+            "track": track,
+            "category": category,
+            "q": search,
+            "tracks": Track.objects.order_by("order"),
+            "categories": Category.objects.order_by("order"),
+        },
+    )
+
+
+@login_required
+def course_detail(request, course_id: int):
+    course = selectors.course_get_published(course_id=course_id)
+    enrollment = course.enrollments.filter(user=request.user, unenrolled_at__isnull=True).first()
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "modules": selectors.course_outline(course=course),
+            "enrollment": enrollment,
+            "prerequisites": course.prerequisites.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def course_self_enroll(request, course_id: int):
+    course = selectors.course_get_published(course_id=course_id)
+    try:
+        _enrollment, result = enrollment_services.self_enroll(user=request.user, course=course)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("courses:course_detail", course_id=course.id)
+    if result.created or result.restored:
+        messages.success(request, _("You are enrolled. Enjoy the course!"))
+    else:
+        messages.info(request, _("You are already enrolled in this course."))
+    return redirect("trainees:continue", course_id=course.id)
+
+
+def _player_context(request, course_id: int, lesson_id: int):
+    enrollment = learning_selectors.learner_enrollment(user=request.user, course_id=course_id)
+    items = selectors.course_items_in_order(course_id=course_id)
+    index = next((i for i, item in enumerate(items) if item.lesson_id == int(lesson_id)), None)
+    if index is None:
+        raise Http404
+    return enrollment, items, index
+
+
+@login_required
+def player(request, course_id: int, lesson_id: int):
+    enrollment, items, index = _player_context(request, course_id, lesson_id)
+    item = items[index]
+    enrollment_services.lesson_open(user=request.user, lesson=item.lesson, enrollment=enrollment)
+    done = learning_selectors.completed_lesson_ids(user_id=request.user.id, course_id=course_id)
+    modules: list[dict] = []
+    for it in items:
+        if not modules or modules[-1]["module"].id != it.module_id:
+            modules.append({"module": it.module, "items": []})
+        modules[-1]["items"].append(it)
+    progress = None
+    if item.lesson.kind == Lesson.Kind.VIDEO:
+        progress = item.lesson.progress.filter(user=request.user).first()
+    from django.conf import settings
+
+    return render(
+        request,
+        "courses/player.html",
+        {
+            "enrollment": enrollment,
+            "course": enrollment.course,
+            "item": item,
+            "lesson": item.lesson,
+            "modules": modules,
+            "done": done,
+            "is_done": item.lesson_id in done,
+            "previous": items[index - 1] if index > 0 else None,
+            "next": items[index + 1] if index + 1 < len(items) else None,
+            "video_progress": progress,
+            "heartbeat_interval": settings.VIDEO_HEARTBEAT_INTERVAL,
+            "certificate": getattr(enrollment, "certificate", None) if enrollment.status == "completed" else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_done(request, course_id: int, lesson_id: int):
+    _enrollment, items, index = _player_context(request, course_id, lesson_id)
+    try:
+        enrollment_services.lesson_complete(user=request.user, lesson_id=lesson_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("courses:player", course_id=course_id, lesson_id=lesson_id)
+    if index + 1 < len(items):
+        return redirect("courses:player", course_id=course_id, lesson_id=items[index + 1].lesson_id)
+    return redirect("courses:player", course_id=course_id, lesson_id=lesson_id)
+
+
+@login_required
+def lesson_file(request, course_id: int, lesson_id: int):
+    """Lesson files and videos are served through the access check, from whatever storage is configured."""
+    _enrollment, items, index = _player_context(request, course_id, lesson_id)
+    return _serve(items[index].lesson)
+
+
+@login_required
+@role_required(TRAINER)
+def lesson_file_preview(request, lesson_id: int):
+    return _serve(selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id))
+
+
+def course_cover(request, course_id: int):
+    """Cover images of published courses (and of one's own drafts), from whatever storage is configured."""
+    try:
+        course = selectors.course_get_for_author(user=request.user, course_id=course_id)
+    except Http404:
+        course = selectors.course_get_published(course_id=course_id)
+    if not course.cover:
+        raise Http404
+    response = FileResponse(course.cover.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _serve(lesson: Lesson):
+    field = lesson.video_file if lesson.kind == Lesson.Kind.VIDEO else lesson.file
+    if not field:
+        raise Http404
+    name = lesson.file_name or field.name.rsplit("/", 1)[-1]
+    return FileResponse(field.open("rb"), as_attachment=lesson.kind == Lesson.Kind.FILE, filename=name)

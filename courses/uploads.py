@@ -1,0 +1,102 @@
+"""Upload checks for course content: a size limit and a type allow-list decided by the file's first bytes.
+
+The name's extension must also agree with what the content is, so `evil.exe` renamed to `slides.pdf` is refused.
+Files are stored through Django's storage API (`FieldFile.save`), so S3-compatible storage plugs in by settings.
+"""
+
+import os
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class FileType:
+    code: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileType("pdf", (".pdf",))
+OOXML = FileType("ooxml", (".docx", ".pptx", ".xlsx"))
+OLE = FileType("ole", (".doc", ".ppt", ".xls"))
+MP4 = FileType("mp4", (".mp4", ".m4v", ".mov"))
+WEBM = FileType("webm", (".webm",))
+OGG = FileType("ogg", (".ogv", ".ogg"))
+PNG = FileType("png", (".png",))
+JPEG = FileType("jpeg", (".jpg", ".jpeg"))
+GIF = FileType("gif", (".gif",))
+WEBP = FileType("webp", (".webp",))
+
+ALLOWED = {
+    "file": (PDF, OOXML, OLE),
+    "video": (MP4, WEBM, OGG),
+    "image": (PNG, JPEG, GIF, WEBP),
+}
+KIND_LABELS = {"file": "PDF, Word, PowerPoint, Excel", "video": "MP4, WebM, Ogg", "image": "PNG, JPEG, GIF, WebP"}
+
+
+def sniff(head: bytes) -> FileType | None:
+    """The type the first bytes announce, or None."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        return OOXML  # confirmed by _is_ooxml (a zip holding [Content_Types].xml)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return OLE
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return MP4
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return WEBM
+    if head.startswith(b"OggS"):
+        return OGG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return WEBP
+    return None
+
+
+def _is_ooxml(upload) -> bool:
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            return "[Content_Types].xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        upload.seek(0)
+
+
+def validate_upload(upload: UploadedFile, *, kind: str) -> None:
+    """Raise ValidationError unless the upload is small enough and its content is an allowed type for `kind`."""
+    limit = settings.FILE_UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("The file is too large (%(size)s); the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    if not upload.size:
+        raise ValidationError(_("The file is empty."), code="empty")
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    found = sniff(head)
+    allowed = ALLOWED[kind]
+    ext = os.path.splitext(upload.name or "")[1].lower()
+    if found is OOXML and not _is_ooxml(upload):
+        found = None
+    if found not in allowed or ext not in found.extensions:
+        raise ValidationError(
+            _("This file type is not allowed here. Allowed: %(types)s.") % {"types": KIND_LABELS[kind]},
+            code="file_type",
+        )

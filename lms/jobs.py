@@ -1,0 +1,98 @@
+"""Background jobs with a progress bar: services, the access function, the API view and the htmx partial.
+
+A page that starts long work creates a Job, queues a Celery task with the job id (on commit), and includes
+`partials/job_progress.html`; the partial polls `jobs:progress` every second until the job is finished, then
+renders its final state without the polling trigger. Reused by any feature with long work (imports, exports).
+"""
+
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.models import Job
+from lms.roles import is_admin
+
+
+def job_create(*, kind: str, owner, total: int = 0) -> Job:
+    return Job.objects.create(kind=kind, owner=owner, total=total)
+
+
+def job_start(*, job_id: int, total: int | None = None) -> None:
+    fields = {"status": Job.Status.RUNNING}
+    if total is not None:
+        fields["total"] = total
+    Job.objects.filter(id=job_id, status=Job.Status.PENDING).update(**fields)
+
+
+def job_advance(*, job_id: int, by: int) -> None:
+    Job.objects.filter(id=job_id).update(done=F("done") + by)
+
+
+def job_finish(*, job_id: int, result: dict | None = None) -> None:
+    Job.objects.filter(id=job_id).update(
+        status=Job.Status.DONE, done=F("total"), result=result or {}, finished_at=timezone.now()
+    )
+
+
+def job_fail(*, job_id: int, error: str) -> None:
+    Job.objects.filter(id=job_id).update(status=Job.Status.FAILED, error=error[:2000], finished_at=timezone.now())
+
+
+def job_get_for_user(*, user, job_id) -> Job:
+    """The owner (or an admin) sees a job; anyone else gets 404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    qs = Job.objects.all() if is_admin(user) else Job.objects.filter(owner_id=user.id)
+    try:
+        return qs.get(id=job_id)
+    except (Job.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def run_job(job_id: int, work) -> None:
+    """Run `work(advance)` for the job: marks it running, done with the returned result, or failed."""
+    job_start(job_id=job_id)
+    try:
+        result = work(lambda n: job_advance(job_id=job_id, by=n))
+    except Exception as exc:
+        job_fail(job_id=job_id, error=f"{exc.__class__.__name__}: {exc}")
+        raise
+    job_finish(job_id=job_id, result=result)
+
+
+class JobOut(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+    finished = serializers.BooleanField(source="is_finished", read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "total",
+            "done",
+            "percent",
+            "finished",
+            "error",
+            "result",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class JobDetailView(APIView):
+    @extend_schema(responses=JobOut)
+    def get(self, request, pk: int):
+        return Response(JobOut(job_get_for_user(user=request.user, job_id=pk)).data)
+
+
+def job_progress(request, job_id: int):
+    """The htmx partial: a progress bar that keeps polling until the job is finished."""
+    job = job_get_for_user(user=request.user, job_id=job_id)
+    return render(request, "partials/job_progress.html", {"job": job})

@@ -1,0 +1,599 @@
+"""Writes for enrollments, lesson progress, certificates and the calendar feed.
+
+Status and progress live on Enrollment and are recomputed here, whenever progress is recorded or a course's
+outline changes, so pages only read them. Hooks other apps use:
+- `register_completion_requirement(fn)`: fn(enrollment) -> bool; a course is complete only when every
+  required lesson is done AND every registered requirement says True (the assessments app adds
+  "final quiz passed" and calls `enrollment_refresh(user_id=..., course_id=...)` after a pass).
+- `plan_linked_course_ids(plan)`: courses linked from the plan's sessions (`Session.course`).
+"""
+
+import csv
+import io
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from courses.models import Course, Lesson, ModuleItem, TrainingPlan
+from trainees.models import CalendarFeed, Certificate, Enrollment, LessonProgress, Team, User
+from trainees.selectors import team_subtree_ids
+
+# --- hooks -------------------------------------------------------------------------------------------------
+
+_completion_requirements: list[Callable[[Enrollment], bool]] = []
+
+
+def register_completion_requirement(fn: Callable[[Enrollment], bool]) -> None:
+    """Add a rule a course enrollment must pass (besides all required lessons done) to count as completed."""
+    if fn not in _completion_requirements:
+        _completion_requirements.append(fn)
+
+
+def plan_linked_course_ids(plan: TrainingPlan) -> list[int]:
+    """Courses linked from the plan's sessions (`Session.course`); empty while sessions have no such field."""
+    sessions = getattr(plan, "sessions", None)
+    if sessions is None:
+        return []
+    try:
+        sessions.model._meta.get_field("course")
+    except FieldDoesNotExist:
+        return []
+    return sorted(set(sessions.filter(course__isnull=False).values_list("course_id", flat=True)))
+
+
+# --- enrolling ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EnrollResult:
+    created: int = 0
+    restored: int = 0
+    already: int = 0
+    user_ids: list[int] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        parts = []
+        if self.created:
+            parts.append(
+                ngettext("%(n)d person enrolled.", "%(n)d people enrolled.", self.created) % {"n": self.created}
+            )
+        if self.restored:
+            parts.append(
+                ngettext("%(n)d enrollment restored.", "%(n)d enrollments restored.", self.restored)
+                % {"n": self.restored}
+            )
+        if self.already:
+            parts.append(
+                ngettext("%(n)d person was already enrolled.", "%(n)d people were already enrolled.", self.already)
+                % {"n": self.already}
+            )
+        return " ".join(parts) or _("Nobody to enroll.")
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "restored": self.restored, "already": self.already, "message": self.message}
+
+
+def _initial_status(due_date: date | None) -> str:
+    if due_date is not None and due_date < timezone.localdate():
+        return Enrollment.Status.OVERDUE
+    return Enrollment.Status.NOT_STARTED
+
+
+CHUNK = 1000
+
+
+def _enroll_target(
+    *,
+    user_ids: list[int],
+    course_id: int | None = None,
+    plan_id: int | None = None,
+    via_plan_id: int | None = None,
+    due_date: date | None,
+    enrolled_by_id: int | None,
+    advance: Callable[[int], None] | None = None,
+) -> EnrollResult:
+    """Set-based: one read, one bulk insert (conflicts ignored: the unique constraint decides) and one
+    restore update per chunk."""
+    result = EnrollResult()
+    key = {"course_id": course_id} if course_id else {"plan_id": plan_id}
+    status = _initial_status(due_date)
+    for start in range(0, len(user_ids), CHUNK):
+        chunk = user_ids[start : start + CHUNK]
+        # One transaction per chunk, so a job's progress (committed after each chunk) is visible to the page.
+        with transaction.atomic():
+            existing = dict(Enrollment.objects.filter(user_id__in=chunk, **key).values_list("user_id", "unenrolled_at"))
+            new = [uid for uid in chunk if uid not in existing]
+            restore = [uid for uid, gone in existing.items() if gone is not None]
+            if new:
+                Enrollment.objects.bulk_create(
+                    [
+                        Enrollment(
+                            user_id=uid,
+                            due_date=due_date,
+                            status=status,
+                            enrolled_by_id=enrolled_by_id,
+                            via_plan_id=via_plan_id,
+                            **key,
+                        )
+                        for uid in new
+                    ],
+                    batch_size=1000,
+                    ignore_conflicts=True,
+                )
+                after = Enrollment.objects.filter(user_id__in=chunk, **key).count()
+                created = after - len(existing)
+                result.created += created
+                result.already += len(new) - created
+            if restore:
+                fields = {"unenrolled_at": None}
+                if due_date is not None:
+                    fields["due_date"] = due_date
+                Enrollment.objects.filter(user_id__in=restore, **key).update(**fields)
+        result.restored += len(restore)
+        result.already += len(existing) - len(restore)
+        result.user_ids.extend(new)
+        if advance:
+            advance(len(chunk))
+    if course_id and result.user_ids:
+        # People who already finished shared lessons elsewhere start with that progress (a set-based read).
+        with_progress = set(
+            LessonProgress.objects.filter(
+                user_id__in=result.user_ids,
+                completed_at__isnull=False,
+                lesson__placements__course_id=course_id,
+            ).values_list("user_id", flat=True)
+        )
+        if with_progress:
+            with transaction.atomic():
+                _recompute(list(Enrollment.objects.filter(course_id=course_id, user_id__in=with_progress)))
+    return result
+
+
+def enroll_users(
+    *,
+    user_ids: Iterable[int],
+    course: Course | None = None,
+    plan: TrainingPlan | None = None,
+    due_date: date | None = None,
+    enrolled_by: User | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> EnrollResult:
+    """Enroll people in a course, or in a plan and each course its sessions link. Idempotent: run twice, the
+    unique constraints leave one row each. Commits per chunk of CHUNK people (see _enroll_target)."""
+    if (course is None) == (plan is None):
+        raise ValidationError(_("Choose a course or a training plan."))
+    ids = sorted(set(user_ids))
+    by = enrolled_by.id if enrolled_by else None
+    if course is not None:
+        return _enroll_target(user_ids=ids, course_id=course.id, due_date=due_date, enrolled_by_id=by, advance=advance)
+    result = _enroll_target(user_ids=ids, plan_id=plan.id, due_date=due_date, enrolled_by_id=by, advance=advance)
+    for course_id in plan_linked_course_ids(plan):
+        _enroll_target(user_ids=ids, course_id=course_id, via_plan_id=plan.id, due_date=due_date, enrolled_by_id=by)
+    return result
+
+
+def enrollment_create(
+    *,
+    user: User,
+    course: Course | None = None,
+    plan: TrainingPlan | None = None,
+    due_date: date | None = None,
+    enrolled_by: User | None = None,
+) -> tuple[Enrollment, EnrollResult]:
+    """One person. Two concurrent calls create one row: the unique constraint settles the race."""
+    try:
+        result = enroll_users(user_ids=[user.id], course=course, plan=plan, due_date=due_date, enrolled_by=enrolled_by)
+    except IntegrityError:
+        result = EnrollResult(already=1)
+    enrollment = Enrollment.objects.get(user=user, **({"course": course} if course else {"plan": plan}))
+    return enrollment, result
+
+
+def team_member_ids(*, team: Team) -> list[int]:
+    """Active members of the team and of every team below it."""
+    return list(
+        User.objects.filter(team_id__in=team_subtree_ids(team_ids=[team.id]), is_active=True).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def enroll_or_queue(
+    *,
+    user_ids: list[int],
+    course: Course | None = None,
+    plan: TrainingPlan | None = None,
+    due_date: date | None = None,
+    enrolled_by: User,
+):
+    """Enroll now when small; above ENROLLMENT_SYNC_LIMIT people, queue a Celery task and return its Job."""
+    from lms.jobs import job_create
+    from trainees.tasks import enroll_bulk
+
+    ids = sorted(set(user_ids))
+    if len(ids) <= settings.ENROLLMENT_SYNC_LIMIT:
+        return enroll_users(user_ids=ids, course=course, plan=plan, due_date=due_date, enrolled_by=enrolled_by)
+    with transaction.atomic():
+        job = job_create(kind="enrollment", owner=enrolled_by, total=len(ids))
+        args = {
+            "job_id": job.id,
+            "user_ids": ids,
+            "course_id": course.id if course else None,
+            "plan_id": plan.id if plan else None,
+            "due_date": due_date.isoformat() if due_date else None,
+            "enrolled_by_id": enrolled_by.id,
+        }
+        transaction.on_commit(lambda: enroll_bulk.delay(**args))
+    return job
+
+
+@transaction.atomic
+def enrollment_unenroll(*, enrollment: Enrollment) -> Enrollment:
+    """Soft: the row and its progress stay; re-enrolling restores it."""
+    now = timezone.now()
+    if enrollment.unenrolled_at is None:
+        enrollment.unenrolled_at = now
+        enrollment.save(update_fields=["unenrolled_at"])
+    if enrollment.plan_id:
+        Enrollment.objects.filter(
+            user_id=enrollment.user_id, via_plan_id=enrollment.plan_id, unenrolled_at__isnull=True
+        ).update(unenrolled_at=now)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_restore(*, enrollment: Enrollment) -> Enrollment:
+    enrollment.unenrolled_at = None
+    enrollment.save(update_fields=["unenrolled_at"])
+    if enrollment.plan_id:
+        Enrollment.objects.filter(user_id=enrollment.user_id, via_plan_id=enrollment.plan_id).update(unenrolled_at=None)
+    return enrollment
+
+
+@transaction.atomic
+def self_enroll(*, user: User, course: Course) -> tuple[Enrollment, EnrollResult]:
+    if not (course.is_published and course.self_enroll):
+        raise ValidationError(_("This course is assigned by trainers; you cannot enrol yourself."))
+    missing = course.prerequisites.exclude(
+        enrollments__user=user, enrollments__status=Enrollment.Status.COMPLETED
+    ).values_list("title", flat=True)
+    if missing:
+        raise ValidationError(_("Finish these courses first: %(titles)s.") % {"titles": "、".join(missing)})
+    return enrollment_create(user=user, course=course, enrolled_by=user)
+
+
+# --- CSV of employee numbers -------------------------------------------------------------------------------
+
+HEADER_NAMES = {"employee_no", "employee number", "工号", "员工编号", "员工号"}
+
+
+@dataclass
+class CsvPreview:
+    user_ids: list[int] = field(default_factory=list)
+    employee_nos: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.user_ids)
+
+
+def decode_csv(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GBK/GB18030 as saved by Excel on Chinese Windows."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("The file cannot be read: save it as CSV in UTF-8 or GBK."), code="encoding")
+
+
+def employee_csv_preview(*, raw: bytes) -> CsvPreview:
+    """All-or-nothing: any unknown number is reported with its line, and then nothing is enrolled."""
+    if len(raw) > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(_("The file is too large."), code="too_large")
+    text = decode_csv(raw)
+    preview = CsvPreview()
+    wanted: list[tuple[int, str]] = []
+    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cell = (row[0] if row else "").strip()
+        if not cell:
+            continue
+        if line_no == 1 and cell.lower() in HEADER_NAMES:
+            continue
+        wanted.append((line_no, cell))
+    preview.rows = len(wanted)
+    if not wanted:
+        preview.errors.append(_("The file lists no employee numbers."))
+        return preview
+    found = dict(
+        User.objects.filter(employee_no__in={no for _, no in wanted}, is_active=True).values_list("employee_no", "id")
+    )
+    seen: set[str] = set()
+    for line_no, no in wanted:
+        if no not in found:
+            preview.errors.append(_("Line %(line)d: unknown employee number “%(no)s”.") % {"line": line_no, "no": no})
+        elif no not in seen:
+            seen.add(no)
+            preview.employee_nos.append(no)
+            preview.user_ids.append(found[no])
+    return preview
+
+
+def user_ids_for_employee_nos(*, employee_nos: Iterable[str]) -> tuple[list[int], list[str]]:
+    nos = [n.strip() for n in employee_nos if n and n.strip()]
+    found = dict(User.objects.filter(employee_no__in=nos, is_active=True).values_list("employee_no", "id"))
+    missing = [n for n in nos if n not in found]
+    return sorted(set(found.values())), missing
+
+
+# --- progress ----------------------------------------------------------------------------------------------
+
+
+def _requirements_met(enrollment: Enrollment) -> bool:
+    return all(fn(enrollment) for fn in _completion_requirements)
+
+
+def _recompute(enrollments: list[Enrollment]) -> list[Enrollment]:
+    """Recompute progress and status of course enrollments (a few queries for the whole list)."""
+    enrollments = [e for e in enrollments if e.course_id and e.status != Enrollment.Status.COMPLETED]
+    if not enrollments:
+        return []
+    course_ids = {e.course_id for e in enrollments}
+    user_ids = {e.user_id for e in enrollments}
+    required = dict(
+        ModuleItem.objects.filter(course_id__in=course_ids, required=True)
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values_list("course_id", "n")
+    )
+    done = {
+        (row["user_id"], row["lesson__placements__course_id"]): row["n"]
+        for row in LessonProgress.objects.filter(
+            user_id__in=user_ids,
+            completed_at__isnull=False,
+            lesson__placements__course_id__in=course_ids,
+            lesson__placements__required=True,
+        )
+        .values("user_id", "lesson__placements__course_id")
+        .annotate(n=Count("id"))
+    }
+    now = timezone.now()
+    today = timezone.localdate()
+    changed, completed = [], []
+    for e in enrollments:
+        total = required.get(e.course_id, 0)
+        n = done.get((e.user_id, e.course_id), 0)
+        progress = min(100, n * 100 // total) if total else 0
+        if total and n >= total and _requirements_met(e):
+            status = Enrollment.Status.COMPLETED
+        elif e.due_date is not None and e.due_date < today:
+            status = Enrollment.Status.OVERDUE
+        elif n or e.started_at:
+            status = Enrollment.Status.IN_PROGRESS
+        else:
+            status = Enrollment.Status.NOT_STARTED
+        if (progress, status) != (e.progress, e.status):
+            e.progress, e.status = progress, status
+            if status == Enrollment.Status.COMPLETED:
+                e.completed_at = now
+                completed.append(e)
+            changed.append(e)
+    if changed:
+        Enrollment.objects.bulk_update(changed, ["progress", "status", "completed_at"])
+    for e in completed:
+        if e.unenrolled_at is None:
+            certificate_issue(enrollment=e)
+    _refresh_plan_enrollments(enrollments)
+    return changed
+
+
+def _refresh_plan_enrollments(course_enrollments: list[Enrollment]) -> None:
+    """A plan enrollment's progress is the mean of the course enrollments the plan created."""
+    pairs = {(e.user_id, e.via_plan_id) for e in course_enrollments if e.via_plan_id}
+    for user_id, plan_id in pairs:
+        stats = Enrollment.objects.filter(user_id=user_id, via_plan_id=plan_id, unenrolled_at__isnull=True).aggregate(
+            avg=Avg("progress"), open=Count("id", filter=~Q(status=Enrollment.Status.COMPLETED))
+        )
+        progress = round(stats["avg"] or 0)
+        status = Enrollment.Status.COMPLETED if stats["open"] == 0 else Enrollment.Status.IN_PROGRESS
+        Enrollment.objects.filter(user_id=user_id, plan_id=plan_id).exclude(status=Enrollment.Status.COMPLETED).update(
+            progress=progress, status=status
+        )
+
+
+@transaction.atomic
+def enrollment_refresh(*, user_id: int, course_id: int) -> Enrollment | None:
+    """Recompute one person's course enrollment (e.g. after a final quiz is passed)."""
+    enrollment = Enrollment.objects.filter(user_id=user_id, course_id=course_id).first()
+    if enrollment:
+        _recompute([enrollment])
+    return enrollment
+
+
+@transaction.atomic
+def course_progress_refresh(*, course_id: int) -> int:
+    """After an outline change: recompute every open enrollment of the course."""
+    changed = 0
+    qs = Enrollment.objects.filter(course_id=course_id).exclude(status=Enrollment.Status.COMPLETED).order_by("id")
+    batch: list[Enrollment] = []
+    for e in qs.iterator(chunk_size=1000):
+        batch.append(e)
+        if len(batch) == 1000:
+            changed += len(_recompute(batch))
+            batch = []
+    changed += len(_recompute(batch))
+    return changed
+
+
+@transaction.atomic
+def enrollments_mark_overdue() -> int:
+    """Nightly sweep: open enrollments past their due date become overdue (a conditional UPDATE)."""
+    return (
+        Enrollment.objects.filter(due_date__lt=timezone.localdate(), unenrolled_at__isnull=True)
+        .exclude(status__in=[Enrollment.Status.COMPLETED, Enrollment.Status.OVERDUE])
+        .update(status=Enrollment.Status.OVERDUE)
+    )
+
+
+def _touch(enrollments: list[Enrollment], lesson: Lesson) -> None:
+    now = timezone.now()
+    for e in enrollments:
+        e.last_lesson_id = lesson.id
+        e.last_activity_at = now
+        if e.started_at is None:
+            e.started_at = now
+    Enrollment.objects.bulk_update(enrollments, ["last_lesson", "last_activity_at", "started_at"])
+
+
+def _learner_enrollments(*, user: User, lesson_id) -> tuple[Lesson, list[Enrollment]]:
+    """The lesson and the person's active enrollments in courses holding it; 404 when there are none."""
+    from django.http import Http404
+
+    try:
+        lesson = Lesson.objects.get(id=lesson_id)
+    except (Lesson.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    enrollments = list(
+        Enrollment.objects.filter(
+            user_id=user.id,
+            unenrolled_at__isnull=True,
+            course__status=Course.Status.PUBLISHED,
+            course__items__lesson_id=lesson.id,
+        ).distinct()
+    )
+    if not enrollments:
+        raise Http404
+    return lesson, enrollments
+
+
+@transaction.atomic
+def lesson_open(*, user: User, lesson: Lesson, enrollment: Enrollment) -> None:
+    """Opening a lesson in the player: remember it for "continue where I left off", mark the course started."""
+    _touch([enrollment], lesson)
+    if enrollment.status == Enrollment.Status.NOT_STARTED:
+        enrollment.status = Enrollment.Status.IN_PROGRESS
+        enrollment.save(update_fields=["status"])
+
+
+@transaction.atomic
+def lesson_complete(*, user: User, lesson_id) -> list[Enrollment]:
+    """Mark a text, file or link lesson done. Videos complete by watching (heartbeats) only."""
+    lesson, enrollments = _learner_enrollments(user=user, lesson_id=lesson_id)
+    if lesson.kind == Lesson.Kind.VIDEO:
+        raise ValidationError(_("A video lesson completes when you have watched it."), code="video")
+    progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    if progress.completed_at is None:
+        progress.completed_at = timezone.now()
+        progress.save(update_fields=["completed_at", "updated_at"])
+    _touch(enrollments, lesson)
+    _recompute(enrollments)
+    return enrollments
+
+
+@transaction.atomic
+def lesson_heartbeat(
+    *, user: User, lesson_id, position: float, duration: float | None = None, event: str = "tick"
+) -> LessonProgress:
+    """Credit watched time from the player's periodic heartbeat.
+
+    Each heartbeat credits the wall time since the previous one, capped at VIDEO_HEARTBEAT_MAX_CREDIT seconds,
+    so skipping ahead or replaying one request earns nothing. A "start" event (play pressed) credits nothing.
+    The lesson completes once the credited time reaches VIDEO_COMPLETION_SHARE of its length.
+    """
+    lesson, enrollments = _learner_enrollments(user=user, lesson_id=lesson_id)
+    if lesson.kind != Lesson.Kind.VIDEO:
+        raise ValidationError(_("Only video lessons send heartbeats."), code="not_video")
+    LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
+    now = timezone.now()
+    if not progress.duration_seconds:
+        if lesson.duration_seconds:
+            progress.duration_seconds = lesson.duration_seconds
+        elif duration and 1 <= duration <= 24 * 3600:
+            progress.duration_seconds = int(duration)
+    if event != "start" and progress.last_heartbeat_at is not None:
+        elapsed = max(0.0, (now - progress.last_heartbeat_at).total_seconds())
+        credit = int(min(elapsed, settings.VIDEO_HEARTBEAT_MAX_CREDIT))
+        cap = progress.duration_seconds or credit + progress.seconds_watched
+        progress.seconds_watched = min(progress.seconds_watched + credit, cap)
+    progress.last_heartbeat_at = now
+    progress.last_position = max(0, int(position or 0))
+    just_completed = False
+    if (
+        progress.completed_at is None
+        and progress.duration_seconds
+        and progress.seconds_watched >= settings.VIDEO_COMPLETION_SHARE * progress.duration_seconds
+    ):
+        progress.completed_at = now
+        just_completed = True
+    progress.save(
+        update_fields=[
+            "duration_seconds",
+            "seconds_watched",
+            "last_heartbeat_at",
+            "last_position",
+            "completed_at",
+            "updated_at",
+        ]
+    )
+    _touch(enrollments, lesson)
+    if just_completed:
+        _recompute(enrollments)
+    return progress
+
+
+# --- certificates and calendar -----------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    return secrets.token_hex(8).upper()
+
+
+@transaction.atomic
+def certificate_issue(*, enrollment: Enrollment) -> Certificate:
+    existing = Certificate.objects.filter(enrollment=enrollment).first()
+    if existing:
+        return existing
+    course = enrollment.course if enrollment.course_id else None
+    user = User.objects.only("display_name", "first_name", "last_name", "username").get(id=enrollment.user_id)
+    course = course or Course.objects.get(id=enrollment.course_id)
+    issued = enrollment.completed_at or timezone.now()
+    expires = None
+    if course.certificate_valid_days:
+        expires = timezone.localdate(issued) + timedelta(days=course.certificate_valid_days)
+    return Certificate.objects.create(
+        user_id=enrollment.user_id,
+        course_id=course.id,
+        enrollment=enrollment,
+        code=_new_code(),
+        holder_name=str(user)[:150],
+        course_title=course.title[:200],
+        issued_at=issued,
+        expires_on=expires,
+    )
+
+
+@transaction.atomic
+def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_reset(*, user: User) -> CalendarFeed:
+    feed = calendar_feed_get_or_create(user=user)
+    feed.token = secrets.token_urlsafe(32)
+    feed.save(update_fields=["token", "created_at"])
+    return feed
