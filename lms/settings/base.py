@@ -187,3 +187,13 @@ LOGGING = {
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+
+# --- practice (AI role-play) ---------------------------------------------------------------------------
+# "auto" uses the sentence-embedding model when installed; "lexical" forces word matching only.
+PRACTICE_SEMANTIC_BACKEND = env_str("PRACTICE_SEMANTIC_BACKEND", "auto")
+# "scripted" (default, offline) or "openai" (an OpenAI-compatible chat endpoint such as vLLM or Ollama).
+PRACTICE_CUSTOMER_BACKEND = env_str("PRACTICE_CUSTOMER_BACKEND", "scripted")
+PRACTICE_LLM_BASE_URL = env_str("PRACTICE_LLM_BASE_URL", "")
+PRACTICE_LLM_MODEL = env_str("PRACTICE_LLM_MODEL", "qwen2.5:7b-instruct")
+PRACTICE_LLM_API_KEY = env_str("PRACTICE_LLM_API_KEY", "")
+PRACTICE_LLM_TIMEOUT = env_int("PRACTICE_LLM_TIMEOUT", 10)
