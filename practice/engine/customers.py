@@ -89,7 +89,7 @@ class ScriptedCustomer:
             sem, lex = self.matcher.similarities([reply], refs)
             use_model = self.matcher.encoder is not None
             row = sem[0] if use_model else lex[0]
-            threshold = rubric["semantic_threshold"] if use_model else rubric["lexical_threshold"]
+            threshold = rubric["semantic_threshold"] if use_model else rubric["fallback_lexical_threshold"]
             per_branch = [0.0] * len(branches)
             for score, b in zip(row, owners, strict=True):
                 per_branch[b] = max(per_branch[b], score)

@@ -109,7 +109,8 @@ class Scorer:
         sem, lex = self.matcher.similarities(sentences, references, synonyms)
         best = (-1, -1, 0.0, 0.0)
         best_key = 0.0
-        st, lt = self.rubric["semantic_threshold"], self.rubric["lexical_threshold"]
+        st = self.rubric["semantic_threshold"]
+        lt = self.rubric["lexical_threshold" if self.matcher.encoder else "fallback_lexical_threshold"]
         for i, (srow, lrow) in enumerate(zip(sem, lex, strict=True)):
             for j, (s, lx) in enumerate(zip(srow, lrow, strict=True)):
                 # how far past its own threshold the better signal is; ties go to the earlier sentence

@@ -22,8 +22,11 @@ DEFAULT_RUBRIC = {
     "pass_mark": 60,
     # A reply covers a reference when the cosine reaches semantic_threshold (model) or the lexical
     # containment reaches lexical_threshold; branches need branch_margin over the runner-up.
-    "semantic_threshold": 0.5,
-    "lexical_threshold": 0.6,
+    # Calibrated on tests/practice/labelled.py (see tests/bench/bench_practice.py).
+    "semantic_threshold": 0.45,
+    "lexical_threshold": 0.5,
+    # used instead of lexical_threshold when the model is not installed
+    "fallback_lexical_threshold": 0.3,
     "branch_margin": 0.05,
 }
 SEVERITIES = ("blocker", "warning")
@@ -196,7 +199,7 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
                     _number(thresholds[key], f"rubric.thresholds.{key}", errors, 0, 100)
     if "pass_mark" in rubric:
         _number(rubric["pass_mark"], "rubric.pass_mark", errors, 0, 100)
-    for key in ("semantic_threshold", "lexical_threshold"):
+    for key in ("semantic_threshold", "lexical_threshold", "fallback_lexical_threshold"):
         if key in rubric:
             _number(rubric[key], f"rubric.{key}", errors, 0, 1)
     if "branch_margin" in rubric:
