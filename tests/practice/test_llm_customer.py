@@ -130,7 +130,7 @@ def test_backend_is_chosen_by_settings(settings, stub):
     settings.PRACTICE_CUSTOMER_BACKEND = "openai"
     settings.PRACTICE_LLM_BASE_URL = ""
     assert get_customer_backend().name == "scripted"  # no URL configured: stay offline
-    settings.PRACTICE_LLM_BASE_URL = "http://127.0.0.1:%d/v1" % stub.server_address[1]
+    settings.PRACTICE_LLM_BASE_URL = f"http://127.0.0.1:{stub.server_address[1]}/v1"
     assert get_customer_backend().name == "openai"
 
 
@@ -138,7 +138,7 @@ def test_backend_is_chosen_by_settings(settings, stub):
 def test_a_session_with_the_openai_backend_saves_model_lines(settings, stub, sales_a, too_expensive):
     StubLLM.mode = "ok"
     settings.PRACTICE_CUSTOMER_BACKEND = "openai"
-    settings.PRACTICE_LLM_BASE_URL = "http://127.0.0.1:%d/v1" % stub.server_address[1]
+    settings.PRACTICE_LLM_BASE_URL = f"http://127.0.0.1:{stub.server_address[1]}/v1"
     session = session_start(user=sales_a, scenario=too_expensive)
     assert session.backend == "openai"
     _trainee, customer = session_reply(session=session, text="请问您是和哪家的报价在比较？规格一样吗？")
