@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from lms.permissions import role_required
 from lms.roles import MANAGER, SALESPERSON, TRAINER
 from practice import selectors, services
-from practice.engine.spec import DEFAULT_RUBRIC, rubric_of
+from practice.engine.spec import DEFAULT_RUBRIC, rubric_of, validate_spec
 from practice.forms import CommentForm, ImportForm, OverrideForm, ReplyForm, ScenarioForm
 from practice.labels import BAND_CSS, BAND_LABELS, DRILL_TIPS, decorate
 from practice.models import PracticeSession, Scenario
@@ -249,7 +249,38 @@ def scenario_edit(request, scenario_id: int | None = None):
                 messages.success(request, _("Scenario saved."))
                 return redirect("practice:scenario_edit", scenario_id=saved.id)
         status = 422
-    return render(request, "practice/scenario_form.html", {"form": form, "scenario": scenario}, status=status)
+    preview = _preview_context(scenario.spec) if scenario else {}
+    context = {"form": form, "scenario": scenario, **preview}
+    return render(request, "practice/scenario_form.html", context, status=status)
+
+
+def _preview_context(spec) -> dict:
+    errors = validate_spec(spec)
+    if errors:
+        return {"errors": errors, "spec": None}
+    return {"errors": [], "spec": spec, "rubric": rubric_of(spec)}
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def scenario_check(request):
+    """Validate the JSON being edited and show it as a readable script (htmx, before saving)."""
+    try:
+        spec = json.loads(request.POST.get("spec_json", ""))
+    except json.JSONDecodeError as exc:
+        context = {
+            "errors": [
+                (
+                    "JSON",
+                    _("line %(line)s, column %(col)s: %(msg)s")
+                    % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
+                )
+            ]
+        }
+    else:
+        context = _preview_context(spec)
+    return render(request, "practice/_spec_preview.html", context)
 
 
 @login_required

@@ -368,3 +368,23 @@ def test_calibration_shows_agreement_between_overrides_and_scorer(client_for, tr
     page = client_for(trainer).get(url("calibration"))
     assert 'data-testid="agreement"' in page.text
     assert "0%" in page.text  # the scorer passed it, the manager failed it
+
+
+def test_check_the_script_shows_the_graph_or_the_errors(client_for, trainer, too_expensive):
+    client = client_for(trainer)
+    ok = client.post(url("scenario_check"), {"spec_json": json.dumps(too_expensive.spec)})
+    assert 'data-testid="spec-ok"' in ok.text and "质量好谁都会说" in ok.text
+    spec = dict(too_expensive.spec, start="nowhere")
+    bad = client.post(url("scenario_check"), {"spec_json": json.dumps(spec)})
+    assert 'data-testid="spec-errors"' in bad.text and "<code>start</code>" in bad.text
+    broken = client.post(url("scenario_check"), {"spec_json": "{"})
+    assert 'data-testid="spec-errors"' in broken.text
+
+
+def test_check_the_script_is_for_trainers(client_for, manager_a):
+    assert client_for(manager_a).post(url("scenario_check"), {"spec_json": "{}"}).status_code == 404
+
+
+def test_edit_page_previews_the_saved_script(client_for, trainer, too_expensive):
+    page = client_for(trainer).get(url("scenario_edit", too_expensive.id))
+    assert 'data-testid="spec-ok"' in page.text
