@@ -130,8 +130,10 @@ def reply(request, session_id: int):
     except ValidationError as exc:
         message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
         if request.htmx:
-            response = render(request, "practice/_reply_error.html", {"message": message}, status=422)
+            # htmx 2 does not swap 4xx answers, so the error is a 200 aimed at the error slot
+            response = render(request, "practice/_reply_error.html", {"message": message})
             response["HX-Retarget"] = "#reply-error"
+            response["X-Practice-Error"] = "1"
             response["HX-Reswap"] = "innerHTML"
             return response
         messages.error(request, message)

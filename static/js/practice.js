@@ -7,7 +7,8 @@
   const scrollDown = () => { transcript.scrollTop = transcript.scrollHeight; };
   scrollDown();
   form.addEventListener("htmx:afterRequest", (event) => {
-    if (event.detail.successful) {
+    const failed = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Practice-Error");
+    if (event.detail.successful && !failed) {
       box.value = "";
       document.getElementById("reply-error").innerHTML = "";
       scrollDown();

@@ -25,6 +25,13 @@ def test_practise_finish_and_manager_comments(page, login, screenshot, sales_a, 
         assert page.get_by_test_id("reply-text").input_value() == ""
     assert "质量好谁都会说" in transcript.inner_text()
 
+    # a blank reply (bypassing the browser's own check) shows the server's message and keeps the transcript
+    page.evaluate("document.getElementById('reply-text').removeAttribute('required')")
+    page.get_by_test_id("reply-text").fill("   ")
+    page.get_by_test_id("send").click()
+    page.locator("#reply-error [role=alert]").wait_for()
+    assert page.locator("[data-testid=turn-customer]").count() == 4
+
     page.reload()  # nothing lost on reload
     assert GOOD_REPLIES[2] in page.get_by_test_id("transcript").inner_text()
 
