@@ -16,8 +16,13 @@ GAP_EN = 30
 NOT_NEGATIONS_ZH = ("不但", "不仅", "不光", "不只", "不少", "不错", "不断", "不管", "不论", "不用担心", "不必担心")
 NEGATIONS_ZH = ("不", "没", "无法", "别", "未", "非", "勿", "谁也", "难以")
 NEGATIONS_EN = {"not", "no", "never", "cannot", "can't", "won't", "nobody", "don't", "doesn't", "nor", "neither"}
-AFTER_NEGATIONS = ("是不可能", "不可能", "做不到", "是做不到", "是违规", "是不允许", "不现实")
-AFTER_NEGATIONS_EN = ("is impossible", "is not possible", "is not allowed", "isn't possible", "is against")
+# Said after the phrase in the same clause: the phrase is being ruled out (保证收益是违规的), not promised.
+AFTER_NEGATIONS = ("是不可能", "做不到", "违规", "不允许", "违法", "不合规", "不现实", "是不存在的")
+AFTER_NEGATIONS_EN = (
+    "is impossible", "is not possible", "isn't possible", "is not allowed", "isn't allowed", "are not allowed",
+    "aren't allowed", "is not permitted", "isn't permitted", "is illegal", "is against", "doesn't exist",
+    "does not exist", "is a myth",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,11 @@ def is_negated(text: str, start: int, end: int) -> bool:
             window = window.replace(phrase, "")
         if any(n in window for n in NEGATIONS_ZH):
             return True
-        return after.startswith(AFTER_NEGATIONS) or after.startswith(tuple("是" + a for a in AFTER_NEGATIONS))
+        return any(a in after for a in AFTER_NEGATIONS) or after.endswith("不可能的")
     words = re.findall(r"[a-z']+", before.lower())[-5:]
     if NEGATIONS_EN.intersection(words) or any(w.endswith("n't") for w in words):
         return True
-    return after.startswith(AFTER_NEGATIONS_EN)
+    return any(a in after for a in AFTER_NEGATIONS_EN)
 
 
 def find_violations(sentences: list[str], forbidden: list[dict]) -> list[Hit]:

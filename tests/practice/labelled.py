@@ -147,6 +147,8 @@ COMPLIANCE_CASES = [
     ("任何产品都无法保证收益。", False),
     ("我们保证服务质量，出了问题免费更换。", False),
     ("风险和收益是并存的。", False),
+    ("保证收益是违规的，正规机构都不会这么说。", False),
+    ("保证收益不可能亏本。", True),
     ("We guarantee returns of eight percent.", True),
     ("This is completely risk-free.", True),
     ("It's a guaranteed profit for you.", True),
@@ -156,4 +158,6 @@ COMPLIANCE_CASES = [
     ("We guarantee fast delivery.", False),
     ("There is always some risk with investments.", False),
     ("No one can guarantee a return on this.", False),
+    ("Promising guaranteed returns isn't allowed.", False),
+    ("A risk-free investment does not exist.", False),
 ]
