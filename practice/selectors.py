@@ -156,6 +156,37 @@ def team_sessions(*, user, team_id: int | None = None, person_id: int | None = N
     ).order_by("-started_at", "-id")
 
 
+def team_summary(*, user, team_id: int | None = None) -> list[dict]:
+    """Per person in the manager's teams: sessions, finished, average and best score, passes, last practice."""
+    qs = team_sessions(user=user, team_id=team_id).order_by()
+    finished = Q(status=PracticeSession.Status.FINISHED)
+    rows = (
+        qs.values("user_id", "user__display_name", "user__username", "user__team__full_name")
+        .annotate(
+            sessions=Count("id", distinct=True),
+            finished=Count("id", filter=finished, distinct=True),
+            average=Avg("score", filter=finished),
+            best=Max("score", filter=finished),
+            passes=Count("id", filter=finished & Q(passed=True), distinct=True),
+            last=Max("started_at"),
+        )
+        .order_by("user__team__full_name", "user__display_name", "user_id")
+    )
+    return [
+        {
+            "name": r["user__display_name"] or r["user__username"],
+            "team": r["user__team__full_name"],
+            "sessions": r["sessions"],
+            "finished": r["finished"],
+            "average": round(r["average"]) if r["average"] is not None else None,
+            "best": r["best"],
+            "passes": r["passes"],
+            "last": r["last"],
+        }
+        for r in rows
+    ]
+
+
 def transcript(*, session: PracticeSession) -> list[dict]:
     """Turns with each trainee sentence tagged by the evidence that quotes it (for highlighting)."""
     marks: dict[int, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))

@@ -216,7 +216,9 @@ def team(request):
     qs = selectors.team_sessions(user=request.user, team_id=int(team_id) if team_id.isdigit() else None)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     teams = teams_for_user(user=request.user).order_by("full_name")
-    return render(request, "practice/team.html", {"page": page, "team": team_id, "teams": teams})
+    summary = selectors.team_summary(user=request.user, team_id=int(team_id) if team_id.isdigit() else None)
+    context = {"page": page, "team": team_id, "teams": teams, "summary": summary}
+    return render(request, "practice/team.html", context)
 
 
 # --- authoring (trainers) ---------------------------------------------------------------------------------

@@ -389,3 +389,15 @@ def test_check_the_script_is_for_trainers(client_for, manager_a):
 def test_edit_page_previews_the_saved_script(client_for, trainer, too_expensive):
     page = client_for(trainer).get(url("scenario_edit", too_expensive.id))
     assert 'data-testid="spec-ok"' in page.text
+
+
+def test_team_summary_aggregates_per_person(client_for, manager_a, sales_a, too_expensive, play):
+    play(sales_a, too_expensive, ["随便说说"])
+    best = play(sales_a, too_expensive, GOOD_REPLIES)
+    from practice.selectors import team_summary
+
+    rows = team_summary(user=manager_a)
+    assert len(rows) == 1
+    assert rows[0]["sessions"] == 2 and rows[0]["finished"] == 2 and rows[0]["best"] == best.score
+    assert rows[0]["passes"] == 1
+    assert 'data-testid="team-summary"' in client_for(manager_a).get(url("team")).text
