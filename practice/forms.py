@@ -122,3 +122,25 @@ class OverrideForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
+
+
+class RequirementForm(forms.Form):
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, required=False)
+    plan = forms.ModelChoiceField(label=_("Training plan"), queryset=None, required=False)
+    day = forms.IntegerField(label=_("Day of the plan"), required=False, min_value=1, max_value=30)
+
+    def __init__(self, *args, **kwargs):
+        from courses.models import Course, TrainingPlan
+
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.order_by("title")
+        self.fields["plan"].queryset = TrainingPlan.objects.order_by("title")
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("course")) == bool(data.get("plan")):
+            raise forms.ValidationError(_("Choose either a course or a training plan."))
+        if data.get("day") and not data.get("plan"):
+            self.add_error("day", _("A day only applies to a training plan."))
+        return data

@@ -296,3 +296,8 @@ def requirement_add(*, scenario: Scenario, course=None, plan=None, day: int | No
         scenario=scenario, course=course, plan=plan, defaults={"day": day}
     )
     return requirement
+
+
+@transaction.atomic
+def requirement_remove(*, requirement: ScenarioRequirement) -> None:
+    requirement.delete()

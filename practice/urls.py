@@ -18,6 +18,12 @@ urlpatterns = [
     path("practice/manage/<int:scenario_id>/", views.scenario_edit, name="scenario_edit"),
     path("practice/manage/<int:scenario_id>/export/", views.scenario_export, name="scenario_export"),
     path("practice/manage/export/", views.scenario_export, name="scenario_export_all"),
+    path("practice/manage/<int:scenario_id>/requirements/", views.requirement_add, name="requirement_add"),
+    path(
+        "practice/manage/<int:scenario_id>/requirements/<int:requirement_id>/remove/",
+        views.requirement_remove,
+        name="requirement_remove",
+    ),
     path("practice/manage/check/", views.scenario_check, name="scenario_check"),
     path("practice/manage/import/", views.scenario_import, name="scenario_import"),
     path("practice/calibration/", views.calibration, name="calibration"),

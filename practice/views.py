@@ -14,9 +14,9 @@ from lms.permissions import role_required
 from lms.roles import MANAGER, SALESPERSON, TRAINER
 from practice import selectors, services
 from practice.engine.spec import DEFAULT_RUBRIC, rubric_of, validate_spec
-from practice.forms import CommentForm, ImportForm, OverrideForm, ReplyForm, ScenarioForm
+from practice.forms import CommentForm, ImportForm, OverrideForm, ReplyForm, RequirementForm, ScenarioForm
 from practice.labels import BAND_CSS, BAND_LABELS, DRILL_TIPS, decorate
-from practice.models import PracticeSession, Scenario
+from practice.models import PracticeSession, Scenario, ScenarioRequirement
 from trainees.selectors import teams_for_user
 
 PRACTISING = (SALESPERSON, MANAGER, TRAINER)
@@ -254,7 +254,7 @@ def scenario_edit(request, scenario_id: int | None = None):
                 return redirect("practice:scenario_edit", scenario_id=saved.id)
         status = 422
     preview = _preview_context(scenario.spec) if scenario else {}
-    context = {"form": form, "scenario": scenario, **preview}
+    context = {"form": form, "scenario": scenario, **preview, **_requirements_context(scenario)}
     return render(request, "practice/scenario_form.html", context, status=status)
 
 
@@ -327,3 +327,43 @@ def scenario_import(request):
 @role_required(TRAINER)
 def calibration(request):
     return render(request, "practice/calibration.html", {"data": selectors.override_agreement()})
+
+
+def _requirements_context(scenario, form=None) -> dict:
+    if scenario is None:
+        return {}
+    return {
+        "requirements": scenario.requirements.select_related("course", "plan").order_by("id"),
+        "requirement_form": form or RequirementForm(),
+    }
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def requirement_add(request, scenario_id: int):
+    """Require this scenario in a course or a plan (e.g. the day-4 role play); met when passed."""
+    scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)
+    form = RequirementForm(request.POST)
+    if not form.is_valid():
+        context = {"form": ScenarioForm(instance=scenario), "scenario": scenario, **_preview_context(scenario.spec)}
+        context.update(_requirements_context(scenario, form))
+        return render(request, "practice/scenario_form.html", context, status=422)
+    data = form.cleaned_data
+    services.requirement_add(scenario=scenario, course=data["course"], plan=data["plan"], day=data.get("day"))
+    messages.success(request, _("Requirement added."))
+    return redirect("practice:scenario_edit", scenario_id=scenario.id)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def requirement_remove(request, scenario_id: int, requirement_id: int):
+    scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)
+    try:
+        requirement = scenario.requirements.get(id=requirement_id)
+    except ScenarioRequirement.DoesNotExist:
+        raise Http404 from None
+    services.requirement_remove(requirement=requirement)
+    messages.success(request, _("Requirement removed."))
+    return redirect("practice:scenario_edit", scenario_id=scenario.id)

@@ -401,3 +401,37 @@ def test_team_summary_aggregates_per_person(client_for, manager_a, sales_a, too_
     assert rows[0]["sessions"] == 2 and rows[0]["finished"] == 2 and rows[0]["best"] == best.score
     assert rows[0]["passes"] == 1
     assert 'data-testid="team-summary"' in client_for(manager_a).get(url("team")).text
+
+
+def test_trainer_requires_a_scenario_in_a_plan_day_and_removes_it(client_for, trainer, too_expensive):
+    from courses.models import TrainingPlan
+
+    plan = TrainingPlan.objects.create(title="六日培训")
+    client = client_for(trainer)
+    response = client.post(url("requirement_add", too_expensive.id), {"plan": plan.id, "day": 4})
+    assert response.status_code == 302
+    requirement = too_expensive.requirements.get()
+    assert (requirement.plan, requirement.day) == (plan, 4)
+    assert "六日培训" in client.get(url("scenario_edit", too_expensive.id)).text
+    client.post(url("requirement_remove", too_expensive.id, requirement.id))
+    assert not too_expensive.requirements.exists()
+
+
+@pytest.mark.parametrize("data", [{}, {"day": 2}])
+def test_requirement_needs_exactly_one_target(client_for, trainer, too_expensive, data):
+    from courses.models import Course
+
+    if data:
+        data["course"] = Course.objects.create(title="课").id
+    response = client_for(trainer).post(url("requirement_add", too_expensive.id), data)
+    assert response.status_code == 422
+    assert not too_expensive.requirements.exists()
+
+
+def test_requirements_are_for_trainers(client_for, manager_a, too_expensive):
+    from courses.models import Course
+
+    course = Course.objects.create(title="课")
+    assert (
+        client_for(manager_a).post(url("requirement_add", too_expensive.id), {"course": course.id}).status_code == 404
+    )
