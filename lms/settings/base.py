@@ -197,3 +197,5 @@ PRACTICE_LLM_BASE_URL = env_str("PRACTICE_LLM_BASE_URL", "")
 PRACTICE_LLM_MODEL = env_str("PRACTICE_LLM_MODEL", "qwen2.5:7b-instruct")
 PRACTICE_LLM_API_KEY = env_str("PRACTICE_LLM_API_KEY", "")
 PRACTICE_LLM_TIMEOUT = env_int("PRACTICE_LLM_TIMEOUT", 10)
+# Load the sentence model in a background thread when a process starts, so the first reply is not slow.
+PRACTICE_PRELOAD_MODEL = env_bool("PRACTICE_PRELOAD_MODEL", False)
