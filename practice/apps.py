@@ -10,7 +10,9 @@ from lms.roles import MANAGER, SALESPERSON, TRAINER
 class PracticeConfig(AppConfig):
     name = "practice"
     verbose_name = _("Role-play practice")
-    nav_items = ({"label": _("Practice"), "url": "practice:home", "roles": (SALESPERSON, MANAGER, TRAINER), "order": 40},)
+    nav_items = (
+        {"label": _("Practice"), "url": "practice:home", "roles": (SALESPERSON, MANAGER, TRAINER), "order": 40},
+    )
 
     def ready(self) -> None:
         if getattr(settings, "PRACTICE_PRELOAD_MODEL", False):
