@@ -107,21 +107,24 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)
+def _features(text: str, synonyms: tuple[tuple[str, ...], ...]) -> tuple[frozenset, frozenset]:
+    normalised = apply_synonyms(text, synonyms)
+    return frozenset(_stem(t) for t in tokens(normalised)), frozenset(char_bigrams(normalised))
+
+
 def lexical_similarity(reply: str, reference: str, synonyms: Iterable[Iterable[str]] = ()) -> float:
     """How much of `reference` the reply contains (0..1): word containment blended with Chinese bigram
     containment, after mapping synonyms. Asymmetric on purpose: a long reply that covers the point counts."""
-    reply_n = apply_synonyms(reply, synonyms)
-    ref_n = apply_synonyms(reference, synonyms)
-    ref_tokens = {_stem(t) for t in tokens(ref_n)}
+    key = tuple(tuple(group) for group in synonyms or ())
+    ref_tokens, ref_bigrams = _features(reference or "", key)
     if not ref_tokens:
         return 0.0
-    reply_tokens = {_stem(t) for t in tokens(reply_n)}
+    reply_tokens, reply_bigrams = _features(reply or "", key)
     word_score = len(ref_tokens & reply_tokens) / len(ref_tokens)
-    ref_bigrams = char_bigrams(ref_n)
     if not ref_bigrams:
         return word_score
-    bigram_score = len(ref_bigrams & char_bigrams(reply_n)) / len(ref_bigrams)
-    return 0.5 * word_score + 0.5 * bigram_score
+    return 0.5 * word_score + 0.5 * len(ref_bigrams & reply_bigrams) / len(ref_bigrams)
 
 
 def contains_any(text: str, words: Iterable[str]) -> str | None:
