@@ -1,1 +1,216 @@
-from django.db import models  # noqa: F401
+"""Role-play practice (AI 陪练): scenarios, practice sessions with their turns, coaching and score overrides,
+and scenarios required by a course or a training plan."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Scenario(models.Model):
+    """陪练场景: who the virtual customer is and what a good conversation covers. The customer turn graph,
+    objections, key points, forbidden phrases and the rubric live in `spec` (see practice.engine.spec)."""
+
+    class Difficulty(models.TextChoices):
+        EASY = "easy", _("Easy")
+        MEDIUM = "medium", _("Medium")
+        HARD = "hard", _("Hard")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    class Language(models.TextChoices):
+        ZH = "zh-hans", _("Chinese")
+        EN = "en", _("English")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH)
+    persona_role = models.CharField(_("customer role"), max_length=100)
+    persona_company = models.CharField(_("customer company"), max_length=200, blank=True)
+    persona_temperament = models.CharField(_("customer temperament"), max_length=200, blank=True)
+    situation = models.TextField(_("situation"))
+    goal = models.TextField(_("goal of the call"))
+    difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    category = models.ForeignKey(
+        "courses.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    competency = models.ForeignKey(
+        "courses.Competency", verbose_name=_("competency"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    variant_of = models.ForeignKey(
+        "self",
+        verbose_name=_("variant of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variants",
+    )
+    spec = models.JSONField(_("script and rubric"), default=dict)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["status", "language"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def pass_mark(self) -> int:
+        from practice.engine.spec import rubric_of
+
+        return int(rubric_of(self.spec)["pass_mark"])
+
+
+class PracticeSession(models.Model):
+    """陪练记录: one conversation of a salesperson with a scenario's virtual customer, and its scorecard."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        FINISHED = "finished", _("Finished")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="practice_sessions",
+    )
+    scenario = models.ForeignKey(
+        Scenario, verbose_name=_("scenario"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    scenario_version = models.PositiveIntegerField(default=1)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    backend = models.CharField(_("customer backend"), max_length=20, default="scripted")
+    current_node = models.CharField(max_length=60, blank=True)
+    trainee_turns = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True, validators=[MaxValueValidator(100)])
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    compliance_failed = models.BooleanField(_("compliance failed"), default=False)
+    scorecard = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("practice session")
+        verbose_name_plural = _("practice sessions")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "scenario", "status"]),
+            models.Index(fields=["status", "-finished_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__lte=100), name="practice_score_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.scenario}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.FINISHED
+
+
+class Turn(models.Model):
+    class Speaker(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        TRAINEE = "trainee", _("Salesperson")
+
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="turns")
+    index = models.PositiveSmallIntegerField()
+    speaker = models.CharField(max_length=10, choices=Speaker.choices)
+    text = models.TextField()
+    node_id = models.CharField(max_length=60, blank=True)
+    objection = models.CharField(max_length=60, blank=True)
+    matched_by = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "index"]
+        constraints = [models.UniqueConstraint(fields=["session", "index"], name="practice_turn_unique_index")]
+
+    def __str__(self) -> str:
+        return f"{self.index} {self.speaker}: {self.text[:40]}"
+
+    def as_engine_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "speaker": self.speaker,
+            "text": self.text,
+            "node_id": self.node_id,
+            "objection": self.objection or None,
+        }
+
+
+class CoachingComment(models.Model):
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ScoreOverride(models.Model):
+    """A manager's corrected overall score with the reason; the latest one counts. Kept beside the scorer's
+    score so trainers can see how often people and the scorer agree."""
+
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="overrides")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(100)])
+    scorer_score = models.PositiveSmallIntegerField()
+    passed = models.BooleanField(_("passed"))
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="practice_override_score_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.score}"
+
+
+class ScenarioRequirement(models.Model):
+    """A scenario required in a course or in a training plan (e.g. day 4 role play); met when passed."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="requirements")
+    course = models.ForeignKey(
+        "courses.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="required_scenarios"
+    )
+    plan = models.ForeignKey(
+        "courses.TrainingPlan", null=True, blank=True, on_delete=models.CASCADE, related_name="required_scenarios"
+    )
+    day = models.PositiveSmallIntegerField(_("day"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(course__isnull=False) & models.Q(plan__isnull=True))
+                | (models.Q(course__isnull=True) & models.Q(plan__isnull=False)),
+                name="practice_requirement_course_xor_plan",
+            ),
+            models.UniqueConstraint(fields=["scenario", "course"], name="practice_requirement_unique_course"),
+            models.UniqueConstraint(fields=["scenario", "plan"], name="practice_requirement_unique_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} → {self.course or self.plan}"

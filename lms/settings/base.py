@@ -192,6 +192,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 # courses (training plans): name the objective-kind enum so it does not collide with Team.kind in the schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ObjectiveKindEnum"] = "courses.models.plans.Objective.Kind"
+
 # --- Courses and learning (trainees.enrollment_services) ---
 from celery.schedules import crontab  # noqa: E402
 
@@ -216,3 +217,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "CourseStatusEnum": "courses.models.content.Course.Status",
     }
 )
+
+# --- practice (AI role-play) ---------------------------------------------------------------------------
+# "auto" uses the sentence-embedding model when installed; "lexical" forces word matching only.
+PRACTICE_SEMANTIC_BACKEND = env_str("PRACTICE_SEMANTIC_BACKEND", "auto")
+# "scripted" (default, offline) or "openai" (an OpenAI-compatible chat endpoint such as vLLM or Ollama).
+PRACTICE_CUSTOMER_BACKEND = env_str("PRACTICE_CUSTOMER_BACKEND", "scripted")
+PRACTICE_LLM_BASE_URL = env_str("PRACTICE_LLM_BASE_URL", "")
+PRACTICE_LLM_MODEL = env_str("PRACTICE_LLM_MODEL", "qwen2.5:7b-instruct")
+PRACTICE_LLM_API_KEY = env_str("PRACTICE_LLM_API_KEY", "")
+PRACTICE_LLM_TIMEOUT = env_int("PRACTICE_LLM_TIMEOUT", 10)
+# Load the sentence model in a background thread when a process starts, so the first reply is not slow.
+PRACTICE_PRELOAD_MODEL = env_bool("PRACTICE_PRELOAD_MODEL", False)

@@ -1,0 +1,82 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.permissions import HasRole
+from lms.roles import MANAGER, SALESPERSON, TRAINER
+from practice import selectors, services
+from practice.models import Scenario
+from practice.serializers import PracticeSessionOut, ScenarioOut, SessionStartIn, TurnIn, TurnResultOut
+
+Practising = HasRole.of(SALESPERSON, MANAGER, TRAINER)
+
+
+class ScenarioListView(generics.ListAPIView):
+    """Published scenarios (trainers also see drafts)."""
+
+    serializer_class = ScenarioOut
+    permission_classes = [Practising]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.scenario_list(
+            user=self.request.user, language=params.get("language", ""), category=params.get("category", "")
+        )
+
+
+class ScenarioDetailView(generics.RetrieveAPIView):
+    serializer_class = ScenarioOut
+    permission_classes = [Practising]
+
+    def get_object(self):
+        return selectors.scenario_get_for_user(user=self.request.user, scenario_id=self.kwargs["pk"])
+
+
+class SessionListCreateView(APIView):
+    permission_classes = [Practising]
+
+    @extend_schema(responses=PracticeSessionOut(many=True))
+    def get(self, request):
+        sessions = selectors.session_history(user=request.user)[:100]
+        return Response(PracticeSessionOut(sessions, many=True).data)
+
+    @extend_schema(request=SessionStartIn, responses={201: PracticeSessionOut})
+    def post(self, request):
+        data = SessionStartIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        scenario = selectors.scenario_get_for_user(user=request.user, scenario_id=data.validated_data["scenario"])
+        if scenario.status != Scenario.Status.PUBLISHED and not selectors.can_author(request.user):
+            from django.http import Http404
+
+            raise Http404
+        session = services.session_start(user=request.user, scenario=scenario)
+        return Response(PracticeSessionOut(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDetailView(APIView):
+    """The transcript and scorecard: the salesperson's own, or one of a person the caller manages."""
+
+    @extend_schema(responses=PracticeSessionOut)
+    def get(self, request, pk: int):
+        return Response(PracticeSessionOut(selectors.session_get_for_user(user=request.user, session_id=pk)).data)
+
+
+class SessionTurnView(APIView):
+    @extend_schema(request=TurnIn, responses={201: TurnResultOut})
+    def post(self, request, pk: int):
+        session = selectors.session_get_own(user=request.user, session_id=pk)
+        data = TurnIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        trainee, customer = services.session_reply(session=session, text=data.validated_data["text"])
+        session.refresh_from_db(fields=["status"])
+        body = {"trainee": trainee, "customer": customer, "ended": session.is_finished, "status": session.status}
+        return Response(TurnResultOut(body).data, status=status.HTTP_201_CREATED)
+
+
+class SessionFinishView(APIView):
+    @extend_schema(request=None, responses=PracticeSessionOut)
+    def post(self, request, pk: int):
+        session = selectors.session_get_own(user=request.user, session_id=pk)
+        session = services.session_finish(session=session)
+        return Response(PracticeSessionOut(session).data)

@@ -1,0 +1,146 @@
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from practice.engine.spec import validate_spec
+from practice.models import Scenario
+
+SCENARIO_FORM_FIELDS = [
+    "code",
+    "title",
+    "language",
+    "status",
+    "difficulty",
+    "category",
+    "competency",
+    "variant_of",
+    "persona_role",
+    "persona_company",
+    "persona_temperament",
+    "situation",
+    "goal",
+]
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+class ScenarioForm(forms.ModelForm):
+    spec_json = forms.CharField(
+        label=_("Script, objections, key points, forbidden phrases and rubric (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "form-control font-monospace"}),
+        help_text=_(
+            "nodes: the customer's turns (id, lines, branches with intents/keywords and the node they lead to, "
+            "objection, closing); objections (code, label, model_answer, points); fallback_line; max_turns; "
+            "key_points (code, canonical, examples, synonyms, weight); forbidden (pattern with * gaps, severity "
+            "blocker/warning); rubric (weights, thresholds, pass_mark, semantic_threshold, lexical_threshold, "
+            "branch_margin)."
+        ),
+    )
+
+    class Meta:
+        model = Scenario
+        fields = SCENARIO_FORM_FIELDS
+        widgets = {"situation": forms.Textarea(attrs={"rows": 3}), "goal": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["variant_of"].queryset = Scenario.objects.exclude(pk=self.instance.pk)
+            self.initial.setdefault("spec_json", json.dumps(self.instance.spec, ensure_ascii=False, indent=2))
+        _bootstrap(self)
+
+    def clean_spec_json(self):
+        raw = self.cleaned_data["spec_json"]
+        try:
+            spec = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("Not valid JSON: %(msg)s at line %(line)s, column %(col)s")
+                % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
+            ) from None
+        errors = validate_spec(spec)
+        if errors:
+            raise forms.ValidationError([f"{path}: {message}" for path, message in errors])
+        return spec
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("JSON file"), required=False)
+    text = forms.CharField(label=_("…or paste JSON"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        raw = ""
+        if upload:
+            if upload.size > 2 * 1024 * 1024:
+                raise forms.ValidationError(_("The file is larger than 2 MB."))
+            try:
+                raw = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+        else:
+            raw = data.get("text", "")
+        if not raw.strip():
+            raise forms.ValidationError(_("Choose a file or paste JSON."))
+        try:
+            data["payload"] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("Not valid JSON: %(msg)s at line %(line)s, column %(col)s")
+                % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
+            ) from None
+        return data
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Coaching comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class OverrideForm(forms.Form):
+    score = forms.CharField(label=_("Corrected score (0-100)"), required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class RequirementForm(forms.Form):
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, required=False)
+    plan = forms.ModelChoiceField(label=_("Training plan"), queryset=None, required=False)
+    day = forms.IntegerField(label=_("Day of the plan"), required=False, min_value=1, max_value=30)
+
+    def __init__(self, *args, **kwargs):
+        from courses.models import Course, TrainingPlan
+
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = Course.objects.order_by("title")
+        self.fields["plan"].queryset = TrainingPlan.objects.order_by("title")
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("course")) == bool(data.get("plan")):
+            raise forms.ValidationError(_("Choose either a course or a training plan."))
+        if data.get("day") and not data.get("plan"):
+            self.add_error("day", _("A day only applies to a training plan."))
+        return data

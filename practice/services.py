@@ -1,0 +1,321 @@
+"""Writes for role-play practice. Each service owns its transaction."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Category, Competency
+from practice.engine.customers import Persona, get_customer_backend
+from practice.engine.scoring import score_transcript
+from practice.engine.spec import rubric_of, validate_spec
+from practice.models import CoachingComment, PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
+
+MAX_REPLY_CHARS = 1000
+SCENARIO_FIELDS = (
+    "code",
+    "title",
+    "language",
+    "persona_role",
+    "persona_company",
+    "persona_temperament",
+    "situation",
+    "goal",
+    "difficulty",
+    "status",
+)
+IMPORT_FORMAT = "lms-practice-scenarios"
+
+
+def persona_of(scenario: Scenario) -> Persona:
+    return Persona(
+        role=scenario.persona_role,
+        company=scenario.persona_company,
+        temperament=scenario.persona_temperament,
+        situation=scenario.situation,
+        title=scenario.title,
+        language=scenario.language,
+    )
+
+
+def _spec_errors(spec, prefix: str = "spec") -> dict[str, list[str]]:
+    return {f"{prefix}.{path}" if path != "spec" else prefix: [msg] for path, msg in validate_spec(spec)}
+
+
+@transaction.atomic
+def scenario_save(*, scenario: Scenario | None, data: dict, spec: dict, user) -> Scenario:
+    """Create or update a scenario from cleaned form data and a spec; invalid specs raise ValidationError
+    whose keys name the path (`spec.nodes[0].lines`)."""
+    errors = _spec_errors(spec)
+    if errors:
+        raise ValidationError(errors)
+    if scenario is None:
+        scenario = Scenario(created_by=user)
+    elif scenario.spec != spec:
+        scenario.version += 1
+    for name, value in data.items():
+        setattr(scenario, name, value)
+    scenario.spec = spec
+    scenario.full_clean()
+    scenario.save()
+    return scenario
+
+
+def _import_item(item, path: str, errors: dict, refs: dict) -> dict | None:
+    if not isinstance(item, dict):
+        errors[path] = [_("must be an object")]
+        return None
+    data = {}
+    for name in SCENARIO_FIELDS:
+        value = item.get(name, "")
+        if name in ("persona_company", "persona_temperament") and value == "":
+            data[name] = ""
+            continue
+        if not isinstance(value, str) or not value.strip():
+            if name == "status":
+                value = Scenario.Status.DRAFT
+            else:
+                errors[f"{path}.{name}"] = [_("must be a non-empty text")]
+                continue
+        data[name] = value.strip()
+    choices = {
+        "language": Scenario.Language.values,
+        "difficulty": Scenario.Difficulty.values,
+        "status": Scenario.Status.values,
+    }
+    for name, allowed in choices.items():
+        if name in data and data[name] not in allowed:
+            errors[f"{path}.{name}"] = [_("must be one of: %(v)s") % {"v": ", ".join(allowed)}]
+    for name in ("category", "competency"):
+        code = item.get(name)
+        if code in (None, ""):
+            data[name] = None
+        elif code not in refs[name]:
+            errors[f"{path}.{name}"] = [_("unknown code “%(c)s”") % {"c": code}]
+        else:
+            data[name] = refs[name][code]
+    variant = item.get("variant_of")
+    if variant not in (None, "") and not isinstance(variant, str):
+        errors[f"{path}.variant_of"] = [_("must be the code of another scenario")]
+    data["variant_of"] = variant or None
+    errors.update(_spec_errors(item.get("spec"), f"{path}.spec"))
+    return data
+
+
+@transaction.atomic
+def scenario_import(*, payload, user) -> list[Scenario]:
+    """Import scenarios exported by `scenario_export_data` (one object, or {"scenarios": [...]}).
+    All or nothing: any error raises ValidationError keyed by the path (`scenarios[1].spec.start`)."""
+    if isinstance(payload, dict) and "scenarios" in payload:
+        items, base = payload["scenarios"], "scenarios"
+    else:
+        items, base = [payload], "scenarios"
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"scenarios": [_("must be a non-empty list")]})
+    refs = {
+        "category": {c.code: c for c in Category.objects.all()},
+        "competency": {c.code: c for c in Competency.objects.all()},
+    }
+    errors: dict = {}
+    cleaned = []
+    seen = set()
+    for i, item in enumerate(items):
+        data = _import_item(item, f"{base}[{i}]", errors, refs)
+        if data and data.get("code") in seen:
+            errors[f"{base}[{i}].code"] = [_("duplicate code in this file")]
+        if data:
+            seen.add(data.get("code"))
+            cleaned.append((data, item.get("spec")))
+    if errors:
+        raise ValidationError(errors)
+    codes = {d["code"] for d, _s in cleaned}
+    known = codes | set(
+        Scenario.objects.filter(code__in={d["variant_of"] for d, _s in cleaned}).values_list("code", flat=True)
+    )
+    for i, (data, _spec) in enumerate(cleaned):
+        if data["variant_of"] and (data["variant_of"] not in known or data["variant_of"] == data["code"]):
+            errors[f"{base}[{i}].variant_of"] = [_("unknown scenario code “%(c)s”") % {"c": data["variant_of"]}]
+    if errors:
+        raise ValidationError(errors)
+    existing = {s.code: s for s in Scenario.objects.filter(code__in=codes)}
+    saved = []
+    variants = {}
+    for data, spec in cleaned:
+        variants[data["code"]] = data.pop("variant_of")
+        saved.append(scenario_save(scenario=existing.get(data["code"]), data=data, spec=spec, user=user))
+    by_code = {s.code: s for s in Scenario.objects.filter(code__in=set(variants.values()) - {None})}
+    for scenario in saved:
+        parent = by_code.get(variants[scenario.code])
+        if (parent.id if parent else None) != scenario.variant_of_id:
+            scenario.variant_of = parent
+            scenario.save(update_fields=["variant_of"])
+    return saved
+
+
+def _customer_turn_create(session: PracticeSession, index: int, reply) -> Turn:
+    return Turn.objects.create(
+        session=session,
+        index=index,
+        speaker=Turn.Speaker.CUSTOMER,
+        text=reply.text,
+        node_id=reply.node_id,
+        objection=reply.objection or "",
+        matched_by=reply.matched_by,
+    )
+
+
+@transaction.atomic
+def session_start(*, user, scenario: Scenario) -> PracticeSession:
+    """Start a conversation (the customer speaks first), or resume the unfinished one for this scenario."""
+    existing = (
+        PracticeSession.objects.select_for_update()
+        .filter(user=user, scenario=scenario, status=PracticeSession.Status.IN_PROGRESS)
+        .first()
+    )
+    if existing:
+        return existing
+    backend = get_customer_backend()
+    session = PracticeSession.objects.create(
+        user=user, scenario=scenario, scenario_version=scenario.version, backend=backend.name
+    )
+    opening = backend.opening(spec=scenario.spec, persona=persona_of(scenario))
+    _customer_turn_create(session, 0, opening)
+    session.current_node = opening.node_id
+    session.save(update_fields=["current_node"])
+    return session
+
+
+def _clean_reply(text) -> str:
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if not text:
+        raise ValidationError({"text": [_("Type what you would say to the customer.")]})
+    if len(text) > MAX_REPLY_CHARS:
+        raise ValidationError(
+            {"text": [_("Keep a reply under %(n)s characters; the customer stops listening.") % {"n": MAX_REPLY_CHARS}]}
+        )
+    return text
+
+
+@transaction.atomic
+def session_reply(*, session: PracticeSession, text: str) -> tuple[Turn, Turn]:
+    """Save the salesperson's reply and the customer's answer; the conversation is scored when it ends."""
+    text = _clean_reply(text)
+    session = PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session.pk)
+    if session.is_finished:
+        raise ValidationError({"text": [_("This practice session is already finished.")]})
+    history = [t.as_engine_dict() for t in session.turns.order_by("index")]
+    index = len(history)
+    trainee = Turn.objects.create(session=session, index=index, speaker=Turn.Speaker.TRAINEE, text=text)
+    history.append(trainee.as_engine_dict())
+    backend = get_customer_backend()
+    reply = backend.respond(
+        spec=session.scenario.spec,
+        persona=persona_of(session.scenario),
+        node_id=session.current_node,
+        reply=text,
+        trainee_turns=session.trainee_turns + 1,
+        history=history,
+    )
+    customer = _customer_turn_create(session, index + 1, reply)
+    session.current_node = reply.node_id
+    session.trainee_turns += 1
+    session.save(update_fields=["current_node", "trainee_turns"])
+    if reply.ended:
+        _finish(session)
+    return trainee, customer
+
+
+def _finish(session: PracticeSession) -> PracticeSession:
+    transcript = [t.as_engine_dict() for t in session.turns.order_by("index")]
+    card = score_transcript(session.scenario.spec, transcript)
+    session.scorecard = card
+    session.score = card["overall"]
+    session.passed = card["passed"]
+    session.compliance_failed = card["compliance_failed"]
+    session.status = PracticeSession.Status.FINISHED
+    session.finished_at = timezone.now()
+    session.save(update_fields=["scorecard", "score", "passed", "compliance_failed", "status", "finished_at"])
+    _refresh_required_courses(session)
+    return session
+
+
+def _refresh_required_courses(session: PracticeSession) -> None:
+    """A pass may complete the courses that require this scenario: re-evaluate them after commit."""
+    if not session.passed:
+        return
+    from trainees.enrollment_services import enrollment_refresh
+
+    user_id = session.user_id
+    course_ids = list(
+        ScenarioRequirement.objects.filter(scenario_id=session.scenario_id, course__isnull=False).values_list(
+            "course_id", flat=True
+        )
+    )
+    for course_id in course_ids:
+        transaction.on_commit(lambda c=course_id: enrollment_refresh(user_id=user_id, course_id=c))
+
+
+@transaction.atomic
+def session_finish(*, session: PracticeSession) -> PracticeSession:
+    """Score the conversation. Finishing twice returns the first scorecard unchanged."""
+    session = PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session.pk)
+    if session.is_finished:
+        return session
+    return _finish(session)
+
+
+@transaction.atomic
+def comment_add(*, session: PracticeSession, author, body: str) -> CoachingComment:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a comment first.")]})
+    if len(body) > 4000:
+        raise ValidationError({"body": [_("Keep a comment under 4000 characters.")]})
+    return CoachingComment.objects.create(session=session, author=author, body=body)
+
+
+@transaction.atomic
+def score_override(*, session: PracticeSession, author, score, reason: str) -> ScoreOverride:
+    """A manager's corrected score; it replaces the session's score and pass, the scorer's stays in the card."""
+    errors = {}
+    if isinstance(score, str) and score.strip().isdigit():
+        score = int(score.strip())
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+        errors["score"] = [_("Enter a whole number from 0 to 100.")]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the score should change.")]
+    session = PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session.pk)
+    if not session.is_finished:
+        errors["score"] = [_("Only a finished session can be re-scored.")]
+    if errors:
+        raise ValidationError(errors)
+    passed = score >= rubric_of(session.scenario.spec)["pass_mark"]
+    override = ScoreOverride.objects.create(
+        session=session,
+        author=author,
+        score=score,
+        scorer_score=session.scorecard.get("overall", session.score or 0),
+        passed=passed,
+        reason=reason,
+    )
+    session.score = score
+    session.passed = passed
+    session.save(update_fields=["score", "passed"])
+    _refresh_required_courses(session)
+    return override
+
+
+@transaction.atomic
+def requirement_add(*, scenario: Scenario, course=None, plan=None, day: int | None = None) -> ScenarioRequirement:
+    if (course is None) == (plan is None):
+        raise ValidationError(_("A requirement links a scenario to exactly one course or one plan."))
+    requirement, _created = ScenarioRequirement.objects.get_or_create(
+        scenario=scenario, course=course, plan=plan, defaults={"day": day}
+    )
+    return requirement
+
+
+@transaction.atomic
+def requirement_remove(*, requirement: ScenarioRequirement) -> None:
+    requirement.delete()

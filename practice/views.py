@@ -1,0 +1,369 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lms.permissions import role_required
+from lms.roles import MANAGER, SALESPERSON, TRAINER
+from practice import selectors, services
+from practice.engine.spec import DEFAULT_RUBRIC, rubric_of, validate_spec
+from practice.forms import CommentForm, ImportForm, OverrideForm, ReplyForm, RequirementForm, ScenarioForm
+from practice.labels import BAND_CSS, BAND_LABELS, DRILL_TIPS, decorate
+from practice.models import PracticeSession, Scenario, ScenarioRequirement
+from trainees.selectors import teams_for_user
+
+PRACTISING = (SALESPERSON, MANAGER, TRAINER)
+
+NEW_SPEC = {
+    "start": "open",
+    "max_turns": 8,
+    "fallback_line": "我没太听明白，您能具体说说吗？",
+    "nodes": [
+        {
+            "id": "open",
+            "lines": ["你好，有什么事吗？"],
+            "branches": [{"to": "close", "intents": ["您好，我是某某公司的销售顾问"], "keywords": ["公司"]}],
+        },
+        {"id": "close", "lines": ["好的，那你把资料发给我看看。"], "closing": True},
+    ],
+    "objections": [],
+    "key_points": [{"code": "intro", "canonical": "介绍自己和公司，说明来意", "examples": [], "synonyms": []}],
+    "forbidden": [],
+    "rubric": DEFAULT_RUBRIC,
+}
+
+
+def _form_errors_from(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{key}: {msg}" for key, msgs in exc.message_dict.items() for msg in msgs]
+    return exc.messages
+
+
+@login_required
+@role_required(*PRACTISING)
+def home(request):
+    language = request.GET.get("language", "")
+    category = request.GET.get("category", "")
+    scenarios = selectors.scenario_list(user=request.user, language=language, category=category).filter(
+        status=Scenario.Status.PUBLISHED
+    )
+    best = {row["scenario_id"]: row for row in selectors.best_scores(user=request.user)}
+    unfinished = dict(
+        PracticeSession.objects.filter(user=request.user, status=PracticeSession.Status.IN_PROGRESS).values_list(
+            "scenario_id", "id"
+        )
+    )
+    rows = [{"scenario": s, "best": best.get(s.id), "resume": unfinished.get(s.id)} for s in scenarios[:100]]
+    return render(
+        request,
+        "practice/home.html",
+        {
+            "rows": rows,
+            "language": language,
+            "languages": Scenario.Language.choices,
+            "can_author": selectors.can_author(request.user),
+            "is_manager": selectors.is_manager(request.user),
+        },
+    )
+
+
+@login_required
+@role_required(*PRACTISING)
+@require_POST
+def start(request, scenario_id: int):
+    scenario = selectors.scenario_get_for_user(user=request.user, scenario_id=scenario_id)
+    if scenario.status != Scenario.Status.PUBLISHED and not selectors.can_author(request.user):
+        raise Http404
+    session = services.session_start(user=request.user, scenario=scenario)
+    return redirect("practice:session", session_id=session.id)
+
+
+@login_required
+def session_page(request, session_id: int):
+    session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+    own = session.user_id == request.user.id
+    if not session.is_finished and own:
+        return render(
+            request,
+            "practice/session.html",
+            {"session": session, "turns": session.turns.order_by("index"), "form": ReplyForm()},
+        )
+    return _result(request, session)
+
+
+def _result(request, session, *, comment_form=None, override_form=None, status=200):
+    card = session.scorecard or {}
+    coach = selectors.can_coach(user=request.user, session=session)
+    context = {
+        "session": session,
+        "own": session.user_id == request.user.id,
+        "card": card,
+        "overall_css": BAND_CSS.get(card.get("band", ""), "secondary"),
+        "overall_band": BAND_LABELS.get(card.get("band", ""), ""),
+        "dimensions": [decorate(d) for d in selectors.dimension_rows(session=session)],
+        "transcript": selectors.transcript(session=session),
+        "comments": session.comments.select_related("author"),
+        "overrides": session.overrides.select_related("author"),
+        "can_coach": coach,
+        "comment_form": comment_form or CommentForm(),
+        "override_form": override_form or OverrideForm(),
+        "drill": selectors.drill_suggestions(session=session) if session.is_finished else None,
+        "drill_tip": DRILL_TIPS.get(card.get("weakest") or ""),
+        "pass_mark": rubric_of(session.scenario.spec)["pass_mark"],
+    }
+    return render(request, "practice/result.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reply(request, session_id: int):
+    session = selectors.session_get_own(user=request.user, session_id=session_id)
+    try:
+        trainee, customer = services.session_reply(session=session, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+        if request.htmx:
+            # htmx 2 does not swap 4xx answers, so the error is a 200 aimed at the error slot
+            response = render(request, "practice/_reply_error.html", {"message": message})
+            response["HX-Retarget"] = "#reply-error"
+            response["X-Practice-Error"] = "1"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        messages.error(request, message)
+        return redirect("practice:session", session_id=session.id)
+    session.refresh_from_db(fields=["status"])
+    if session.is_finished:
+        url = reverse("practice:session", args=[session.id])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    if request.htmx:
+        return render(request, "practice/_turns.html", {"turns": [trainee, customer]})
+    return redirect("practice:session", session_id=session.id)
+
+
+@login_required
+@require_POST
+def finish(request, session_id: int):
+    session = selectors.session_get_own(user=request.user, session_id=session_id)
+    services.session_finish(session=session)
+    return redirect("practice:session", session_id=session.id)
+
+
+@login_required
+@require_POST
+def comment(request, session_id: int):
+    session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+    if not selectors.can_coach(user=request.user, session=session):
+        raise Http404
+    form = CommentForm(request.POST)
+    form.is_valid()
+    try:
+        services.comment_add(session=session, author=request.user, body=form.cleaned_data.get("body", ""))
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field, error)
+        return _result(request, session, comment_form=form, status=422)
+    messages.success(request, _("Comment added."))
+    return redirect("practice:session", session_id=session.id)
+
+
+@login_required
+@require_POST
+def override(request, session_id: int):
+    session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+    if not selectors.can_coach(user=request.user, session=session):
+        raise Http404
+    form = OverrideForm(request.POST)
+    form.is_valid()
+    try:
+        services.score_override(
+            session=session,
+            author=request.user,
+            score=form.cleaned_data.get("score", ""),
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return _result(request, session, override_form=form, status=422)
+    messages.success(request, _("Score corrected."))
+    return redirect("practice:session", session_id=session.id)
+
+
+@login_required
+@role_required(*PRACTISING)
+def history(request):
+    page = Paginator(selectors.session_history(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "practice/history.html", {"page": page, "best": selectors.best_scores(user=request.user)})
+
+
+@login_required
+@role_required(MANAGER)
+def team(request):
+    team_id = request.GET.get("team", "")
+    qs = selectors.team_sessions(user=request.user, team_id=int(team_id) if team_id.isdigit() else None)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    teams = teams_for_user(user=request.user).order_by("full_name")
+    summary = selectors.team_summary(user=request.user, team_id=int(team_id) if team_id.isdigit() else None)
+    context = {"page": page, "team": team_id, "teams": teams, "summary": summary}
+    return render(request, "practice/team.html", context)
+
+
+# --- authoring (trainers) ---------------------------------------------------------------------------------
+
+
+@login_required
+@role_required(TRAINER)
+def manage(request):
+    page = Paginator(selectors.scenario_list(user=request.user), 50).get_page(request.GET.get("page"))
+    stats = selectors.scenario_stats(scenario_ids=[s.id for s in page])
+    rows = [{"scenario": s, "stats": stats.get(s.id)} for s in page]
+    return render(request, "practice/manage.html", {"page": page, "rows": rows})
+
+
+@login_required
+@role_required(TRAINER)
+def scenario_edit(request, scenario_id: int | None = None):
+    scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id) if scenario_id else None
+    initial = {} if scenario else {"spec_json": json.dumps(NEW_SPEC, ensure_ascii=False, indent=2)}
+    form = ScenarioForm(request.POST or None, instance=scenario, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "spec_json"}
+            try:
+                saved = services.scenario_save(
+                    scenario=scenario, data=data, spec=form.cleaned_data["spec_json"], user=request.user
+                )
+            except ValidationError as exc:
+                form.add_error(None, _form_errors_from(exc))
+            else:
+                messages.success(request, _("Scenario saved."))
+                return redirect("practice:scenario_edit", scenario_id=saved.id)
+        status = 422
+    preview = _preview_context(scenario.spec) if scenario else {}
+    context = {"form": form, "scenario": scenario, **preview, **_requirements_context(scenario)}
+    return render(request, "practice/scenario_form.html", context, status=status)
+
+
+def _preview_context(spec) -> dict:
+    errors = validate_spec(spec)
+    if errors:
+        return {"errors": errors, "spec": None}
+    return {"errors": [], "spec": spec, "rubric": rubric_of(spec)}
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def scenario_check(request):
+    """Validate the JSON being edited and show it as a readable script (htmx, before saving)."""
+    try:
+        spec = json.loads(request.POST.get("spec_json", ""))
+    except json.JSONDecodeError as exc:
+        context = {
+            "errors": [
+                (
+                    "JSON",
+                    _("line %(line)s, column %(col)s: %(msg)s")
+                    % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
+                )
+            ]
+        }
+    else:
+        context = _preview_context(spec)
+    return render(request, "practice/_spec_preview.html", context)
+
+
+@login_required
+@role_required(TRAINER)
+def scenario_export(request, scenario_id: int | None = None):
+    if scenario_id:
+        scenarios = [selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)]
+        name = scenarios[0].code
+    else:
+        scenarios = selectors.scenario_list(user=request.user).select_related("variant_of")
+        name = "scenarios"
+    data = selectors.scenario_export_data(scenarios=scenarios)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    return response
+
+
+@login_required
+@role_required(TRAINER)
+def scenario_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = services.scenario_import(payload=form.cleaned_data["payload"], user=request.user)
+            except ValidationError as exc:
+                errors = _form_errors_from(exc)
+            else:
+                messages.success(request, _("%(n)s scenarios imported.") % {"n": len(saved)})
+                return redirect("practice:manage")
+        status = 422
+    return render(request, "practice/import.html", {"form": form, "errors": errors}, status=status)
+
+
+@login_required
+@role_required(TRAINER)
+def calibration(request):
+    return render(request, "practice/calibration.html", {"data": selectors.override_agreement()})
+
+
+def _requirements_context(scenario, form=None) -> dict:
+    if scenario is None:
+        return {}
+    return {
+        "requirements": scenario.requirements.select_related("course", "plan").order_by("id"),
+        "requirement_form": form or RequirementForm(),
+    }
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def requirement_add(request, scenario_id: int):
+    """Require this scenario in a course or a plan (e.g. the day-4 role play); met when passed."""
+    scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)
+    form = RequirementForm(request.POST)
+    if not form.is_valid():
+        context = {"form": ScenarioForm(instance=scenario), "scenario": scenario, **_preview_context(scenario.spec)}
+        context.update(_requirements_context(scenario, form))
+        return render(request, "practice/scenario_form.html", context, status=422)
+    data = form.cleaned_data
+    services.requirement_add(scenario=scenario, course=data["course"], plan=data["plan"], day=data.get("day"))
+    messages.success(request, _("Requirement added."))
+    return redirect("practice:scenario_edit", scenario_id=scenario.id)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def requirement_remove(request, scenario_id: int, requirement_id: int):
+    scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)
+    try:
+        requirement = scenario.requirements.get(id=requirement_id)
+    except ScenarioRequirement.DoesNotExist:
+        raise Http404 from None
+    services.requirement_remove(requirement=requirement)
+    messages.success(request, _("Requirement removed."))
+    return redirect("practice:scenario_edit", scenario_id=scenario.id)

@@ -1,0 +1,122 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from courses.models import Category, Course, TrainingPlan
+from practice import demo, selectors
+from practice.models import PracticeSession, Scenario, ScenarioRequirement
+from practice.services import requirement_add, scenario_import
+from tests.practice.conftest import GOOD_REPLIES
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed_ships_six_chinese_and_two_english_scenarios_and_is_idempotent(scenarios):
+    assert Scenario.objects.filter(language="zh-hans").count() >= 6
+    assert Scenario.objects.filter(language="en").count() >= 2
+    demo.seed()
+    assert Scenario.objects.count() == 8
+    assert set(Scenario.objects.values_list("version", flat=True)) == {1}
+
+
+def test_required_scenarios_passed_for_a_course(sales_a, too_expensive, scenarios, play):
+    course = Course.objects.create(title="异议处理")
+    assert selectors.required_scenarios_passed(sales_a.id, course.id) is True  # nothing required
+    requirement_add(scenario=too_expensive, course=course)
+    assert selectors.required_scenarios_passed(sales_a.id, course.id) is False
+    play(sales_a, too_expensive, ["随便说说"])  # a failed attempt does not count
+    assert selectors.required_scenarios_passed(sales_a.id, course.id) is False
+    play(sales_a, too_expensive, GOOD_REPLIES)
+    assert selectors.required_scenarios_passed(sales_a.id, course.id) is True
+    requirement_add(scenario=scenarios["hotel-banquet-enquiry"], course=course)
+    assert selectors.required_scenarios_passed(sales_a.id, course.id) is False
+
+
+def test_required_scenarios_for_a_plan_day(sales_a, too_expensive, play):
+    plan = TrainingPlan.objects.create(title="销售部六日培训")
+    requirement_add(scenario=too_expensive, plan=plan, day=4)
+    assert selectors.plan_required_scenarios_passed(sales_a.id, plan.id, day=4) is False
+    assert selectors.plan_required_scenarios_passed(sales_a.id, plan.id, day=3) is True
+    play(sales_a, too_expensive, GOOD_REPLIES)
+    assert selectors.plan_required_scenarios_passed(sales_a.id, plan.id) is True
+
+
+def test_requirement_links_exactly_one_target(too_expensive):
+    with pytest.raises(ValidationError):
+        requirement_add(scenario=too_expensive)
+    with pytest.raises(IntegrityError):
+        ScenarioRequirement.objects.create(scenario=too_expensive)
+
+
+def test_drill_suggests_a_variant_and_a_course_of_the_weak_category(sales_a, scenarios, play):
+    Course.objects.create(title="提问技巧", category=Category.objects.get(code="sales-skills"), status="published")
+    Course.objects.create(title="草稿课程", category=Category.objects.get(code="sales-skills"))
+    session = play(sales_a, scenarios["objection-too-expensive"], GOOD_REPLIES[:2])
+    drill = selectors.drill_suggestions(session=session)
+    assert drill["weakest"] in {"discovery", "close", "objections", "key_points"}
+    assert scenarios["objection-too-expensive-en"] in drill["scenarios"]
+    if drill["weakest"] != "key_points":
+        assert [c.title for c in drill["courses"]] == ["提问技巧"]
+
+
+def test_best_scores_and_mastery(sales_a, too_expensive, play):
+    play(sales_a, too_expensive, ["随便说说"])
+    best = play(sales_a, too_expensive, GOOD_REPLIES)
+    rows = selectors.best_scores(user=sales_a)
+    assert rows == [
+        {
+            "scenario_id": too_expensive.id,
+            "title": too_expensive.title,
+            "attempts": 2,
+            "best": best.score,
+            "passed": True,
+        }
+    ]
+    mastery = selectors.mastery(user_ids=[sales_a.id])
+    assert mastery[0]["code"] == "sales-skills" and mastery[0]["sessions"] == 2
+
+
+def test_import_refuses_unknown_variant_and_duplicate_codes(scenarios):
+    item = {
+        "code": "x1", "title": "t", "language": "zh-hans", "persona_role": "r", "situation": "s", "goal": "g",
+        "difficulty": "easy", "variant_of": "nope", "spec": scenarios["hotel-banquet-enquiry"].spec,
+    }  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        scenario_import(payload={"scenarios": [item, dict(item)]}, user=None)
+    assert "scenarios[1].code" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        scenario_import(payload={"scenarios": [item]}, user=None)
+    assert "scenarios[0].variant_of" in exc.value.message_dict
+    assert not Scenario.objects.filter(code="x1").exists()
+
+
+def test_finish_twice_keeps_the_first_scorecard(sales_a, too_expensive, play):
+    from practice.services import session_finish
+
+    session = play(sales_a, too_expensive, GOOD_REPLIES[:2])
+    first = session.scorecard
+    assert session_finish(session=session).scorecard == first
+    assert PracticeSession.objects.get(pk=session.pk).finished_at == session.finished_at
+
+
+def test_course_completes_only_after_the_required_scenario_is_passed(
+    sales_a, too_expensive, play, django_capture_on_commit_callbacks
+):
+    from tests.learning.factories import course_with_lessons
+    from trainees import enrollment_services
+    from trainees.models import Enrollment
+
+    course = course_with_lessons(1, status=Course.Status.PUBLISHED)
+    requirement_add(scenario=too_expensive, course=course)
+    enrollment, _ = enrollment_services.enrollment_create(user=sales_a, course=course)
+    lesson_id = course.items.values_list("lesson_id", flat=True).first()
+    enrollment_services.lesson_complete(user=sales_a, lesson_id=lesson_id)
+    enrollment.refresh_from_db()
+    assert enrollment.progress == 100
+    assert enrollment.status != Enrollment.Status.COMPLETED  # the role play is still missing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session = play(sales_a, too_expensive, GOOD_REPLIES)
+    assert session.passed
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.COMPLETED
