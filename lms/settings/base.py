@@ -187,3 +187,9 @@ LOGGING = {
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+
+# assessments: close and grade attempts left open past their deadline, every minute.
+CELERY_BEAT_SCHEDULE["assessments-close-overdue-attempts"] = {
+    "task": "assessments.tasks.close_overdue_attempts",
+    "schedule": 60.0,
+}
