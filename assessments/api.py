@@ -1,5 +1,7 @@
 """REST API for the question bank, quizzes, attempts, grading and item analysis. Thin: selectors and services."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -12,6 +14,19 @@ from assessments.models import Question, QuestionType, Quiz
 from lms.api.exceptions import error_response
 from lms.permissions import HasRole
 from lms.roles import TRAINER
+
+
+def _jsonable(value):
+    """Decimals as strings, as DRF's serializers give them."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _attempt(request, attempt, **kwargs) -> Response:
+    return Response(_jsonable(selectors.attempt_view(user=request.user, attempt=attempt)), **kwargs)
 
 
 def _conflict(exc: services.AssessmentError) -> Response:
@@ -249,7 +264,7 @@ class AttemptStartView(APIView):
         except services.AssessmentError as exc:
             return _conflict(exc)
         attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt.pk)
-        return Response(selectors.attempt_view(user=request.user, attempt=attempt), status=status.HTTP_201_CREATED)
+        return _attempt(request, attempt, status=status.HTTP_201_CREATED)
 
 
 class AttemptDetailView(APIView):
@@ -258,7 +273,7 @@ class AttemptDetailView(APIView):
         attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=pk)
         if services.attempt_close_if_overdue(attempt_id=attempt.pk):
             attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=pk)
-        return Response(selectors.attempt_view(user=request.user, attempt=attempt))
+        return _attempt(request, attempt)
 
 
 class AnswersIn(serializers.Serializer):
@@ -290,7 +305,7 @@ class AttemptSubmitView(APIView):
         except services.AssessmentError as exc:
             return _conflict(exc)
         attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
-        return Response(selectors.attempt_view(user=request.user, attempt=attempt))
+        return _attempt(request, attempt)
 
 
 # ---------------------------------------------------------------------------------------------------------------
