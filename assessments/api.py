@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import parsers, selectors, services
-from assessments.models import Question, QuestionType, Quiz
+from assessments.models import Attempt, Question, QuestionType, Quiz
 from lms.api.exceptions import error_response
 from lms.permissions import HasRole
 from lms.roles import TRAINER
@@ -265,6 +265,47 @@ class AttemptStartView(APIView):
             return _conflict(exc)
         attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt.pk)
         return _attempt(request, attempt, status=status.HTTP_201_CREATED)
+
+
+class AttemptListOut(serializers.ModelSerializer):
+    quiz_title = serializers.CharField(source="quiz.title")
+    person = serializers.CharField(source="user")
+    team = serializers.CharField(source="user.team", default=None)
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "quiz",
+            "quiz_title",
+            "user",
+            "person",
+            "team",
+            "number",
+            "status",
+            "started_at",
+            "submitted_at",
+            "score",
+            "max_score",
+            "percent",
+            "passed",
+        ]
+
+
+class AttemptListView(generics.ListAPIView):
+    """Results: one's own attempts; managers add their teams'; trainers add those of quizzes they own.
+    Filters: `quiz`, `status`."""
+
+    serializer_class = AttemptListOut
+
+    def get_queryset(self):
+        quiz = self.request.query_params.get("quiz", "")
+        status_filter = self.request.query_params.get("status", "")
+        return selectors.result_list(
+            user=self.request.user,
+            quiz_id=int(quiz) if quiz.isdigit() else None,
+            status=status_filter if status_filter in Attempt.Status.values else "",
+        )
 
 
 class AttemptDetailView(APIView):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("quizzes/<int:pk>/", api.QuizDetailView.as_view(), name="api-quiz"),
     path("quizzes/<int:pk>/attempts/", api.AttemptStartView.as_view(), name="api-quiz-start"),
     path("quizzes/<int:pk>/item-analysis/", api.ItemAnalysisView.as_view(), name="api-quiz-item-analysis"),
+    path("attempts/", api.AttemptListView.as_view(), name="api-attempts"),
     path("attempts/<int:pk>/", api.AttemptDetailView.as_view(), name="api-attempt"),
     path("attempts/<int:pk>/answers/", api.AttemptAnswersView.as_view(), name="api-attempt-answers"),
     path("attempts/<int:pk>/submit/", api.AttemptSubmitView.as_view(), name="api-attempt-submit"),

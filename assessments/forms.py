@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments import parsers
-from assessments.models import PartialCredit, QuestionType
+from assessments.models import PartialCredit, Question, QuestionType, Quiz
 from courses.models import Category, Competency
 
 LETTERS = "ABCDEF"
@@ -133,3 +133,60 @@ class ImportForm(forms.Form):
 class GradeForm(forms.Form):
     score = forms.DecimalField(label=_("Score"), min_value=0, max_digits=8, decimal_places=2)
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class QuizForm(forms.ModelForm):
+    questions = forms.ModelMultipleChoiceField(
+        label=_("Questions (fixed mode)"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+    )
+
+    class Meta:
+        model = Quiz
+        fields = [
+            "title",
+            "description",
+            "status",
+            "course",
+            "is_final",
+            "plan",
+            "plan_day",
+            "mode",
+            "shuffle_questions",
+            "shuffle_options",
+            "pass_mark",
+            "attempts_allowed",
+            "time_limit_minutes",
+            "opens_at",
+            "closes_at",
+            "review_policy",
+            "review_shows_answers",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["questions"].queryset = (
+            Question.objects.filter(is_archived=False).select_related("current").order_by("category_id", "id")
+        )
+        self.fields["questions"].label_from_instance = lambda q: f"[{q.get_qtype_display()}] {q}"
+        if self.instance.pk:
+            self.initial["questions"] = list(self.instance.quiz_questions.values_list("question_id", flat=True))
+
+
+class RuleForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    difficulty = forms.IntegerField(label=_("Difficulty (1-5)"), min_value=1, max_value=5, required=False)
+    count = forms.IntegerField(label=_("Number of questions"), min_value=1, max_value=200, required=False)
+    points = forms.DecimalField(
+        label=_("Points each"), min_value=0, max_digits=6, decimal_places=2, initial=1, required=False
+    )
+
+
+RuleFormSet = forms.formset_factory(RuleForm, extra=2, max_num=12)

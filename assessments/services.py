@@ -560,3 +560,45 @@ def quiz_create(*, owner, title: str, questions: list[Question] = (), **fields) 
     for order, question in enumerate(questions, start=1):
         quiz.quiz_questions.create(question=question, order=order)
     return quiz
+
+
+@transaction.atomic
+def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]) -> Quiz:
+    """Save a quiz built in the form: its settings, its fixed questions in order, and its random rules.
+
+    Attempts already started are not touched: their questions were frozen at start."""
+    from assessments.models import QuizRule
+
+    quiz.full_clean()
+    if quiz.mode == Quiz.Mode.FIXED and quiz.status == Quiz.Status.PUBLISHED and not questions:
+        raise ValidationError({"questions": _("A published quiz with fixed questions needs at least one question.")})
+    if quiz.mode == Quiz.Mode.RANDOM and quiz.status == Quiz.Status.PUBLISHED and not rules:
+        raise ValidationError({"mode": _("A published random quiz needs at least one rule.")})
+    quiz.save()
+    if owner is not None:
+        quiz.owners.add(owner)
+    existing = {row.question_id: row for row in quiz.quiz_questions.all()}
+    keep = set()
+    for order, question in enumerate(questions, start=1):
+        row = existing.get(question.id)
+        if row is None:
+            quiz.quiz_questions.create(question=question, order=order)
+        elif row.order != order:
+            row.order = order
+            row.save(update_fields=["order"])
+        keep.add(question.id)
+    quiz.quiz_questions.exclude(question_id__in=keep).delete()
+    quiz.rules.all().delete()
+    QuizRule.objects.bulk_create(
+        [
+            QuizRule(
+                quiz=quiz,
+                category=r.get("category"),
+                difficulty=r.get("difficulty"),
+                count=r["count"],
+                points=r.get("points") or 1,
+            )
+            for r in rules
+        ]
+    )
+    return quiz

@@ -5,7 +5,9 @@ from assessments import views
 app_name = "assessments"
 urlpatterns = [
     path("quizzes/", views.quiz_list, name="quizzes"),
+    path("quizzes/new/", views.quiz_edit, name="quiz_new"),
     path("quizzes/<int:quiz_id>/", views.quiz_detail, name="quiz"),
+    path("quizzes/<int:quiz_id>/edit/", views.quiz_edit, name="quiz_edit"),
     path("quizzes/<int:quiz_id>/start/", views.quiz_start, name="quiz_start"),
     path("quizzes/<int:quiz_id>/analysis/", views.item_analysis, name="analysis"),
     path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt"),

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import parsers, selectors, services
-from assessments.forms import GradeForm, ImportForm, QuestionForm
-from assessments.models import Attempt, QuestionType
+from assessments.forms import GradeForm, ImportForm, QuestionForm, QuizForm, RuleFormSet
+from assessments.models import Attempt, QuestionType, Quiz
 from courses.models import Category
 from lms.permissions import role_required
 from lms.roles import MANAGER, TRAINER
@@ -142,6 +142,38 @@ def results(request):
     return render(
         request, "assessments/results.html", {"page": page, "status": status, "statuses": Attempt.Status.choices}
     )
+
+
+@login_required
+@role_required(TRAINER)
+def quiz_edit(request, quiz_id: int | None = None):
+    quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id) if quiz_id else Quiz()
+    if request.method == "POST":
+        form = QuizForm(request.POST, instance=quiz)
+        rules = RuleFormSet(request.POST, prefix="rules")
+        if form.is_valid() and rules.is_valid():
+            chosen = form.cleaned_data["questions"]
+            order = [int(v) for v in request.POST.getlist("questions") if v.isdigit()]
+            ordered = sorted(chosen, key=lambda q: order.index(q.id) if q.id in order else len(order))
+            rule_rows = [r for r in rules.cleaned_data if r.get("count")]
+            try:
+                quiz = services.quiz_save(
+                    quiz=form.save(commit=False), owner=request.user, questions=ordered, rules=rule_rows
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Quiz saved."))
+                return redirect("assessments:quiz", quiz_id=quiz.pk)
+    else:
+        form = QuizForm(instance=quiz)
+        initial = [
+            {"category": r.category_id, "difficulty": r.difficulty, "count": r.count, "points": r.points}
+            for r in (quiz.rules.all() if quiz.pk else [])
+        ]
+        rules = RuleFormSet(prefix="rules", initial=initial)
+    return render(request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz})
 
 
 # ---------------------------------------------------------------------------------------------------------------

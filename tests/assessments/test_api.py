@@ -23,7 +23,7 @@ def test_salesperson_takes_quiz_through_the_api(api_for, sales_a, auto_quiz):
     assert api.patch(url, {"seq": 1, "answers": {str(item["id"]): "B"}}).json() == {"seq": 1}
     stale = api.patch(url, {"seq": 1, "answers": {str(item["id"]): "A"}})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale"
-    assert "Reload" in stale.json()["error"]["message"] or "重新" in stale.json()["error"]["message"]
+    assert "刷新页面" in stale.json()["error"]["message"]
     bad = api.patch(url, {"seq": 2, "answers": {str(item["id"]): "Q"}})
     assert bad.status_code == 400 and str(item["id"]) in bad.json()["error"]["fields"]
     submitted = api.post(f"/api/v1/attempts/{attempt['id']}/submit/")
@@ -164,3 +164,19 @@ def test_openapi_schema_lists_the_routes(api_for, admin_user):
     text = schema.content.decode()
     for route in ("/api/v1/quizzes/{id}/attempts/", "/api/v1/attempts/{id}/answers/", "/api/v1/questions/import/"):
         assert route in text
+
+
+def test_attempt_list_is_scoped(
+    api_for, team_a, team_b, sales_a, sales_b, manager_a, trainer, auto_quiz, django_assert_max_num_queries
+):
+    from tests.factories import make_salesperson
+
+    for person in [sales_a, sales_b] + [make_salesperson(team_a) for _ in range(10)]:
+        services.attempt_submit(attempt=services.attempt_start(quiz=auto_quiz, user=person))
+    api = api_for(manager_a)
+    with django_assert_max_num_queries(10):
+        listed = api.get("/api/v1/attempts/")
+    assert listed.status_code == 200 and listed.json()["count"] == 11
+    assert api_for(sales_a).get("/api/v1/attempts/").json()["count"] == 1
+    assert api_for(trainer).get(f"/api/v1/attempts/?quiz={auto_quiz.id}&status=graded").json()["count"] == 12
+    assert api_for(None).get("/api/v1/attempts/").status_code in (401, 403)

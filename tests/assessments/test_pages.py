@@ -274,3 +274,51 @@ def test_navigation_entries(request, client_for, persona, visible):
     page = client_for(request.getfixturevalue(persona)).get(reverse("assessments:quizzes"))
     assert b'data-nav="assessments:quizzes"' in page.content
     assert (b'data-nav="assessments:questions"' in page.content) is visible
+
+
+def _quiz_post(**overrides):
+    data = {
+        "title": "新测验",
+        "status": "published",
+        "mode": "fixed",
+        "pass_mark": 60,
+        "attempts_allowed": 1,
+        "review_policy": "after_submit",
+        "rules-TOTAL_FORMS": "2",
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "12",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_trainer_builds_a_quiz_in_the_browser(client_for, trainer, sales_a, qbank, django_assert_max_num_queries):
+    from assessments.models import Quiz
+
+    questions = [f.single(qbank, stem=f"题{i}") for i in range(40)]
+    assert client_for(sales_a).get(reverse("assessments:quiz_new")).status_code == 404
+    client = client_for(trainer)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("assessments:quiz_new")).status_code == 200
+    empty = client.post(reverse("assessments:quiz_new"), _quiz_post())
+    assert empty.status_code == 200 and empty.context["form"].errors["questions"] and not Quiz.objects.exists()
+    bad_window = client.post(
+        reverse("assessments:quiz_new"),
+        _quiz_post(questions=[questions[0].id], opens_at="2026-03-02T10:00", closes_at="2026-03-01T10:00"),
+    )
+    assert bad_window.status_code == 200 and not Quiz.objects.exists()
+    done = client.post(reverse("assessments:quiz_new"), _quiz_post(questions=[q.id for q in questions[:3]]))
+    quiz = Quiz.objects.get()
+    assert done.status_code == 302 and quiz.quiz_questions.count() == 3 and trainer in quiz.owners.all()
+    edit_url = reverse("assessments:quiz_edit", args=[quiz.id])
+    random_quiz = _quiz_post(
+        mode="random",
+        **{"rules-0-category": f.category("sales-skills").id, "rules-0-count": "5", "rules-0-points": "2"},
+    )
+    assert client.post(edit_url, random_quiz).status_code == 302
+    quiz.refresh_from_db()
+    assert quiz.mode == "random" and quiz.rules.get().count == 5 and quiz.quiz_questions.count() == 0
+    assert client.get(edit_url).context["rules"].initial[0]["count"] == 5
+    other = make_trainer(username="tz")
+    assert client_for(other).get(edit_url).status_code == 404
