@@ -43,7 +43,8 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "qtype", "category", "difficulty", "is_archived"]
     list_filter = ["qtype", "category", "is_archived"]
     list_select_related = ["current", "category"]
-    readonly_fields = ["current"]
+    # Content lives in versions; edit questions on the question bank pages so each change is a new version.
+    readonly_fields = ["current", "qtype", "category", "competency", "difficulty"]
     inlines = [QuestionVersionInline]
 
 

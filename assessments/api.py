@@ -312,7 +312,7 @@ class AttemptDetailView(APIView):
     @extend_schema(responses={200: OpenApiResponse(description="the attempt as the review policy allows")})
     def get(self, request, pk: int):
         attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=pk)
-        if services.attempt_close_if_overdue(attempt_id=attempt.pk):
+        if selectors.attempt_is_overdue(attempt=attempt) and services.attempt_close_if_overdue(attempt_id=attempt.pk):
             attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=pk)
         return _attempt(request, attempt)
 

@@ -158,6 +158,15 @@ def attempt_get_for_taker(*, user, attempt_id) -> Attempt:
         raise Http404 from None
 
 
+def attempt_is_overdue(*, attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    """Still open past its deadline: the caller closes it (services.attempt_close_if_overdue) before showing it."""
+    return (
+        attempt.status == Attempt.Status.IN_PROGRESS
+        and attempt.deadline is not None
+        and attempt.deadline <= (now or timezone.now())
+    )
+
+
 def my_attempts(*, user, quiz: Quiz) -> list[Attempt]:
     return list(Attempt.objects.filter(quiz=quiz, user_id=user.id).order_by("number"))
 

@@ -80,7 +80,7 @@ def _seq(request) -> int | None:
 @login_required
 def attempt_detail(request, attempt_id: int):
     attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=attempt_id)
-    if services.attempt_close_if_overdue(attempt_id=attempt.pk):
+    if selectors.attempt_is_overdue(attempt=attempt) and services.attempt_close_if_overdue(attempt_id=attempt.pk):
         messages.info(request, _("Time was up: your attempt was closed at its deadline and graded."))
         attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=attempt_id)
     view = selectors.attempt_view(user=request.user, attempt=attempt)

@@ -180,3 +180,29 @@ def test_attempt_list_is_scoped(
     assert api_for(sales_a).get("/api/v1/attempts/").json()["count"] == 1
     assert api_for(trainer).get(f"/api/v1/attempts/?quiz={auto_quiz.id}&status=graded").json()["count"] == 12
     assert api_for(None).get("/api/v1/attempts/").status_code in (401, 403)
+
+
+def test_import_api_twenty_megabytes_of_junk_gets_a_clear_message(api_for, trainer):
+    import os
+
+    api = api_for(trainer)
+    too_big = _upload(api, os.urandom(20 * 1024 * 1024 + 1))
+    assert too_big.status_code == 400 and "20 MB" in too_big.json()["error"]["message"]
+    binary = _upload(api, os.urandom(2 * 1024 * 1024), fmt="xlsx")
+    assert binary.status_code == 400 and binary.json()["error"]["code"] == "file_rejected"
+    junk_text = _upload(api, ("乱码" * 500_000).encode(), dry_run="true")
+    assert junk_text.status_code == 200 and junk_text.json()["parsed"] == 0 and junk_text.json()["errors"]
+    assert Question.objects.count() == 0
+
+
+def test_overdue_attempt_is_closed_on_next_access(api_for, sales_a, auto_quiz):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=2), tick=False):
+        attempt = start(api_for(sales_a), auto_quiz)
+    detail = api_for(sales_a).get(f"/api/v1/attempts/{attempt['id']}/")
+    assert detail.json()["status"] == "graded"
+    assert Attempt.objects.get(pk=attempt["id"]).auto_closed

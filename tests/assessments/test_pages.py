@@ -322,3 +322,18 @@ def test_trainer_builds_a_quiz_in_the_browser(client_for, trainer, sales_a, qban
     assert client.get(edit_url).context["rules"].initial[0]["count"] == 5
     other = make_trainer(username="tz")
     assert client_for(other).get(edit_url).status_code == 404
+
+
+def test_overdue_attempt_page_shows_the_result(client_for, sales_a, auto_quiz):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=2), tick=False):
+        attempt = services.attempt_start(quiz=auto_quiz, user=sales_a)
+    page = client_for(sales_a).get(reverse("assessments:attempt", args=[attempt.id]))
+    assert page.status_code == 200 and b'data-testid="result-summary"' in page.content
+    assert "截止时间" in page.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED

@@ -3,10 +3,19 @@
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from assessments import parsers
 from assessments.parsers import FileRejected, parse_aiken, parse_csv, parse_gift, parse_upload, parse_xlsx
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in the source language (the catalogue translates them for users)."""
+    with translation.override("en"):
+        yield
+
 
 GIFT = r"""// 注释行会被忽略
 $CATEGORY: $course$/top/sales-skills
