@@ -166,6 +166,12 @@ def main() -> int:
             "gthread",
             "--threads",
             str(args.threads),
+            # Simulated people think 5-15 s between requests: keep their connections open for that long,
+            # or a POST can race the server closing an idle keep-alive connection.
+            "--keep-alive",
+            "30",
+            "--backlog",
+            "2048",
             "--log-level",
             "warning",
         ],
@@ -221,6 +227,10 @@ def main() -> int:
             f"{row['Name']:32} {row['Request Count']:>6} {row['Failure Count']:>5} "
             f"{row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
         )
+    failures = Path(f"{prefix}_failures.csv")
+    if failures.exists() and len(failures.read_text(encoding="utf-8").splitlines()) > 1:
+        print("failures:")
+        print(failures.read_text(encoding="utf-8"))
     if locust.returncode not in (0, 1):
         print(locust.stderr[-3000:])
 
