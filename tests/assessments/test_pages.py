@@ -337,3 +337,24 @@ def test_overdue_attempt_page_shows_the_result(client_for, sales_a, auto_quiz):
     assert "截止时间" in page.content.decode()
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.GRADED
+
+
+def test_attempt_and_result_pages_query_budget_with_many_questions(
+    client_for, sales_a, trainer, qbank, django_assert_max_num_queries
+):
+    from assessments.models import Quiz
+
+    questions = [f.single(qbank, stem=f"题{i}", category=["product", "market", "company"][i % 3]) for i in range(30)]
+    quiz = f.quiz(trainer, questions, review_policy=Quiz.Review.AFTER_SUBMIT, review_shows_answers=True)
+    attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    client = client_for(sales_a)
+    url = reverse("assessments:attempt", args=[attempt.id])
+    with django_assert_max_num_queries(10):
+        assert client.get(url).status_code == 200
+    services.attempt_submit(attempt=attempt)
+    with django_assert_max_num_queries(12):
+        page = client.get(url)
+    assert page.content.decode().count('data-testid="review-item"') == 30
+    client = client_for(trainer)
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
