@@ -214,7 +214,11 @@ def item_view(item: AttemptItem, *, show_score: bool, show_key: bool) -> dict:
         "qtype": version.qtype,
         "stem": version.stem,
         "points": item.points,
-        "options": [{"key": k, "text": options[k]["text"]} for k in item.option_order if k in options],
+        "options": [
+            {"key": k, "text": options[k]["text"], **({"feedback": options[k].get("feedback", "")} if show_key else {})}
+            for k in item.option_order
+            if k in options
+        ],
         "answer": item.answer,
     }
     if show_score:
@@ -229,7 +233,6 @@ def item_view(item: AttemptItem, *, show_score: bool, show_key: bool) -> dict:
         if version.qtype == QuestionType.NUMERIC:
             view["numeric"] = version.answer
         view["explanation"] = version.explanation
-        view["feedback"] = {k: o.get("feedback", "") for k, o in options.items() if o.get("feedback")}
     return view
 
 

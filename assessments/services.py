@@ -110,6 +110,13 @@ def _clean_question_data(data: dict) -> dict:
         raise ValidationError(errors)
     category = data.get("category")
     competency = data.get("competency")
+    tags = [str(t)[:40] for t in data.get("tags") or []][:20]
+    if isinstance(category, str):
+        text, category = category, _reference(Category, category)
+        if text and category is None:
+            tags.append(text[:40])  # an imported category we do not know is kept as a tag, not lost
+    if isinstance(competency, str):
+        competency = _reference(Competency, competency)
     return {
         "qtype": qtype,
         "title": (data.get("title") or "")[:200],
@@ -118,12 +125,10 @@ def _clean_question_data(data: dict) -> dict:
         "answer": answer,
         "partial_credit": partial,
         "explanation": sanitise_html(data.get("explanation", "")),
-        "category": category if isinstance(category, Category) or category is None else _reference(Category, category),
-        "competency": competency
-        if isinstance(competency, Competency) or competency is None
-        else _reference(Competency, competency),
+        "category": category,
+        "competency": competency,
         "difficulty": difficulty,
-        "tags": [str(t)[:40] for t in data.get("tags") or []][:20],
+        "tags": tags,
     }
 
 

@@ -206,3 +206,12 @@ def test_overdue_attempt_is_closed_on_next_access(api_for, sales_a, auto_quiz):
     detail = api_for(sales_a).get(f"/api/v1/attempts/{attempt['id']}/")
     assert detail.json()["status"] == "graded"
     assert Attempt.objects.get(pk=attempt["id"]).auto_closed
+
+
+def test_imported_unknown_category_is_kept_as_a_tag(api_for, trainer):
+    gift = "$CATEGORY: $course$/top/默认分类\n\n题 {T}\n\n$CATEGORY: 产品知识\n\n题二 {F}\n"
+    response = _upload(api_for(trainer), gift.encode())
+    assert response.status_code == 200 and response.json()["imported"] == 2
+    first, second = Question.objects.order_by("id").select_related("current", "category")
+    assert first.category is None and first.current.tags == ["默认分类"]
+    assert second.category.code == "product" and second.current.tags == []
