@@ -405,3 +405,31 @@ def attempt_view(*, user, attempt: Attempt, now: dt.datetime | None = None) -> d
         if show_items
         else [],
     }
+
+
+def area_averages(*, user_ids: Iterable[int], axis: str = "category") -> list[dict]:
+    """Dashboards: mean stored score per category (or competency) over these people's graded attempts, weakest
+    first. Reads AttemptAreaScore only, one query."""
+    from django.db.models import Count, Sum
+
+    from assessments.models import AttemptAreaScore
+
+    field = "category" if axis == "category" else "competency"
+    rows = (
+        AttemptAreaScore.objects.filter(
+            attempt__user_id__in=list(user_ids), attempt__status=Attempt.Status.GRADED, **{f"{field}__isnull": False}
+        )
+        .values(f"{field}_id", f"{field}__code", f"{field}__name_zh", f"{field}__name_en")
+        .annotate(score=Sum("score"), max_score=Sum("max_score"), attempts=Count("attempt_id", distinct=True))
+    )
+    out = [
+        {
+            "code": r[f"{field}__code"],
+            "name_zh": r[f"{field}__name_zh"],
+            "name_en": r[f"{field}__name_en"],
+            "percent": round(float(r["score"] * 100 / r["max_score"]), 1) if r["max_score"] else None,
+            "attempts": r["attempts"],
+        }
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (r["percent"] is None, r["percent"] or 0))

@@ -140,3 +140,17 @@ def test_final_quiz_hooks(trainer, qbank, sales_a, sales_b):
     assert not selectors.final_quiz_passed(sales_b.id, course.id)
     assert selectors.final_quiz_passed_user_ids(course_id=course.id, user_ids=[sales_a.id, sales_b.id]) == {sales_a.id}
     assert selectors.final_quiz_passed_user_ids(course_id=other.id, user_ids=[sales_b.id]) == {sales_b.id}
+
+
+def test_area_averages_read_stored_scores(trainer, qbank, sales_a, sales_b, django_assert_num_queries):
+    quiz = f.quiz(trainer, [f.single(qbank, category="product"), f.truefalse(qbank, category="market")])
+    for person, single_answer in ((sales_a, "B"), (sales_b, "A")):
+        attempt = services.attempt_start(quiz=quiz, user=person)
+        item = attempt.items.get(version__qtype="single")
+        services.attempt_save_answers(attempt=attempt, seq=1, answers={str(item.id): single_answer})
+        services.attempt_submit(attempt=attempt)
+    with django_assert_num_queries(1):
+        rows = selectors.area_averages(user_ids=[sales_a.id, sales_b.id])
+    assert [(r["code"], r["percent"], r["attempts"]) for r in rows] == [("market", 0.0, 2), ("product", 50.0, 2)]
+    competencies = selectors.area_averages(user_ids=[sales_a.id], axis="competency")
+    assert [(r["code"], r["percent"]) for r in competencies] == [("ability", 100.0)]
