@@ -402,7 +402,8 @@ def _save_answers(*, attempt_id: int, seq: int, answers: dict) -> Attempt | Asse
             "stale",
             _("These answers are older than the ones already saved (perhaps from another tab). Reload the page."),
         )
-    items = {str(i.id): i for i in attempt.items.select_related("version")}
+    wanted = [int(k) for k in answers if str(k).isdigit()]
+    items = {str(i.id): i for i in attempt.items.filter(id__in=wanted).select_related("version")}
     changed = []
     for key, value in answers.items():
         item = items.get(str(key))
@@ -457,7 +458,7 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
     return True
 
 
-def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt.datetime) -> None:
+def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt.datetime, notify: bool = True) -> None:
     score = sum((i.score or Decimal("0") for i in items), Decimal("0"))
     attempt.score = _q2(score)
     fields = ["score"]
@@ -468,8 +469,9 @@ def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt
         attempt.passed = attempt.percent >= attempt.quiz.pass_mark
         fields += ["status", "graded_at", "percent", "passed"]
         _store_area_scores(attempt, items)
-        attempt_id = attempt.pk
-        transaction.on_commit(lambda: _notify_attempt_graded(attempt_id))
+        if notify:
+            attempt_id = attempt.pk
+            transaction.on_commit(lambda: _notify_attempt_graded(attempt_id))
     attempt.save(update_fields=fields)
 
 
@@ -547,7 +549,8 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
     was_graded = attempt.status == Attempt.Status.GRADED
     if was_graded:
         attempt.status = Attempt.Status.SUBMITTED  # a regrade recomputes the stored numbers
-    _finalise_if_complete(attempt, items=items, now=timezone.now())
+    # A regrade recomputes the stored numbers; the person was already told when the result became final.
+    _finalise_if_complete(attempt, items=items, now=timezone.now(), notify=not was_graded)
     return item
 
 

@@ -235,3 +235,22 @@ def test_random_rules_pick_from_category(sales_a, trainer, qbank):
     with pytest.raises(services.AssessmentError) as exc:
         services.attempt_start(quiz=too_many, user=sales_a)
     assert exc.value.code == "not_enough_questions"
+
+
+def test_regrade_updates_numbers_without_telling_twice(
+    sales_a, trainer, mixed_quiz, django_capture_on_commit_callbacks, monkeypatch
+):
+    calls = []
+    monkeypatch.setattr(services, "_notify_attempt_graded", calls.append)
+    attempt = services.attempt_start(quiz=mixed_quiz, user=sales_a)
+    services.attempt_save_answers(attempt=attempt, seq=1, answers=_answers(attempt, RIGHT))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attempt_submit(attempt=attempt)
+    assert calls == []  # the essay still waits
+    essay = attempt.items.get(needs_grading=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_grade(item=essay, grader=trainer, score=Decimal("0"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_grade(item=essay, grader=trainer, score=Decimal("1"))
+    attempt.refresh_from_db()
+    assert calls == [attempt.pk] and attempt.score == Decimal("5.00") and attempt.percent == Decimal("100.00")
