@@ -137,10 +137,14 @@ def results(request):
     status = request.GET.get("status", "")
     if status not in Attempt.Status.values:
         status = ""
-    qs = selectors.result_list(user=request.user, status=status)
+    quiz = request.GET.get("quiz", "")
+    quiz = quiz if quiz.isdigit() else ""
+    qs = selectors.result_list(user=request.user, status=status, quiz_id=int(quiz) if quiz else None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
-        request, "assessments/results.html", {"page": page, "status": status, "statuses": Attempt.Status.choices}
+        request,
+        "assessments/results.html",
+        {"page": page, "status": status, "quiz": quiz, "statuses": Attempt.Status.choices},
     )
 
 

@@ -215,3 +215,22 @@ def test_imported_unknown_category_is_kept_as_a_tag(api_for, trainer):
     first, second = Question.objects.order_by("id").select_related("current", "category")
     assert first.category is None and first.current.tags == ["默认分类"]
     assert second.category.code == "product" and second.current.tags == []
+
+
+def test_api_lists_have_bounded_queries(api_for, trainer, qbank, mixed_quiz, django_assert_max_num_queries):
+    from tests.factories import make_salesperson
+
+    for i in range(60):
+        f.single(qbank, stem=f"题{i}")
+    for _ in range(12):
+        f.quiz(trainer, [], title="另一个测验")
+    for person in [make_salesperson() for _ in range(12)]:
+        attempt = services.attempt_start(quiz=mixed_quiz, user=person)
+        essay = attempt.items.get(version__qtype="essay")
+        services.attempt_save_answers(attempt=attempt, seq=1, answers={str(essay.id): "答"})
+        services.attempt_submit(attempt=attempt)
+    api = api_for(trainer)
+    for url, count in (("/api/v1/questions/", 65), ("/api/v1/quizzes/", 13), ("/api/v1/grading/", 12)):
+        with django_assert_max_num_queries(8):
+            response = api.get(url)
+        assert response.json()["count"] == count, url

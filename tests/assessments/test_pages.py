@@ -358,3 +358,13 @@ def test_attempt_and_result_pages_query_budget_with_many_questions(
     client = client_for(trainer)
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_results_filter_by_quiz(client_for, trainer, sales_a, auto_quiz, qbank):
+    other = f.quiz(trainer, [f.single(qbank)], title="另一个")
+    _take(sales_a, auto_quiz)
+    _take(sales_a, other)
+    page = client_for(trainer).get(reverse("assessments:results") + f"?quiz={other.id}")
+    assert page.context["page"].paginator.count == 1
+    detail = client_for(trainer).get(reverse("assessments:quiz", args=[other.id]))
+    assert f"?quiz={other.id}".encode() in detail.content
