@@ -263,7 +263,6 @@ class AttemptStartView(APIView):
             attempt = services.attempt_start(quiz=quiz, user=request.user)
         except services.AssessmentError as exc:
             return _conflict(exc)
-        attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt.pk)
         return _attempt(request, attempt, status=status.HTTP_201_CREATED)
 
 
@@ -342,10 +341,10 @@ class AttemptSubmitView(APIView):
     def post(self, request, pk: int):
         attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
         try:
-            services.attempt_submit(attempt=attempt)
+            attempt = services.attempt_submit(attempt=attempt)
         except services.AssessmentError as exc:
             return _conflict(exc)
-        attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
+        attempt.user = request.user
         return _attempt(request, attempt)
 
 

@@ -153,9 +153,11 @@ def attempt_get_for_user(*, user, attempt_id) -> Attempt:
 def attempt_get_for_taker(*, user, attempt_id) -> Attempt:
     """Only the person who took the attempt may act on it."""
     try:
-        return Attempt.objects.select_related("quiz").get(pk=attempt_id, user_id=user.id)
+        attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id, user_id=user.id)
     except (Attempt.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    attempt.user = user
+    return attempt
 
 
 def attempt_is_overdue(*, attempt: Attempt, now: dt.datetime | None = None) -> bool:

@@ -308,6 +308,7 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
     now = timezone.now()
     open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
     if open_attempt is not None:
+        open_attempt.quiz, open_attempt.user = quiz, user
         if open_attempt.deadline is None or open_attempt.deadline > now:
             return open_attempt
         _close_and_grade(open_attempt, now=now, auto=True)
@@ -463,19 +464,20 @@ def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt
     attempt.score = _q2(score)
     fields = ["score"]
     if not any(i.needs_grading for i in items):
+        regrade = attempt.graded_at is not None
         attempt.status = Attempt.Status.GRADED
         attempt.graded_at = now
         attempt.percent = _q2(score * 100 / attempt.max_score) if attempt.max_score else Decimal("0")
         attempt.passed = attempt.percent >= attempt.quiz.pass_mark
         fields += ["status", "graded_at", "percent", "passed"]
-        _store_area_scores(attempt, items)
+        _store_area_scores(attempt, items, replace=regrade)
         if notify:
             attempt_id = attempt.pk
             transaction.on_commit(lambda: _notify_attempt_graded(attempt_id))
     attempt.save(update_fields=fields)
 
 
-def _store_area_scores(attempt: Attempt, items: list[AttemptItem]) -> None:
+def _store_area_scores(attempt: Attempt, items: list[AttemptItem], *, replace: bool) -> None:
     by_category: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     by_competency: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     for item in items:
@@ -483,7 +485,8 @@ def _store_area_scores(attempt: Attempt, items: list[AttemptItem]) -> None:
             if ref:
                 axis[ref][0] += item.score or Decimal("0")
                 axis[ref][1] += item.points
-    AttemptAreaScore.objects.filter(attempt=attempt).delete()
+    if replace:  # a regrade replaces the stored rows
+        AttemptAreaScore.objects.filter(attempt=attempt).delete()
     AttemptAreaScore.objects.bulk_create(
         [
             AttemptAreaScore(attempt=attempt, category_id=k, score=_q2(s), max_score=m)
