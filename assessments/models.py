@@ -139,12 +139,13 @@ class Quiz(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Deleting a course or plan keeps its quizzes and the attempts people made (records, not content).
     course = models.ForeignKey(
         "courses.Course",
         verbose_name=_("course"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="quizzes",
     )
     is_final = models.BooleanField(_("final exam of the course"), default=False)
@@ -153,7 +154,7 @@ class Quiz(models.Model):
         verbose_name=_("training plan"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="quizzes",
     )
     plan_day = models.PositiveSmallIntegerField(_("plan day"), null=True, blank=True)
