@@ -368,3 +368,22 @@ def test_results_filter_by_quiz(client_for, trainer, sales_a, auto_quiz, qbank):
     assert page.context["page"].paginator.count == 1
     detail = client_for(trainer).get(reverse("assessments:quiz", args=[other.id]))
     assert f"?quiz={other.id}".encode() in detail.content
+
+
+def test_review_shows_numeric_key_when_allowed(client_for, sales_a, trainer, qbank):
+    from assessments.models import Quiz
+
+    numeric = services.question_create(
+        bank=qbank,
+        author=None,
+        data={"qtype": "numeric", "stem": "一公里多少米？", "answer": {"value": "1000", "tolerance": "5"}},
+    )
+    quiz = f.quiz(trainer, [numeric], review_policy=Quiz.Review.AFTER_SUBMIT, review_shows_answers=True)
+    attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    item = attempt.items.get()
+    services.attempt_save_answers(attempt=attempt, seq=1, answers={str(item.id): "１００３"})
+    services.attempt_submit(attempt=attempt)
+    attempt.refresh_from_db()
+    assert attempt.passed
+    page = client_for(sales_a).get(reverse("assessments:attempt", args=[attempt.id])).content.decode()
+    assert "1000 ± 5" in page
