@@ -391,8 +391,10 @@ def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attemp
 
 
 def _save_answers(*, attempt_id: int, seq: int, answers: dict) -> Attempt | AssessmentError:
+    # Lock the attempt row only (of=self): a plain FOR UPDATE would lock the joined quiz row too and queue every
+    # taker of the quiz behind each other.
     now = timezone.now()
-    attempt = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt_id)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt_id)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
     if attempt.deadline is not None and now >= attempt.deadline:
@@ -426,7 +428,7 @@ def attempt_submit(*, attempt: Attempt) -> Attempt:
     """Submit exactly once: the first call wins the conditional UPDATE, every other one answers a conflict."""
     with transaction.atomic():
         now = timezone.now()
-        current = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        current = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if current.status != Attempt.Status.IN_PROGRESS:
             raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
         late = current.deadline is not None and now >= current.deadline
@@ -510,7 +512,7 @@ def attempt_close_if_overdue(*, attempt_id: int) -> bool:
     with transaction.atomic():
         now = timezone.now()
         attempt = (
-            Attempt.objects.select_for_update(skip_locked=True)
+            Attempt.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("quiz")
             .filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS, deadline__lte=now)
             .first()
@@ -532,7 +534,7 @@ def close_overdue_attempts(*, limit: int = 500) -> int:
 @transaction.atomic
 def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") -> AttemptItem:
     """A trainer's score for one manual answer; the attempt is final when its last part is graded."""
-    attempt = Attempt.objects.select_for_update().select_related("quiz").get(pk=item.attempt_id)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=item.attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         raise AssessmentError("not_submitted", _("This attempt has not been submitted yet."))
     item = AttemptItem.objects.select_related("version").get(pk=item.pk)

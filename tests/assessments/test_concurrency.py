@@ -99,3 +99,45 @@ def test_parallel_saves_keep_the_newest(sales_a, trainer):
     item.refresh_from_db()
     newest = max(accepted)
     assert attempt.save_seq == newest[0] and item.answer == newest[1]
+
+
+def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, trainer):
+    """A plain FOR UPDATE with the joined quiz would lock the quiz row and queue every taker behind each other."""
+    from django.db import transaction
+
+    from assessments.models import Quiz
+
+    qbank = f.bank()
+    quiz = f.quiz(trainer, [f.single(qbank)])
+    attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    holding, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def hold_locks(call):
+        try:
+            with transaction.atomic():
+                call()
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    for name, call in (
+        ("save", lambda: services._save_answers(attempt_id=attempt.id, seq=1, answers={})),
+        ("submit", lambda: services.attempt_submit(attempt=attempt)),
+    ):
+        holding.clear()
+        release.clear()
+        thread = threading.Thread(target=hold_locks, args=(call,))
+        thread.start()
+        assert holding.wait(timeout=30)
+        try:
+            with transaction.atomic():
+                Quiz.objects.select_for_update(nowait=True).get(pk=quiz.pk)
+            outcome[name] = "quiz row free"
+        except Exception as exc:  # DatabaseError when the row is locked
+            outcome[name] = f"quiz row locked: {exc}"
+        finally:
+            release.set()
+            thread.join(timeout=30)
+    assert outcome == {"save": "quiz row free", "submit": "quiz row free"}
