@@ -233,6 +233,10 @@ def main() -> int:
         print(failures.read_text(encoding="utf-8"))
     if locust.returncode not in (0, 1):
         print(locust.stderr[-3000:])
+    for line in locust.stderr.splitlines():
+        if "CPU usage" in line:
+            print("locust:", line.strip()[-160:])  # the load generator itself was short of CPU
+            break
 
     from django.db.models import Count
 
