@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -178,11 +179,10 @@ class QuestionImportView(APIView):
             else services.bank_get_or_create_default(user=request.user)
         )
         upload = values["file"]
-        if upload.size > services.settings.IMPORT_MAX_BYTES:
+        if upload.size > settings.IMPORT_MAX_BYTES:
             return error_response(
                 "file_rejected",
-                _("The file is too large; the limit is %(max)s MB.")
-                % {"max": services.settings.IMPORT_MAX_BYTES // 1048576},
+                _("The file is too large; the limit is %(max)s MB.") % {"max": settings.IMPORT_MAX_BYTES // 1048576},
                 400,
             )
         try:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 import nh3
@@ -564,7 +565,7 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
 
 
 @transaction.atomic
-def quiz_create(*, owner, title: str, questions: list[Question] = (), **fields) -> Quiz:
+def quiz_create(*, owner, title: str, questions: Iterable[Question] = (), **fields) -> Quiz:
     quiz = Quiz(title=title, **fields)
     quiz.full_clean()
     quiz.save()

@@ -1,5 +1,6 @@
 """Pages: taking quizzes, results, the question bank, import/export, grading and item analysis. Thin."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -121,8 +122,6 @@ def attempt_submit(request, attempt_id: int):
         services.attempt_submit(attempt=attempt)
     except services.AssessmentError as exc:
         messages.error(request, exc.message)
-        if exc.code == "stale":
-            return redirect("assessments:attempt", attempt_id=attempt.pk)
         return redirect("assessments:attempt", attempt_id=attempt.pk)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -231,11 +230,11 @@ def question_import(request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > services.settings.IMPORT_MAX_BYTES:
+            if upload.size > settings.IMPORT_MAX_BYTES:
                 form.add_error(
                     "file",
                     _("The file is too large; the limit is %(max)s MB.")
-                    % {"max": services.settings.IMPORT_MAX_BYTES // 1048576},
+                    % {"max": settings.IMPORT_MAX_BYTES // 1048576},
                 )
             else:
                 try:
