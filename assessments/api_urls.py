@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from assessments import api
+
+urlpatterns = [
+    path("questions/", api.QuestionListView.as_view(), name="api-questions"),
+    path("questions/import/", api.QuestionImportView.as_view(), name="api-questions-import"),
+    path("questions/<int:pk>/", api.QuestionDetailView.as_view(), name="api-question"),
+    path("quizzes/", api.QuizListView.as_view(), name="api-quizzes"),
+    path("quizzes/<int:pk>/", api.QuizDetailView.as_view(), name="api-quiz"),
+    path("quizzes/<int:pk>/attempts/", api.AttemptStartView.as_view(), name="api-quiz-start"),
+    path("quizzes/<int:pk>/item-analysis/", api.ItemAnalysisView.as_view(), name="api-quiz-item-analysis"),
+    path("attempts/", api.AttemptListView.as_view(), name="api-attempts"),
+    path("attempts/<int:pk>/", api.AttemptDetailView.as_view(), name="api-attempt"),
+    path("attempts/<int:pk>/answers/", api.AttemptAnswersView.as_view(), name="api-attempt-answers"),
+    path("attempts/<int:pk>/submit/", api.AttemptSubmitView.as_view(), name="api-attempt-submit"),
+    path("grading/", api.GradingQueueView.as_view(), name="api-grading"),
+    path("grading/<int:pk>/", api.GradeItemView.as_view(), name="api-grading-item"),
+]

@@ -229,3 +229,9 @@ PRACTICE_LLM_API_KEY = env_str("PRACTICE_LLM_API_KEY", "")
 PRACTICE_LLM_TIMEOUT = env_int("PRACTICE_LLM_TIMEOUT", 10)
 # Load the sentence model in a background thread when a process starts, so the first reply is not slow.
 PRACTICE_PRELOAD_MODEL = env_bool("PRACTICE_PRELOAD_MODEL", False)
+
+# assessments: close and grade attempts left open past their deadline, every minute.
+CELERY_BEAT_SCHEDULE["assessments-close-overdue-attempts"] = {
+    "task": "assessments.tasks.close_overdue_attempts",
+    "schedule": 60.0,
+}

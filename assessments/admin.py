@@ -1,0 +1,57 @@
+from django.contrib import admin
+
+from assessments.models import Attempt, Question, QuestionBank, QuestionVersion, Quiz, QuizQuestion, QuizRule
+
+
+class QuizQuestionInline(admin.TabularInline):
+    model = QuizQuestion
+    raw_id_fields = ["question"]
+    extra = 0
+
+
+class QuizRuleInline(admin.TabularInline):
+    model = QuizRule
+    extra = 0
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "course", "is_final", "plan", "plan_day", "pass_mark", "attempts_allowed"]
+    list_filter = ["status", "mode", "review_policy"]
+    search_fields = ["title"]
+    filter_horizontal = ["owners"]
+    raw_id_fields = ["course", "plan"]
+    inlines = [QuizQuestionInline, QuizRuleInline]
+
+
+@admin.register(QuestionBank)
+class QuestionBankAdmin(admin.ModelAdmin):
+    list_display = ["title", "created_at"]
+    filter_horizontal = ["owners"]
+
+
+class QuestionVersionInline(admin.TabularInline):
+    model = QuestionVersion
+    fields = ["number", "qtype", "title", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "qtype", "category", "difficulty", "is_archived"]
+    list_filter = ["qtype", "category", "is_archived"]
+    list_select_related = ["current", "category"]
+    # Content lives in versions; edit questions on the question bank pages so each change is a new version.
+    readonly_fields = ["current", "qtype", "category", "competency", "difficulty"]
+    inlines = [QuestionVersionInline]
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = ["quiz", "user", "number", "status", "percent", "passed", "started_at"]
+    list_filter = ["status"]
+    list_select_related = ["quiz", "user"]
+    raw_id_fields = ["quiz", "user"]
+    readonly_fields = ["save_seq", "score", "percent", "passed", "graded_at", "submitted_at"]

@@ -1,0 +1,404 @@
+"""REST API for the question bank, quizzes, attempts, grading and item analysis. Thin: selectors and services."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import parsers, selectors, services
+from assessments.models import Attempt, Question, QuestionType, Quiz
+from lms.api.exceptions import error_response
+from lms.permissions import HasRole
+from lms.roles import TRAINER
+
+
+def _jsonable(value):
+    """Decimals as strings, as DRF's serializers give them."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _attempt(request, attempt, **kwargs) -> Response:
+    return Response(_jsonable(selectors.attempt_view(user=request.user, attempt=attempt)), **kwargs)
+
+
+def _conflict(exc: services.AssessmentError) -> Response:
+    return error_response(exc.code, exc.message, exc.status)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Questions
+
+
+class OptionIO(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    text = serializers.CharField(max_length=2000)
+    weight = serializers.FloatField(min_value=-100, max_value=100, default=0)
+    feedback = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class QuestionIn(serializers.Serializer):
+    bank = serializers.IntegerField(required=False)
+    qtype = serializers.ChoiceField(choices=QuestionType.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    stem = serializers.CharField(max_length=20000)
+    options = OptionIO(many=True, required=False, default=list)
+    answer = serializers.JSONField(required=False, default=dict)
+    partial_credit = serializers.CharField(required=False, default="all")
+    explanation = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    competency = serializers.CharField(required=False, allow_blank=True, default="")
+    difficulty = serializers.IntegerField(min_value=1, max_value=5, default=3)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+
+
+class QuestionOut(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="current.number")
+    title = serializers.CharField(source="current.title")
+    stem = serializers.CharField(source="current.stem")
+    options = serializers.JSONField(source="current.options")
+    answer = serializers.JSONField(source="current.answer")
+    partial_credit = serializers.CharField(source="current.partial_credit")
+    explanation = serializers.CharField(source="current.explanation")
+    tags = serializers.JSONField(source="current.tags")
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    competency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "bank",
+            "qtype",
+            "version",
+            "title",
+            "stem",
+            "options",
+            "answer",
+            "partial_credit",
+            "explanation",
+            "category",
+            "competency",
+            "difficulty",
+            "tags",
+        ]
+
+
+class QuestionListView(generics.ListCreateAPIView):
+    """Trainers: the shared question bank. POST creates a question (version 1)."""
+
+    permission_classes = [HasRole.of(TRAINER)]
+    serializer_class = QuestionOut
+
+    def get_queryset(self):
+        bank = self.request.query_params.get("bank")
+        return selectors.question_list(
+            user=self.request.user,
+            bank_id=int(bank) if bank and bank.isdigit() else None,
+            search=self.request.query_params.get("q", "").strip(),
+        )
+
+    @extend_schema(request=QuestionIn, responses={201: QuestionOut})
+    def post(self, request):
+        data = QuestionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        bank_id = values.pop("bank", None)
+        bank = (
+            selectors.bank_get_for_user(user=request.user, bank_id=bank_id)
+            if bank_id
+            else services.bank_get_or_create_default(user=request.user)
+        )
+        question = services.question_create(bank=bank, author=request.user, data=values)
+        return Response(QuestionOut(question).data, status=status.HTTP_201_CREATED)
+
+
+class QuestionDetailView(APIView):
+    permission_classes = [HasRole.of(TRAINER)]
+
+    @extend_schema(responses=QuestionOut)
+    def get(self, request, pk: int):
+        return Response(QuestionOut(selectors.question_get_for_user(user=request.user, question_id=pk)).data)
+
+    @extend_schema(request=QuestionIn, responses=QuestionOut)
+    def put(self, request, pk: int):
+        """Editing creates a new version; attempts already started keep theirs."""
+        question = selectors.question_get_for_user(user=request.user, question_id=pk)
+        data = QuestionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("bank", None)
+        services.question_update(question=question, author=request.user, data=values)
+        question = selectors.question_get_for_user(user=request.user, question_id=pk)
+        return Response(QuestionOut(question).data)
+
+
+class ImportIn(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=parsers.FORMATS)
+    dry_run = serializers.BooleanField(default=False)
+    valid_only = serializers.BooleanField(default=False)
+    bank = serializers.IntegerField(required=False)
+
+
+class ImportErrorOut(serializers.Serializer):
+    line = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class ImportOut(serializers.Serializer):
+    parsed = serializers.IntegerField(help_text="questions parsed without error")
+    imported = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    errors = ImportErrorOut(many=True)
+
+
+class QuestionImportView(APIView):
+    """Multipart `file` + `format`; with `dry_run` nothing is written. Errors block the import unless
+    `valid_only` is set."""
+
+    permission_classes = [HasRole.of(TRAINER)]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImportIn, responses={200: ImportOut, 400: OpenApiResponse(description="file rejected")})
+    def post(self, request):
+        data = ImportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        bank = (
+            selectors.bank_get_for_user(user=request.user, bank_id=values["bank"])
+            if values.get("bank")
+            else services.bank_get_or_create_default(user=request.user)
+        )
+        upload = values["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            return error_response(
+                "file_rejected",
+                _("The file is too large; the limit is %(max)s MB.") % {"max": settings.IMPORT_MAX_BYTES // 1048576},
+                400,
+            )
+        try:
+            outcome = services.import_upload(
+                bank=bank,
+                user=request.user,
+                fmt=values["format"],
+                data=upload.read(),
+                dry_run=values["dry_run"],
+                valid_only=values["valid_only"],
+            )
+        except parsers.FileRejected as exc:
+            return error_response("file_rejected", str(exc), 400)
+        if outcome["blocked"]:
+            return Response(
+                {
+                    "error": {
+                        "code": "import_has_errors",
+                        "message": _(
+                            "The file has %(n)s errors and nothing was imported; fix them, or send valid_only=true "
+                            "to import the valid questions only."
+                        )
+                        % {"n": len(outcome["errors"])},
+                        "fields": {},
+                    },
+                    **outcome,
+                },
+                status=400,
+            )
+        return Response(outcome)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Quizzes and attempts
+
+
+class QuizOut(serializers.ModelSerializer):
+    class Meta:
+        model = Quiz
+        fields = [
+            "id",
+            "title",
+            "description",
+            "course",
+            "is_final",
+            "plan",
+            "plan_day",
+            "mode",
+            "pass_mark",
+            "attempts_allowed",
+            "time_limit_minutes",
+            "opens_at",
+            "closes_at",
+            "review_policy",
+            "status",
+        ]
+
+
+class QuizListView(generics.ListAPIView):
+    serializer_class = QuizOut
+
+    def get_queryset(self):
+        return selectors.quiz_list(user=self.request.user)
+
+
+class QuizDetailView(generics.RetrieveAPIView):
+    serializer_class = QuizOut
+
+    def get_object(self):
+        return selectors.quiz_get_for_user(user=self.request.user, quiz_id=self.kwargs["pk"])
+
+
+class AttemptStartView(APIView):
+    @extend_schema(request=None, responses={201: OpenApiResponse(description="the attempt (as GET attempts/<id>/)")})
+    def post(self, request, pk: int):
+        quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=pk)
+        try:
+            attempt = services.attempt_start(quiz=quiz, user=request.user)
+        except services.AssessmentError as exc:
+            return _conflict(exc)
+        return _attempt(request, attempt, status=status.HTTP_201_CREATED)
+
+
+class AttemptListOut(serializers.ModelSerializer):
+    quiz_title = serializers.CharField(source="quiz.title")
+    person = serializers.CharField(source="user")
+    team = serializers.CharField(source="user.team", default=None)
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "quiz",
+            "quiz_title",
+            "user",
+            "person",
+            "team",
+            "number",
+            "status",
+            "started_at",
+            "submitted_at",
+            "score",
+            "max_score",
+            "percent",
+            "passed",
+        ]
+
+
+class AttemptListView(generics.ListAPIView):
+    """Results: one's own attempts; managers add their teams'; trainers add those of quizzes they own.
+    Filters: `quiz`, `status`."""
+
+    serializer_class = AttemptListOut
+
+    def get_queryset(self):
+        quiz = self.request.query_params.get("quiz", "")
+        status_filter = self.request.query_params.get("status", "")
+        return selectors.result_list(
+            user=self.request.user,
+            quiz_id=int(quiz) if quiz.isdigit() else None,
+            status=status_filter if status_filter in Attempt.Status.values else "",
+        )
+
+
+class AttemptDetailView(APIView):
+    @extend_schema(responses={200: OpenApiResponse(description="the attempt as the review policy allows")})
+    def get(self, request, pk: int):
+        attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=pk)
+        if selectors.attempt_is_overdue(attempt=attempt) and services.attempt_close_if_overdue(attempt_id=attempt.pk):
+            attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=pk)
+        return _attempt(request, attempt)
+
+
+class AnswersIn(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=1, help_text="greater than the last saved sequence number")
+    answers = serializers.DictField(child=serializers.JSONField(allow_null=True), help_text="{item id: answer}")
+
+
+class AttemptAnswersView(APIView):
+    @extend_schema(request=AnswersIn, responses={200: OpenApiResponse(description="{seq, saved_at}")})
+    def patch(self, request, pk: int):
+        attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
+        data = AnswersIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            attempt = services.attempt_save_answers(
+                attempt=attempt, seq=data.validated_data["seq"], answers=data.validated_data["answers"]
+            )
+        except services.AssessmentError as exc:
+            return _conflict(exc)
+        return Response({"seq": attempt.save_seq})
+
+
+class AttemptSubmitView(APIView):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="the attempt after submit")})
+    def post(self, request, pk: int):
+        attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
+        try:
+            attempt = services.attempt_submit(attempt=attempt)
+        except services.AssessmentError as exc:
+            return _conflict(exc)
+        attempt.user = request.user
+        return _attempt(request, attempt)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Grading and analysis
+
+
+class GradingItemOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    attempt = serializers.IntegerField(source="attempt_id")
+    quiz = serializers.CharField(source="attempt.quiz.title")
+    person = serializers.CharField(source="attempt.user")
+    stem = serializers.CharField(source="version.stem")
+    answer = serializers.JSONField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class GradeIn(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=8, decimal_places=2)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class GradingQueueView(generics.ListAPIView):
+    permission_classes = [HasRole.of(TRAINER)]
+    serializer_class = GradingItemOut
+
+    def get_queryset(self):
+        return selectors.grading_queue(user=self.request.user)
+
+
+class GradeItemView(APIView):
+    permission_classes = [HasRole.of(TRAINER)]
+
+    @extend_schema(request=GradeIn, responses=GradingItemOut)
+    def post(self, request, pk: int):
+        item = selectors.grading_item_get_for_user(user=request.user, item_id=pk)
+        data = GradeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            item = services.item_grade(
+                item=item,
+                grader=request.user,
+                score=data.validated_data["score"],
+                comment=data.validated_data["comment"],
+            )
+        except services.AssessmentError as exc:
+            return _conflict(exc)
+        return Response(GradingItemOut(selectors.grading_item_get_for_user(user=request.user, item_id=item.pk)).data)
+
+
+class ItemAnalysisView(APIView):
+    permission_classes = [HasRole.of(TRAINER)]
+
+    @extend_schema(responses={200: OpenApiResponse(description="facility, discrimination, distribution, flags")})
+    def get(self, request, pk: int):
+        quiz = selectors.quiz_get_owned(user=request.user, quiz_id=pk)
+        return Response(selectors.item_analysis(quiz=quiz))

@@ -1,0 +1,437 @@
+"""Reads for quizzes, attempts, grading and item analysis. Access functions answer 404 for "not yours"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from assessments import grading
+from assessments.models import Attempt, AttemptItem, Question, QuestionBank, QuestionImport, QuestionType, Quiz
+from lms.roles import MANAGER, TRAINER, has_role, is_admin
+from trainees.selectors import managed_team_ids
+
+# ---------------------------------------------------------------------------------------------------------------
+# Course completion hooks (the learning app calls these)
+
+
+def course_has_final_quiz(course_id: int) -> bool:
+    return Quiz.objects.filter(course_id=course_id, is_final=True, status=Quiz.Status.PUBLISHED).exists()
+
+
+def final_quiz_passed_user_ids(*, course_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Of these people, those who passed the course's final quiz (everyone when the course has none)."""
+    user_ids = set(user_ids)
+    quiz = Quiz.objects.filter(course_id=course_id, is_final=True, status=Quiz.Status.PUBLISHED).first()
+    if quiz is None:
+        return user_ids
+    return set(Attempt.objects.filter(quiz=quiz, user_id__in=user_ids, passed=True).values_list("user_id", flat=True))
+
+
+def final_quiz_passed(user_id: int, course_id: int) -> bool:
+    """True when the course has no published final quiz, or this person passed it."""
+    return user_id in final_quiz_passed_user_ids(course_id=course_id, user_ids=[user_id])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Banks and questions (trainers; banks are shared between trainers)
+
+
+def can_author(user) -> bool:
+    return is_admin(user) or has_role(user, TRAINER)
+
+
+def banks_for_user(*, user) -> QuerySet[QuestionBank]:
+    return QuestionBank.objects.all() if can_author(user) else QuestionBank.objects.none()
+
+
+def bank_get_for_user(*, user, bank_id) -> QuestionBank:
+    try:
+        return banks_for_user(user=user).get(pk=bank_id)
+    except (QuestionBank.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def question_list(*, user, bank_id: int | None = None, search: str = "", category_id: int | None = None):
+    if not can_author(user):
+        return Question.objects.none()
+    qs = Question.objects.filter(is_archived=False).select_related("current", "category", "competency", "bank")
+    if bank_id:
+        qs = qs.filter(bank_id=bank_id)
+    if category_id:
+        qs = qs.filter(category_id=category_id)
+    if search:
+        qs = qs.filter(current__stem__icontains=search)
+    return qs.order_by("-id")
+
+
+def question_get_for_user(*, user, question_id) -> Question:
+    try:
+        return question_list(user=user).get(pk=question_id)
+    except (Question.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def import_get_for_user(*, user, import_id) -> QuestionImport:
+    try:
+        return QuestionImport.objects.select_related("bank").get(pk=import_id, user_id=user.id)
+    except (QuestionImport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Quizzes
+
+
+def quizzes_for_user(*, user) -> QuerySet[Quiz]:
+    """Published quizzes for everyone signed in; drafts too for their owners (and admins)."""
+    if not getattr(user, "is_authenticated", False):
+        return Quiz.objects.none()
+    if is_admin(user):
+        return Quiz.objects.all()
+    owned = Quiz.owners.through.objects.filter(quiz_id=OuterRef("pk"), user_id=user.id)
+    return Quiz.objects.filter(Q(status=Quiz.Status.PUBLISHED) | Q(Exists(owned)))
+
+
+def quiz_get_for_user(*, user, quiz_id) -> Quiz:
+    try:
+        return quizzes_for_user(user=user).select_related("course", "plan").get(pk=quiz_id)
+    except (Quiz.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def owned_quizzes(*, user) -> QuerySet[Quiz]:
+    if is_admin(user):
+        return Quiz.objects.all()
+    if not has_role(user, TRAINER):
+        return Quiz.objects.none()
+    return Quiz.objects.filter(owners=user)
+
+
+def quiz_get_owned(*, user, quiz_id) -> Quiz:
+    """A quiz the trainer owns (grading, analysis, editing)."""
+    try:
+        return owned_quizzes(user=user).get(pk=quiz_id)
+    except (Quiz.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def quiz_list(*, user) -> QuerySet[Quiz]:
+    return quizzes_for_user(user=user).select_related("course", "plan").order_by("title", "id")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Attempts
+
+
+def attempts_visible(*, user) -> QuerySet[Attempt]:
+    """Own attempts; managers add their teams'; trainers add those of quizzes they own."""
+    if not getattr(user, "is_authenticated", False):
+        return Attempt.objects.none()
+    if is_admin(user):
+        return Attempt.objects.all()
+    q = Q(user_id=user.id)
+    if has_role(user, MANAGER):
+        team_ids = managed_team_ids(user=user)
+        if team_ids:
+            q |= Q(user__team_id__in=team_ids)
+    if has_role(user, TRAINER):
+        q |= Q(quiz__owners=user)
+    return Attempt.objects.filter(q).distinct()
+
+
+def attempt_get_for_user(*, user, attempt_id) -> Attempt:
+    try:
+        return attempts_visible(user=user).select_related("quiz", "user", "user__team").get(pk=attempt_id)
+    except (Attempt.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def attempt_get_for_taker(*, user, attempt_id) -> Attempt:
+    """Only the person who took the attempt may act on it."""
+    try:
+        attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id, user_id=user.id)
+    except (Attempt.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    attempt.user = user
+    return attempt
+
+
+def attempt_is_overdue(*, attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    """Still open past its deadline: the caller closes it (services.attempt_close_if_overdue) before showing it."""
+    return (
+        attempt.status == Attempt.Status.IN_PROGRESS
+        and attempt.deadline is not None
+        and attempt.deadline <= (now or timezone.now())
+    )
+
+
+def my_attempts(*, user, quiz: Quiz) -> list[Attempt]:
+    return list(Attempt.objects.filter(quiz=quiz, user_id=user.id).order_by("number"))
+
+
+def result_list(*, user, quiz_id: int | None = None, status: str = "") -> QuerySet[Attempt]:
+    qs = attempts_visible(user=user).select_related("quiz", "user", "user__team")
+    if quiz_id:
+        qs = qs.filter(quiz_id=quiz_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-started_at", "-id")
+
+
+def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:
+    return list(attempt.items.select_related("version", "version__category", "version__competency").order_by("order"))
+
+
+def review_state(*, attempt: Attempt, now: dt.datetime | None = None) -> dict:
+    """What the taker may see of a closed attempt: their answers and item scores, and the correct answers."""
+    now = now or timezone.now()
+    quiz = attempt.quiz
+    review = False
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        if quiz.review_policy == Quiz.Review.AFTER_SUBMIT:
+            review = True
+        elif quiz.review_policy == Quiz.Review.AFTER_CLOSE:
+            review = bool(quiz.closes_at and now >= quiz.closes_at)
+    return {"review": review, "answers": review and quiz.review_shows_answers}
+
+
+def can_see_key(*, user, attempt: Attempt) -> bool:
+    """Quiz owners (and admins) see the key of any attempt, whatever the review policy."""
+    if is_admin(user):
+        return True
+    return has_role(user, TRAINER) and attempt.quiz.owners.filter(pk=user.pk).exists()
+
+
+def item_view(item: AttemptItem, *, show_score: bool, show_key: bool) -> dict:
+    """One question as the viewer may see it. Without show_key nothing here reveals the answer key."""
+    version = item.version
+    options = {o["key"]: o for o in version.options}
+    view = {
+        "id": item.id,
+        "order": item.order,
+        "qtype": version.qtype,
+        "stem": version.stem,
+        "points": item.points,
+        "options": [
+            {"key": k, "text": options[k]["text"], **({"feedback": options[k].get("feedback", "")} if show_key else {})}
+            for k in item.option_order
+            if k in options
+        ],
+        "answer": item.answer,
+    }
+    if show_score:
+        view["score"] = item.score
+        view["needs_grading"] = item.needs_grading
+        view["grader_comment"] = item.grader_comment
+    if show_key:
+        view["correct_options"] = sorted(grading.correct_keys(version.options))
+        view["accepted"] = version.answer.get("accepted", [])
+        if version.qtype == QuestionType.TRUE_FALSE:
+            view["correct_value"] = version.answer.get("value")
+        if version.qtype == QuestionType.NUMERIC:
+            view["numeric"] = version.answer
+        view["explanation"] = version.explanation
+    return view
+
+
+def area_scores(*, attempt: Attempt) -> list[dict]:
+    rows = attempt.area_scores.select_related("category", "competency").order_by("category_id", "competency_id")
+    return [
+        {
+            "axis": "category" if r.category_id else "competency",
+            "code": (r.category or r.competency).code,
+            "name": (r.category or r.competency).name,
+            "score": r.score,
+            "max_score": r.max_score,
+        }
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Grading queue and item analysis
+
+
+def grading_queue(*, user) -> QuerySet[AttemptItem]:
+    """Answers waiting for a trainer: submitted attempts of quizzes the trainer owns."""
+    quizzes = owned_quizzes(user=user)
+    return (
+        AttemptItem.objects.filter(
+            needs_grading=True, attempt__status=Attempt.Status.SUBMITTED, attempt__quiz__in=quizzes
+        )
+        .select_related("attempt", "attempt__quiz", "attempt__user", "version")
+        .order_by("attempt__submitted_at", "attempt_id", "order")
+    )
+
+
+def grading_item_get_for_user(*, user, item_id) -> AttemptItem:
+    try:
+        return (
+            AttemptItem.objects.filter(attempt__quiz__in=owned_quizzes(user=user))
+            .exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+            .select_related("attempt", "attempt__quiz", "attempt__user", "version")
+            .get(pk=item_id)
+        )
+    except (AttemptItem.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+TOO_EASY = 0.9
+TOO_HARD = 0.2
+
+
+def item_analysis(*, quiz: Quiz) -> dict:
+    """Classical item analysis over the quiz's graded attempts.
+
+    facility = mean score / points; discrimination = facility in the top 27% of attempts (by percent) minus
+    facility in the bottom 27%; distribution = how many chose each option. Flags: too easy (> 0.9), too hard
+    (< 0.2), negative discrimination.
+    """
+    attempts = list(
+        Attempt.objects.filter(quiz=quiz, status=Attempt.Status.GRADED)
+        .order_by("-percent", "id")
+        .values("id", "percent")
+    )
+    n = len(attempts)
+    group = max(1, round(n * 0.27)) if n else 0
+    upper = {a["id"] for a in attempts[:group]}
+    lower = {a["id"] for a in attempts[n - group :]} if group else set()
+    rows = (
+        AttemptItem.objects.filter(attempt_id__in=[a["id"] for a in attempts])
+        .select_related("version")
+        .order_by("version__question_id", "attempt_id")
+    )
+    stats: dict[int, dict] = {}
+    for item in rows:
+        qid = item.version.question_id
+        entry = stats.setdefault(
+            qid,
+            {
+                "question_id": qid,
+                "title": item.version.title or item.version.stem[:60],
+                "qtype": item.version.qtype,
+                "options": {},
+                "fractions": [],
+                "upper": [],
+                "lower": [],
+                "blank": 0,
+            },
+        )
+        for o in item.version.options:
+            entry["options"].setdefault(
+                o["key"], {"key": o["key"], "text": o["text"], "count": 0, "correct": o.get("weight", 0) > 0}
+            )
+        fraction = float(item.score / item.points) if item.points and item.score is not None else 0.0
+        entry["fractions"].append(fraction)
+        if item.attempt_id in upper:
+            entry["upper"].append(fraction)
+        if item.attempt_id in lower:
+            entry["lower"].append(fraction)
+        chosen = item.answer if isinstance(item.answer, list) else [item.answer]
+        if item.answer is None:
+            entry["blank"] += 1
+        for key in chosen:
+            if isinstance(key, str) and key in entry["options"]:
+                entry["options"][key]["count"] += 1
+
+    def mean(values: list[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    questions = []
+    for entry in stats.values():
+        facility = mean(entry["fractions"])
+        up, low = mean(entry["upper"]), mean(entry["lower"])
+        discrimination = up - low if up is not None and low is not None else None
+        flags = []
+        if facility is not None and facility > TOO_EASY:
+            flags.append("too_easy")
+        if facility is not None and facility < TOO_HARD:
+            flags.append("too_hard")
+        if discrimination is not None and discrimination < 0:
+            flags.append("negative_discrimination")
+        questions.append(
+            {
+                "question_id": entry["question_id"],
+                "title": entry["title"],
+                "qtype": entry["qtype"],
+                "responses": len(entry["fractions"]),
+                "facility": round(facility, 3) if facility is not None else None,
+                "discrimination": round(discrimination, 3) if discrimination is not None else None,
+                "distribution": list(entry["options"].values()),
+                "blank": entry["blank"],
+                "flags": flags,
+            }
+        )
+    return {"attempts": n, "group_size": group, "questions": questions}
+
+
+def attempt_view(*, user, attempt: Attempt, now: dt.datetime | None = None) -> dict:
+    """The attempt as this viewer may see it, for pages and the API alike.
+
+    The taker sees the questions while working and, once closed, what the review policy allows; quiz owners see
+    everything of closed attempts; managers see the summary of their teams' attempts only.
+    """
+    is_taker = attempt.user_id == user.id
+    closed = attempt.status != Attempt.Status.IN_PROGRESS
+    if closed and can_see_key(user=user, attempt=attempt):
+        show_items, show_score, show_key = True, True, True
+    elif is_taker:
+        state = review_state(attempt=attempt, now=now)
+        show_items, show_score, show_key = (not closed) or state["review"], state["review"], state["answers"]
+    else:
+        show_items = show_score = show_key = False
+    graded = attempt.status == Attempt.Status.GRADED
+    return {
+        "id": attempt.id,
+        "quiz": {"id": attempt.quiz_id, "title": attempt.quiz.title},
+        "user": {"id": attempt.user_id, "name": str(attempt.user)},
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "submitted_at": attempt.submitted_at,
+        "seq": attempt.save_seq,
+        "score": attempt.score if graded else None,
+        "max_score": attempt.max_score,
+        "percent": attempt.percent if graded else None,
+        "passed": attempt.passed if graded else None,
+        "pass_mark": attempt.quiz.pass_mark,
+        "areas": area_scores(attempt=attempt) if graded else [],
+        "review": show_score,
+        "show_answers": show_key,
+        "items": [item_view(i, show_score=show_score, show_key=show_key) for i in attempt_items(attempt=attempt)]
+        if show_items
+        else [],
+    }
+
+
+def area_averages(*, user_ids: Iterable[int], axis: str = "category") -> list[dict]:
+    """Dashboards: mean stored score per category (or competency) over these people's graded attempts, weakest
+    first. Reads AttemptAreaScore only, one query."""
+    from django.db.models import Count, Sum
+
+    from assessments.models import AttemptAreaScore
+
+    field = "category" if axis == "category" else "competency"
+    rows = (
+        AttemptAreaScore.objects.filter(
+            attempt__user_id__in=list(user_ids), attempt__status=Attempt.Status.GRADED, **{f"{field}__isnull": False}
+        )
+        .values(f"{field}_id", f"{field}__code", f"{field}__name_zh", f"{field}__name_en")
+        .annotate(score=Sum("score"), max_score=Sum("max_score"), attempts=Count("attempt_id", distinct=True))
+    )
+    out = [
+        {
+            "code": r[f"{field}__code"],
+            "name_zh": r[f"{field}__name_zh"],
+            "name_en": r[f"{field}__name_en"],
+            "percent": round(float(r["score"] * 100 / r["max_score"]), 1) if r["max_score"] else None,
+            "attempts": r["attempts"],
+        }
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (r["percent"] is None, r["percent"] or 0))

@@ -1,0 +1,627 @@
+"""Writes for the question bank, quizzes, attempts and grading. Each function owns its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import grading, parsers
+from assessments.models import (
+    CHOICE_TYPES,
+    Attempt,
+    AttemptAreaScore,
+    AttemptItem,
+    PartialCredit,
+    Question,
+    QuestionBank,
+    QuestionImport,
+    QuestionType,
+    QuestionVersion,
+    Quiz,
+)
+from courses.models import Category, Competency
+
+logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+
+
+class AssessmentError(Exception):
+    """A request that conflicts with the state of an attempt or quiz; pages show it, the API answers 409."""
+
+    status = 409
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _q2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Question bank
+
+
+def sanitise_html(text: str) -> str:
+    return nh3.clean(text or "").strip()
+
+
+def _reference(model, value: str):
+    if not value:
+        return None
+    value = value.strip()
+    return model.objects.filter(Q(code__iexact=value) | Q(name_zh=value) | Q(name_en__iexact=value)).first()
+
+
+def _clean_question_data(data: dict) -> dict:
+    """Validate a question as parsed or as typed in the form; ValidationError with field messages."""
+    errors: dict[str, str] = {}
+    qtype = data.get("qtype")
+    if qtype not in QuestionType.values:
+        errors["qtype"] = _("Choose a question type.")
+    stem = sanitise_html(data.get("stem", ""))
+    if not stem:
+        errors["stem"] = _("The question needs a text.")
+    options = [
+        {
+            "key": parsers.LETTERS[i],
+            "text": str(o.get("text", "")).strip(),
+            "weight": float(o.get("weight", 0)),
+            "feedback": str(o.get("feedback", "")),
+        }
+        for i, o in enumerate(o for o in data.get("options") or [] if str(o.get("text", "")).strip())
+    ]
+    answer = data.get("answer") or {}
+    if qtype in CHOICE_TYPES:
+        if len(options) < 2:
+            errors["options"] = _("A choice question needs at least two options.")
+        elif not grading.correct_keys(options):
+            errors["options"] = _("Mark at least one option as correct.")
+        answer = {}
+    else:
+        options = []
+    if qtype == QuestionType.SHORT and not [a for a in answer.get("accepted", []) if str(a).strip()]:
+        errors["answer"] = _("Give at least one accepted answer.")
+    if qtype == QuestionType.TRUE_FALSE and not isinstance(answer.get("value"), bool):
+        errors["answer"] = _("Choose true or false.")
+    try:
+        difficulty = int(data.get("difficulty") or 3)
+    except (TypeError, ValueError):
+        difficulty = 0
+    if not 1 <= difficulty <= 5:
+        errors["difficulty"] = _("Difficulty is 1 to 5.")
+    partial = data.get("partial_credit") or PartialCredit.ALL_OR_NOTHING
+    if partial not in PartialCredit.values:
+        errors["partial_credit"] = _("Unknown partial credit rule.")
+    if errors:
+        raise ValidationError(errors)
+    category = data.get("category")
+    competency = data.get("competency")
+    tags = [str(t)[:40] for t in data.get("tags") or []][:20]
+    if isinstance(category, str):
+        text, category = category, _reference(Category, category)
+        if text and category is None:
+            tags.append(text[:40])  # an imported category we do not know is kept as a tag, not lost
+    if isinstance(competency, str):
+        competency = _reference(Competency, competency)
+    return {
+        "qtype": qtype,
+        "title": (data.get("title") or "")[:200],
+        "stem": stem,
+        "options": options,
+        "answer": answer,
+        "partial_credit": partial,
+        "explanation": sanitise_html(data.get("explanation", "")),
+        "category": category,
+        "competency": competency,
+        "difficulty": difficulty,
+        "tags": tags,
+    }
+
+
+def _add_version(question: Question, *, author, clean: dict) -> QuestionVersion:
+    last = question.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = QuestionVersion.objects.create(question=question, number=last + 1, author=author, **clean)
+    question.current = version
+    question.qtype = clean["qtype"]
+    question.category = clean["category"]
+    question.competency = clean["competency"]
+    question.difficulty = clean["difficulty"]
+    question.save(update_fields=["current", "qtype", "category", "competency", "difficulty", "updated_at"])
+    return version
+
+
+@transaction.atomic
+def question_create(*, bank: QuestionBank, author, data: dict) -> Question:
+    clean = _clean_question_data(data)
+    question = Question.objects.create(
+        bank=bank,
+        author=author,
+        qtype=clean["qtype"],
+        category=clean["category"],
+        competency=clean["competency"],
+        difficulty=clean["difficulty"],
+    )
+    _add_version(question, author=author, clean=clean)
+    return question
+
+
+@transaction.atomic
+def question_update(*, question: Question, author, data: dict) -> QuestionVersion:
+    """Editing makes a new version; attempts already started keep the version they were given."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    return _add_version(question, author=author, clean=_clean_question_data(data))
+
+
+def bank_get_or_create_default(*, user) -> QuestionBank:
+    bank = QuestionBank.objects.order_by("id").first()
+    if bank is None:
+        bank = QuestionBank.objects.create(title=_("Shared question bank"))
+        if user is not None:
+            bank.owners.add(user)
+    return bank
+
+
+def import_preview(*, bank: QuestionBank, user, fmt: str, data: bytes, filename: str = "") -> QuestionImport:
+    """Parse an upload and keep the result for the preview page. Raises parsers.FileRejected."""
+    result = parsers.parse_upload(data=data, fmt=fmt, max_bytes=settings.IMPORT_MAX_BYTES)
+    questions, errors = _check_parsed(result)
+    return QuestionImport.objects.create(
+        bank=bank, user=user, fmt=fmt, filename=filename[:255], parsed=questions, errors=errors
+    )
+
+
+def _check_parsed(result: parsers.ParseResult) -> tuple[list[dict], list[dict]]:
+    """Run each parsed question through the same validation as the form; failures join the errors."""
+    errors = list(result.errors)
+    good = []
+    for question in result.questions:
+        try:
+            _clean_question_data(question)
+        except ValidationError as exc:
+            messages = "; ".join(m for ms in exc.message_dict.values() for m in ms)
+            errors.append({"line": question["line"], "message": messages})
+            continue
+        good.append(question)
+    if result.truncated_errors:
+        errors.append({"line": 0, "message": _("… and %(n)s more errors.") % {"n": result.truncated_errors}})
+    errors.sort(key=lambda e: e["line"])
+    return good, errors
+
+
+@transaction.atomic
+def questions_import(*, bank: QuestionBank, user, questions: list[dict], errors: list[dict], valid_only: bool) -> int:
+    """Write parsed questions. Nothing is written while errors remain unless the trainer chose valid_only."""
+    if errors and not valid_only:
+        raise ValidationError(
+            _("The file has %(n)s errors; fix them, or choose to import the valid questions only.") % {"n": len(errors)}
+        )
+    for data in questions:
+        question_create(bank=bank, author=user, data=data)
+    return len(questions)
+
+
+@transaction.atomic
+def import_commit(*, pending: QuestionImport, user, valid_only: bool) -> int:
+    pending = QuestionImport.objects.select_for_update().get(pk=pending.pk)
+    if pending.imported_count is not None:
+        raise AssessmentError("already_imported", _("This file has already been imported."))
+    count = questions_import(
+        bank=pending.bank, user=user, questions=pending.parsed, errors=pending.errors, valid_only=valid_only
+    )
+    pending.imported_count = count
+    pending.save(update_fields=["imported_count"])
+    return count
+
+
+def import_upload(*, bank: QuestionBank, user, fmt: str, data: bytes, dry_run: bool, valid_only: bool) -> dict:
+    """The API's import: parse, then write unless dry_run. Raises parsers.FileRejected / ValidationError."""
+    result = parsers.parse_upload(data=data, fmt=fmt, max_bytes=settings.IMPORT_MAX_BYTES)
+    questions, errors = _check_parsed(result)
+    imported = 0
+    blocked = bool(errors) and not valid_only and not dry_run
+    if not dry_run and not blocked:
+        imported = questions_import(bank=bank, user=user, questions=questions, errors=errors, valid_only=valid_only)
+    return {"parsed": len(questions), "errors": errors, "imported": imported, "dry_run": dry_run, "blocked": blocked}
+
+
+def version_as_dict(version: QuestionVersion) -> dict:
+    """A question version in the parsers' neutral shape, for export."""
+    return {
+        "qtype": version.qtype,
+        "title": version.title,
+        "stem": version.stem,
+        "options": version.options,
+        "answer": version.answer,
+        "partial_credit": version.partial_credit,
+        "explanation": version.explanation,
+        "category": version.category.code if version.category_id else "",
+        "competency": version.competency.code if version.competency_id else "",
+        "difficulty": version.difficulty,
+        "tags": version.tags,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Attempts
+
+
+def _rng() -> secrets.SystemRandom:
+    return secrets.SystemRandom()
+
+
+def _pick_versions(quiz: Quiz) -> list[tuple[QuestionVersion, Decimal]]:
+    if quiz.mode == Quiz.Mode.FIXED:
+        rows = list(
+            quiz.quiz_questions.filter(question__is_archived=False, question__current__isnull=False)
+            .select_related("question__current")
+            .order_by("order", "id")
+        )
+        return [(row.question.current, row.points) for row in rows]
+    picked: list[tuple[QuestionVersion, Decimal]] = []
+    used: set[int] = set()
+    for rule in quiz.rules.all():
+        pool = Question.objects.filter(is_archived=False, current__isnull=False).exclude(id__in=used)
+        if rule.category_id:
+            pool = pool.filter(category_id=rule.category_id)
+        if rule.difficulty:
+            pool = pool.filter(difficulty=rule.difficulty)
+        ids = list(pool.values_list("id", flat=True))
+        if len(ids) < rule.count:
+            raise AssessmentError("not_enough_questions", _("This quiz cannot start: its bank has too few questions."))
+        chosen = _rng().sample(ids, rule.count)
+        used.update(chosen)
+        versions = {q.id: q.current for q in Question.objects.filter(id__in=chosen).select_related("current")}
+        picked += [(versions[i], rule.points) for i in chosen]
+    return picked
+
+
+def _deadline(quiz: Quiz, started: dt.datetime) -> dt.datetime | None:
+    ends = []
+    if quiz.time_limit_minutes:
+        ends.append(started + dt.timedelta(minutes=quiz.time_limit_minutes))
+    if quiz.closes_at:
+        ends.append(quiz.closes_at)
+    return min(ends) if ends else None
+
+
+@transaction.atomic
+def attempt_start(*, quiz: Quiz, user) -> Attempt:
+    """Start (or resume the open) attempt. Parallel starts never exceed the attempts allowed: the person's row is
+    locked for the count, and (quiz, user, number) is unique besides."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
+    if open_attempt is not None:
+        open_attempt.quiz, open_attempt.user = quiz, user
+        if open_attempt.deadline is None or open_attempt.deadline > now:
+            return open_attempt
+        _close_and_grade(open_attempt, now=now, auto=True)
+    if quiz.status != Quiz.Status.PUBLISHED:
+        raise AssessmentError("not_published", _("This quiz is not open yet."))
+    if quiz.opens_at and now < quiz.opens_at:
+        raise AssessmentError("not_open", _("This quiz opens later."))
+    if quiz.closes_at and now >= quiz.closes_at:
+        raise AssessmentError("closed", _("This quiz has closed."))
+    used = Attempt.objects.filter(quiz=quiz, user=user).count()
+    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
+        raise AssessmentError("no_attempts_left", _("You have used all the attempts allowed for this quiz."))
+    picked = _pick_versions(quiz)
+    if not picked:
+        raise AssessmentError("no_questions", _("This quiz has no questions yet."))
+    rng = _rng()
+    if quiz.shuffle_questions:
+        rng.shuffle(picked)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=quiz,
+                user=user,
+                number=used + 1,
+                started_at=now,
+                deadline=_deadline(quiz, now),
+                max_score=sum((points for _v, points in picked), Decimal("0")),
+            )
+    except IntegrityError:
+        raise AssessmentError(
+            "start_conflict", _("Another start of this quiz is under way; reload the page.")
+        ) from None
+    items = []
+    for order, (version, points) in enumerate(picked, start=1):
+        keys = [o["key"] for o in version.options]
+        if quiz.shuffle_options and version.qtype in CHOICE_TYPES:
+            rng.shuffle(keys)
+        items.append(AttemptItem(attempt=attempt, order=order, version=version, option_order=keys, points=points))
+    AttemptItem.objects.bulk_create(items)
+    return attempt
+
+
+def _clean_answer(item: AttemptItem, value):
+    """The stored form of one answer; ValidationError when it cannot be an answer to this question."""
+    qtype = item.version.qtype
+    if value is None or value == "" or value == []:
+        return None
+    keys = set(item.option_order)
+    if qtype == QuestionType.SINGLE:
+        if not isinstance(value, str) or value not in keys:
+            raise ValidationError({str(item.id): _("Choose one of the options.")})
+        return value
+    if qtype == QuestionType.MULTIPLE:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in keys for v in value):
+            raise ValidationError({str(item.id): _("Choose among the options.")})
+        return sorted(set(value))
+    if qtype == QuestionType.TRUE_FALSE:
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, bool):
+            raise ValidationError({str(item.id): _("Answer true or false.")})
+        return value
+    if not isinstance(value, (str, int, float)):
+        raise ValidationError({str(item.id): _("Answer with text.")})
+    text = str(value)
+    if len(text) > 20000:
+        raise ValidationError({str(item.id): _("The answer is too long.")})
+    return text
+
+
+def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attempt:
+    """Save answers {item id: value}. seq must be newer than the last save, so a stale page never overwrites."""
+    with transaction.atomic():
+        outcome = _save_answers(attempt_id=attempt.pk, seq=seq, answers=answers)
+    if isinstance(outcome, AssessmentError):
+        raise outcome  # raised after the commit, so the close and grade are kept
+    return outcome
+
+
+def _save_answers(*, attempt_id: int, seq: int, answers: dict) -> Attempt | AssessmentError:
+    # Lock the attempt row only (of=self): a plain FOR UPDATE would lock the joined quiz row too and queue every
+    # taker of the quiz behind each other.
+    now = timezone.now()
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt_id)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
+    if attempt.deadline is not None and now >= attempt.deadline:
+        _close_and_grade(attempt, now=now, auto=True)
+        return AssessmentError("deadline_passed", _("Time is up: answers after the deadline are not accepted."))
+    if not isinstance(seq, int) or seq <= attempt.save_seq:
+        raise AssessmentError(
+            "stale",
+            _("These answers are older than the ones already saved (perhaps from another tab). Reload the page."),
+        )
+    wanted = [int(k) for k in answers if str(k).isdigit()]
+    items = {str(i.id): i for i in attempt.items.filter(id__in=wanted).select_related("version")}
+    changed = []
+    for key, value in answers.items():
+        item = items.get(str(key))
+        if item is None:
+            raise ValidationError({str(key): _("This question is not part of the attempt.")})
+        cleaned = _clean_answer(item, value)
+        if cleaned != item.answer:
+            item.answer = cleaned
+            item.answered_at = now
+            changed.append(item)
+    if changed:
+        AttemptItem.objects.bulk_update(changed, ["answer", "answered_at"])
+    attempt.save_seq = seq
+    attempt.save(update_fields=["save_seq"])
+    return attempt
+
+
+def attempt_submit(*, attempt: Attempt) -> Attempt:
+    """Submit exactly once: the first call wins the conditional UPDATE, every other one answers a conflict."""
+    with transaction.atomic():
+        now = timezone.now()
+        current = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
+        if current.status != Attempt.Status.IN_PROGRESS:
+            raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
+        late = current.deadline is not None and now >= current.deadline
+        _close_and_grade(current, now=now, auto=late)
+    if late:
+        # Committed above: the attempt is closed at its deadline; the late submit itself is refused.
+        raise AssessmentError("deadline_passed", _("Time was up: the attempt was closed at its deadline and graded."))
+    return current
+
+
+def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
+    """Claim the close with a conditional UPDATE (only one caller ever wins) and grade the automatic parts."""
+    submitted_at = min(now, attempt.deadline) if auto and attempt.deadline else now
+    claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
+        status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_closed=auto
+    )
+    if not claimed:
+        return False
+    attempt.status, attempt.submitted_at, attempt.auto_closed = Attempt.Status.SUBMITTED, submitted_at, auto
+    items = list(attempt.items.select_related("version"))
+    for item in items:
+        fraction = grading.fraction_for(item.version, item.answer)
+        if fraction is None:
+            item.needs_grading = item.answer is not None
+            item.score = None if item.needs_grading else Decimal("0")
+        else:
+            item.score = _q2(item.points * fraction)
+    AttemptItem.objects.bulk_update(items, ["score", "needs_grading"])
+    _finalise_if_complete(attempt, items=items, now=now)
+    return True
+
+
+def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt.datetime, notify: bool = True) -> None:
+    score = sum((i.score or Decimal("0") for i in items), Decimal("0"))
+    attempt.score = _q2(score)
+    fields = ["score"]
+    if not any(i.needs_grading for i in items):
+        regrade = attempt.graded_at is not None
+        attempt.status = Attempt.Status.GRADED
+        attempt.graded_at = now
+        attempt.percent = _q2(score * 100 / attempt.max_score) if attempt.max_score else Decimal("0")
+        attempt.passed = attempt.percent >= attempt.quiz.pass_mark
+        fields += ["status", "graded_at", "percent", "passed"]
+        _store_area_scores(attempt, items, replace=regrade)
+        if notify:
+            attempt_id = attempt.pk
+            transaction.on_commit(lambda: _notify_attempt_graded(attempt_id))
+        if attempt.passed and attempt.quiz.is_final and attempt.quiz.course_id:
+            _refresh_course_completion(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+    attempt.save(update_fields=fields)
+
+
+def _refresh_course_completion(*, user_id: int, course_id: int) -> None:
+    """A passed final exam may complete the course: re-evaluate the enrollment after commit."""
+    from trainees.enrollment_services import enrollment_refresh
+
+    transaction.on_commit(lambda: enrollment_refresh(user_id=user_id, course_id=course_id))
+
+
+def _store_area_scores(attempt: Attempt, items: list[AttemptItem], *, replace: bool) -> None:
+    by_category: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    by_competency: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    for item in items:
+        for axis, ref in ((by_category, item.version.category_id), (by_competency, item.version.competency_id)):
+            if ref:
+                axis[ref][0] += item.score or Decimal("0")
+                axis[ref][1] += item.points
+    if replace:  # a regrade replaces the stored rows
+        AttemptAreaScore.objects.filter(attempt=attempt).delete()
+    AttemptAreaScore.objects.bulk_create(
+        [
+            AttemptAreaScore(attempt=attempt, category_id=k, score=_q2(s), max_score=m)
+            for k, (s, m) in by_category.items()
+        ]
+        + [
+            AttemptAreaScore(attempt=attempt, competency_id=k, score=_q2(s), max_score=m)
+            for k, (s, m) in by_competency.items()
+        ]
+    )
+
+
+def _notify_attempt_graded(attempt_id: int) -> None:
+    """Hook for the reminders issue: called after commit once an attempt's result is final ("the person is told").
+    The reminders app replaces this body with its notice (in-app + e-mail, sent exactly once)."""
+    logger.debug("attempt %s graded", attempt_id)
+
+
+def attempt_close_if_overdue(*, attempt_id: int) -> bool:
+    """Close and grade an open attempt past its deadline. Safe to run twice and concurrently."""
+    with transaction.atomic():
+        now = timezone.now()
+        attempt = (
+            Attempt.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("quiz")
+            .filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS, deadline__lte=now)
+            .first()
+        )
+        if attempt is None:
+            return False
+        return _close_and_grade(attempt, now=now, auto=True)
+
+
+def close_overdue_attempts(*, limit: int = 500) -> int:
+    ids = list(
+        Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lte=timezone.now())
+        .order_by("deadline")
+        .values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for attempt_id in ids if attempt_close_if_overdue(attempt_id=attempt_id))
+
+
+@transaction.atomic
+def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") -> AttemptItem:
+    """A trainer's score for one manual answer; the attempt is final when its last part is graded."""
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=item.attempt_id)
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        raise AssessmentError("not_submitted", _("This attempt has not been submitted yet."))
+    item = AttemptItem.objects.select_related("version").get(pk=item.pk)
+    try:
+        score = Decimal(str(score))
+    except ArithmeticError:
+        raise ValidationError({"score": _("Enter a number.")}) from None
+    if not score.is_finite() or score < 0 or score > item.points:
+        raise ValidationError({"score": _("The score must be between 0 and %(max)s.") % {"max": item.points}})
+    item.score = _q2(score)
+    item.grader_comment = comment[:5000]
+    item.graded_by = grader
+    item.graded_at = timezone.now()
+    item.needs_grading = False
+    item.save(update_fields=["score", "grader_comment", "graded_by", "graded_at", "needs_grading"])
+    items = list(attempt.items.select_related("version"))
+    was_graded = attempt.status == Attempt.Status.GRADED
+    if was_graded:
+        attempt.status = Attempt.Status.SUBMITTED  # a regrade recomputes the stored numbers
+    # A regrade recomputes the stored numbers; the person was already told when the result became final.
+    _finalise_if_complete(attempt, items=items, now=timezone.now(), notify=not was_graded)
+    return item
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Quizzes
+
+
+@transaction.atomic
+def quiz_create(*, owner, title: str, questions: Iterable[Question] = (), **fields) -> Quiz:
+    quiz = Quiz(title=title, **fields)
+    quiz.full_clean()
+    quiz.save()
+    if owner is not None:
+        quiz.owners.add(owner)
+    for order, question in enumerate(questions, start=1):
+        quiz.quiz_questions.create(question=question, order=order)
+    return quiz
+
+
+@transaction.atomic
+def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]) -> Quiz:
+    """Save a quiz built in the form: its settings, its fixed questions in order, and its random rules.
+
+    Attempts already started are not touched: their questions were frozen at start."""
+    from assessments.models import QuizRule
+
+    quiz.full_clean()
+    if quiz.mode == Quiz.Mode.FIXED and quiz.status == Quiz.Status.PUBLISHED and not questions:
+        raise ValidationError({"questions": _("A published quiz with fixed questions needs at least one question.")})
+    if quiz.mode == Quiz.Mode.RANDOM and quiz.status == Quiz.Status.PUBLISHED and not rules:
+        raise ValidationError({"mode": _("A published random quiz needs at least one rule.")})
+    quiz.save()
+    if owner is not None:
+        quiz.owners.add(owner)
+    existing = {row.question_id: row for row in quiz.quiz_questions.all()}
+    keep = set()
+    for order, question in enumerate(questions, start=1):
+        row = existing.get(question.id)
+        if row is None:
+            quiz.quiz_questions.create(question=question, order=order)
+        elif row.order != order:
+            row.order = order
+            row.save(update_fields=["order"])
+        keep.add(question.id)
+    quiz.quiz_questions.exclude(question_id__in=keep).delete()
+    quiz.rules.all().delete()
+    QuizRule.objects.bulk_create(
+        [
+            QuizRule(
+                quiz=quiz,
+                category=r.get("category"),
+                difficulty=r.get("difficulty"),
+                count=r["count"],
+                points=r.get("points") or 1,
+            )
+            for r in rules
+        ]
+    )
+    return quiz

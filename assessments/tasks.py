@@ -1,0 +1,16 @@
+"""Thin Celery tasks: they take ids and call services."""
+
+from celery import shared_task
+
+from assessments import services
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def close_overdue_attempts() -> int:
+    """Every minute (beat): close and grade attempts left open past their deadline."""
+    return services.close_overdue_attempts()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def close_attempt_if_overdue(attempt_id: int) -> bool:
+    return services.attempt_close_if_overdue(attempt_id=attempt_id)

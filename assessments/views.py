@@ -1,0 +1,354 @@
+"""Pages: taking quizzes, results, the question bank, import/export, grading and item analysis. Thin."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments import parsers, selectors, services
+from assessments.forms import GradeForm, ImportForm, QuestionForm, QuizForm, RuleFormSet
+from assessments.models import Attempt, QuestionType, Quiz
+from courses.models import Category
+from lms.permissions import role_required
+from lms.roles import MANAGER, TRAINER
+
+# ---------------------------------------------------------------------------------------------------------------
+# Taking quizzes
+
+
+@login_required
+def quiz_list(request):
+    page = Paginator(selectors.quiz_list(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/quiz_list.html", {"page": page})
+
+
+@login_required
+def quiz_detail(request, quiz_id: int):
+    quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=quiz_id)
+    attempts = selectors.my_attempts(user=request.user, quiz=quiz)
+    used = len(attempts)
+    can_start = (
+        quiz.attempts_allowed == 0
+        or used < quiz.attempts_allowed
+        or any(a.status == Attempt.Status.IN_PROGRESS for a in attempts)
+    )
+    return render(
+        request,
+        "assessments/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "attempts": attempts,
+            "can_start": can_start,
+            "owner": selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def quiz_start(request, quiz_id: int):
+    quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=quiz_id)
+    try:
+        attempt = services.attempt_start(quiz=quiz, user=request.user)
+    except services.AssessmentError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessments:quiz", quiz_id=quiz.pk)
+    return redirect("assessments:attempt", attempt_id=attempt.pk)
+
+
+def _answers_from_post(request, attempt) -> dict:
+    answers = {}
+    for item in selectors.attempt_items(attempt=attempt):
+        name = f"q-{item.id}"
+        if item.version.qtype == QuestionType.MULTIPLE:
+            answers[str(item.id)] = request.POST.getlist(name)
+        else:
+            answers[str(item.id)] = request.POST.get(name, "").strip() or None
+    return answers
+
+
+def _seq(request) -> int | None:
+    value = request.POST.get("seq", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+def attempt_detail(request, attempt_id: int):
+    attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=attempt_id)
+    if selectors.attempt_is_overdue(attempt=attempt) and services.attempt_close_if_overdue(attempt_id=attempt.pk):
+        messages.info(request, _("Time was up: your attempt was closed at its deadline and graded."))
+        attempt = selectors.attempt_get_for_user(user=request.user, attempt_id=attempt_id)
+    view = selectors.attempt_view(user=request.user, attempt=attempt)
+    if attempt.status == Attempt.Status.IN_PROGRESS and attempt.user_id == request.user.id:
+        return render(
+            request,
+            "assessments/attempt_take.html",
+            {"attempt": attempt, "view": view, "next_seq": attempt.save_seq + 1},
+        )
+    return render(request, "assessments/attempt_result.html", {"attempt": attempt, "view": view})
+
+
+@login_required
+@require_POST
+def attempt_save(request, attempt_id: int):
+    """htmx autosave of the whole form; answers 409 with a clear message when stale or late."""
+    attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt_id)
+    seq = _seq(request)
+    try:
+        if seq is None:
+            raise services.AssessmentError("stale", _("The page sent no sequence number; reload the page."))
+        services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt))
+    except services.AssessmentError as exc:
+        return render(request, "assessments/_save_status.html", {"error": exc.message}, status=409)
+    except ValidationError as exc:
+        return render(request, "assessments/_save_status.html", {"error": " ".join(exc.messages)}, status=400)
+    return render(request, "assessments/_save_status.html", {"saved_at": timezone.now()})
+
+
+@login_required
+@require_POST
+def attempt_submit(request, attempt_id: int):
+    attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt_id)
+    seq = _seq(request)
+    try:
+        if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
+            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt))
+        services.attempt_submit(attempt=attempt)
+    except services.AssessmentError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessments:attempt", attempt_id=attempt.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("assessments:attempt", attempt_id=attempt.pk)
+    messages.success(request, _("Your answers have been submitted."))
+    return redirect("assessments:attempt", attempt_id=attempt.pk)
+
+
+@login_required
+@role_required(MANAGER, TRAINER)
+def results(request):
+    status = request.GET.get("status", "")
+    if status not in Attempt.Status.values:
+        status = ""
+    quiz = request.GET.get("quiz", "")
+    quiz = quiz if quiz.isdigit() else ""
+    qs = selectors.result_list(user=request.user, status=status, quiz_id=int(quiz) if quiz else None)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/results.html",
+        {"page": page, "status": status, "quiz": quiz, "statuses": Attempt.Status.choices},
+    )
+
+
+@login_required
+@role_required(TRAINER)
+def quiz_edit(request, quiz_id: int | None = None):
+    quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id) if quiz_id else Quiz()
+    if request.method == "POST":
+        form = QuizForm(request.POST, instance=quiz)
+        rules = RuleFormSet(request.POST, prefix="rules")
+        if form.is_valid() and rules.is_valid():
+            chosen = form.cleaned_data["questions"]
+            order = [int(v) for v in request.POST.getlist("questions") if v.isdigit()]
+            ordered = sorted(chosen, key=lambda q: order.index(q.id) if q.id in order else len(order))
+            rule_rows = [r for r in rules.cleaned_data if r.get("count")]
+            try:
+                quiz = services.quiz_save(
+                    quiz=form.save(commit=False), owner=request.user, questions=ordered, rules=rule_rows
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Quiz saved."))
+                return redirect("assessments:quiz", quiz_id=quiz.pk)
+    else:
+        form = QuizForm(instance=quiz)
+        initial = [
+            {"category": r.category_id, "difficulty": r.difficulty, "count": r.count, "points": r.points}
+            for r in (quiz.rules.all() if quiz.pk else [])
+        ]
+        rules = RuleFormSet(prefix="rules", initial=initial)
+    return render(request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Question bank
+
+
+@login_required
+@role_required(TRAINER)
+def question_list(request):
+    search = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
+    qs = selectors.question_list(
+        user=request.user, search=search, category_id=int(category) if category.isdigit() else None
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/question_list.html",
+        {"page": page, "q": search, "category": category, "categories": Category.objects.all()},
+    )
+
+
+@login_required
+@role_required(TRAINER)
+def question_edit(request, question_id: int | None = None):
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id) if question_id else None
+    if request.method == "POST":
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            try:
+                if question:
+                    services.question_update(question=question, author=request.user, data=form.to_data())
+                    messages.success(request, _("Saved as a new version; attempts already started keep theirs."))
+                else:
+                    bank = services.bank_get_or_create_default(user=request.user)
+                    services.question_create(bank=bank, author=request.user, data=form.to_data())
+                    messages.success(request, _("Question created."))
+                return redirect("assessments:questions")
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+    else:
+        form = QuestionForm(initial=QuestionForm.initial_from(question.current) if question else None)
+    return render(request, "assessments/question_form.html", {"form": form, "question": question})
+
+
+@login_required
+@role_required(TRAINER)
+def question_import(request):
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > settings.IMPORT_MAX_BYTES:
+                form.add_error(
+                    "file",
+                    _("The file is too large; the limit is %(max)s MB.")
+                    % {"max": settings.IMPORT_MAX_BYTES // 1048576},
+                )
+            else:
+                try:
+                    pending = services.import_preview(
+                        bank=services.bank_get_or_create_default(user=request.user),
+                        user=request.user,
+                        fmt=form.cleaned_data["format"],
+                        data=upload.read(),
+                        filename=upload.name,
+                    )
+                    return redirect("assessments:import_preview", import_id=pending.pk)
+                except parsers.FileRejected as exc:
+                    form.add_error("file", str(exc))
+    else:
+        form = ImportForm()
+    return render(request, "assessments/import.html", {"form": form})
+
+
+@login_required
+@role_required(TRAINER)
+def import_preview(request, import_id: int):
+    pending = selectors.import_get_for_user(user=request.user, import_id=import_id)
+    if request.method == "POST" and pending.imported_count is None:
+        try:
+            count = services.import_commit(
+                pending=pending, user=request.user, valid_only=bool(request.POST.get("valid_only"))
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except services.AssessmentError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(n)s questions imported.") % {"n": count})
+            return redirect("assessments:questions")
+    return render(
+        request,
+        "assessments/import_preview.html",
+        {"pending": pending, "type_labels": dict(QuestionType.choices)},
+    )
+
+
+@login_required
+@role_required(TRAINER)
+@require_GET
+def import_template(request):
+    response = HttpResponse(
+        parsers.export_xlsx([], examples=True),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
+    return response
+
+
+@login_required
+@role_required(TRAINER)
+@require_GET
+def question_export(request):
+    fmt = request.GET.get("format", "gift")
+    questions = [
+        services.version_as_dict(q.current)
+        for q in selectors.question_list(user=request.user)
+        .select_related("current__category", "current__competency")
+        .order_by("category_id", "id")
+    ]
+    if fmt == "xlsx":
+        response = HttpResponse(
+            parsers.export_xlsx(questions),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="questions.xlsx"'
+        return response
+    response = HttpResponse(parsers.export_gift(questions), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="questions.gift.txt"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Grading and analysis
+
+
+@login_required
+@role_required(TRAINER)
+def grading_queue(request):
+    page = Paginator(selectors.grading_queue(user=request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "assessments/grading.html", {"page": page, "form": GradeForm()})
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def grade_item(request, item_id: int):
+    item = selectors.grading_item_get_for_user(user=request.user, item_id=item_id)
+    form = GradeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.item_grade(
+                item=item, grader=request.user, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            )
+            messages.success(request, _("Score saved."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except services.AssessmentError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Enter a score."))
+    return redirect("assessments:grading")
+
+
+@login_required
+@role_required(TRAINER)
+def item_analysis(request, quiz_id: int):
+    quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id)
+    return render(
+        request,
+        "assessments/item_analysis.html",
+        {"quiz": quiz, "analysis": selectors.item_analysis(quiz=quiz), "type_labels": dict(QuestionType.choices)},
+    )

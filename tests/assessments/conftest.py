@@ -1,0 +1,22 @@
+import pytest
+
+from tests.assessments import factories as f
+
+
+@pytest.fixture
+def qbank(db):
+    return f.bank()
+
+
+@pytest.fixture
+def mixed_quiz(trainer, qbank):
+    """One question of each auto-graded type plus an essay, owned by the trainer."""
+    questions = [f.single(qbank), f.multiple(qbank), f.truefalse(qbank), f.short(qbank), f.essay(qbank)]
+    return f.quiz(trainer, questions, time_limit_minutes=30)
+
+
+@pytest.fixture
+def auto_quiz(trainer, qbank):
+    """Auto-graded only: single, multiple, true/false, short."""
+    questions = [f.single(qbank), f.multiple(qbank), f.truefalse(qbank), f.short(qbank)]
+    return f.quiz(trainer, questions, time_limit_minutes=30)
