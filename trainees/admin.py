@@ -38,3 +38,6 @@ class TeamAdmin(admin.ModelAdmin):
             created = services.team_create(name=obj.name, parent=obj.parent, kind=obj.kind)
             obj.pk = created.pk
             obj.path = created.path
+
+
+from trainees.notifications import admin as _notifications_admin  # noqa: E402,F401

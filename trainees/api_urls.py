@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from trainees import api
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("teams/<int:pk>/", api.TeamDetailView.as_view(), name="api-team"),
     path("people/", api.PersonListView.as_view(), name="api-people"),
     path("people/<int:pk>/", api.PersonDetailView.as_view(), name="api-person"),
+    path("", include("trainees.notifications.api_urls")),
 ]

@@ -74,3 +74,6 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return str(self)
+
+
+from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference  # noqa: E402,F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from trainees import views
 
@@ -6,4 +6,5 @@ app_name = "trainees"
 urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/<int:person_id>/", views.person, name="person"),
+    path("", include("trainees.notifications.urls")),
 ]
