@@ -58,7 +58,7 @@ def preferences(request):
             {
                 "kind": row["kind"],
                 "in_app": request.POST.get(f"{row['kind']}-in_app") == "on",
-                "email": request.POST.get(f"{row['kind']}-email", ""),
+                "email": request.POST.get(f"{row['kind']}-email", row["email"]),
             }
             for row in rows
         ]
