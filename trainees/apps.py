@@ -15,6 +15,6 @@ class TraineesConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from trainees.notifications import rules
+        from trainees.notifications import rules, tasks  # noqa: F401 - tasks: celery's autodiscovery looks in trainees.tasks only
 
         rules.autoload()

@@ -38,4 +38,4 @@ def max_countdown() -> int:
     """The longest countdown a task may carry: a longer ETA on Redis would be redelivered (run twice) early."""
     limit = int(get("BACKOFF_MAX"))
     vt = visibility_timeout()
-    return min(limit, vt - 60) if vt else limit
+    return min(limit, max(vt - 60, vt // 2)) if vt else limit

@@ -53,7 +53,7 @@ def build_email(*, recipient, kind: str, notifications: list) -> EmailMultiAlter
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
-    headers = {"Auto-Submitted": "auto-generated"}
+    headers = {"Auto-Submitted": "auto-generated", "X-LMS-Notifications": ",".join(str(n.id) for n in notifications)}
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

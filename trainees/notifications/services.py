@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from celery import current_app
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -192,7 +193,9 @@ def enqueue_dispatch(countdown: int | None = None) -> bool:
         options = {"retry": False}
         if countdown:
             options["countdown"] = min(int(countdown), conf.max_countdown())
-        dispatch_notifications.apply_async(**options)
+        # Fail fast (no connection retries) when the broker is down: this runs right after a user's request.
+        with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+            dispatch_notifications.apply_async(connection=conn, **options)
     except Exception:  # broker down, DNS, auth... anything: the outbox keeps the work.
         logger.warning("Could not enqueue notification dispatch; the periodic dispatch will pick it up.", exc_info=True)
         return False
@@ -232,14 +235,15 @@ def claim_batch(*, token: uuid.UUID, now: dt.datetime, limit: int) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                UPDATE {table} SET status = %s, claim_token = %s, claimed_at = %s, attempts = attempts + 1
-                WHERE status = %s AND id IN (
+                WITH picked AS (
                     SELECT id FROM {table}
                     WHERE status = %s AND (not_before IS NULL OR not_before <= %s)
                     ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
                 )
+                UPDATE {table} AS n SET status = %s, claim_token = %s, claimed_at = %s, attempts = n.attempts + 1
+                FROM picked WHERE n.id = picked.id AND n.status = %s
                 """,  # noqa: S608 - the table name is ours, every value is a parameter
-                [Status.SENDING, token, now, Status.PENDING, Status.PENDING, now, limit],
+                [Status.PENDING, now, limit, Status.SENDING, token, now, Status.PENDING],
             )
             return cursor.rowcount
     ids = list(Notification.objects.filter(_due_q(now)).order_by("id").values_list("id", flat=True)[:limit])
