@@ -253,3 +253,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("trainees.notifications.context.unread_count")
+if CELERY_BROKER_URL == "filesystem://":
+    # Keep the filesystem broker's control files under var/ too (kombu's default is ./control).
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(CELERY_BROKER_DIR / "control")

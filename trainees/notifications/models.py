@@ -124,6 +124,7 @@ class EmailDaySlot(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind", "day"], name="email_day_slot_unique")]
+        indexes = [models.Index(fields=["token"], name="email_day_slot_token")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.day}"
