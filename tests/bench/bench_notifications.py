@@ -80,7 +80,11 @@ def synthetic_rule(*, now, id_range=None):
     from trainees.notifications import rules
     from trainees.notifications.services import Spec, notify_many
 
-    ids = rules.in_range(User.objects.filter(username__startswith="bench"), id_range).values_list("id", flat=True)
+    source = rules.in_range(User.objects.filter(username__startswith="bench"), id_range)
+    source = rules.not_yet_notified(
+        source, kind="due_soon", occasion="d3:2026-11-27", recipient="id", subject_prefix="bench:"
+    )
+    ids = source.values_list("id", flat=True)
     return notify_many(
         specs=(
             Spec(

@@ -46,6 +46,26 @@ def test_scan_runs_every_registered_rule_once_per_key(isolated_rules, day_time, 
     assert Notification.objects.filter(kind="test").count() == 2 * len(users)
 
 
+def test_not_yet_notified_makes_a_replay_plan_nothing(day_time):
+    from trainees.models import User
+
+    users = UserFactory.create_batch(5)
+
+    def rule(*, now, id_range=None):
+        todo = rules.not_yet_notified(User.objects.all(), kind="test", occasion="o", recipient="id")
+        return notify_many(
+            specs=[
+                Spec(recipient_id=i, kind="test", subject=f"trainees.user:{i}", occasion="o")
+                for i in todo.values_list("id", flat=True)
+            ],
+            now=now,
+        )
+
+    assert rule(now=day_time) == len(users)
+    assert rule(now=day_time) == 0
+    assert Notification.objects.filter(kind="test").count() == len(users)
+
+
 def test_rule_groups_run_from_their_own_beat_task(isolated_rules, day_time):
     user = UserFactory()
     calls = []

@@ -25,7 +25,7 @@ from django.apps import apps
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from trainees.notifications.rules import in_range, register_rule
+from trainees.notifications.rules import in_range, not_yet_notified, register_rule
 from trainees.notifications.services import Spec, notify_many, subject_key
 
 DONE = "completed"
@@ -65,13 +65,15 @@ def rule_due_soon(*, now: dt.datetime, id_range=None) -> int:
     specs = []
     for days in (3, 1):
         due = today + dt.timedelta(days=days)
-        for e in in_range(_open_enrollments().filter(due_date=due), id_range):
+        occasion = f"d{days}:{due.isoformat()}"
+        todo = not_yet_notified(_open_enrollments().filter(due_date=due), kind="due_soon", occasion=occasion)
+        for e in in_range(todo, id_range):
             specs.append(
                 Spec(
                     recipient_id=e.user_id,
                     kind="due_soon",
                     subject=subject_key(e),
-                    occasion=f"d{days}:{due.isoformat()}",
+                    occasion=occasion,
                     context={"title": _title(e), "days": days, "due_date": due.isoformat()},
                     url=_enrollment_url(e),
                 )
@@ -82,20 +84,22 @@ def rule_due_soon(*, now: dt.datetime, id_range=None) -> int:
 def rule_overdue(*, now: dt.datetime, id_range=None) -> int:
     """The day after the due date, then every 7 days, for as long as it stays not completed (up to a year)."""
     today = _today(now)
-    due_dates = [today - dt.timedelta(days=1 + 7 * k) for k in range(53)]
     specs = []
-    for e in in_range(_open_enrollments().filter(due_date__in=due_dates), id_range):
-        week = ((today - e.due_date).days - 1) // 7
-        specs.append(
+    for week in range(53):  # one small indexed query per week since the due date
+        due = today - dt.timedelta(days=1 + 7 * week)
+        occasion = f"w{week}:{due.isoformat()}"
+        todo = not_yet_notified(_open_enrollments().filter(due_date=due), kind="overdue", occasion=occasion)
+        specs += [
             Spec(
                 recipient_id=e.user_id,
                 kind="overdue",
                 subject=subject_key(e),
-                occasion=f"w{week}:{e.due_date.isoformat()}",
-                context={"title": _title(e), "due_date": e.due_date.isoformat()},
+                occasion=occasion,
+                context={"title": _title(e), "due_date": due.isoformat()},
                 url=_enrollment_url(e),
             )
-        )
+            for e in in_range(todo, id_range)
+        ]
     return notify_many(specs=specs, now=now)
 
 

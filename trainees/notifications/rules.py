@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import CharField, Exists, Max, Min, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,6 +82,21 @@ def in_range(qs: QuerySet, id_range: tuple[int, int] | None, field: str = "id") 
     if id_range is None:
         return qs
     return qs.filter(**{f"{field}__gte": id_range[0], f"{field}__lt": id_range[1]})
+
+
+def not_yet_notified(
+    qs: QuerySet, *, kind: str, occasion: str, recipient: str = "user_id", subject_prefix: str | None = None
+) -> QuerySet:
+    """Drop the rows whose notification already exists, so a repeated scan reads but writes (and plans) nothing.
+    The subject is "<subject_prefix><row id>", by default the row's model label ("trainees.enrollment:42")."""
+    prefix = subject_prefix if subject_prefix is not None else f"{qs.model._meta.label_lower}:"
+    existing = Notification.objects.filter(
+        recipient_id=OuterRef(recipient),
+        kind=kind,
+        occasion=occasion,
+        subject=Concat(Value(prefix), Cast(OuterRef("id"), output_field=CharField())),
+    )
+    return qs.exclude(Exists(existing))
 
 
 # --- rules that need nothing but people ---------------------------------------------------------------------------
