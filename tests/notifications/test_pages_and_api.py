@@ -269,3 +269,31 @@ def test_api_preferences_bad_input(api_for, sales_a, body, field):
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert not NotificationPreference.objects.exists()
+
+
+def test_manager_digest_email_lists_overdue_and_lowest_scores(manager_a, day_time, mailoutbox):
+    context = {
+        "week": "2026-W48",
+        "completion": 75,
+        "overdue_count": 1,
+        "overdue": [{"person": "张三", "title": "产品知识", "due_date": "2026-11-20"}],
+        "lowest": [{"person": "李四", "score": 52.5}],
+    }
+    services.notify(
+        recipient=manager_a,
+        kind="manager_weekly_digest",
+        subject="teams",
+        occasion="2026-W48",
+        context=context,
+        now=day_time,
+    )
+    services.dispatch_all(now=day_time)
+    body = mailoutbox[0].body
+    assert "75%" in body and "张三" in body and "产品知识" in body and "李四" in body and "52.5" in body
+
+
+def test_home_shortcut_shows_the_badge_without_a_second_id(client_for, sales_a):
+    make_notification(sales_a)
+    page = client_for(sales_a).get(reverse("home")).text
+    assert page.count('id="nav-unread-badge"') == 1
+    assert page.count('data-count="1"') == 2 and "&lt;span" not in page

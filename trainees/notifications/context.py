@@ -18,6 +18,7 @@ class UnreadCounter:
     def __init__(self, user):
         self.user = user
         self._value: int | None = None
+        self.badge_shown = False
 
     @property
     def value(self) -> int:
@@ -56,4 +57,9 @@ class UnreadNavLabel:
 
     def __call__(self) -> str:
         counter = _current.get()
-        return format_html("{}{}", gettext("Notifications"), badge_html(counter.value if counter else 0))
+        badge = badge_html(counter.value if counter else 0)
+        if counter is not None:
+            if counter.badge_shown:  # the label again (home page shortcuts): no second element with the id
+                badge = mark_safe(badge.replace(' id="nav-unread-badge"', "", 1))  # noqa: S308 - our own html
+            counter.badge_shown = True
+        return format_html("{}{}", gettext("Notifications"), badge)

@@ -24,7 +24,16 @@ def message_items(*, recipient, notifications: list) -> list[dict]:
     for n in notifications:
         members = list(n.digested.all()) if n.kind == "daily_digest" else [n]
         for m in members:
-            items.append({"id": m.id, "kind": m.kind, "title": m.title, "body": m.body, "link": absolute(m.url)})
+            items.append(
+                {
+                    "id": m.id,
+                    "kind": m.kind,
+                    "title": m.title,
+                    "body": m.body,
+                    "details": m.details,
+                    "link": absolute(m.url),
+                }
+            )
     return items
 
 

@@ -19,6 +19,7 @@ class Kind:
     email_default: bool = True  # e-mail on unless the person switched it off
     in_app: bool = True  # shown in the notification centre
     user_configurable: bool = True  # listed on the preferences page (and unsubscribable)
+    details: Callable[[dict], list[str]] = field(default=lambda ctx: [])  # extra lines (digests' lists)
 
 
 def _fmt(text: str, ctx: dict) -> str:
@@ -110,6 +111,10 @@ register_kind(
         lambda c: _fmt(
             gettext("Completion %(completion)s%%, %(overdue_count)s overdue."),
             {"completion": c.get("completion", 0), "overdue_count": c.get("overdue_count", 0)},
+        ),
+        details=lambda c: (
+            [_fmt(gettext("Overdue: %(person)s, %(title)s (due %(due_date)s)"), row) for row in c.get("overdue", [])]
+            + [_fmt(gettext("Lowest score: %(person)s, %(score)s"), row) for row in c.get("lowest", [])]
         ),
     )
 )

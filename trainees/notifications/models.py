@@ -81,6 +81,10 @@ class Notification(models.Model):
         return self.kind_info.body(self.context or {})
 
     @property
+    def details(self) -> list[str]:
+        return self.kind_info.details(self.context or {})
+
+    @property
     def is_unread(self) -> bool:
         return self.read_at is None
 
