@@ -146,10 +146,8 @@ def main() -> None:
     from django.db import connection, transaction
     from django.db.models import Count
 
-    from trainees.notifications import rules, services
+    from trainees.notifications import channels, emails, rules, services  # noqa: F401 - loaded before the workers fork
     from trainees.notifications.models import Notification
-
-    from trainees.notifications import channels, emails  # noqa: F401 - loaded before the workers fork
 
     prepare_database()
     print(f"database: {connection.vendor}, recipients/items: {N}")
