@@ -75,29 +75,26 @@ def create_people(n: int) -> None:
 
 
 def synthetic_rule(*, now, id_range=None):
-    """Like rule_due_soon: every matching row of the set, one INSERT per batch."""
+    """Like rule_due_soon: the whole matching set planned in one INSERT ... SELECT (preferences, address and quiet
+    hours decided in SQL), minus the rows already notified."""
+    from django.db.models import F
+
     from trainees.models import User
     from trainees.notifications import rules
-    from trainees.notifications.services import Spec, notify_many
+    from trainees.notifications.services import notify_from_query
 
     source = rules.in_range(User.objects.filter(username__startswith="bench"), id_range)
     source = rules.not_yet_notified(
         source, kind="due_soon", occasion="d3:2026-11-27", recipient="id", subject_prefix="bench:"
     )
-    ids = source.values_list("id", flat=True)
-    return notify_many(
-        specs=(
-            Spec(
-                recipient_id=i,
-                kind="due_soon",
-                subject=f"bench:{i}",
-                occasion="d3:2026-11-27",
-                context={"title": "B2B 进阶", "days": 3, "due_date": "2026-11-27"},
-            )
-            for i in ids.iterator(chunk_size=5000)
-        ),
+    return notify_from_query(
+        source=source,
+        kind="due_soon",
+        recipient="id",
+        subject=rules.subject_of("bench:"),
+        occasion="d3:2026-11-27",
+        context={"title": F("display_name"), "days": 3, "due_date": "2026-11-27"},
         now=now,
-        batch_size=5000,
     )
 
 

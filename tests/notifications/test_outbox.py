@@ -329,3 +329,50 @@ def test_claim_is_conditional_two_claims_never_share_a_row(sales_a, day_time):
     second = services.claim_batch(token=services.uuid.uuid4(), now=day_time, limit=4)
     assert (first, second) == (4, 2)
     assert Notification.objects.values("claim_token").distinct().count() == 2
+
+
+# --- the whole set in one statement -------------------------------------------------------------------------------
+
+
+def _plan_users_in_sql(now):
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, Concat
+
+    from trainees.models import User
+
+    return services.notify_from_query(
+        source=User.objects.filter(username__startswith="q"),
+        kind="due_soon",
+        recipient="id",
+        subject=Concat(Value("trainees.user:"), Cast("id", output_field=CharField())),
+        occasion="d3:2026-11-27",
+        context={"title": F("username"), "days": 3},
+        now=now,
+    )
+
+
+@pytest.mark.parametrize(
+    "now,quiet", [(local(2026, 11, 24, 10), None), (local(2026, 11, 24, 23), local(2026, 11, 25, 8))]
+)
+def test_notify_from_query_plans_like_notify(now, quiet, django_assert_max_num_queries):
+    normal, off, digest, no_mail, hidden = (UserFactory(username=f"q{i}") for i in range(5))
+    no_mail.email = ""
+    no_mail.save(update_fields=["email"])
+    NotificationPreference.objects.create(user=off, kind="due_soon", email="off")
+    NotificationPreference.objects.create(user=digest, kind="due_soon", email="digest")
+    NotificationPreference.objects.create(user=hidden, kind="due_soon", in_app=False)
+    from django.db import connection
+
+    assert connection.features.supports_json_field  # SQLite probes this once; not part of the plan
+    with django_assert_max_num_queries(1):
+        assert _plan_users_in_sql(now) == 5
+    assert _plan_users_in_sql(now) == 0  # replay: nothing written
+    got = {n.recipient_id: n for n in Notification.objects.filter(kind="due_soon")}
+    assert got[normal.id].status == Status.PENDING and got[normal.id].not_before == quiet
+    assert got[off.id].status == Status.SKIPPED_PREFERENCE and got[off.id].not_before is None
+    assert got[digest.id].status == Status.DIGEST
+    assert got[no_mail.id].status == Status.SKIPPED_NO_ADDRESS
+    assert not got[hidden.id].show_in_app and got[normal.id].show_in_app
+    assert got[normal.id].context == {"title": "q0", "days": 3}
+    assert got[normal.id].subject == f"trainees.user:{normal.id}"
+    assert "q0" in got[normal.id].title

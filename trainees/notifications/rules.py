@@ -84,6 +84,11 @@ def in_range(qs: QuerySet, id_range: tuple[int, int] | None, field: str = "id") 
     return qs.filter(**{f"{field}__gte": id_range[0], f"{field}__lt": id_range[1]})
 
 
+def subject_of(prefix: str, field: str = "id") -> Concat:
+    """SQL for the subject key of each row: "<prefix><id>", e.g. subject_of("trainees.enrollment:")."""
+    return Concat(Value(prefix), Cast(field, output_field=CharField()))
+
+
 def not_yet_notified(
     qs: QuerySet, *, kind: str, occasion: str, recipient: str = "user_id", subject_prefix: str | None = None
 ) -> QuerySet:
