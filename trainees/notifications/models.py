@@ -59,6 +59,8 @@ class Notification(models.Model):
             ),
         ]
         indexes = [
+            # The claim walks pending rows oldest first; a partial index keeps it from stepping over sent ones.
+            models.Index(fields=["id"], condition=models.Q(status="pending"), name="notification_pending"),
             models.Index(fields=["status", "not_before"], name="notification_outbox"),
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
         ]
