@@ -151,9 +151,9 @@ def main() -> None:
     t = time.perf_counter()
     create_people(N)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # what autovacuum would have done by the time a real scan runs
-            cursor.execute("ANALYZE trainees_user")
-            cursor.execute("ANALYZE trainees_notification")
+        with connection.cursor() as cursor:  # the steady state autovacuum keeps: no dead rows from the last run
+            for table in ("trainees_user", "trainees_notification", "trainees_emaildayslot"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"setup: {N} people in {time.perf_counter() - t:.1f} s")
 
     now = dt.datetime(2026, 11, 24, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))  # outside quiet hours
@@ -186,6 +186,9 @@ def main() -> None:
         f"({delivered / deliver_s:.0f}/s; all {N} would take about {N / max(delivered / deliver_s, 1):.0f} s)"
     )
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # autovacuum analyzes a table after such an insert
+            cursor.execute("ANALYZE trainees_notification")
     t = time.perf_counter()
     with transaction.atomic():
         rules.run_rule("bench_due_soon", now=now)  # replay: beat fired again
