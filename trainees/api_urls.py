@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from lms import jobs
 from trainees import api, learning_api
@@ -18,4 +18,5 @@ urlpatterns = [
         "certificates/<str:code>/verify/", learning_api.CertificateVerifyView.as_view(), name="api-certificate-verify"
     ),
     path("jobs/<int:pk>/", jobs.JobDetailView.as_view(), name="api-job"),
+    path("", include("trainees.notifications.api_urls")),
 ]

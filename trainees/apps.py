@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from lms.roles import MANAGER, SALESPERSON, TRAINER
+from trainees.notifications.context import UnreadNavLabel
 
 
 class TraineesConfig(AppConfig):
@@ -12,6 +13,7 @@ class TraineesConfig(AppConfig):
         {"label": _("Enrollments"), "url": "trainees:enrollments", "roles": (TRAINER,), "order": 50},
         {"label": _("People"), "url": "trainees:people", "roles": (MANAGER, TRAINER), "order": 80},
         {"label": _("Import people"), "url": "trainees:import", "roles": (TRAINER,), "order": 85},
+        {"label": UnreadNavLabel(), "url": "trainees:notifications", "roles": ("*",), "order": 95},
     )
 
     def ready(self) -> None:
@@ -26,3 +28,6 @@ class TraineesConfig(AppConfig):
         from trainees.learning_selectors import plan_participation_scope
 
         register_plan_participation_scope(plan_participation_scope)
+        from trainees.notifications import rules, tasks  # noqa: F401 - tasks: celery's autodiscovery looks in trainees.tasks only
+
+        rules.autoload()

@@ -235,3 +235,71 @@ CELERY_BEAT_SCHEDULE["assessments-close-overdue-attempts"] = {
     "task": "assessments.tasks.close_overdue_attempts",
     "schedule": 60.0,
 }
+
+# --- trainees.notifications: reminders and notifications (queues, limits, beat schedule) ---
+
+NOTIFICATIONS = {
+    # E-mails wait during quiet hours (local time); in-app notifications appear at once.
+    "QUIET_HOURS": (env_str("NOTIFICATIONS_QUIET_START", "22:00"), env_str("NOTIFICATIONS_QUIET_END", "08:00")),
+    "MAX_ATTEMPTS": env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5),
+    # Retry after 60 s, 120 s, 240 s, ... never more than BACKOFF_MAX (kept below the broker's visibility timeout).
+    "BACKOFF_BASE": env_int("NOTIFICATIONS_BACKOFF_BASE", 60),
+    "BACKOFF_MAX": env_int("NOTIFICATIONS_BACKOFF_MAX", 1800),
+    # A row left "sending" longer than this (its worker died) goes back to "pending". Longer than the send task's
+    # time limit, so a live worker always finishes before anyone takes its rows over.
+    "LEASE_SECONDS": env_int("NOTIFICATIONS_LEASE_SECONDS", 600),
+    "BATCH_SIZE": env_int("NOTIFICATIONS_BATCH_SIZE", 200),
+    "CHUNK_SIZE": env_int("NOTIFICATIONS_CHUNK_SIZE", 5000),
+    # Absolute links in e-mails.
+    "SITE_URL": env_str("SITE_URL", "http://127.0.0.1:8000"),
+    # Pushed channels besides e-mail. Example (WeCom group robot), off by default:
+    # "wecom": {"CLASS": "trainees.notifications.channels.WebhookChannel", "URL": "https://qyapi.weixin.qq.com/...",
+    #           "ENABLED": True, "TIMEOUT": 5}
+    "CHANNELS": {},
+}
+if env_str("NOTIFICATIONS_WEBHOOK_URL"):
+    NOTIFICATIONS["CHANNELS"]["webhook"] = {
+        "CLASS": "trainees.notifications.channels.WebhookChannel",
+        "URL": env_str("NOTIFICATIONS_WEBHOOK_URL"),
+        "ENABLED": env_bool("NOTIFICATIONS_WEBHOOK_ENABLED", True),
+    }
+
+# Scans go to "bulk", sends to "send": a long scan never holds up e-mails, and each can be scaled on its own.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "trainees.notifications.tasks.scan_due_reminders": {"queue": "bulk"},
+    "trainees.notifications.tasks.run_rule_chunk": {"queue": "bulk"},
+    "trainees.notifications.tasks.build_daily_digests": {"queue": "bulk"},
+    "trainees.notifications.tasks.send_manager_weekly_digests": {"queue": "bulk"},
+    "trainees.notifications.tasks.send_trainer_grading_digests": {"queue": "bulk"},
+    "trainees.notifications.tasks.dispatch_notifications": {"queue": "send"},
+}
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    # Every 15 minutes: run every registered reminder rule (due in 3 days / 1 day, overdue, session tomorrow...).
+    "notifications-scan-due-reminders": {
+        "task": "trainees.notifications.tasks.scan_due_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Every minute: send pending e-mails whose time has come (also picks up anything an enqueue failure left behind).
+    "notifications-dispatch": {"task": "trainees.notifications.tasks.dispatch_notifications", "schedule": 60.0},
+    # Every day at 08:05 Asia/Shanghai, just after quiet hours: one digest e-mail per person who chose digests.
+    "notifications-daily-digest": {
+        "task": "trainees.notifications.tasks.build_daily_digests",
+        "schedule": crontab(hour=8, minute=5),
+    },
+    # Every Monday at 09:00 Asia/Shanghai: the weekly team digest for managers.
+    "notifications-manager-weekly-digest": {
+        "task": "trainees.notifications.tasks.send_manager_weekly_digests",
+        "schedule": crontab(hour=9, minute=0, day_of_week="mon"),
+    },
+    # Every day at 09:30 Asia/Shanghai: trainers hear how many answers wait for grading.
+    "notifications-trainer-grading-digest": {
+        "task": "trainees.notifications.tasks.send_trainer_grading_digests",
+        "schedule": crontab(hour=9, minute=30),
+    },
+}
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("trainees.notifications.context.unread_count")
+if CELERY_BROKER_URL == "filesystem://":
+    # Keep the filesystem broker's control files under var/ too (kombu's default is ./control).
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(CELERY_BROKER_DIR / "control")

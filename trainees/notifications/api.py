@@ -1,0 +1,63 @@
+"""/api/v1/notifications/ (own only) and /api/v1/me/preferences/."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from trainees.notifications import selectors, services
+from trainees.notifications.serializers import (
+    MarkedOut,
+    NotificationOut,
+    PreferencesIn,
+    PreferencesOut,
+    UnreadCountOut,
+)
+
+
+@extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread notifications")])
+class NotificationListView(generics.ListAPIView):
+    serializer_class = NotificationOut
+
+    def get_queryset(self):
+        unread = self.request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        return selectors.notifications_for_user(user=self.request.user, unread_only=unread)
+
+
+class NotificationDetailView(generics.RetrieveAPIView):
+    serializer_class = NotificationOut
+
+    def get_object(self):
+        return selectors.notification_get_for_user(user=self.request.user, notification_id=self.kwargs["pk"])
+
+
+class NotificationReadView(APIView):
+    @extend_schema(request=None, responses=NotificationOut)
+    def post(self, request, pk: int):
+        notification = services.notification_mark_read(user=request.user, notification_id=pk)
+        return Response(NotificationOut(notification).data)
+
+
+class NotificationReadAllView(APIView):
+    @extend_schema(request=None, responses=MarkedOut)
+    def post(self, request):
+        return Response({"marked": services.notifications_mark_all_read(user=request.user)})
+
+
+class UnreadCountView(APIView):
+    @extend_schema(responses=UnreadCountOut)
+    def get(self, request):
+        return Response({"unread": selectors.unread_count(user=request.user)})
+
+
+class MyPreferencesView(APIView):
+    @extend_schema(responses=PreferencesOut)
+    def get(self, request):
+        return Response({"preferences": selectors.preferences_for_user(user=request.user)})
+
+    @extend_schema(request=PreferencesIn, responses=PreferencesOut)
+    def put(self, request):
+        data = PreferencesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.preferences_update(user=request.user, items=data.validated_data["preferences"])
+        return Response({"preferences": selectors.preferences_for_user(user=request.user)})

@@ -1,0 +1,331 @@
+"""Rules over the learning models built on other branches (Enrollment, plan Session, quiz Attempt, Certificate).
+
+Written against the field names we expect; each rule is registered only when its models exist in this build
+(`register_available`), so this module is inert until the branches are merged. TO FINISH AT MERGE: check every
+`# expects:` line against the real models, then add tests like tests/notifications/test_rules.py.
+
+Expected fields:
+- trainees.Enrollment: user, course (nullable FK courses.Course), plan (nullable FK courses.TrainingPlan), due_date,
+  status ("not_started", "in_progress", "completed", "overdue"), completed_at.
+- courses.Session: plan, day (1-based), start_time, end_time, title, room, bring (text, may be blank).
+- assessments.Attempt: user, quiz (with title), score, graded_at, status ("submitted", "needs_grading", "graded").
+- trainees.Certificate: user, course, expires_on.
+
+Event-driven kinds are not scans; their services call, inside their own transaction:
+- enrollment create (one or many): `notify_assigned(enrollments=[...])`
+- manual grading done: `notify_quiz_graded(attempt=attempt)`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.apps import apps
+from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from trainees.notifications.rules import in_range, not_yet_notified, register_rule, subject_of
+from trainees.notifications.services import Spec, notify_from_query, notify_many, subject_key
+
+DONE = "completed"
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+def _title(obj) -> str:
+    target = getattr(obj, "course", None) or getattr(obj, "plan", None)
+    return str(getattr(target, "title", target) or "")
+
+
+def _open_enrollments():
+    Enrollment = _model("trainees.Enrollment")
+    return Enrollment.objects.exclude(status=DONE).select_related("course", "plan")  # expects: status, course, plan
+
+
+def _enrollment_url(enrollment) -> str:
+    return ""  # TO FINISH AT MERGE: reverse() of the learner's enrollment page.
+
+
+# --- salespeople ---------------------------------------------------------------------------------------------------
+
+
+def rule_due_soon(*, now: dt.datetime, id_range=None) -> int:
+    """Due in 3 days, and due in 1 day (local dates): one reminder each per due date. Each is one INSERT ... SELECT
+    over the whole set (no rows through Python), minus the enrollments already reminded."""
+    today = _today(now)
+    written = 0
+    for days in (3, 1):
+        due = today + dt.timedelta(days=days)
+        occasion = f"d{days}:{due.isoformat()}"
+        todo = not_yet_notified(_open_enrollments().filter(due_date=due), kind="due_soon", occasion=occasion)
+        written += notify_from_query(
+            source=in_range(todo, id_range),
+            kind="due_soon",
+            recipient="user_id",
+            subject=subject_of("trainees.enrollment:"),
+            occasion=occasion,
+            # expects: course.title / plan.title
+            context={
+                "title": Coalesce(F("course__title"), F("plan__title")),
+                "days": days,
+                "due_date": due.isoformat(),
+            },
+            now=now,
+        )
+    return written
+
+
+def rule_overdue(*, now: dt.datetime, id_range=None) -> int:
+    """The day after the due date, then every 7 days, for as long as it stays not completed (up to a year)."""
+    today = _today(now)
+    specs = []
+    for week in range(53):  # one small indexed query per week since the due date
+        due = today - dt.timedelta(days=1 + 7 * week)
+        occasion = f"w{week}:{due.isoformat()}"
+        todo = not_yet_notified(_open_enrollments().filter(due_date=due), kind="overdue", occasion=occasion)
+        specs += [
+            Spec(
+                recipient_id=e.user_id,
+                kind="overdue",
+                subject=subject_key(e),
+                occasion=occasion,
+                context={"title": _title(e), "due_date": due.isoformat()},
+                url=_enrollment_url(e),
+            )
+            for e in in_range(todo, id_range)
+        ]
+    return notify_many(specs=specs, now=now)
+
+
+def rule_manager_escalation(*, now: dt.datetime, id_range=None) -> int:
+    """7 days overdue: every manager of the person's team or of a team above it hears once per enrollment."""
+    from trainees.models import Team
+
+    due = _today(now) - dt.timedelta(days=7)
+    rows = list(in_range(_open_enrollments().filter(due_date=due).select_related("user", "user__team"), id_range))
+    if not rows:
+        return 0
+    managers_by_team = defaultdict(set)
+    for team_id, manager_id in Team.managers.through.objects.values_list("team_id", "user_id"):
+        managers_by_team[team_id].add(manager_id)
+    specs = []
+    for e in rows:
+        team = e.user.team
+        if team is None:
+            continue
+        ancestor_ids = [int(p) for p in team.path.strip("/").split("/") if p]
+        for manager_id in set().union(*(managers_by_team.get(t, set()) for t in ancestor_ids)):
+            specs.append(
+                Spec(
+                    recipient_id=manager_id,
+                    kind="manager_escalation",
+                    subject=subject_key(e),
+                    occasion="d7",
+                    context={"title": _title(e), "person": str(e.user), "due_date": due.isoformat()},
+                )
+            )
+    return notify_many(specs=specs, now=now)
+
+
+def rule_session_tomorrow(*, now: dt.datetime, id_range=None) -> int:
+    """Every enrolled person of a plan with a session tomorrow: time, room, what to bring."""
+    Session = _model("courses.Session")
+    tomorrow = _today(now) + dt.timedelta(days=1)
+    # expects: session date = plan.start_date + (day - 1)
+    match = Q()
+    for day in range(1, 32):
+        match |= Q(day=day, plan__start_date=tomorrow - dt.timedelta(days=day - 1))
+    sessions = list(Session.objects.filter(match).select_related("plan"))
+    if not sessions:
+        return 0
+    by_plan = defaultdict(list)
+    for s in sessions:
+        by_plan[s.plan_id].append(s)
+    specs = []
+    for e in in_range(_open_enrollments().filter(plan_id__in=by_plan), id_range):
+        for s in by_plan[e.plan_id]:
+            specs.append(
+                Spec(
+                    recipient_id=e.user_id,
+                    kind="session_tomorrow",
+                    subject=subject_key(s),
+                    occasion=tomorrow.isoformat(),
+                    context={
+                        "title": s.title,
+                        "date": tomorrow.isoformat(),
+                        "start": s.start_time.strftime("%H:%M") if s.start_time else "",
+                        "end": s.end_time.strftime("%H:%M") if s.end_time else "",
+                        "room": getattr(s, "room", "") or "",
+                        "bring": getattr(s, "bring", "") or "—",
+                    },
+                )
+            )
+    return notify_many(specs=specs, now=now)
+
+
+def rule_certificate_expiring(*, now: dt.datetime, id_range=None) -> int:
+    """A certificate expiring in 30 days: once, with a nudge to enroll again."""
+    Certificate = _model("trainees.Certificate")
+    expires = _today(now) + dt.timedelta(days=30)
+    specs = [
+        Spec(
+            recipient_id=c.user_id,
+            kind="certificate_expiring",
+            subject=subject_key(c),
+            occasion=expires.isoformat(),
+            context={"title": _title(c), "expires_on": expires.isoformat()},
+        )
+        for c in in_range(Certificate.objects.filter(expires_on=expires).select_related("course"), id_range)
+    ]
+    return notify_many(specs=specs, now=now)
+
+
+# --- managers and trainers: digests ---------------------------------------------------------------------------------
+
+
+def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
+    """Monday 09:00: for each manager, completion, overdue list and lowest scores over the teams they manage
+    (and the teams below). Aggregated per team in one query, then rolled up per manager."""
+    from trainees.models import Team, User
+
+    Enrollment = _model("trainees.Enrollment")
+    Attempt = _model("assessments.Attempt")
+    today = _today(now)
+    year, week, _ = today.isocalendar()
+    occasion = f"{year}-W{week:02d}"
+    per_team = {
+        row["user__team_id"]: row
+        for row in Enrollment.objects.values("user__team_id").annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=DONE)),
+            overdue=Count("id", filter=~Q(status=DONE) & Q(due_date__lt=today)),
+        )
+    }
+    paths = dict(Team.objects.values_list("id", "path"))
+    managers = defaultdict(set)
+    for team_id, manager_id in Team.managers.through.objects.values_list("team_id", "user_id"):
+        managers[manager_id].add(paths[team_id])
+    manager_ids = in_range(User.objects.filter(id__in=managers), id_range).values_list("id", flat=True)
+    specs = []
+    for manager_id in manager_ids:
+        prefixes = tuple(managers[manager_id])
+        team_ids = [t for t, p in paths.items() if p.startswith(prefixes)]
+        total = sum(per_team.get(t, {}).get("total", 0) for t in team_ids)
+        done = sum(per_team.get(t, {}).get("done", 0) for t in team_ids)
+        overdue_list = list(
+            Enrollment.objects.filter(user__team_id__in=team_ids, due_date__lt=today)
+            .exclude(status=DONE)
+            .select_related("user", "course", "plan")
+            .order_by("due_date")[:20]
+        )
+        lowest = []
+        if Attempt is not None:
+            lowest = list(
+                Attempt.objects.filter(user__team_id__in=team_ids, score__isnull=False)
+                .values("user__display_name")
+                .annotate(avg=Avg("score"))
+                .order_by("avg")[:5]
+            )
+        specs.append(
+            Spec(
+                recipient_id=manager_id,
+                kind="manager_weekly_digest",
+                subject="teams",
+                occasion=occasion,
+                context={
+                    "week": occasion,
+                    "completion": round(100 * done / total) if total else 0,
+                    "overdue_count": len(overdue_list),
+                    "overdue": [
+                        {"person": str(e.user), "title": _title(e), "due_date": e.due_date.isoformat()}
+                        for e in overdue_list
+                    ],
+                    "lowest": [{"person": r["user__display_name"], "score": float(r["avg"])} for r in lowest],
+                },
+            )
+        )
+    return notify_many(specs=specs, now=now)
+
+
+def rule_trainer_grading_digest(*, now: dt.datetime, id_range=None) -> int:
+    """Daily: each trainer owning quizzes with answers waiting for manual grading hears how many."""
+    Attempt = _model("assessments.Attempt")
+    today = _today(now)
+    rows = (
+        Attempt.objects.filter(status="needs_grading")  # expects: status, quiz.owners (trainers)
+        .values("quiz__owners")
+        .annotate(count=Count("id"))
+    )
+    specs = [
+        Spec(
+            recipient_id=r["quiz__owners"],
+            kind="trainer_grading_digest",
+            subject="grading",
+            occasion=today.isoformat(),
+            context={"count": r["count"]},
+        )
+        for r in rows
+        if r["quiz__owners"] and r["count"]
+    ]
+    return notify_many(specs=specs, now=now)
+
+
+# --- event hooks (call inside the event's transaction) --------------------------------------------------------------
+
+
+def notify_assigned(*, enrollments) -> int:
+    """A new learning task, once per enrollment."""
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=e.user_id,
+                kind="assigned",
+                subject=subject_key(e),
+                context={"title": _title(e), "due_date": e.due_date.isoformat() if e.due_date else ""},
+                url=_enrollment_url(e),
+            )
+            for e in enrollments
+        ]
+    )
+
+
+def notify_quiz_graded(*, attempt) -> int:
+    """A quiz result once manually graded, once per attempt."""
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=attempt.user_id,
+                kind="quiz_graded",
+                subject=subject_key(attempt),
+                context={"title": str(getattr(attempt.quiz, "title", attempt.quiz)), "score": str(attempt.score)},
+            )
+        ]
+    )
+
+
+def register_available() -> None:
+    def enrollment_source():
+        return _model("trainees.Enrollment").objects.all()
+
+    if _model("trainees.Enrollment") is not None:
+        register_rule("due_soon", rule_due_soon, chunk_source=enrollment_source)
+        register_rule("overdue", rule_overdue, chunk_source=enrollment_source)
+        register_rule("manager_escalation", rule_manager_escalation, chunk_source=enrollment_source)
+        register_rule("manager_weekly_digest", rule_manager_weekly_digest, group="manager_weekly_digest")
+        if _model("courses.Session") is not None:
+            register_rule("session_tomorrow", rule_session_tomorrow, chunk_source=enrollment_source)
+    if _model("trainees.Certificate") is not None:
+        register_rule("certificate_expiring", rule_certificate_expiring)
+    if _model("assessments.Attempt") is not None:
+        register_rule("trainer_grading_digest", rule_trainer_grading_digest, group="trainer_grading_digest")
