@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.api.exceptions import error_response
+from lms.audit import AuditAction, audit_log_record
+from lms.security import lockout_message
 
 
 class ObtainTokenView(APIView):
@@ -22,10 +24,17 @@ class ObtainTokenView(APIView):
         responses={200: inline_serializer("TokenOut", {"token": serializers.CharField()})},
     )
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        if not serializer.is_valid():
+        # The Django request, so the login throttle (django-axes) sees and flags the same object the middleware does.
+        django_request = request._request
+        serializer = AuthTokenSerializer(data=request.data, context={"request": django_request})
+        valid = serializer.is_valid()
+        if getattr(django_request, "axes_locked_out", False):
+            return error_response("too_many_login_attempts", lockout_message(), 429)
+        if not valid:
             return error_response(
                 "invalid_credentials", _("Unable to log in with the given username and password."), 400
             )
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        audit_log_record(actor=user, action=AuditAction.TOKEN_ISSUED, obj=user, request=django_request)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
