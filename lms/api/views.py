@@ -31,9 +31,24 @@ class ObtainTokenView(APIView):
         if getattr(django_request, "axes_locked_out", False):
             return error_response("too_many_login_attempts", lockout_message(), 429)
         if not valid:
-            return error_response(
-                "invalid_credentials", _("Unable to log in with the given username and password."), 400
+            missing = {
+                name: errors
+                for name, errors in serializer.errors.items()
+                if any(getattr(e, "code", "") in ("required", "blank", "null") for e in errors)
+            }
+            if missing:  # a field is missing or empty: 400; anything else is a failed login
+                return error_response(
+                    "invalid",
+                    _("The submitted data is not valid."),
+                    400,
+                    {k: [str(m) for m in v] for k, v in missing.items()},
+                )
+            # Well-formed but wrong credentials: 401, like any other failed authentication.
+            response = error_response(
+                "invalid_credentials", _("Unable to log in with the given username and password."), 401
             )
+            response["WWW-Authenticate"] = "Token"
+            return response
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)
         audit_log_record(actor=user, action=AuditAction.TOKEN_ISSUED, obj=user, request=django_request)

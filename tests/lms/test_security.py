@@ -68,7 +68,7 @@ def test_below_the_limit_a_wrong_password_is_a_normal_form_error(client, sales_a
 def test_api_token_answers_429_in_the_error_shape(sales_a, low_limit):
     api = APIClient()
     for _ in range(2):
-        assert api.post(TOKEN, {"username": sales_a.username, "password": "bad"}).status_code == 400
+        assert api.post(TOKEN, {"username": sales_a.username, "password": "bad"}).status_code == 401
     # The failure that reaches the limit already answers 429; so does every later attempt, right password or not.
     assert api.post(TOKEN, {"username": sales_a.username, "password": "bad"}).status_code == 429
     response = api.post(TOKEN, {"username": sales_a.username, "password": PASSWORD})
