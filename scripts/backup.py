@@ -56,6 +56,13 @@ def _pg_env(db: dict) -> dict:
     return env
 
 
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        sys.exit(f"{name} not found: install the PostgreSQL client (Debian: postgresql-client).")
+    return path
+
+
 def _is_postgres(db: dict) -> bool:
     return "postgresql" in db["ENGINE"]
 
@@ -68,7 +75,7 @@ def backup() -> Path:
     if _is_postgres(db):
         target = target_dir / f"lms-{stamp}.dump"
         subprocess.run(  # noqa: S603
-            ["pg_dump", "--format=custom", "--no-owner", f"--file={target}"], env=_pg_env(db), check=True
+            [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}"], env=_pg_env(db), check=True
         )
     else:
         target = target_dir / f"lms-{stamp}.sqlite3"
@@ -103,7 +110,15 @@ def restore(path: Path | None) -> None:
         if path.suffix != ".dump":
             sys.exit(f"{path} is not a PostgreSQL backup (.dump).")
         subprocess.run(  # noqa: S603
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", f"--dbname={db['NAME']}", str(path)],
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--exit-on-error",
+                f"--dbname={db['NAME']}",
+                str(path),
+            ],
             env=_pg_env(db),
             check=True,
         )
