@@ -17,6 +17,20 @@ MAX_EXAMPLES = 10
 ROLES = ["anonymous", "salesperson", "manager", "trainer", "admin"]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI app directly, which fires request_started/finished; like Django's test client,
+    keep those from closing the test's database connection (on PostgreSQL that would end the test transaction)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(django_user_model):
     team = TeamFactory(name="模糊组")
