@@ -69,3 +69,13 @@ def test_log_out_everywhere_ends_the_other_browsers_session(browser, live_server
         assert "/accounts/login/" in other_page.url
     finally:
         other.close()
+
+
+def test_htmx_swaps_work_under_the_csp(page, login, sales_a):
+    """htmx is configured for the CSP (no injected indicator <style>, no eval): a swap works, nothing is reported."""
+    login(sales_a.username)
+    assert page.evaluate("() => htmx.config.includeIndicatorStyles") is False
+    assert page.evaluate("() => htmx.config.allowEval") is False
+    page.evaluate("() => htmx.ajax('GET', '/account/', {target: '#main', select: '#main > *'})")
+    page.locator("#main [data-testid=session-count]").wait_for()
+    assert page.evaluate("() => document.querySelectorAll('style').length") == 0

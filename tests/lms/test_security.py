@@ -364,3 +364,31 @@ def test_anonymise_admin_action_asks_for_confirmation(admin_user, sales_a):
     admin_user.refresh_from_db()
     assert sales_a.username == f"anon-{sales_a.pk}" and not sales_a.is_active
     assert admin_user.is_active and admin_user.username == "root"  # never yourself
+
+
+def test_role_change_in_the_admin_is_audited(admin_user, sales_a):
+    from django.contrib.auth.models import Group
+
+    client = Client()
+    client.force_login(admin_user)
+    url = reverse("admin:trainees_user_change", args=[sales_a.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k not in ("password", "groups", "user_permissions")
+    }
+    data.update(
+        {
+            "username": sales_a.username,
+            "groups": [g.pk for g in Group.objects.filter(name__in=["salesperson", "manager"])],
+            "date_joined_0": sales_a.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": sales_a.date_joined.strftime("%H:%M:%S"),
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    if data.get("team") is not None:
+        data["team"] = sales_a.team_id
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditLog.objects.get(action=AuditAction.ROLES_CHANGED, actor=admin_user)
+    assert entry.details == {"from": ["salesperson"], "to": ["manager", "salesperson"], "via": "admin"}
