@@ -59,6 +59,23 @@ migrate: venv ## Apply database migrations
 demo: venv ## Load the demo data (idempotent)
 	$(PY) manage.py seed_demo
 
+.PHONY: backup
+backup: venv ## Back up the database (pg_dump custom format / SQLite online backup) and media into BACKUP_DIR (default var/backups)
+	$(PY) scripts/backup.py backup
+
+.PHONY: restore
+restore: venv ## Restore FILE=... (default: the newest backup in BACKUP_DIR), and its media; stop the app first
+	$(PY) scripts/backup.py restore $(FILE)
+
+.PHONY: backup-drill
+backup-drill: venv ## Drill on a scratch database: seed, back up, drop, restore, compare row counts of every table
+	bash scripts/backup_drill.sh
+
+.PHONY: security
+security: venv ## bandit (no high-severity finding) and pip-audit (known vulnerabilities; dated exceptions in .ci/pip-audit-exceptions.txt)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r . --severity-level high
+	bash scripts/pip_audit.sh
+
 .PHONY: clean
 clean: ## Remove the venv, the SQLite database and collected static files
 	rm -rf $(VENV) db.sqlite3 staticfiles var

@@ -15,3 +15,6 @@ class LmsConfig(AppConfig):
         if getattr(settings, "CELERY_BROKER_URL", "") == "filesystem://":
             for key in ("data_folder_in", "processed_folder", "control_folder"):
                 Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
+
+        # Audit log and session index receivers (login, logout, failed login).
+        import lms.audit  # noqa: F401

@@ -2,10 +2,21 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from lms import health, views
+
+# Redoc injects <style> elements at run time (styled-components) and runs its search in a blob: worker.
+REDOC_CSP = {
+    **settings.SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "worker-src": [CSP.SELF, "blob:"],
+    # Redoc's sidebar always shows Redocly's logo from their CDN (an image only; no script or style from there).
+    "img-src": [CSP.SELF, "data:", "https://cdn.redoc.ly"],
+}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +31,8 @@ urlpatterns = [
     path("api/v1/", include("lms.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/redoc/", csp_override(REDOC_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
+    path("", include("lms.account_urls")),
     path("", include("trainees.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
@@ -31,3 +43,5 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "lms.api.exceptions.api_aware_page_not_found"

@@ -73,7 +73,9 @@ class PeopleImportView(APIView):
                 "limit": settings.IMPORT_MAX_BYTES,
             }
             return Response(error_body("too_large", message, {"file": [message]}), status=413)
-        report = services.people_import(content=upload.read(), dry_run=data.validated_data["dry_run"])
+        report = services.people_import(
+            content=upload.read(), dry_run=data.validated_data["dry_run"], actor=request.user, request=request
+        )
         body = report.as_dict()
         if not report.ok:
             error = error_body(

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.audit import AuditAction, audit_log_record
 from lms.roles import MANAGER, ROLES, SALESPERSON
 from trainees.importing import ParseResult, PersonRow, parse_people_csv
 from trainees.models import PeopleImport, Team, User
@@ -69,7 +70,7 @@ def role_groups() -> dict[str, Group]:
 
 
 @transaction.atomic
-def user_set_roles(*, user: User, roles: set[str]) -> None:
+def user_set_roles(*, user: User, roles: set[str], actor: User | None = None, request=None) -> None:
     groups = role_groups()
     current = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     for role in current - roles:
@@ -77,6 +78,14 @@ def user_set_roles(*, user: User, roles: set[str]) -> None:
     for role in roles - current:
         user.groups.add(groups[role])
     user.__dict__.pop("_role_cache", None)
+    if current != roles:
+        audit_log_record(
+            actor=actor,
+            action=AuditAction.ROLES_CHANGED,
+            obj=user,
+            details={"from": sorted(current), "to": sorted(roles)},
+            request=request,
+        )
 
 
 @transaction.atomic
@@ -383,7 +392,7 @@ def _write(plan: _Plan) -> tuple[int, int]:
     return teams_created, len(links)
 
 
-def people_import(*, content: bytes, dry_run: bool = False) -> ImportReport:
+def people_import(*, content: bytes, dry_run: bool = False, actor: User | None = None, request=None) -> ImportReport:
     """Validate the whole CSV; write nothing while any row is invalid; otherwise upsert by employee number
     in one transaction. Roles: the file's roles replace a person's roles; an empty roles cell keeps an existing
     person's roles (new people become salespeople). A manager number makes that person a manager of the row's team."""
@@ -402,6 +411,18 @@ def people_import(*, content: bytes, dry_run: bool = False) -> ImportReport:
             report.teams_created = sum(1 for n in plan.teams.values() if n.id is None)
             if not dry_run:
                 report.teams_created, report.manager_links_added = _write(plan)
+                audit_log_record(
+                    actor=actor,
+                    action=AuditAction.PEOPLE_IMPORT,
+                    details={
+                        "rows": len(parsed.rows),
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "teams_created": report.teams_created,
+                    },
+                    request=request,
+                )
             else:
                 report.manager_links_added = sum(
                     1
@@ -430,13 +451,56 @@ def people_import_upload(*, owner: User, filename: str, content: bytes) -> Peopl
     return PeopleImport.objects.create(owner=owner, filename=filename[:255], content=content)
 
 
-def people_import_confirm(*, pending: PeopleImport) -> ImportReport:
+def people_import_confirm(*, pending: PeopleImport, actor: User | None = None, request=None) -> ImportReport:
     """Import a previewed upload. Runs its own transaction; marks the upload done with its counts."""
     with transaction.atomic():
         locked = PeopleImport.objects.select_for_update().get(pk=pending.pk)
-        report = people_import(content=bytes(locked.content), dry_run=locked.status == PeopleImport.Status.DONE)
+        report = people_import(
+            content=bytes(locked.content),
+            dry_run=locked.status == PeopleImport.Status.DONE,
+            actor=actor or pending.owner,
+            request=request,
+        )
         if report.ok and locked.status == PeopleImport.Status.PENDING:
             locked.status = PeopleImport.Status.DONE
             locked.created, locked.updated, locked.unchanged = report.created, report.updated, report.unchanged
             locked.save(update_fields=["status", "created", "updated", "unchanged"])
     return report
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Anonymisation (issue 9): a person who leaves keeps their training history rows, without personal data.
+
+
+def anonymous_name(user_id: int) -> str:
+    return f"anon-{user_id}"
+
+
+@transaction.atomic
+def person_anonymise(*, person: User, actor: User | None = None, request=None) -> User:
+    """Replace the person's personal data by `anon-<id>`, deactivate them, end their sessions and tokens.
+    Their rows elsewhere (attempts, enrolments, scores) stay, linked by id, so team aggregates do not change.
+    Their audit-log entries keep the link by id; the recorded name becomes the anonymous one."""
+    from lms.models import AuditLog
+    from lms.services import sessions_end_all
+
+    person = User.objects.select_for_update().get(pk=person.pk)
+    anon = anonymous_name(person.pk)
+    person.username = anon
+    person.display_name = anon
+    person.employee_no = anon
+    person.first_name = ""
+    person.last_name = ""
+    person.email = ""
+    person.phone = ""
+    person.hire_date = None
+    person.is_active = False
+    person.is_staff = False
+    person.is_superuser = False
+    person.set_unusable_password()
+    person.save()
+    sessions_end_all(user=person, actor=actor, request=request)
+    AuditLog.objects.filter(actor=person).update(actor_repr=anon)
+    AuditLog.objects.filter(object_type=User._meta.label_lower, object_id=str(person.pk)).update(object_repr=anon)
+    audit_log_record(actor=actor, action=AuditAction.PERSON_ANONYMISED, obj=person, request=request)
+    return person

@@ -80,7 +80,7 @@ def people_import_preview(request, import_id: int):
 def people_import_confirm(request, import_id: int):
     pending = selectors.people_import_get_for_user(user=request.user, import_id=import_id)
     if pending.status == PeopleImport.Status.PENDING:
-        report = services.people_import_confirm(pending=pending)
+        report = services.people_import_confirm(pending=pending, actor=request.user, request=request)
         if report.ok:
             messages.success(
                 request,

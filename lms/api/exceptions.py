@@ -54,3 +54,13 @@ def exception_handler(exc, context):
 
 def error_response(code: str, message: str, http_status: int, fields: dict | None = None) -> Response:
     return Response(error_body(code, message, fields), status=http_status)
+
+
+def api_aware_page_not_found(request, exception=None):
+    """handler404: under /api/ an unknown URL answers in the JSON error shape; elsewhere Django's 404 page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return page_not_found(request, exception)

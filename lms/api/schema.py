@@ -22,6 +22,8 @@ _DESCRIPTIONS = {
     "403": "Not allowed",
     "404": "Not found, or outside your scope",
     "405": "Method not allowed",
+    "406": "Not acceptable (the Accept header asks for something other than JSON)",
+    "415": "Unsupported media type (the request body's Content-Type)",
     "429": "Too many requests",
 }
 
@@ -30,16 +32,15 @@ def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
-    for path, operations in result.get("paths", {}).items():
+    for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            codes = ["401", "403", "405", "429"]
+            # 400: bad body or bad query parameters (page_size=abc); 404: unknown object, or a page past the end.
+            codes = ["400", "401", "403", "404", "405", "406", "429"]
             if method in ("post", "put", "patch"):
-                codes.append("400")
-            if "{" in path or method != "get":
-                codes.append("404")
+                codes.append("415")
             for code in codes:
                 responses.setdefault(
                     code, {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}

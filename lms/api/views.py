@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.api.exceptions import error_response
+from lms.audit import AuditAction, audit_log_record
+from lms.security import lockout_message
 
 
 class ObtainTokenView(APIView):
@@ -22,10 +24,32 @@ class ObtainTokenView(APIView):
         responses={200: inline_serializer("TokenOut", {"token": serializers.CharField()})},
     )
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        if not serializer.is_valid():
-            return error_response(
-                "invalid_credentials", _("Unable to log in with the given username and password."), 400
+        # The Django request, so the login throttle (django-axes) sees and flags the same object the middleware does.
+        django_request = request._request
+        serializer = AuthTokenSerializer(data=request.data, context={"request": django_request})
+        valid = serializer.is_valid()
+        if getattr(django_request, "axes_locked_out", False):
+            return error_response("too_many_login_attempts", lockout_message(), 429)
+        if not valid:
+            missing = {
+                name: errors
+                for name, errors in serializer.errors.items()
+                if any(getattr(e, "code", "") in ("required", "blank", "null") for e in errors)
+            }
+            if missing:  # a field is missing or empty: 400; anything else is a failed login
+                return error_response(
+                    "invalid",
+                    _("The submitted data is not valid."),
+                    400,
+                    {k: [str(m) for m in v] for k, v in missing.items()},
+                )
+            # Well-formed but wrong credentials: 401, like any other failed authentication.
+            response = error_response(
+                "invalid_credentials", _("Unable to log in with the given username and password."), 401
             )
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+            response["WWW-Authenticate"] = "Token"
+            return response
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        audit_log_record(actor=user, action=AuditAction.TOKEN_ISSUED, obj=user, request=django_request)
         return Response({"token": token.key}, status=status.HTTP_200_OK)

@@ -300,6 +300,50 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("trainees.notifications.context.unread_count")
-if CELERY_BROKER_URL == "filesystem://":
-    # Keep the filesystem broker's control files under var/ too (kombu's default is ./control).
-    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(CELERY_BROKER_DIR / "control")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Security and reliability (issue 9): login throttling (django-axes), Content-Security-Policy, idle sessions.
+import datetime as _dt  # noqa: E402
+
+from django.utils.csp import CSP  # noqa: E402
+
+INSTALLED_APPS.insert(INSTALLED_APPS.index("lms"), "axes")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "lms.security.IdleTimeoutMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into our 429 page / JSON error
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+
+# Failed logins are counted per account and, separately, per IP; either reaching the limit locks for an hour.
+# Admins reset a lockout in the admin ("Access attempts": delete, or "Reset login lockout" on a user).
+AUTHENTICATION_BACKENDS = ["lms.security.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 100)
+AXES_COOLOFF_TIME = _dt.timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "lms.security.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None  # set to 1 behind one reverse proxy
+AXES_VERBOSE = False
+
+# Content-Security-Policy on every response. Page authors: see README "CSP rules for page authors".
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# Sessions end after this many seconds without a request (default 8 hours); see lms.security.IdleTimeoutMiddleware.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

@@ -46,15 +46,43 @@ def browser():
         browser.close()
 
 
+# Every CSP violation is reported on the console: Chromium's own "Refused to ... Content Security Policy ..." line, and
+# ours from a `securitypolicyviolation` listener added to every document before its scripts run.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("Content Security Policy violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " in " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def csp_violations(page) -> list[str]:
+    """The CSP violations reported so far on this page (console messages naming the Content Security Policy)."""
+    return [text for _type, text in page.console_messages if "content security policy" in text.lower()]
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(15000)
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.console_messages = []
     page.on("console", lambda msg: page.console_messages.append((msg.type, msg.text)))
+    request.node.e2e_page = page  # read by _no_csp_violations after the test
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """After every e2e test that used a page: no Content-Security-Policy violation was reported."""
+    yield
+    page = getattr(request.node, "e2e_page", None)
+    if page is None:
+        return
+    violations = csp_violations(page)
+    assert not violations, "CSP violations reported in the browser console:\n" + "\n".join(violations)
 
 
 @pytest.fixture

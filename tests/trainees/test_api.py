@@ -15,7 +15,7 @@ def test_token_login_and_me(api_for, sales_a):
 
 def test_token_with_wrong_password_has_error_shape(api_for, sales_a):
     response = api_for().post(reverse("api-token"), {"username": "sales_a", "password": "nope"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
 
 

@@ -1,0 +1,73 @@
+"""Login throttling (django-axes), idle session timeout and "log out everywhere"."""
+
+import time
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from lms.api.exceptions import error_body
+
+IDLE_SESSION_KEY = "_last_seen"
+# The last-seen time is written at most this often, so ordinary requests do not write the session.
+IDLE_REFRESH_SECONDS = 60
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """Refuses a locked-out account or IP before any password check (django-axes).
+
+    Calls without a request (the test client's `login()`, scripts) are not counted: every login form and the API
+    token endpoint of the app pass the request."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_message() -> str:
+    return _(
+        "Too many failed login attempts for this account or from this network. Try again in an hour, "
+        "or ask an administrator to unlock the account."
+    )
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """What a locked-out login attempt gets: 429 with the API error shape under /api/, else the login page
+    with the message (also 429)."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse(error_body("too_many_login_attempts", lockout_message()), status=429)
+    form = AuthenticationForm(request)
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "lockout_message": lockout_message(), "next": request.POST.get("next", "")},
+        status=429,
+    )
+
+
+class IdleTimeoutMiddleware:
+    """Logs a signed-in person out after `SESSION_IDLE_SECONDS` without a request.
+
+    The last-seen time is stored in the session at login (see lms.signals) and refreshed at most once a minute, so
+    most requests do not write the session; each refresh also pushes the session's expiry (SESSION_COOKIE_AGE)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(IDLE_SESSION_KEY)
+            if last is not None and now - int(last) > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+            elif last is None or now - int(last) >= IDLE_REFRESH_SECONDS:
+                request.session[IDLE_SESSION_KEY] = now
+        return self.get_response(request)
