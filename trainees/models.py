@@ -272,3 +272,6 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}"
+
+
+from trainees.dashboards.models import Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from lms import jobs
 from trainees import learning_views, views
@@ -27,4 +27,6 @@ urlpatterns = [
     path("certificates/<str:code>/pdf/", learning_views.certificate_download, name="certificate_pdf"),
     # Background job progress partial (lms.jobs; generic, reused by other features).
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
+    # Manager dashboards (issue 7)
+    path("dashboard/", include("trainees.dashboards.urls")),
 ]

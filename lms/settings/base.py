@@ -216,3 +216,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "CourseStatusEnum": "courses.models.content.Course.Status",
     }
 )
+
+# --- Dashboards (trainees.dashboards) ---
+# Exports of more rows than this run in Celery with a progress bar.
+DASHBOARD_EXPORT_SYNC_LIMIT = env_int("DASHBOARD_EXPORT_SYNC_LIMIT", 2000)
+CELERY_BEAT_SCHEDULE["dashboard-stats-repair"] = {
+    # Every minute: recompute the dashboard figures from enrollments (repairs drift; never more than 60 s stale)
+    # and keep this week's snapshot current.
+    "task": "trainees.dashboards.tasks.stats_repair",
+    "schedule": 60.0,
+}
