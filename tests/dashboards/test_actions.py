@@ -35,8 +35,8 @@ def test_assign_course_to_person_is_idempotent(client_for, manager_a, sales_a, c
 def test_assign_course_to_team_enrolls_subtree(
     client_for, manager_a, team_a, sub_team_a, courses, filled_team_a, django_capture_on_commit_callbacks
 ):
-    from trainees.dashboards.services import stats_repair
     from tests.learning.factories import CourseFactory
+    from trainees.dashboards.services import stats_repair
 
     course = CourseFactory(title="补救课程")
     client = client_for(manager_a)
