@@ -11,7 +11,6 @@ Runs against a throw-away test database (created and dropped here), never the co
 import io
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
