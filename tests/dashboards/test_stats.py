@@ -163,3 +163,20 @@ def test_snapshot_is_idempotent(filled_team_a):
     services.stats_snapshot_week()
     services.stats_snapshot_week()
     assert TeamSnapshot.objects.filter(team=filled_team_a).count() == 1
+
+
+def test_refresh_is_set_based(team_a, sub_team_a, courses):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.dashboards.factories import add_people
+
+    few = add_people(team_a, 5, courses=courses, seed=5)
+    many = add_people(sub_team_a, 300, courses=courses, seed=6)
+    counts = []
+    for ids in (few, many):
+        with CaptureQueriesContext(connection) as ctx:
+            services.stats_refresh_people(user_ids=ids)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert PersonStats.objects.filter(user_id__in=few + many).count() == 305
