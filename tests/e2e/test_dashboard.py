@@ -15,7 +15,9 @@ from trainees.models import Enrollment
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_manager_dashboard_drill_down_assign_and_export(page, login, screenshot, manager_a, team_a, sub_team_a, sales_a):
+def test_manager_dashboard_drill_down_assign_and_export(
+    page, login, screenshot, manager_a, team_a, sub_team_a, sales_a
+):
     courses = [CourseFactory(title=f"课程{i}") for i in range(3)]
     remedial = CourseFactory(title="补救：需求挖掘")
     add_people(team_a, 6, courses=courses, seed=3)
