@@ -150,3 +150,18 @@ def test_api_refuses_salesperson_and_anonymous(api_for, sales_a, filled_team_a):
     for url in (f"/api/v1/dashboards/teams/{filled_team_a.id}/", f"/api/v1/dashboards/people/{sales_a.id}/"):
         assert api_for(sales_a).get(url).status_code in (403, 404)
         assert APIClient().get(url).status_code in (401, 403)
+
+
+def test_person_page_and_api_query_budget(client_for, api_for, manager_a, team_a, django_assert_max_num_queries):
+    from tests.learning.factories import CourseFactory
+
+    courses = [CourseFactory() for _ in range(30)]
+    [pid] = add_people(team_a, 1, courses=courses, seed=9)
+    stats_repair()
+    client = client_for(manager_a)
+    with django_assert_max_num_queries(10):
+        assert client.get(person_url(pid)).status_code == 200
+    api = api_for(manager_a)
+    with django_assert_max_num_queries(10):
+        data = api.get(f"/api/v1/dashboards/people/{pid}/").json()
+    assert len(data["enrollments"]) == 30
