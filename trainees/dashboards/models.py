@@ -36,7 +36,13 @@ class PersonStats(models.Model):
     class Meta:
         verbose_name = _("person figures")
         verbose_name_plural = _("person figures")
-        indexes = [models.Index(fields=["team", "is_active"], name="personstats_team_idx")]
+        # The people table sorts by these (keyset pages walk the index); team filter by the joined path.
+        indexes = [
+            models.Index(fields=["team", "is_active"], name="personstats_team_idx"),
+            models.Index(fields=["-overdue", "-user"], name="personstats_overdue_idx"),
+            models.Index(fields=["-certs_expiring", "-user"], name="personstats_expiring_idx"),
+            models.Index(fields=["avg_progress", "user"], name="personstats_progress_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}"

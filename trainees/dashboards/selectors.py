@@ -263,7 +263,7 @@ def _top_people(*, team: Team, field: str, limit: int):
     every enrollment of the subtree)."""
     return (
         PersonStats.objects.filter(is_active=True, team__path__startswith=team.path, **{f"{field}__gt": 0})
-        .order_by(f"-{field}", "user_id")
+        .order_by(f"-{field}", "-user_id")
         .values("user_id")[:limit]
     )
 
