@@ -226,3 +226,5 @@ CELERY_BEAT_SCHEDULE["dashboard-stats-repair"] = {
     "task": "trainees.dashboards.tasks.stats_repair",
     "schedule": 60.0,
 }
+# A person's category is a weak spot when their average quiz score there is below this (0-100).
+DASHBOARD_WEAK_SCORE = env_int("DASHBOARD_WEAK_SCORE", 60)

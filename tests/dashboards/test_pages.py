@@ -165,3 +165,20 @@ def test_person_page_and_api_query_budget(client_for, api_for, manager_a, team_a
     with django_assert_max_num_queries(10):
         data = api.get(f"/api/v1/dashboards/people/{pid}/").json()
     assert len(data["enrollments"]) == 30
+
+
+def test_person_page_lists_weak_spots_with_remedy(client_for, manager_a, sales_a, django_capture_on_commit_callbacks):
+    from courses.models import Category
+    from tests.learning.factories import CourseFactory
+    from trainees.dashboards.services import dashboards_record_attempt
+
+    weak = Category.objects.get(code="product")
+    strong = Category.objects.get(code="market")
+    remedy = CourseFactory(title="产品知识补课", category=weak)
+    dashboards_record_attempt(user_id=sales_a.id, score=50, passed=False, category_scores={weak.id: 40, strong.id: 90})
+    response = client_for(manager_a).get(person_url(sales_a.id))
+    body = response.content.decode()
+    section = body[body.index('data-testid="weak-spots"') :]
+    section = section[: section.index("</table>")]
+    assert remedy.title in section and str(weak) in section and str(strong) not in section
+    assert f"course={remedy.id}" in section

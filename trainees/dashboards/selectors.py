@@ -310,6 +310,7 @@ def person_overview(*, person: User) -> dict:
     nudges = list(Nudge.objects.filter(user_id=person.id).order_by("-day")[:10])
     stats = getattr(person, "stats", None)
     return {
+        "weak_spots": person_weak_spots(scores=scores),
         "stats": stats,
         "enrollments": enrollments,
         "certificates": certificates,
@@ -317,6 +318,29 @@ def person_overview(*, person: User) -> dict:
         "competency_scores": [s for s in scores if s.competency_id],
         "nudges": nudges,
     }
+
+
+def person_weak_spots(*, scores: list[PersonCategoryScore]) -> list[dict]:
+    """Categories where the person's average quiz score is below DASHBOARD_WEAK_SCORE, each with the published
+    courses of that category as the suggested remedy (one query, only when there is a weak category)."""
+    from django.conf import settings
+
+    from courses.models import Course
+
+    weak = [
+        s for s in scores if s.category_id and s.avg_score is not None and s.avg_score < settings.DASHBOARD_WEAK_SCORE
+    ]
+    if not weak:
+        return []
+    courses: dict[int, list] = {}
+    for course in Course.objects.filter(
+        category_id__in=[s.category_id for s in weak], status=Course.Status.PUBLISHED
+    ).order_by("title"):
+        courses.setdefault(course.category_id, []).append(course)
+    return [
+        {"category": s.category, "avg_score": s.avg_score, "courses": courses.get(s.category_id, [])[:5]}
+        for s in sorted(weak, key=lambda s: s.avg_score)
+    ]
 
 
 def team_stats_or_none(*, team_id: int) -> TeamStats | None:

@@ -104,7 +104,7 @@ def assign(request):
     """Assign a course with a due date to a person or a whole team (idempotent)."""
     data = request.POST if request.method == "POST" else request.GET
     team, person = _assign_target(request, data)
-    form = AssignForm(request.POST or None)
+    form = AssignForm(request.POST or None, initial={"course": request.GET.get("course")})
     if request.method == "POST" and form.is_valid():
         user_ids = [person.id] if person else team_member_ids(team=team)
         try:
