@@ -30,11 +30,12 @@ from trainees.selectors import team_subtree_ids
 # --- hooks -------------------------------------------------------------------------------------------------
 
 
-def _stats_changed(user_ids: Iterable[int]) -> None:
-    """Dashboard figures of these people are refreshed after the commit (set-based; see trainees.dashboards)."""
+def _stats_changed(user_ids: Iterable[int], course_ids: Iterable[int] = ()) -> None:
+    """Dashboard figures of these people and courses are refreshed after the commit (set-based; see
+    trainees.dashboards)."""
     from trainees.dashboards.services import stats_people_changed
 
-    stats_people_changed(user_ids=user_ids)
+    stats_people_changed(user_ids=user_ids, course_ids=course_ids)
 
 
 _completion_requirements: list[Callable[[Enrollment], bool]] = []
@@ -164,7 +165,7 @@ def _enroll_target(
         if with_progress:
             with transaction.atomic():
                 _recompute(list(Enrollment.objects.filter(course_id=course_id, user_id__in=with_progress)))
-    _stats_changed(user_ids)
+    _stats_changed(user_ids, [course_id] if course_id else [])
     return result
 
 
@@ -408,7 +409,7 @@ def _recompute(enrollments: list[Enrollment]) -> list[Enrollment]:
             certificate_issue(enrollment=e)
     _refresh_plan_enrollments(enrollments)
     if changed:
-        _stats_changed({e.user_id for e in changed})
+        _stats_changed({e.user_id for e in changed}, {e.course_id for e in changed})
     return changed
 
 

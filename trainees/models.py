@@ -274,4 +274,4 @@ class CalendarFeed(models.Model):
         return f"{self.user_id}"
 
 
-from trainees.dashboards.models import Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats  # noqa: E402, F401
+from trainees.dashboards.models import CourseStats, Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats  # noqa: E402, F401, E501

@@ -182,3 +182,21 @@ def test_person_page_lists_weak_spots_with_remedy(client_for, manager_a, sales_a
     section = section[: section.index("</table>")]
     assert remedy.title in section and str(weak) in section and str(strong) not in section
     assert f"course={remedy.id}" in section
+
+
+def test_trainer_sees_completion_of_own_courses_only(
+    client_for, trainer, manager_a, sales_a, django_capture_on_commit_callbacks
+):
+    from tests.learning.factories import CourseFactory
+    from trainees import enrollment_services
+
+    mine = CourseFactory(title="我的课程", owners=[trainer])
+    other = CourseFactory(title="别人的课程")
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_services.enroll_users(user_ids=[sales_a.id], course=mine)
+    url = reverse("trainees:dashboards:courses")
+    body = client_for(trainer).get(url).content.decode()
+    assert "我的课程" in body and other.title not in body
+    assert mine.stats.enrollments == 1
+    assert client_for(manager_a).get(url).status_code == 404
+    assert client_for(sales_a).get(url).status_code == 404

@@ -43,7 +43,9 @@ enrollment_st = st.tuples(
 cert_st = st.one_of(st.none(), st.integers(-5, 60))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_figures_match_recomputation_from_raw_rows(data, team_a, sub_team_a, courses):
     from django.utils import timezone

@@ -181,3 +181,31 @@ class Nudge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.day}"
+
+
+class CourseStats(models.Model):
+    """One row per course: figures over its active enrollments (the trainer's view of the courses they own)."""
+
+    course = models.OneToOneField(
+        "courses.Course", verbose_name=_("course"), primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+    enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("course figures")
+        verbose_name_plural = _("course figures")
+
+    def __str__(self) -> str:
+        return f"{self.course_id}"
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(self.completed * 100 / self.enrollments, 1) if self.enrollments else None
+
+    @property
+    def avg_progress(self) -> float | None:
+        return round(self.progress_sum / self.enrollments, 1) if self.enrollments else None

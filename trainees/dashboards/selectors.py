@@ -345,3 +345,13 @@ def person_weak_spots(*, scores: list[PersonCategoryScore]) -> list[dict]:
 
 def team_stats_or_none(*, team_id: int) -> TeamStats | None:
     return TeamStats.objects.filter(team_id=team_id).first()
+
+
+def trainer_courses(*, user) -> list:
+    """The courses the trainer owns (admins: all), with their precomputed figures. One query."""
+    from courses.models import Course
+
+    qs = Course.objects.select_related("stats").order_by("title")
+    if not is_admin(user):
+        qs = qs.filter(owners=user)
+    return list(qs[:500])

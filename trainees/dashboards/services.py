@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from trainees.dashboards.models import Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats
+from trainees.dashboards.models import CourseStats, Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats
 from trainees.models import Certificate, Enrollment, Team, User
 
 BATCH = 5000
@@ -169,11 +169,59 @@ def stats_refresh_teams(*, team_ids: Iterable[int] | None = None, include_ancest
     return len(rows)
 
 
-def stats_people_changed(*, user_ids: Iterable[int]) -> None:
-    """Refresh these people (and their teams) once the current transaction commits."""
+def stats_refresh_courses(*, course_ids: Iterable[int] | None = None) -> int:
+    """Recompute CourseStats (all courses when None): one grouped read of enrollments, one bulk upsert."""
+    from courses.models import Course
+
+    today = timezone.localdate()
+    ids = list(Course.objects.values_list("id", flat=True)) if course_ids is None else sorted(set(course_ids))
+    if not ids:
+        return 0
+    agg = {
+        row["course_id"]: row
+        for row in Enrollment.objects.filter(course_id__in=ids, unenrolled_at__isnull=True)
+        .values("course_id")
+        .annotate(
+            n=Count("id"),
+            done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
+            late=Count(
+                "id",
+                filter=~Q(status=Enrollment.Status.COMPLETED)
+                & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
+            ),
+            psum=Sum("progress"),
+        )
+    }
+    now = timezone.now()
+    rows = [
+        CourseStats(
+            course_id=cid,
+            enrollments=agg.get(cid, {}).get("n", 0),
+            completed=agg.get(cid, {}).get("done", 0),
+            overdue=agg.get(cid, {}).get("late", 0),
+            progress_sum=agg.get(cid, {}).get("psum") or 0,
+            refreshed_at=now,
+        )
+        for cid in ids
+    ]
+    CourseStats.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["course"],
+        update_fields=["enrollments", "completed", "overdue", "progress_sum", "refreshed_at"],
+    )
+    return len(rows)
+
+
+def stats_people_changed(*, user_ids: Iterable[int], course_ids: Iterable[int] = ()) -> None:
+    """Refresh these people (and their teams), and these courses, once the current transaction commits."""
     ids = sorted(set(user_ids))
+    courses = sorted(set(course_ids))
     if ids:
         transaction.on_commit(lambda: stats_refresh_people(user_ids=ids))
+    if courses:
+        transaction.on_commit(lambda: stats_refresh_courses(course_ids=courses))
 
 
 def stats_snapshot_week(*, week: date | None = None) -> int:
@@ -195,8 +243,9 @@ def stats_repair() -> dict:
     and keep this week's snapshot current."""
     people = stats_refresh_people(user_ids=None, teams=False)
     teams = stats_refresh_teams(team_ids=None)
+    courses = stats_refresh_courses()
     stats_snapshot_week()
-    return {"people": people, "teams": teams}
+    return {"people": people, "teams": teams, "courses": courses}
 
 
 # --- quiz results (fed by the assessments app) -------------------------------------------------------------

@@ -5,6 +5,7 @@ from trainees.dashboards import views
 app_name = "dashboards"
 urlpatterns = [
     path("", views.dashboard, name="home"),
+    path("courses/", views.courses, name="courses"),
     path("people/<int:person_id>/", views.person, name="person"),
     path("assign/", views.assign, name="assign"),
     path("nudge/", views.nudge, name="nudge"),

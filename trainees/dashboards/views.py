@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.permissions import role_required
-from lms.roles import MANAGER
+from lms.roles import MANAGER, TRAINER
 from trainees.dashboards import exports, selectors, services
 from trainees.dashboards.forms import AssignForm, ExportForm
 from trainees.enrollment_services import team_member_ids
@@ -80,6 +80,13 @@ def dashboard(request):
             **table,
         },
     )
+
+
+@login_required
+@role_required(TRAINER)
+def courses(request):
+    """A trainer's view: completion of the courses they own (from CourseStats)."""
+    return render(request, "dashboards/courses.html", {"courses": selectors.trainer_courses(user=request.user)})
 
 
 @login_required
