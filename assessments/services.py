@@ -474,12 +474,37 @@ def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt
         attempt.passed = attempt.percent >= attempt.quiz.pass_mark
         fields += ["status", "graded_at", "percent", "passed"]
         _store_area_scores(attempt, items, replace=regrade)
+        if not regrade:
+            attempt_id = attempt.pk
+            transaction.on_commit(lambda: _record_on_dashboards(attempt_id))
         if notify:
             attempt_id = attempt.pk
             transaction.on_commit(lambda: _notify_attempt_graded(attempt_id))
         if attempt.passed and attempt.quiz.is_final and attempt.quiz.course_id:
             _refresh_course_completion(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
     attempt.save(update_fields=fields)
+
+
+def _record_on_dashboards(attempt_id: int) -> None:
+    """Feed the managers' precomputed figures (once per attempt: a regrade does not count again)."""
+    from trainees.dashboards.services import dashboards_record_attempt
+
+    attempt = Attempt.objects.only("user_id", "percent", "passed").get(pk=attempt_id)
+    categories: dict[int, float] = {}
+    competencies: dict[int, float] = {}
+    for area in AttemptAreaScore.objects.filter(attempt_id=attempt_id):
+        share = float(area.score * 100 / area.max_score) if area.max_score else 0.0
+        if area.category_id:
+            categories[area.category_id] = share
+        if area.competency_id:
+            competencies[area.competency_id] = share
+    dashboards_record_attempt(
+        user_id=attempt.user_id,
+        score=float(attempt.percent or 0),
+        passed=bool(attempt.passed),
+        category_scores=categories,
+        competency_scores=competencies,
+    )
 
 
 def _refresh_course_completion(*, user_id: int, course_id: int) -> None:

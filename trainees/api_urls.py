@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from lms import jobs
 from trainees import api, learning_api
+from trainees.dashboards import api as dashboard_api
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
@@ -19,4 +20,13 @@ urlpatterns = [
     ),
     path("jobs/<int:pk>/", jobs.JobDetailView.as_view(), name="api-job"),
     path("", include("trainees.notifications.api_urls")),
+    # Dashboards (issue 7)
+    path("dashboards/teams/<int:pk>/", dashboard_api.TeamDashboardView.as_view(), name="api-dashboard-team"),
+    path("dashboards/teams/<int:pk>/people/", dashboard_api.TeamPeopleView.as_view(), name="api-dashboard-team-people"),
+    path("dashboards/people/<int:pk>/", dashboard_api.PersonDashboardView.as_view(), name="api-dashboard-person"),
+    path("exports/", dashboard_api.ExportStartView.as_view(), name="api-dashboard-exports"),
+    path("exports/<int:pk>/", dashboard_api.ExportDetailView.as_view(), name="api-dashboard-export"),
+    path(
+        "exports/<int:pk>/download/", dashboard_api.ExportDownloadView.as_view(), name="api-dashboard-export-download"
+    ),
 ]

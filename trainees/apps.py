@@ -11,6 +11,8 @@ class TraineesConfig(AppConfig):
     nav_items = (
         {"label": _("My learning"), "url": "trainees:my_learning", "roles": (SALESPERSON,), "order": 10},
         {"label": _("Enrollments"), "url": "trainees:enrollments", "roles": (TRAINER,), "order": 50},
+        {"label": _("Dashboard"), "url": "trainees:dashboards:home", "roles": (MANAGER,), "order": 5},
+        {"label": _("Course completion"), "url": "trainees:dashboards:courses", "roles": (TRAINER,), "order": 55},
         {"label": _("People"), "url": "trainees:people", "roles": (MANAGER, TRAINER), "order": 80},
         {"label": _("Import people"), "url": "trainees:import", "roles": (TRAINER,), "order": 85},
         {"label": UnreadNavLabel(), "url": "trainees:notifications", "roles": ("*",), "order": 95},

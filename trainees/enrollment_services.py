@@ -29,6 +29,15 @@ from trainees.selectors import team_subtree_ids
 
 # --- hooks -------------------------------------------------------------------------------------------------
 
+
+def _stats_changed(user_ids: Iterable[int], course_ids: Iterable[int] = ()) -> None:
+    """Dashboard figures of these people and courses are refreshed after the commit (set-based; see
+    trainees.dashboards)."""
+    from trainees.dashboards.services import stats_people_changed
+
+    stats_people_changed(user_ids=user_ids, course_ids=course_ids)
+
+
 _completion_requirements: list[Callable[[Enrollment], bool]] = []
 
 
@@ -156,6 +165,7 @@ def _enroll_target(
         if with_progress:
             with transaction.atomic():
                 _recompute(list(Enrollment.objects.filter(course_id=course_id, user_id__in=with_progress)))
+    _stats_changed(user_ids, [course_id] if course_id else [])
     return result
 
 
@@ -248,6 +258,7 @@ def enrollment_unenroll(*, enrollment: Enrollment) -> Enrollment:
         Enrollment.objects.filter(
             user_id=enrollment.user_id, via_plan_id=enrollment.plan_id, unenrolled_at__isnull=True
         ).update(unenrolled_at=now)
+    _stats_changed([enrollment.user_id])
     return enrollment
 
 
@@ -257,6 +268,7 @@ def enrollment_restore(*, enrollment: Enrollment) -> Enrollment:
     enrollment.save(update_fields=["unenrolled_at"])
     if enrollment.plan_id:
         Enrollment.objects.filter(user_id=enrollment.user_id, via_plan_id=enrollment.plan_id).update(unenrolled_at=None)
+    _stats_changed([enrollment.user_id])
     return enrollment
 
 
@@ -396,6 +408,8 @@ def _recompute(enrollments: list[Enrollment]) -> list[Enrollment]:
         if e.unenrolled_at is None:
             certificate_issue(enrollment=e)
     _refresh_plan_enrollments(enrollments)
+    if changed:
+        _stats_changed({e.user_id for e in changed}, {e.course_id for e in changed})
     return changed
 
 
@@ -440,6 +454,9 @@ def course_progress_refresh(*, course_id: int) -> int:
 @transaction.atomic
 def enrollments_mark_overdue() -> int:
     """Nightly sweep: open enrollments past their due date become overdue (a conditional UPDATE)."""
+    from trainees.dashboards.services import stats_repair
+
+    transaction.on_commit(stats_repair)
     return (
         Enrollment.objects.filter(due_date__lt=timezone.localdate(), unenrolled_at__isnull=True)
         .exclude(status__in=[Enrollment.Status.COMPLETED, Enrollment.Status.OVERDUE])
@@ -485,6 +502,7 @@ def lesson_open(*, user: User, lesson: Lesson, enrollment: Enrollment) -> None:
     if enrollment.status == Enrollment.Status.NOT_STARTED:
         enrollment.status = Enrollment.Status.IN_PROGRESS
         enrollment.save(update_fields=["status"])
+        _stats_changed([enrollment.user_id])
 
 
 @transaction.atomic

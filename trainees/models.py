@@ -274,4 +274,5 @@ class CalendarFeed(models.Model):
         return f"{self.user_id}"
 
 
+from trainees.dashboards.models import CourseStats, Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats  # noqa: E402, F401, E501
 from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference  # noqa: E402,F401

@@ -43,3 +43,7 @@ def course_progress_refresh(course_id: int) -> None:
 @shared_task
 def enrollments_mark_overdue() -> None:
     services.enrollments_mark_overdue()
+
+
+# Dashboard tasks live in trainees.dashboards; import them so the worker registers them.
+from trainees.dashboards.tasks import dashboard_export, stats_repair  # noqa: E402, F401

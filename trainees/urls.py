@@ -28,4 +28,6 @@ urlpatterns = [
     # Background job progress partial (lms.jobs; generic, reused by other features).
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("", include("trainees.notifications.urls")),
+    # Manager dashboards (issue 7)
+    path("dashboard/", include("trainees.dashboards.urls")),
 ]

@@ -347,3 +347,14 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# --- Dashboards (trainees.dashboards) ---
+# Exports of more rows than this run in Celery with a progress bar.
+DASHBOARD_EXPORT_SYNC_LIMIT = env_int("DASHBOARD_EXPORT_SYNC_LIMIT", 2000)
+CELERY_BEAT_SCHEDULE["dashboard-stats-repair"] = {
+    # Every minute: recompute the dashboard figures from enrollments (repairs drift; never more than 60 s stale)
+    # and keep this week's snapshot current.
+    "task": "trainees.dashboards.tasks.stats_repair",
+    "schedule": 60.0,
+}
+# A person's category is a weak spot when their average quiz score there is below this (0-100).
+DASHBOARD_WEAK_SCORE = env_int("DASHBOARD_WEAK_SCORE", 60)

@@ -183,3 +183,22 @@ def test_course_completes_only_once_its_final_quiz_is_passed(
         services.attempt_submit(attempt=attempt)
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_a_graded_attempt_feeds_the_dashboard_figures_once(trainer, qbank, sales_a, django_capture_on_commit_callbacks):
+    from trainees.dashboards.models import PersonCategoryScore, PersonStats
+
+    quiz = f.quiz(trainer, [f.single(qbank, category="product"), f.truefalse(qbank, category="market")])
+    attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    item = attempt.items.get(version__qtype="single")
+    services.attempt_save_answers(attempt=attempt, seq=1, answers={str(item.id): "B"})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attempt_submit(attempt=attempt)
+    stats = PersonStats.objects.get(user=sales_a)
+    assert stats.attempts == 1
+    by_code = {
+        s.category.code: s.score_sum / s.attempts
+        for s in PersonCategoryScore.objects.filter(user=sales_a, category__isnull=False).select_related("category")
+    }
+    assert by_code["product"] == 100
+    assert by_code["market"] == 0

@@ -1,0 +1,34 @@
+// Team dashboard charts. Data comes from the json_script element "dashboard-data"; every chart's numbers are
+// also in a table next to it, so the page works without this script.
+(function () {
+  "use strict";
+  const el = document.getElementById("dashboard-data");
+  if (!el || typeof window.Chart === "undefined") return;
+  const data = JSON.parse(el.textContent);
+  const pct = { min: 0, max: 100, ticks: { callback: (v) => v + "%" } };
+
+  const completion = document.getElementById("chart-completion");
+  if (completion) {
+    new window.Chart(completion, {
+      type: "line",
+      data: {
+        labels: data.completion.labels,
+        datasets: [
+          { label: completion.dataset.labelRate, data: data.completion.completion_rate, tension: 0.2, yAxisID: "y" },
+          { label: completion.dataset.labelOverdue, data: data.completion.overdue, yAxisID: "y1", borderDash: [4, 4] },
+        ],
+      },
+      options: { animation: false, scales: { y: pct, y1: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } } } },
+    });
+    completion.dataset.rendered = "1";
+  }
+  const teams = document.getElementById("chart-teams");
+  if (teams) {
+    new window.Chart(teams, {
+      type: "bar",
+      data: { labels: data.teams.labels, datasets: [{ label: teams.dataset.labelRate, data: data.teams.completion_rate }] },
+      options: { animation: false, indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: pct } },
+    });
+    teams.dataset.rendered = "1";
+  }
+})();

@@ -1,0 +1,202 @@
+"""Dashboard pages and API: scope (404 outside), query budget at two sizes, cursor pagination."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.dashboards.factories import add_people
+from tests.factories import TeamFactory, make_manager
+from trainees.dashboards.services import stats_repair
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("trainees:dashboards:home")
+
+
+def person_url(pid):
+    return reverse("trainees:dashboards:person", args=[pid])
+
+
+def test_manager_sees_own_team_dashboard(client_for, manager_a, filled_team_a, sub_team_a):
+    response = client_for(manager_a).get(HOME)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert filled_team_a.name in body
+    assert 'id="dashboard-data"' in body and "chart.umd.min.js" in body
+    assert "<script>" not in body.replace('<script id="dashboard-data" type="application/json">', "")
+    assert client_for(manager_a).get(HOME, {"team": sub_team_a.id}).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["manager_b", "sales_a", "trainer"])
+def test_others_get_404_for_team_a(request, client_for, who, filled_team_a):
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(HOME, {"team": filled_team_a.id}).status_code == 404
+
+
+def test_salesperson_and_trainer_have_no_dashboard(client_for, sales_a, trainer):
+    assert client_for(sales_a).get(HOME).status_code == 404
+    assert client_for(trainer).get(HOME).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, filled_team_a, sales_a):
+    for url in (HOME, person_url(sales_a.id), reverse("trainees:dashboards:assign") + f"?person={sales_a.id}"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_admin_sees_any_team(client_for, admin_user, filled_team_a, team_b):
+    assert client_for(admin_user).get(HOME, {"team": team_b.id}).status_code == 200
+
+
+def test_person_page_scope(client_for, manager_a, manager_b, sales_a, sales_b, filled_team_a):
+    response = client_for(manager_a).get(person_url(sales_a.id))
+    assert response.status_code == 200
+    assert "张三" in response.content.decode()
+    assert client_for(manager_a).get(person_url(sales_b.id)).status_code == 404
+    assert client_for(manager_b).get(person_url(sales_a.id)).status_code == 404
+    assert client_for(sales_a).get(person_url(sales_a.id)).status_code == 404
+    assert client_for(manager_a).get(person_url(999999)).status_code == 404
+
+
+def _team_of(size, seed):
+    team = TeamFactory(name=f"规模{size}")
+    manager = make_manager(team, username=f"mgr{size}")
+    from tests.learning.factories import CourseFactory
+
+    add_people(team, size, courses=[CourseFactory(), CourseFactory()], seed=seed)
+    stats_repair()
+    return team, manager
+
+
+def _count(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _counts(client_for, team, manager, django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    client = client_for(manager)  # the fixture's one client, logged in as this manager
+    api = APIClient()
+    api.force_authenticate(manager)
+    counts = []
+    for c, url, params in (
+        (client, HOME, {"team": team.id}),
+        (client, HOME, {}),
+        (client, HOME, {"team": team.id, "sort": "name", "overdue": "1"}),
+        (api, f"/api/v1/dashboards/teams/{team.id}/", {}),
+        (api, f"/api/v1/dashboards/teams/{team.id}/people/", {"sort": "name"}),
+    ):
+        with django_assert_max_num_queries(10):
+            counts.append(_count(c, url, params))
+    return counts
+
+
+def test_query_count_is_the_same_for_10_and_1000_people(client_for, django_assert_max_num_queries):
+    small = _counts(client_for, *_team_of(10, 1), django_assert_max_num_queries)
+    big = _counts(client_for, *_team_of(1000, 2), django_assert_max_num_queries)
+    assert small == big
+
+
+def test_people_table_walks_every_person_once_by_cursor(api_for, manager_a, filled_team_a):
+    seen, url = [], f"/api/v1/dashboards/teams/{filled_team_a.id}/people/?sort=-overdue&page_size=3"
+    api = api_for(manager_a)
+    while url:
+        data = api.get(url).json()
+        seen.extend((r["overdue"], r["id"]) for r in data["results"])
+        url = data["next"]
+    assert len(seen) == len(set(seen)) == 9  # 4 + 3 + sales_a + manager_a
+    assert seen == sorted(seen, key=lambda r: (-r[0], -r[1]))
+
+
+def test_people_table_filters_and_htmx_partial(client_for, manager_a, filled_team_a):
+    client = client_for(manager_a)
+    response = client.get(HOME, {"team": filled_team_a.id, "overdue": "1", "partial": "people"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith('<div id="people-table"')
+    response = client.get(HOME, {"team": filled_team_a.id, "q": "张三"})
+    assert "张三" in response.content.decode()
+    # a broken cursor starts again from the first page instead of failing
+    assert client.get(HOME, {"team": filled_team_a.id, "cursor": "!!!"}).status_code == 200
+
+
+def test_api_team_and_person(api_for, manager_a, manager_b, sales_a, sales_b, filled_team_a):
+    api = api_for(manager_a)
+    data = api.get(f"/api/v1/dashboards/teams/{filled_team_a.id}/").json()
+    assert data["figures"]["people"] == 9
+    assert {h["key"] for h in data["headline"]} >= {"people", "completion_rate", "overdue", "avg_score"}
+    assert data["children"][0]["figures"]["people"] == 3
+    person = api.get(f"/api/v1/dashboards/people/{sales_a.id}/")
+    assert person.status_code == 200 and person.json()["name"] == "张三"
+    other = api_for(manager_b)
+    for url in (
+        f"/api/v1/dashboards/teams/{filled_team_a.id}/",
+        f"/api/v1/dashboards/teams/{filled_team_a.id}/people/",
+        f"/api/v1/dashboards/people/{sales_a.id}/",
+    ):
+        response = other.get(url)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"]
+    assert api.get(f"/api/v1/dashboards/people/{sales_b.id}/").status_code == 404
+
+
+def test_api_refuses_salesperson_and_anonymous(api_for, sales_a, filled_team_a):
+    from rest_framework.test import APIClient
+
+    for url in (f"/api/v1/dashboards/teams/{filled_team_a.id}/", f"/api/v1/dashboards/people/{sales_a.id}/"):
+        assert api_for(sales_a).get(url).status_code in (403, 404)
+        assert APIClient().get(url).status_code in (401, 403)
+
+
+def test_person_page_and_api_query_budget(client_for, api_for, manager_a, team_a, django_assert_max_num_queries):
+    from tests.learning.factories import CourseFactory
+
+    courses = [CourseFactory() for _ in range(30)]
+    [pid] = add_people(team_a, 1, courses=courses, seed=9)
+    stats_repair()
+    client = client_for(manager_a)
+    with django_assert_max_num_queries(10):
+        assert client.get(person_url(pid)).status_code == 200
+    api = api_for(manager_a)
+    with django_assert_max_num_queries(10):
+        data = api.get(f"/api/v1/dashboards/people/{pid}/").json()
+    assert len(data["enrollments"]) == 30
+
+
+def test_person_page_lists_weak_spots_with_remedy(client_for, manager_a, sales_a, django_capture_on_commit_callbacks):
+    from courses.models import Category
+    from tests.learning.factories import CourseFactory
+    from trainees.dashboards.services import dashboards_record_attempt
+
+    weak = Category.objects.get(code="product")
+    strong = Category.objects.get(code="market")
+    remedy = CourseFactory(title="产品知识补课", category=weak)
+    dashboards_record_attempt(user_id=sales_a.id, score=50, passed=False, category_scores={weak.id: 40, strong.id: 90})
+    response = client_for(manager_a).get(person_url(sales_a.id))
+    body = response.content.decode()
+    section = body[body.index('data-testid="weak-spots"') :]
+    section = section[: section.index("</table>")]
+    assert remedy.title in section and str(weak) in section and str(strong) not in section
+    assert f"course={remedy.id}" in section
+
+
+def test_trainer_sees_completion_of_own_courses_only(
+    client_for, trainer, manager_a, sales_a, django_capture_on_commit_callbacks
+):
+    from tests.learning.factories import CourseFactory
+    from trainees import enrollment_services
+
+    mine = CourseFactory(title="我的课程", owners=[trainer])
+    other = CourseFactory(title="别人的课程")
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_services.enroll_users(user_ids=[sales_a.id], course=mine)
+    url = reverse("trainees:dashboards:courses")
+    body = client_for(trainer).get(url).content.decode()
+    assert "我的课程" in body and other.title not in body
+    assert mine.stats.enrollments == 1
+    assert client_for(manager_a).get(url).status_code == 404
+    assert client_for(sales_a).get(url).status_code == 404

@@ -1,0 +1,197 @@
+"""/api/v1/dashboards/... and /api/v1/exports/: the same selectors and scope as the pages (404 outside)."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.jobs import JobOut
+from lms.permissions import HasRole
+from lms.roles import MANAGER
+from trainees.dashboards import exports, selectors
+
+
+class FiguresOut(serializers.Serializer):
+    people = serializers.IntegerField()
+    active = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True)
+    avg_progress = serializers.FloatField(allow_null=True)
+    certs_valid = serializers.IntegerField()
+    certs_expiring = serializers.IntegerField()
+    avg_score = serializers.FloatField(allow_null=True)
+    pass_rate = serializers.FloatField(allow_null=True)
+
+
+class PersonRowOut(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.__str__")
+    employee_no = serializers.CharField(source="user.employee_no", allow_null=True)
+    team = serializers.CharField(source="team.full_name", allow_null=True, default=None)
+    enrollments = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    avg_progress = serializers.FloatField()
+    certs_valid = serializers.IntegerField()
+    certs_expiring = serializers.IntegerField()
+    avg_score = serializers.FloatField(allow_null=True)
+    pass_rate = serializers.FloatField(allow_null=True)
+    last_activity_at = serializers.DateTimeField(allow_null=True)
+
+
+def _team_dict(team) -> dict:
+    return {"id": team.id, "name": team.name, "full_name": team.full_name, "parent": team.parent_id}
+
+
+class TeamDashboardView(APIView):
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(responses=dict, summary="A team's headline figures, change since last week and weekly series")
+    def get(self, request, pk: int):
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        overview = selectors.team_overview(team=team)
+        return Response(
+            {
+                "team": _team_dict(team),
+                "figures": FiguresOut(overview["figures"].as_dict()).data,
+                "headline": [
+                    {"key": h["key"], "value": h["value"], "change": h["change"]} for h in overview["headline"]
+                ],
+                "series": overview["series"],
+                "children": [
+                    {**_team_dict(c["team"]), "figures": FiguresOut(c["figures"].as_dict()).data}
+                    for c in overview["children"]
+                ],
+            }
+        )
+
+
+class TeamPeopleView(APIView):
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(
+        responses=PersonRowOut(many=True),
+        parameters=[
+            OpenApiParameter("sort", str, description=f"one of {', '.join(selectors.SORTS)}, '-' for descending"),
+            OpenApiParameter("q", str),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+    )
+    def get(self, request, pk: int):
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        q = request.query_params.get("q", "").strip()[:100]
+        overdue = request.query_params.get("overdue") in ("1", "true")
+        sort = selectors.parse_sort(request.query_params.get("sort"))
+        try:
+            size = int(request.query_params.get("page_size") or selectors.PAGE_SIZE)
+        except ValueError:
+            size = selectors.PAGE_SIZE
+        rows, next_cursor = selectors.keyset_page(
+            qs=selectors.team_people(team=team, search=q, overdue_only=overdue),
+            sort=sort,
+            cursor=request.query_params.get("cursor"),
+            size=size,
+        )
+        next_url = None
+        if next_cursor:
+            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
+            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+        return Response({"next": next_url, "results": PersonRowOut(rows, many=True).data})
+
+
+class PersonDashboardView(APIView):
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(responses=dict, summary="A person's figures, enrollments, certificates and category scores")
+    def get(self, request, pk: int):
+        person = selectors.dashboard_person_get(user=request.user, person_id=pk)
+        data = selectors.person_overview(person=person)
+        stats = data["stats"]
+        return Response(
+            {
+                "id": person.id,
+                "name": str(person),
+                "employee_no": person.employee_no,
+                "team": _team_dict(person.team) if person.team else None,
+                "figures": PersonRowOut(stats).data if stats else None,
+                "enrollments": [
+                    {
+                        "id": e.id,
+                        "course": e.course_id,
+                        "plan": e.plan_id,
+                        "title": e.course.title if e.course_id else e.plan.title,
+                        "status": e.display_status,
+                        "progress": e.progress,
+                        "due_date": e.due_date,
+                        "completed_at": e.completed_at,
+                        "removed": e.unenrolled_at is not None,
+                    }
+                    for e in data["enrollments"]
+                ],
+                "certificates": [
+                    {"code": c.code, "course": c.course_title, "issued_at": c.issued_at, "expires_on": c.expires_on}
+                    for c in data["certificates"]
+                ],
+                "category_scores": [
+                    {"category": s.category.code, "avg_score": s.avg_score, "attempts": s.attempts}
+                    for s in data["category_scores"]
+                ],
+                "competency_scores": [
+                    {"competency": s.competency.code, "avg_score": s.avg_score, "attempts": s.attempts}
+                    for s in data["competency_scores"]
+                ],
+            }
+        )
+
+
+class ExportIn(serializers.Serializer):
+    team = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=exports.FORMATS)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    overdue = serializers.BooleanField(required=False, default=False)
+    sort = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+
+
+def _job_data(request, job) -> dict:
+    data = JobOut(job).data
+    data["download"] = (
+        request.build_absolute_uri(reverse("api-dashboard-export-download", args=[job.id]))
+        if job.status == job.Status.DONE
+        else None
+    )
+    return data
+
+
+class ExportStartView(APIView):
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(request=ExportIn, responses={202: JobOut})
+    def post(self, request):
+        data = ExportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        team = selectors.dashboard_team_get(user=request.user, team_id=v["team"])
+        job = exports.export_start(
+            user=request.user, team=team, fmt=v["format"], search=v["q"], overdue_only=v["overdue"], sort=v["sort"]
+        )
+        return Response(_job_data(request, job), status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailView(APIView):
+    @extend_schema(responses=JobOut)
+    def get(self, request, pk: int):
+        return Response(_job_data(request, exports.export_get_for_user(user=request.user, job_id=pk)))
+
+
+class ExportDownloadView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk: int):
+        from trainees.dashboards.views import export_download
+
+        return export_download(request._request, job_id=pk)

@@ -1,0 +1,211 @@
+"""Precomputed dashboard figures. Pages read only these tables; `trainees.dashboards.services` keeps them
+current (after enrollment writes, and a periodic repair that recomputes them from enrollments)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PersonStats(models.Model):
+    """One row per person: figures over their active course enrollments and certificates.
+
+    Quiz columns (`attempts`, `score_sum`, `passed`, `avg_score`) are fed by the assessments app through
+    `trainees.dashboards.services.dashboards_record_attempt`; they stay empty (shown as "—") until then.
+    """
+
+    user = models.OneToOneField(
+        "trainees.User", verbose_name=_("person"), primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+    team = models.ForeignKey(
+        "trainees.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    progress_sum = models.PositiveIntegerField(default=0)
+    avg_progress = models.FloatField(_("average progress"), default=0)
+    certs_valid = models.PositiveIntegerField(_("valid certificates"), default=0)
+    certs_expiring = models.PositiveIntegerField(_("certificates expiring in 30 days"), default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
+    passed = models.PositiveIntegerField(_("quiz attempts passed"), default=0)
+    score_sum = models.FloatField(default=0)
+    avg_score = models.FloatField(_("average score"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("person figures")
+        verbose_name_plural = _("person figures")
+        # The people table sorts by these (keyset pages walk the index); team filter by the joined path.
+        indexes = [
+            models.Index(fields=["team", "is_active"], name="personstats_team_idx"),
+            models.Index(fields=["-overdue", "-user"], name="personstats_overdue_idx"),
+            models.Index(fields=["-certs_expiring", "-user"], name="personstats_expiring_idx"),
+            models.Index(fields=["avg_progress", "user"], name="personstats_progress_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"
+
+    @property
+    def open(self) -> int:
+        return self.enrollments - self.completed
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(self.passed * 100 / self.attempts, 1) if self.attempts else None
+
+
+class TeamStats(models.Model):
+    """One row per team: the sums of PersonStats over the team and every team below it (active people)."""
+
+    team = models.OneToOneField(
+        "trainees.Team", verbose_name=_("team"), primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+    people = models.PositiveIntegerField(_("people"), default=0)
+    enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    overdue_people = models.PositiveIntegerField(_("people overdue"), default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    certs_valid = models.PositiveIntegerField(_("valid certificates"), default=0)
+    certs_expiring = models.PositiveIntegerField(_("certificates expiring in 30 days"), default=0)
+    attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
+    passed = models.PositiveIntegerField(_("quiz attempts passed"), default=0)
+    score_sum = models.FloatField(default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("team figures")
+        verbose_name_plural = _("team figures")
+
+    def __str__(self) -> str:
+        return f"{self.team_id}"
+
+
+class TeamSnapshot(models.Model):
+    """A team's figures as of one week (the Monday): "change since last week" and "completion over time"."""
+
+    team = models.ForeignKey(
+        "trainees.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="snapshots"
+    )
+    week = models.DateField(_("week"))
+    people = models.PositiveIntegerField(default=0)
+    enrollments = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    certs_valid = models.PositiveIntegerField(default=0)
+    certs_expiring = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    score_sum = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("weekly team snapshot")
+        verbose_name_plural = _("weekly team snapshots")
+        ordering = ["team", "week"]
+        constraints = [models.UniqueConstraint(fields=["team", "week"], name="teamsnapshot_once_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}@{self.week}"
+
+
+class PersonCategoryScore(models.Model):
+    """Quiz results of a person in one content category or one competency (exactly one of the two)."""
+
+    user = models.ForeignKey(
+        "trainees.User", verbose_name=_("person"), on_delete=models.CASCADE, related_name="category_scores"
+    )
+    category = models.ForeignKey(
+        "courses.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    competency = models.ForeignKey(
+        "courses.Competency",
+        verbose_name=_("competency"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    score_sum = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("category score")
+        verbose_name_plural = _("category scores")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(category__isnull=False, competency__isnull=True)
+                | models.Q(category__isnull=True, competency__isnull=False),
+                name="personcategoryscore_category_xor_competency",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "category"], condition=models.Q(category__isnull=False), name="pcs_once_per_category"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "competency"],
+                condition=models.Q(competency__isnull=False),
+                name="pcs_once_per_competency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.category_id or self.competency_id}"
+
+    @property
+    def avg_score(self) -> float | None:
+        return round(self.score_sum / self.attempts, 1) if self.attempts else None
+
+
+class Nudge(models.Model):
+    """A reminder sent to an overdue person; at most one per person per day (no reminders outbox in main yet)."""
+
+    user = models.ForeignKey("trainees.User", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    sent_by = models.ForeignKey(
+        "trainees.User", verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    overdue = models.PositiveIntegerField(_("overdue items"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nudge")
+        verbose_name_plural = _("nudges")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="nudge_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.day}"
+
+
+class CourseStats(models.Model):
+    """One row per course: figures over its active enrollments (the trainer's view of the courses they own)."""
+
+    course = models.OneToOneField(
+        "courses.Course", verbose_name=_("course"), primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+    enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("course figures")
+        verbose_name_plural = _("course figures")
+
+    def __str__(self) -> str:
+        return f"{self.course_id}"
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(self.completed * 100 / self.enrollments, 1) if self.enrollments else None
+
+    @property
+    def avg_progress(self) -> float | None:
+        return round(self.progress_sum / self.enrollments, 1) if self.enrollments else None

@@ -1,0 +1,15 @@
+"""Celery tasks for the dashboards. Thin: they call a service. Both are safe to run twice."""
+
+from celery import shared_task
+
+from trainees.dashboards import exports, services
+
+
+@shared_task
+def stats_repair() -> dict:
+    return services.stats_repair()
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def dashboard_export(*, job_id: int, team_id: int, fmt: str, search: str, overdue_only: bool, sort: str) -> None:
+    exports.export_run(job_id=job_id, team_id=team_id, fmt=fmt, search=search, overdue_only=overdue_only, sort=sort)

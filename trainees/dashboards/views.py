@@ -1,0 +1,180 @@
+"""Dashboard pages. Thin: access through the selectors' *_get functions (404 outside scope), figures from the
+precomputed tables, writes through the services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lms.permissions import role_required
+from lms.roles import MANAGER, TRAINER
+from trainees.dashboards import exports, selectors, services
+from trainees.dashboards.forms import AssignForm, ExportForm
+from trainees.enrollment_services import team_member_ids
+
+
+def _table_params(request) -> dict:
+    return {
+        "q": request.GET.get("q", "").strip()[:100],
+        "overdue": request.GET.get("overdue") == "1",
+        "sort": selectors.parse_sort(request.GET.get("sort")),
+        "cursor": request.GET.get("cursor") or None,
+    }
+
+
+def _people_table(team, params) -> dict:
+    rows, next_cursor = selectors.keyset_page(
+        qs=selectors.team_people(team=team, search=params["q"], overdue_only=params["overdue"]),
+        sort=params["sort"],
+        cursor=params["cursor"],
+    )
+    return {"rows": rows, "next_cursor": next_cursor, "params": params}
+
+
+def _chart_data(overview: dict) -> dict:
+    return {
+        "completion": {
+            "labels": [s["week"] for s in overview["series"]],
+            "completion_rate": [s["completion_rate"] for s in overview["series"]],
+            "overdue": [s["overdue"] for s in overview["series"]],
+        },
+        "teams": {
+            "labels": [c["team"].name for c in overview["children"]],
+            "completion_rate": [c["figures"].completion_rate for c in overview["children"]],
+        },
+    }
+
+
+@login_required
+@role_required(MANAGER)
+def dashboard(request):
+    roots = []
+    if request.GET.get("team"):
+        team = selectors.dashboard_team_get(user=request.user, team_id=request.GET["team"])
+    else:
+        roots = selectors.dashboard_root_teams(user=request.user)
+        if not roots:
+            return render(request, "dashboards/empty.html")
+        team = roots[0]
+    params = _table_params(request)
+    table = _people_table(team, params)
+    if request.htmx and request.GET.get("partial") == "people":
+        return render(request, "dashboards/_people_table.html", {"team": team, **table})
+    overview = selectors.team_overview(team=team)
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "team": team,
+            "roots": roots if len(roots) > 1 else [],
+            "overview": overview,
+            "chart_data": _chart_data(overview),
+            "overdue_items": selectors.team_overdue_items(team=team),
+            "expiring": selectors.team_expiring_certificates(team=team),
+            "export_form": ExportForm(initial={"format": "xlsx"}),
+            **table,
+        },
+    )
+
+
+@login_required
+@role_required(TRAINER)
+def courses(request):
+    """A trainer's view: completion of the courses they own (from CourseStats)."""
+    return render(request, "dashboards/courses.html", {"courses": selectors.trainer_courses(user=request.user)})
+
+
+@login_required
+@role_required(MANAGER)
+def person(request, person_id: int):
+    person = selectors.dashboard_person_get(user=request.user, person_id=person_id)
+    return render(request, "dashboards/person.html", {"person": person, **selectors.person_overview(person=person)})
+
+
+def _assign_target(request, data):
+    """(team, person): exactly one of them, checked against the user's scope (404 outside)."""
+    if data.get("person"):
+        return None, selectors.dashboard_person_get(user=request.user, person_id=data["person"])
+    if data.get("team"):
+        return selectors.dashboard_team_get(user=request.user, team_id=data["team"]), None
+    raise Http404
+
+
+@login_required
+@role_required(MANAGER)
+def assign(request):
+    """Assign a course with a due date to a person or a whole team (idempotent)."""
+    data = request.POST if request.method == "POST" else request.GET
+    team, person = _assign_target(request, data)
+    form = AssignForm(request.POST or None, initial={"course": request.GET.get("course")})
+    if request.method == "POST" and form.is_valid():
+        user_ids = [person.id] if person else team_member_ids(team=team)
+        try:
+            result = services.dashboard_assign(
+                user_ids=user_ids,
+                course=form.cleaned_data["course"],
+                due_date=form.cleaned_data["due_date"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, result.message)
+            if person:
+                return redirect("trainees:dashboards:person", person_id=person.id)
+            return redirect(f"{reverse('trainees:dashboards:home')}?team={team.id}")
+    return render(request, "dashboards/assign.html", {"form": form, "team": team, "person": person})
+
+
+@login_required
+@role_required(MANAGER)
+@require_POST
+def nudge(request):
+    team, person = _assign_target(request, request.POST)
+    user_ids = [person.id] if person else team_member_ids(team=team)
+    _sent, message = services.nudge_overdue(user_ids=user_ids, by=request.user)
+    messages.success(request, message)
+    if person:
+        return redirect("trainees:dashboards:person", person_id=person.id)
+    return redirect(f"{reverse('trainees:dashboards:home')}?team={team.id}")
+
+
+@login_required
+@role_required(MANAGER)
+@require_POST
+def export_start(request):
+    team = selectors.dashboard_team_get(user=request.user, team_id=request.POST.get("team"))
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose CSV or XLSX."))
+        return redirect(f"{reverse('trainees:dashboards:home')}?team={team.id}")
+    job = exports.export_start(
+        user=request.user,
+        team=team,
+        fmt=form.cleaned_data["format"],
+        search=form.cleaned_data["q"],
+        overdue_only=form.cleaned_data["overdue"],
+        sort=form.cleaned_data["sort"],
+    )
+    return redirect("trainees:dashboards:export", job_id=job.id)
+
+
+@login_required
+def export_page(request, job_id: int):
+    job = exports.export_get_for_user(user=request.user, job_id=job_id)
+    template = "dashboards/_export_status.html" if request.htmx else "dashboards/export.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_download(request, job_id: int):
+    job = exports.export_get_for_user(user=request.user, job_id=job_id)
+    name = (job.result or {}).get("file")
+    if job.status != job.Status.DONE or not name or not default_storage.exists(name):
+        raise Http404
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1])
