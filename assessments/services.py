@@ -537,9 +537,21 @@ def _store_area_scores(attempt: Attempt, items: list[AttemptItem], *, replace: b
 
 
 def _notify_attempt_graded(attempt_id: int) -> None:
-    """Hook for the reminders issue: called after commit once an attempt's result is final ("the person is told").
-    The reminders app replaces this body with its notice (in-app + e-mail, sent exactly once)."""
-    logger.debug("attempt %s graded", attempt_id)
+    """Called after commit once an attempt's result is final. The person hears "quiz graded" (in-app + e-mail,
+    exactly once per attempt) only when a trainer graded part of it by hand: an automatic result is shown at once."""
+    from trainees.notifications import domain_rules
+
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_related("quiz")
+            .filter(pk=attempt_id, status=Attempt.Status.GRADED, items__graded_by__isnull=False)
+            .distinct()
+            .first()
+        )
+        if attempt is None:
+            logger.debug("attempt %s graded automatically: no notice", attempt_id)
+            return
+        domain_rules.notify_quiz_graded(attempt=attempt)
 
 
 def attempt_close_if_overdue(*, attempt_id: int) -> bool:

@@ -11,6 +11,7 @@ Rules:
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import Category, Competency, Course, Method, Objective, PlanChange, Session, TrainingPlan
 from courses.models.plans import MAX_PLAN_DAYS
+from lms.audit import AuditAction, audit_log_record
 from lms.roles import TRAINER, has_role
 from trainees.models import Team, User
 
@@ -49,13 +51,23 @@ SESSION_FIELDS = (
 )
 
 
-def _record(*, plan: TrainingPlan, user: User | None, action: str, detail: dict | None = None) -> None:
+def _record(
+    *, plan: TrainingPlan, user: User | None, action: str, detail: dict | None = None, request: Any = None
+) -> None:
     """Log changes to published plans only: drafts change all the time and nobody has been told about them yet.
 
     The log keeps data, not sentences, so each reader sees it in their own language (`PlanChange.summary`).
+    Each is also an audit entry (lms.audit): the publish itself, and every edit after it.
     """
     if plan.status == TrainingPlan.Status.PUBLISHED:
         change = PlanChange.objects.create(plan=plan, user=user, action=action, detail=detail or {})
+        audit_log_record(
+            actor=user,
+            action=AuditAction.PLAN_PUBLISH if action == "published" else AuditAction.PLAN_EDIT_AFTER_PUBLISH,
+            obj=plan,
+            details={"change": action, **(detail or {})},
+            request=request,
+        )
         for listener in _change_listeners:
             transaction.on_commit(lambda listener=listener: listener(plan_id=plan.pk, change_id=change.pk))
 
@@ -148,7 +160,9 @@ def plan_create(
 
 
 @transaction.atomic
-def plan_update(*, plan: TrainingPlan, user: User, teams: Iterable[Team] | None = None, **fields) -> TrainingPlan:
+def plan_update(
+    *, plan: TrainingPlan, user: User, teams: Iterable[Team] | None = None, request: Any = None, **fields
+) -> TrainingPlan:
     """Change the header fields given (any of PLAN_FIELDS) and, when given, the teams."""
     _ensure_editable(plan)
     unknown = set(fields) - set(PLAN_FIELDS)
@@ -163,7 +177,7 @@ def plan_update(*, plan: TrainingPlan, user: User, teams: Iterable[Team] | None 
         setattr(plan, name, data[name])
     if changed:
         plan.save(update_fields=[*changed, "updated_at"])
-        _record(plan=plan, user=user, action="plan_updated", detail={"fields": changed})
+        _record(plan=plan, user=user, action="plan_updated", detail={"fields": changed}, request=request)
     if teams is not None:
         plan.teams.set(list(teams))
     return plan
@@ -177,7 +191,7 @@ def plan_delete(*, plan: TrainingPlan, user: User) -> None:
 
 
 @transaction.atomic
-def plan_publish(*, plan: TrainingPlan, user: User) -> TrainingPlan:
+def plan_publish(*, plan: TrainingPlan, user: User, request: Any = None) -> TrainingPlan:
     # Lock the row so two clicks on "publish" cannot both pass the check; keep the caller's instance current.
     locked = TrainingPlan.objects.select_for_update().get(pk=plan.pk)
     plan.status, plan.start_date, plan.is_template = locked.status, locked.start_date, locked.is_template
@@ -195,7 +209,7 @@ def plan_publish(*, plan: TrainingPlan, user: User) -> TrainingPlan:
     plan.status = TrainingPlan.Status.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at", "updated_at"])
-    _record(plan=plan, user=user, action="published")
+    _record(plan=plan, user=user, action="published", request=request)
     return plan
 
 

@@ -156,7 +156,9 @@ def plan_header(request, plan_id: int):
             data[text_field] = data[text_field] or ""
         try:
             days_before, start_before = plan.days, plan.start_date
-            plan = plan_services.plan_update(plan=plan, user=request.user, teams=form.cleaned_data["teams"], **data)
+            plan = plan_services.plan_update(
+                plan=plan, user=request.user, teams=form.cleaned_data["teams"], request=request, **data
+            )
         except (ValidationError, plan_services.PlanStateError) as e:
             apply_errors(form, e if isinstance(e, ValidationError) else ValidationError(e.message))
         else:
@@ -346,7 +348,7 @@ def _state_change(request, plan_id: int, action) -> HttpResponse:
 @login_required
 @require_POST
 def plan_publish(request, plan_id: int):
-    response = _state_change(request, plan_id, plan_services.plan_publish)
+    response = _state_change(request, plan_id, lambda **kw: plan_services.plan_publish(**kw, request=request))
     if response is None:
         messages.success(request, _("The plan is published. Later changes are recorded in its change log."))
     return response or redirect("courses:plan_detail", plan_id=plan_id)

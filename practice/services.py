@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Category, Competency
+from lms.audit import AuditAction, audit_log_record
 from practice.engine.customers import Persona, get_customer_backend
 from practice.engine.scoring import score_transcript
 from practice.engine.spec import rubric_of, validate_spec
@@ -275,7 +276,7 @@ def comment_add(*, session: PracticeSession, author, body: str) -> CoachingComme
 
 
 @transaction.atomic
-def score_override(*, session: PracticeSession, author, score, reason: str) -> ScoreOverride:
+def score_override(*, session: PracticeSession, author, score, reason: str, request=None) -> ScoreOverride:
     """A manager's corrected score; it replaces the session's score and pass, the scorer's stays in the card."""
     errors = {}
     if isinstance(score, str) and score.strip().isdigit():
@@ -302,6 +303,13 @@ def score_override(*, session: PracticeSession, author, score, reason: str) -> S
     session.score = score
     session.passed = passed
     session.save(update_fields=["score", "passed"])
+    audit_log_record(
+        actor=author,
+        action=AuditAction.SCORE_OVERRIDE,
+        obj=session,
+        details={"override": override.pk, "from": override.scorer_score, "to": score, "reason": reason[:200]},
+        request=request,
+    )
     _refresh_required_courses(session)
     return override
 

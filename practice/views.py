@@ -192,6 +192,7 @@ def override(request, session_id: int):
             author=request.user,
             score=form.cleaned_data.get("score", ""),
             reason=form.cleaned_data.get("reason", ""),
+            request=request,
         )
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():

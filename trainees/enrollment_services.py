@@ -139,15 +139,27 @@ def _enroll_target(
                     batch_size=1000,
                     ignore_conflicts=True,
                 )
-                after = Enrollment.objects.filter(user_id__in=chunk, **key).count()
-                created = after - len(existing)
+                rows = list(Enrollment.objects.filter(user_id__in=chunk, **key).select_related("course", "plan"))
+                created = len(rows) - len(existing)
                 result.created += created
                 result.already += len(new) - created
+                new_ids = set(new)
+                assigned = [e for e in rows if e.user_id in new_ids]
+            else:
+                assigned = []
             if restore:
                 fields = {"unenrolled_at": None}
                 if due_date is not None:
                     fields["due_date"] = due_date
                 Enrollment.objects.filter(user_id__in=restore, **key).update(**fields)
+                if via_plan_id is None:
+                    assigned += Enrollment.objects.filter(user_id__in=restore, **key).select_related("course", "plan")
+            if assigned and via_plan_id is None:
+                # "New learning task" for the course or plan chosen (not for each course a plan links), in this
+                # chunk's transaction; a repeat (re-enrolling) is absorbed by the outbox's unique key.
+                from trainees.notifications import domain_rules
+
+                domain_rules.notify_assigned(enrollments=assigned)
         result.restored += len(restore)
         result.already += len(existing) - len(restore)
         result.user_ids.extend(new)

@@ -1,15 +1,16 @@
 """Rules over the learning models built on other branches (Enrollment, plan Session, quiz Attempt, Certificate).
 
 Written against the field names we expect; each rule is registered only when its models exist in this build
-(`register_available`), so this module is inert until the branches are merged. TO FINISH AT MERGE: check every
-`# expects:` line against the real models, then add tests like tests/notifications/test_rules.py.
+(`register_available`). Checked against the merged models (tests: tests/notifications/test_domain_rules.py).
 
-Expected fields:
+Fields used:
 - trainees.Enrollment: user, course (nullable FK courses.Course), plan (nullable FK courses.TrainingPlan), due_date,
-  status ("not_started", "in_progress", "completed", "overdue"), completed_at.
-- courses.Session: plan, day (1-based), start_time, end_time, title, room, bring (text, may be blank).
-- assessments.Attempt: user, quiz (with title), score, graded_at, status ("submitted", "needs_grading", "graded").
-- trainees.Certificate: user, course, expires_on.
+  status ("not_started", "in_progress", "completed", "overdue"), unenrolled_at (set = unenrolled: never reminded).
+- courses.Session: plan, day (1-based; date = plan.start_date + day - 1), start_time, end_time, title, room, notes
+  (shown as "what to bring"; the plan's equipment when blank). Only published plans.
+- assessments.Attempt: user, quiz (title, owners), score, percent, status ("in_progress", "submitted" = waiting for
+  grading, "graded").
+- trainees.Certificate: user, course_title, expires_on.
 
 Event-driven kinds are not scans; their services call, inside their own transaction:
 - enrollment create (one or many): `notify_assigned(enrollments=[...])`
@@ -22,8 +23,9 @@ import datetime as dt
 from collections import defaultdict
 
 from django.apps import apps
-from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Case, CharField, Count, F, Max, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.urls import reverse
 from django.utils import timezone
 
 from trainees.notifications.rules import in_range, not_yet_notified, register_rule, subject_of
@@ -48,13 +50,35 @@ def _title(obj) -> str:
     return str(getattr(target, "title", target) or "")
 
 
+def _active_enrollments():
+    return _model("trainees.Enrollment").objects.filter(unenrolled_at__isnull=True)
+
+
 def _open_enrollments():
-    Enrollment = _model("trainees.Enrollment")
-    return Enrollment.objects.exclude(status=DONE).select_related("course", "plan")  # expects: status, course, plan
+    return _active_enrollments().exclude(status=DONE).select_related("course", "plan")
+
+
+_MARK = 987654321
 
 
 def _enrollment_url(enrollment) -> str:
-    return ""  # TO FINISH AT MERGE: reverse() of the learner's enrollment page.
+    """The learner's page for it: the course player (continue where they left off), or "My learning" for a plan."""
+    if enrollment.course_id:
+        return reverse("trainees:continue", args=[enrollment.course_id])
+    return reverse("trainees:my_learning")
+
+
+def _enrollment_url_sql():
+    """`_enrollment_url` as SQL, for the set-based INSERT ... SELECT rules."""
+    head, tail = reverse("trainees:continue", args=[_MARK]).split(str(_MARK))
+    return Case(
+        When(
+            course_id__isnull=False,
+            then=Concat(Value(head), Cast("course_id", output_field=CharField()), Value(tail)),
+        ),
+        default=Value(reverse("trainees:my_learning")),
+        output_field=CharField(),
+    )
 
 
 # --- salespeople ---------------------------------------------------------------------------------------------------
@@ -75,12 +99,12 @@ def rule_due_soon(*, now: dt.datetime, id_range=None) -> int:
             recipient="user_id",
             subject=subject_of("trainees.enrollment:"),
             occasion=occasion,
-            # expects: course.title / plan.title
             context={
                 "title": Coalesce(F("course__title"), F("plan__title")),
                 "days": days,
                 "due_date": due.isoformat(),
             },
+            url=_enrollment_url_sql(),
             now=now,
         )
     return written
@@ -132,7 +156,11 @@ def rule_manager_escalation(*, now: dt.datetime, id_range=None) -> int:
                     kind="manager_escalation",
                     subject=subject_key(e),
                     occasion="d7",
-                    context={"title": _title(e), "person": str(e.user), "due_date": due.isoformat()},
+                    context={
+                        "title": _title(e),
+                        "person": e.user.display_name or e.user.get_username(),
+                        "due_date": due.isoformat(),
+                    },
                 )
             )
     return notify_many(specs=specs, now=now)
@@ -142,11 +170,16 @@ def rule_session_tomorrow(*, now: dt.datetime, id_range=None) -> int:
     """Every enrolled person of a plan with a session tomorrow: time, room, what to bring."""
     Session = _model("courses.Session")
     tomorrow = _today(now) + dt.timedelta(days=1)
-    # expects: session date = plan.start_date + (day - 1)
-    match = Q()
-    for day in range(1, 32):
+    # session date = plan.start_date + (day - 1)
+    max_day = Session.objects.aggregate(m=Coalesce(Max("day"), 0))["m"]
+    match = Q(pk__in=[])
+    for day in range(1, max_day + 1):
         match |= Q(day=day, plan__start_date=tomorrow - dt.timedelta(days=day - 1))
-    sessions = list(Session.objects.filter(match).select_related("plan"))
+    sessions = list(
+        Session.objects.filter(match, plan__status="published", plan__is_template=False)
+        .select_related("plan")
+        .order_by("start_time", "id")
+    )
     if not sessions:
         return 0
     by_plan = defaultdict(list)
@@ -166,9 +199,10 @@ def rule_session_tomorrow(*, now: dt.datetime, id_range=None) -> int:
                         "date": tomorrow.isoformat(),
                         "start": s.start_time.strftime("%H:%M") if s.start_time else "",
                         "end": s.end_time.strftime("%H:%M") if s.end_time else "",
-                        "room": getattr(s, "room", "") or "",
-                        "bring": getattr(s, "bring", "") or "—",
+                        "room": s.room or s.plan.venue or "—",
+                        "bring": s.notes or s.plan.equipment or "—",
                     },
+                    url=_enrollment_url(e),
                 )
             )
     return notify_many(specs=specs, now=now)
@@ -184,9 +218,9 @@ def rule_certificate_expiring(*, now: dt.datetime, id_range=None) -> int:
             kind="certificate_expiring",
             subject=subject_key(c),
             occasion=expires.isoformat(),
-            context={"title": _title(c), "expires_on": expires.isoformat()},
+            context={"title": c.course_title, "expires_on": expires.isoformat()},
         )
-        for c in in_range(Certificate.objects.filter(expires_on=expires).select_related("course"), id_range)
+        for c in in_range(Certificate.objects.filter(expires_on=expires, user__is_active=True), id_range)
     ]
     return notify_many(specs=specs, now=now)
 
@@ -206,7 +240,9 @@ def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
     occasion = f"{year}-W{week:02d}"
     per_team = {
         row["user__team_id"]: row
-        for row in Enrollment.objects.values("user__team_id").annotate(
+        for row in Enrollment.objects.filter(unenrolled_at__isnull=True)
+        .values("user__team_id")
+        .annotate(
             total=Count("id"),
             done=Count("id", filter=Q(status=DONE)),
             overdue=Count("id", filter=~Q(status=DONE) & Q(due_date__lt=today)),
@@ -224,7 +260,7 @@ def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
         total = sum(per_team.get(t, {}).get("total", 0) for t in team_ids)
         done = sum(per_team.get(t, {}).get("done", 0) for t in team_ids)
         overdue_list = list(
-            Enrollment.objects.filter(user__team_id__in=team_ids, due_date__lt=today)
+            Enrollment.objects.filter(user__team_id__in=team_ids, due_date__lt=today, unenrolled_at__isnull=True)
             .exclude(status=DONE)
             .select_related("user", "course", "plan")
             .order_by("due_date")[:20]
@@ -232,9 +268,9 @@ def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
         lowest = []
         if Attempt is not None:
             lowest = list(
-                Attempt.objects.filter(user__team_id__in=team_ids, score__isnull=False)
-                .values("user__display_name")
-                .annotate(avg=Avg("score"))
+                Attempt.objects.filter(user__team_id__in=team_ids, status="graded", percent__isnull=False)
+                .values("user__display_name", "user__username")
+                .annotate(avg=Avg("percent"))
                 .order_by("avg")[:5]
             )
         specs.append(
@@ -248,10 +284,17 @@ def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
                     "completion": round(100 * done / total) if total else 0,
                     "overdue_count": len(overdue_list),
                     "overdue": [
-                        {"person": str(e.user), "title": _title(e), "due_date": e.due_date.isoformat()}
+                        {
+                            "person": e.user.display_name or e.user.get_username(),
+                            "title": _title(e),
+                            "due_date": e.due_date.isoformat(),
+                        }
                         for e in overdue_list
                     ],
-                    "lowest": [{"person": r["user__display_name"], "score": float(r["avg"])} for r in lowest],
+                    "lowest": [
+                        {"person": r["user__display_name"] or r["user__username"], "score": round(float(r["avg"]), 1)}
+                        for r in lowest
+                    ],
                 },
             )
         )
@@ -263,7 +306,7 @@ def rule_trainer_grading_digest(*, now: dt.datetime, id_range=None) -> int:
     Attempt = _model("assessments.Attempt")
     today = _today(now)
     rows = (
-        Attempt.objects.filter(status="needs_grading")  # expects: status, quiz.owners (trainers)
+        Attempt.objects.filter(status="submitted")  # submitted = waiting for manual grading
         .values("quiz__owners")
         .annotate(count=Count("id"))
     )
@@ -285,7 +328,7 @@ def rule_trainer_grading_digest(*, now: dt.datetime, id_range=None) -> int:
 
 
 def notify_assigned(*, enrollments) -> int:
-    """A new learning task, once per enrollment."""
+    """A new learning task, once per enrollment. Call with the rows just written (not unenrolled ones)."""
     return notify_many(
         specs=[
             Spec(
@@ -296,6 +339,7 @@ def notify_assigned(*, enrollments) -> int:
                 url=_enrollment_url(e),
             )
             for e in enrollments
+            if e.unenrolled_at is None and e.status != DONE
         ]
     )
 
@@ -308,7 +352,10 @@ def notify_quiz_graded(*, attempt) -> int:
                 recipient_id=attempt.user_id,
                 kind="quiz_graded",
                 subject=subject_key(attempt),
-                context={"title": str(getattr(attempt.quiz, "title", attempt.quiz)), "score": str(attempt.score)},
+                context={
+                    "title": attempt.quiz.title,
+                    "score": f"{attempt.score}/{attempt.max_score}" if attempt.score is not None else "",
+                },
             )
         ]
     )

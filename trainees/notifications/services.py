@@ -237,7 +237,7 @@ def notify_from_query(
     subject: models.Expression,
     occasion: str = "",
     context: dict | None = None,
-    url: str = "",
+    url: str | models.Expression = "",
     now: dt.datetime | None = None,
 ) -> int:
     """Plan a whole set in ONE statement, INSERT ... SELECT ... ON CONFLICT DO NOTHING, without loading the rows into
@@ -282,7 +282,7 @@ def notify_from_query(
         subject,
         Value(occasion),
         json_context,
-        Value(url),
+        url if isinstance(url, models.Expression) else Value(url),
         Value(now, output_field=DateTimeField()),
         Coalesce(Subquery(pref.values("in_app")[:1]), Value(True)) if info.in_app else Value(False, BooleanField()),
         "n_status",
