@@ -1,7 +1,10 @@
 """Pages with dynamic widths and the print / certificate views render under the CSP without a violation (the
 autouse check in conftest fails the test on any), and progress bars still show their share."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from tests.courses.plan_factories import PlanFactory, fill_plan
 from tests.learning.factories import course_with_lessons
@@ -46,8 +49,9 @@ def test_certificate_and_its_public_verification_page(page, login, sales_a, trai
     page.goto("/my/calendar/")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the reference data seeded by migrations
 def test_plan_print_view(page, login, screenshot, trainer, team_a):
+    # Transactional tests flush the reference data migration 0002 seeded; load it again (idempotent).
+    importlib.import_module("courses.migrations.0002_reference_data").load(django_apps, None)
     plan = PlanFactory(owners=[trainer], teams=[team_a], title="新人销售训练营")
     fill_plan(plan, per_day=3, trainer=trainer)
     login(trainer.username)
