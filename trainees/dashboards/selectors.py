@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import StrIndex
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,13 +67,18 @@ def dashboard_team_get(*, user, team_id) -> Team:
     """A team in the user's dashboard scope (with its stats), else 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    qs = Team.objects.select_related("stats")
+    if not is_admin(user):
+        if not has_role(user, MANAGER):
+            raise Http404
+        # In scope when one of the teams the user manages is this team or above it (its path is a prefix of ours):
+        # checked in the same query that loads the team.
+        managing = Team.objects.filter(managers=user.id).alias(at=StrIndex(OuterRef("path"), F("path"))).filter(at=1)
+        qs = qs.filter(Exists(managing))
     try:
-        team = Team.objects.select_related("stats").get(id=int(team_id))
+        return qs.get(id=int(team_id))
     except (Team.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if not _may_manage(user=user, team=team):
-        raise Http404
-    return team
 
 
 def dashboard_person_get(*, user, person_id) -> User:
