@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from courses import course_selectors as selectors
 from courses import course_services as services
 from courses.models import Category, Course, Lesson, Module, ModuleItem, Track
+from courses.plan_serializers import ReferenceCodeField
 from courses.sanitize import sanitize_html
 from lms.permissions import HasRole
 from lms.roles import TRAINER
@@ -93,12 +94,8 @@ class CourseOut(serializers.ModelSerializer):
 
 class CourseIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    track = serializers.SlugRelatedField(
-        slug_field="code", queryset=Track.objects.all(), required=False, allow_null=True
-    )
+    category = ReferenceCodeField(queryset=Category.objects.all(), required=False, allow_null=True)
+    track = ReferenceCodeField(queryset=Track.objects.all(), required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     estimated_minutes = serializers.IntegerField(required=False, min_value=0, max_value=100000, default=0)
     self_enroll = serializers.BooleanField(required=False, default=True)

@@ -1,7 +1,10 @@
 """Explicit input and output serializers for the training plan API. They shape data; rules live in plan_services."""
 
+from importlib import import_module
+
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,6 +12,32 @@ from courses.models import Category, Competency, Course, Method, Objective, Sess
 from courses.models.plans import MAX_PLAN_DAYS
 from lms.roles import TRAINER
 from trainees.models import Team, User
+
+
+class ReferenceCodeField(serializers.SlugRelatedField):
+    """A category, competency, track or method given by its `code`; the schema lists the codes that exist."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+
+class ReferenceCodeFieldExtension(OpenApiSerializerFieldExtension):
+    """The schema's enum is the codes seeded by migration 0002 (the schema is built without a database, e.g. by
+    `manage.py spectacular` or the API fuzz test at collection time); a code added in the admin is accepted too."""
+
+    target_class = ReferenceCodeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        seeded = import_module("courses.migrations.0002_reference_data")
+        rows = {
+            Category: seeded.CATEGORIES,
+            Competency: seeded.COMPETENCIES,
+            Track: seeded.TRACKS,
+            Method: seeded.METHODS,
+        }.get(self.target.get_queryset().model, [])
+        codes = [row[0] for row in rows]
+        return {"type": "string", "enum": codes} if codes else {"type": "string"}
 
 
 class PersonRef(serializers.Serializer):
@@ -160,15 +189,9 @@ class SessionIn(serializers.Serializer):
     start_time = serializers.TimeField()
     end_time = serializers.TimeField()
     title = serializers.CharField(max_length=200, allow_blank=True)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    competency = serializers.SlugRelatedField(
-        slug_field="code", queryset=Competency.objects.all(), required=False, allow_null=True
-    )
-    method = serializers.SlugRelatedField(
-        slug_field="code", queryset=Method.objects.all(), required=False, allow_null=True
-    )
+    category = ReferenceCodeField(queryset=Category.objects.all(), required=False, allow_null=True)
+    competency = ReferenceCodeField(queryset=Competency.objects.all(), required=False, allow_null=True)
+    method = ReferenceCodeField(queryset=Method.objects.all(), required=False, allow_null=True)
     trainer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(Q(groups__name=TRAINER) | Q(is_staff=True)).distinct(),
         required=False,

@@ -347,3 +347,7 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- API (fixapi): JSON bodies only, so the schema documents one request content type per operation; a view
+# that takes file uploads names its own parsers (multipart). Form-encoded bodies cannot express null or lists.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
