@@ -3,7 +3,7 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,6 +12,7 @@ from courses import course_services as services
 from courses.models import Category, Course, Lesson, Module, ModuleItem, Track
 from courses.plan_serializers import ReferenceCodeField
 from courses.sanitize import sanitize_html
+from lms.api.serializers import JSONInSerializer
 from lms.permissions import HasRole
 from lms.roles import TRAINER
 from trainees import enrollment_services
@@ -41,7 +42,7 @@ class LessonOut(serializers.ModelSerializer):
         return sanitize_html(obj.body)
 
 
-class LessonIn(serializers.Serializer):
+class LessonIn(JSONInSerializer):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Lesson.Kind.choices)
     body = serializers.CharField(required=False, allow_blank=True, default="")
@@ -70,8 +71,8 @@ class ModuleOut(serializers.ModelSerializer):
 
 
 class CourseOut(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    track = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    track = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     description = serializers.SerializerMethodField()
 
     class Meta:
@@ -92,7 +93,7 @@ class CourseOut(serializers.ModelSerializer):
         return sanitize_html(obj.description)
 
 
-class CourseIn(serializers.Serializer):
+class CourseIn(JSONInSerializer):
     title = serializers.CharField(max_length=200)
     category = ReferenceCodeField(queryset=Category.objects.all(), required=False, allow_null=True)
     track = ReferenceCodeField(queryset=Track.objects.all(), required=False, allow_null=True)
@@ -102,11 +103,11 @@ class CourseIn(serializers.Serializer):
     certificate_valid_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
 
 
-class ModuleIn(serializers.Serializer):
+class ModuleIn(JSONInSerializer):
     title = serializers.CharField(max_length=200)
 
 
-class ItemIn(serializers.Serializer):
+class ItemIn(JSONInSerializer):
     lesson = serializers.IntegerField()
     required = serializers.BooleanField(required=False, default=True)
 
@@ -204,7 +205,7 @@ class ItemListView(APIView):
 class LessonListView(generics.ListCreateAPIView):
     serializer_class = LessonOut
     permission_classes = [HasRole.of(TRAINER)]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         params = self.request.query_params

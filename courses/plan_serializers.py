@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from courses.models import Category, Competency, Course, Method, Objective, Session, Track, TrainingPlan
 from courses.models.plans import MAX_PLAN_DAYS
+from lms.api.serializers import JSONInSerializer
 from lms.roles import TRAINER
 from trainees.models import Team, User
 
@@ -83,7 +84,7 @@ class PlanListOut(PlanOut):
         fields = [*PlanOut.Meta.fields, "session_count"]
 
 
-class PlanIn(serializers.Serializer):
+class PlanIn(JSONInSerializer):
     title = serializers.CharField(max_length=200, allow_blank=True)
     audience = serializers.CharField(required=False, allow_blank=True, default="")
     venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -95,7 +96,7 @@ class PlanIn(serializers.Serializer):
     teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
 
 
-class PlanUpdateIn(serializers.Serializer):
+class PlanUpdateIn(JSONInSerializer):
     title = serializers.CharField(max_length=200, allow_blank=True, required=False)
     audience = serializers.CharField(required=False, allow_blank=True)
     venue = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -106,7 +107,7 @@ class PlanUpdateIn(serializers.Serializer):
     teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
 
 
-class CloneIn(serializers.Serializer):
+class CloneIn(JSONInSerializer):
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     as_template = serializers.BooleanField(required=False, default=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -118,7 +119,7 @@ class ObjectiveOut(serializers.ModelSerializer):
         fields = ["id", "kind", "text", "order"]
 
 
-class ObjectiveIn(serializers.Serializer):
+class ObjectiveIn(JSONInSerializer):
     kind = serializers.ChoiceField(choices=Objective.Kind.choices)
     text = serializers.CharField(max_length=2000, allow_blank=True)
 
@@ -132,9 +133,9 @@ class WarningOut(serializers.Serializer):
 
 class SessionOut(serializers.ModelSerializer):
     date = serializers.SerializerMethodField()
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    competency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    competency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     warnings = serializers.SerializerMethodField()
 
     class Meta:
@@ -184,7 +185,7 @@ class SessionOut(serializers.ModelSerializer):
         ]
 
 
-class SessionIn(serializers.Serializer):
+class SessionIn(JSONInSerializer):
     day = serializers.IntegerField()
     start_time = serializers.TimeField()
     end_time = serializers.TimeField()

@@ -1,10 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from lms.api.serializers import JSONInSerializer
 from trainees.models import Certificate, Enrollment
 
 
-class EnrollmentIn(serializers.Serializer):
+class EnrollmentIn(JSONInSerializer):
     course = serializers.IntegerField(required=False)
     plan = serializers.IntegerField(required=False)
     user = serializers.IntegerField(required=False)
@@ -102,7 +103,7 @@ class CertificateVerifyOut(serializers.ModelSerializer):
         return not obj.is_expired
 
 
-class ProgressIn(serializers.Serializer):
+class ProgressIn(JSONInSerializer):
     position = serializers.FloatField(min_value=0, max_value=24 * 3600, required=False, default=0)
     duration = serializers.FloatField(min_value=0, max_value=24 * 3600, required=False, allow_null=True)
     event = serializers.ChoiceField(choices=["start", "tick", "pause", "ended"], required=False, default="tick")

@@ -5,6 +5,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.api.serializers import JSONInSerializer
 from trainees.notifications import selectors, services
 from trainees.notifications.serializers import (
     MarkedOut,
@@ -15,7 +16,7 @@ from trainees.notifications.serializers import (
 )
 
 
-class NotificationFilterIn(serializers.Serializer):
+class NotificationFilterIn(JSONInSerializer):
     unread = serializers.BooleanField(required=False, default=False, help_text="Only unread notifications")
 
 
