@@ -52,13 +52,17 @@ class QuestionIn(JSONInSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     stem = serializers.CharField(max_length=20000)
     options = OptionIO(many=True, required=False, default=list)
-    answer = serializers.JSONField(required=False, default=dict)
+    answer = serializers.JSONField(required=False, default=dict, allow_null=True)
     partial_credit = serializers.CharField(required=False, default="all")
     explanation = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
     category = serializers.CharField(required=False, allow_blank=True, default="")
     competency = serializers.CharField(required=False, allow_blank=True, default="")
     difficulty = serializers.IntegerField(min_value=1, max_value=5, default=3)
     tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+
+    def validate_answer(self, value):
+        # null: no answer key given (as when the field is left out); the question's type says what it needs.
+        return {} if value is None else value
 
 
 class QuestionOut(serializers.ModelSerializer):

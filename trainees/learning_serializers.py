@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from lms.api.serializers import JSONInSerializer
@@ -20,6 +21,20 @@ class EnrollmentIn(JSONInSerializer):
         if len(targets) != 1:
             raise serializers.ValidationError({"user": [_("Give exactly one of user, team or employee_nos.")]})
         return attrs
+
+
+class EnrollmentInExtension(OpenApiSerializerExtension):
+    """The schema says what validate() checks: exactly one of course/plan and exactly one of user/team/employee_nos."""
+
+    target_class = EnrollmentIn
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["allOf"] = [
+            {"oneOf": [{"required": ["course"]}, {"required": ["plan"]}]},
+            {"oneOf": [{"required": ["user"]}, {"required": ["team"]}, {"required": ["employee_nos"]}]},
+        ]
+        return schema
 
 
 class EnrollmentOut(serializers.ModelSerializer):
