@@ -27,7 +27,9 @@ def _json_type(field) -> str | None:
         return "boolean"
     if isinstance(field, serializers.IntegerField):
         return "integer"
-    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+    if isinstance(field, serializers.DecimalField):  # documented as a decimal string; DRF takes numbers too
+        return None
+    if isinstance(field, serializers.FloatField):
         return "number"
     if isinstance(field, (serializers.CharField, serializers.DateField, serializers.DateTimeField)):
         return "string"

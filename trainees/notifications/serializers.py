@@ -43,7 +43,7 @@ class PreferenceItem(JSONInSerializer):
 
 
 class PreferencesIn(JSONInSerializer):
-    preferences = PreferenceItem(many=True, allow_empty=False)
+    preferences = PreferenceItem(many=True, allow_empty=True)  # an empty list changes nothing
 
 
 class PreferencesOut(serializers.Serializer):
