@@ -1,4 +1,4 @@
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from lms.api.serializers import JSONInSerializer
@@ -43,8 +43,19 @@ class PreferenceItem(JSONInSerializer):
 
 
 class PreferencesIn(JSONInSerializer):
-    preferences = PreferenceItem(many=True, allow_empty=True)  # an empty list changes nothing
+    preferences = PreferenceItem(many=True, allow_empty=False)
 
 
 class PreferencesOut(serializers.Serializer):
     preferences = PreferenceItem(many=True)
+
+
+class PreferencesInExtension(OpenApiSerializerExtension):
+    """The list may not be empty (allow_empty=False), which drf-spectacular does not say by itself."""
+
+    target_class = PreferencesIn
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["properties"]["preferences"]["minItems"] = 1
+        return schema
