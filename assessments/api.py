@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from assessments import parsers, selectors, services
 from assessments.models import Attempt, Question, QuestionType, Quiz
 from lms.api.exceptions import error_response
+from lms.api.serializers import JSONInSerializer
 from lms.permissions import HasRole
 from lms.roles import TRAINER
 
@@ -38,26 +39,30 @@ def _conflict(exc: services.AssessmentError) -> Response:
 # Questions
 
 
-class OptionIO(serializers.Serializer):
+class OptionIO(JSONInSerializer):
     key = serializers.CharField(read_only=True)
     text = serializers.CharField(max_length=2000)
     weight = serializers.FloatField(min_value=-100, max_value=100, default=0)
     feedback = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class QuestionIn(serializers.Serializer):
+class QuestionIn(JSONInSerializer):
     bank = serializers.IntegerField(required=False)
     qtype = serializers.ChoiceField(choices=QuestionType.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     stem = serializers.CharField(max_length=20000)
     options = OptionIO(many=True, required=False, default=list)
-    answer = serializers.JSONField(required=False, default=dict)
+    answer = serializers.JSONField(required=False, default=dict, allow_null=True)
     partial_credit = serializers.CharField(required=False, default="all")
     explanation = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
     category = serializers.CharField(required=False, allow_blank=True, default="")
     competency = serializers.CharField(required=False, allow_blank=True, default="")
     difficulty = serializers.IntegerField(min_value=1, max_value=5, default=3)
     tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+
+    def validate_answer(self, value):
+        # null: no answer key given (as when the field is left out); the question's type says what it needs.
+        return {} if value is None else value
 
 
 class QuestionOut(serializers.ModelSerializer):
@@ -69,8 +74,8 @@ class QuestionOut(serializers.ModelSerializer):
     partial_credit = serializers.CharField(source="current.partial_credit")
     explanation = serializers.CharField(source="current.explanation")
     tags = serializers.JSONField(source="current.tags")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    competency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    competency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Question
@@ -141,7 +146,7 @@ class QuestionDetailView(APIView):
         return Response(QuestionOut(question).data)
 
 
-class ImportIn(serializers.Serializer):
+class ImportIn(JSONInSerializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=parsers.FORMATS)
     dry_run = serializers.BooleanField(default=False)
@@ -316,7 +321,7 @@ class AttemptDetailView(APIView):
         return _attempt(request, attempt)
 
 
-class AnswersIn(serializers.Serializer):
+class AnswersIn(JSONInSerializer):
     seq = serializers.IntegerField(min_value=1, help_text="greater than the last saved sequence number")
     answers = serializers.DictField(child=serializers.JSONField(allow_null=True), help_text="{item id: answer}")
 
@@ -362,7 +367,7 @@ class GradingItemOut(serializers.Serializer):
     points = serializers.DecimalField(max_digits=6, decimal_places=2)
 
 
-class GradeIn(serializers.Serializer):
+class GradeIn(JSONInSerializer):
     score = serializers.DecimalField(max_digits=8, decimal_places=2)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 

@@ -3,14 +3,16 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses import course_selectors as selectors
 from courses import course_services as services
 from courses.models import Category, Course, Lesson, Module, ModuleItem, Track
+from courses.plan_serializers import ReferenceCodeField
 from courses.sanitize import sanitize_html
+from lms.api.serializers import JSONInSerializer
 from lms.permissions import HasRole
 from lms.roles import TRAINER
 from trainees import enrollment_services
@@ -40,7 +42,7 @@ class LessonOut(serializers.ModelSerializer):
         return sanitize_html(obj.body)
 
 
-class LessonIn(serializers.Serializer):
+class LessonIn(JSONInSerializer):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Lesson.Kind.choices)
     body = serializers.CharField(required=False, allow_blank=True, default="")
@@ -69,8 +71,8 @@ class ModuleOut(serializers.ModelSerializer):
 
 
 class CourseOut(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    track = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    track = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     description = serializers.SerializerMethodField()
 
     class Meta:
@@ -91,25 +93,21 @@ class CourseOut(serializers.ModelSerializer):
         return sanitize_html(obj.description)
 
 
-class CourseIn(serializers.Serializer):
+class CourseIn(JSONInSerializer):
     title = serializers.CharField(max_length=200)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    track = serializers.SlugRelatedField(
-        slug_field="code", queryset=Track.objects.all(), required=False, allow_null=True
-    )
+    category = ReferenceCodeField(queryset=Category.objects.all(), required=False, allow_null=True)
+    track = ReferenceCodeField(queryset=Track.objects.all(), required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     estimated_minutes = serializers.IntegerField(required=False, min_value=0, max_value=100000, default=0)
     self_enroll = serializers.BooleanField(required=False, default=True)
     certificate_valid_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
 
 
-class ModuleIn(serializers.Serializer):
+class ModuleIn(JSONInSerializer):
     title = serializers.CharField(max_length=200)
 
 
-class ItemIn(serializers.Serializer):
+class ItemIn(JSONInSerializer):
     lesson = serializers.IntegerField()
     required = serializers.BooleanField(required=False, default=True)
 
@@ -207,7 +205,7 @@ class ItemListView(APIView):
 class LessonListView(generics.ListCreateAPIView):
     serializer_class = LessonOut
     permission_classes = [HasRole.of(TRAINER)]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         params = self.request.query_params

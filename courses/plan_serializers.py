@@ -1,14 +1,44 @@
 """Explicit input and output serializers for the training plan API. They shape data; rules live in plan_services."""
 
+from importlib import import_module
+
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import Category, Competency, Course, Method, Objective, Session, Track, TrainingPlan
 from courses.models.plans import MAX_PLAN_DAYS
+from lms.api.serializers import JSONInSerializer
 from lms.roles import TRAINER
 from trainees.models import Team, User
+
+
+class ReferenceCodeField(serializers.SlugRelatedField):
+    """A category, competency, track or method given by its `code`; the schema lists the codes that exist."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+
+class ReferenceCodeFieldExtension(OpenApiSerializerFieldExtension):
+    """The schema's enum is the codes seeded by migration 0002 (the schema is built without a database, e.g. by
+    `manage.py spectacular` or the API fuzz test at collection time); a code added in the admin is accepted too."""
+
+    target_class = ReferenceCodeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        seeded = import_module("courses.migrations.0002_reference_data")
+        rows = {
+            Category: seeded.CATEGORIES,
+            Competency: seeded.COMPETENCIES,
+            Track: seeded.TRACKS,
+            Method: seeded.METHODS,
+        }.get(self.target.get_queryset().model, [])
+        codes = [row[0] for row in rows]
+        return {"type": "string", "enum": codes} if codes else {"type": "string"}
 
 
 class PersonRef(serializers.Serializer):
@@ -54,7 +84,7 @@ class PlanListOut(PlanOut):
         fields = [*PlanOut.Meta.fields, "session_count"]
 
 
-class PlanIn(serializers.Serializer):
+class PlanIn(JSONInSerializer):
     title = serializers.CharField(max_length=200, allow_blank=True)
     audience = serializers.CharField(required=False, allow_blank=True, default="")
     venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -66,7 +96,7 @@ class PlanIn(serializers.Serializer):
     teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
 
 
-class PlanUpdateIn(serializers.Serializer):
+class PlanUpdateIn(JSONInSerializer):
     title = serializers.CharField(max_length=200, allow_blank=True, required=False)
     audience = serializers.CharField(required=False, allow_blank=True)
     venue = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -77,7 +107,7 @@ class PlanUpdateIn(serializers.Serializer):
     teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
 
 
-class CloneIn(serializers.Serializer):
+class CloneIn(JSONInSerializer):
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     as_template = serializers.BooleanField(required=False, default=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -89,7 +119,7 @@ class ObjectiveOut(serializers.ModelSerializer):
         fields = ["id", "kind", "text", "order"]
 
 
-class ObjectiveIn(serializers.Serializer):
+class ObjectiveIn(JSONInSerializer):
     kind = serializers.ChoiceField(choices=Objective.Kind.choices)
     text = serializers.CharField(max_length=2000, allow_blank=True)
 
@@ -103,9 +133,9 @@ class WarningOut(serializers.Serializer):
 
 class SessionOut(serializers.ModelSerializer):
     date = serializers.SerializerMethodField()
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    competency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    competency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     warnings = serializers.SerializerMethodField()
 
     class Meta:
@@ -155,20 +185,14 @@ class SessionOut(serializers.ModelSerializer):
         ]
 
 
-class SessionIn(serializers.Serializer):
+class SessionIn(JSONInSerializer):
     day = serializers.IntegerField()
     start_time = serializers.TimeField()
     end_time = serializers.TimeField()
     title = serializers.CharField(max_length=200, allow_blank=True)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    competency = serializers.SlugRelatedField(
-        slug_field="code", queryset=Competency.objects.all(), required=False, allow_null=True
-    )
-    method = serializers.SlugRelatedField(
-        slug_field="code", queryset=Method.objects.all(), required=False, allow_null=True
-    )
+    category = ReferenceCodeField(queryset=Category.objects.all(), required=False, allow_null=True)
+    competency = ReferenceCodeField(queryset=Competency.objects.all(), required=False, allow_null=True)
+    method = ReferenceCodeField(queryset=Method.objects.all(), required=False, allow_null=True)
     trainer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(Q(groups__name=TRAINER) | Q(is_staff=True)).distinct(),
         required=False,

@@ -1,13 +1,14 @@
 from rest_framework import serializers
 
+from lms.api.serializers import JSONInSerializer
 from practice.engine.spec import rubric_of
 from practice.labels import DIMENSION_LABELS
 from practice.models import PracticeSession, Scenario, Turn
 
 
 class ScenarioOut(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    competency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    competency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     persona = serializers.SerializerMethodField()
     pass_mark = serializers.SerializerMethodField()
     max_turns = serializers.SerializerMethodField()
@@ -46,11 +47,11 @@ class TurnOut(serializers.ModelSerializer):
         fields = ["index", "speaker", "text", "created_at"]
 
 
-class SessionStartIn(serializers.Serializer):
+class SessionStartIn(JSONInSerializer):
     scenario = serializers.IntegerField()
 
 
-class TurnIn(serializers.Serializer):
+class TurnIn(JSONInSerializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=5000)
 
 

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -114,7 +115,8 @@ class CertificateVerifyView(generics.RetrieveAPIView):
     """Public: anyone holding the code may confirm a certificate; nothing else about the person is shown."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+    # Anonymous callers are welcome, but a token that is sent must be valid (401 otherwise), as everywhere else.
+    authentication_classes = [TokenAuthentication]
     serializer_class = CertificateVerifyOut
 
     def get_object(self):

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from lms.api.serializers import JSONInSerializer
 from trainees.models import Certificate, Enrollment
 
 
-class EnrollmentIn(serializers.Serializer):
+class EnrollmentIn(JSONInSerializer):
     course = serializers.IntegerField(required=False)
     plan = serializers.IntegerField(required=False)
     user = serializers.IntegerField(required=False)
@@ -19,6 +21,20 @@ class EnrollmentIn(serializers.Serializer):
         if len(targets) != 1:
             raise serializers.ValidationError({"user": [_("Give exactly one of user, team or employee_nos.")]})
         return attrs
+
+
+class EnrollmentInExtension(OpenApiSerializerExtension):
+    """The schema says what validate() checks: exactly one of course/plan and exactly one of user/team/employee_nos."""
+
+    target_class = EnrollmentIn
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["allOf"] = [
+            {"oneOf": [{"required": ["course"]}, {"required": ["plan"]}]},
+            {"oneOf": [{"required": ["user"]}, {"required": ["team"]}, {"required": ["employee_nos"]}]},
+        ]
+        return schema
 
 
 class EnrollmentOut(serializers.ModelSerializer):
@@ -102,7 +118,7 @@ class CertificateVerifyOut(serializers.ModelSerializer):
         return not obj.is_expired
 
 
-class ProgressIn(serializers.Serializer):
+class ProgressIn(JSONInSerializer):
     position = serializers.FloatField(min_value=0, max_value=24 * 3600, required=False, default=0)
     duration = serializers.FloatField(min_value=0, max_value=24 * 3600, required=False, allow_null=True)
     event = serializers.ChoiceField(choices=["start", "tick", "pause", "ended"], required=False, default="tick")

@@ -37,6 +37,7 @@ def add_error_responses(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            _require_constrained_body(operation, components)
             # 400: bad body or bad query parameters (page_size=abc); 404: unknown object, or a page past the end.
             codes = ["400", "401", "403", "404", "405", "406", "429"]
             if method in ("post", "put", "patch"):
@@ -46,3 +47,17 @@ def add_error_responses(result, generator, request, public):
                     code, {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}
                 )
     return result
+
+
+def _require_constrained_body(operation: dict, components: dict) -> None:
+    """A request body whose schema has its own rules (allOf/oneOf: "one of course or plan") cannot be left out,
+    even when no single field is required."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        schema = components.get(ref.rsplit("/", 1)[-1], {}) if ref else media.get("schema", {})
+        if "allOf" in schema or "oneOf" in schema:
+            body["required"] = True
+            return

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,8 @@ class ObtainTokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # Scripts log in with a plain form post as often as with JSON.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
     throttle_scope = "login"
 
     @extend_schema(

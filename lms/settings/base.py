@@ -347,6 +347,7 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
 # --- Dashboards (trainees.dashboards) ---
 # Exports of more rows than this run in Celery with a progress bar.
 DASHBOARD_EXPORT_SYNC_LIMIT = env_int("DASHBOARD_EXPORT_SYNC_LIMIT", 2000)
@@ -358,3 +359,7 @@ CELERY_BEAT_SCHEDULE["dashboard-stats-repair"] = {
 }
 # A person's category is a weak spot when their average quiz score there is below this (0-100).
 DASHBOARD_WEAK_SCORE = env_int("DASHBOARD_WEAK_SCORE", 60)
+
+# --- API (fixapi): JSON bodies only, so the schema documents one request content type per operation; a view
+# that takes file uploads names its own parsers (multipart). Form-encoded bodies cannot express null or lists.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]

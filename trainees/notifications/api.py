@@ -1,10 +1,11 @@
 """/api/v1/notifications/ (own only) and /api/v1/me/preferences/."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.api.serializers import JSONInSerializer
 from trainees.notifications import selectors, services
 from trainees.notifications.serializers import (
     MarkedOut,
@@ -15,12 +16,18 @@ from trainees.notifications.serializers import (
 )
 
 
-@extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread notifications")])
+class NotificationFilterIn(JSONInSerializer):
+    unread = serializers.BooleanField(required=False, default=False, help_text="Only unread notifications")
+
+
+@extend_schema(parameters=[NotificationFilterIn])
 class NotificationListView(generics.ListAPIView):
     serializer_class = NotificationOut
 
     def get_queryset(self):
-        unread = self.request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        filters = NotificationFilterIn(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        unread = filters.validated_data["unread"]
         return selectors.notifications_for_user(user=self.request.user, unread_only=unread)
 
 

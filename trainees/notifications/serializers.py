@@ -1,6 +1,20 @@
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from lms.api.serializers import JSONInSerializer
+from trainees.notifications.kinds import configurable_kinds
 from trainees.notifications.models import Notification, NotificationPreference
+
+
+class KindField(serializers.CharField):
+    """A notification kind's code; the schema lists the kinds a user may configure."""
+
+
+class KindFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = KindField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "enum": [k.code for k in configurable_kinds()]}
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -21,16 +35,27 @@ class MarkedOut(serializers.Serializer):
     marked = serializers.IntegerField()
 
 
-class PreferenceItem(serializers.Serializer):
-    kind = serializers.CharField(max_length=40)
+class PreferenceItem(JSONInSerializer):
+    kind = KindField(max_length=40)
     label = serializers.CharField(read_only=True)
     in_app = serializers.BooleanField(default=True)
     email = serializers.ChoiceField(choices=NotificationPreference.Email.choices, default="immediate")
 
 
-class PreferencesIn(serializers.Serializer):
+class PreferencesIn(JSONInSerializer):
     preferences = PreferenceItem(many=True, allow_empty=False)
 
 
 class PreferencesOut(serializers.Serializer):
     preferences = PreferenceItem(many=True)
+
+
+class PreferencesInExtension(OpenApiSerializerExtension):
+    """The list may not be empty (allow_empty=False), which drf-spectacular does not say by itself."""
+
+    target_class = PreferencesIn
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["properties"]["preferences"]["minItems"] = 1
+        return schema
