@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courses.models import Course, Lesson, ModuleItem, TrainingPlan
+from trainees.importing import FileRejected, decode
 from trainees.models import CalendarFeed, Certificate, Enrollment, LessonProgress, Team, User
 from trainees.selectors import team_subtree_ids
 
@@ -314,13 +315,14 @@ class CsvPreview:
 
 
 def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GBK/GB18030 as saved by Excel on Chinese Windows."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("The file cannot be read: save it as CSV in UTF-8 or GBK."), code="encoding")
+    """The people import's decoder (UTF-8 with or without BOM, or GBK; binary, Excel and UTF-16 files refused);
+    an empty file reads as no lines, so the preview says it lists no employee numbers."""
+    if not raw.strip():
+        return ""
+    try:
+        return decode(raw)[0]
+    except FileRejected as exc:
+        raise ValidationError(str(exc), code="encoding") from exc
 
 
 def employee_csv_preview(*, raw: bytes) -> CsvPreview:
