@@ -29,6 +29,24 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts failures under (AXES_USERNAME_CALLABLE).
+
+    Cut to the longest username an account can have: a longer one belongs to nobody, and the full string would
+    not fit axes' own column (a fuzzed 400-character name was a database error, so a 500, on PostgreSQL)."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        value = credentials.get(field)
+    else:
+        value = getattr(request, "data", request.POST).get(field)
+    if value is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    limit = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length
+    return str(value).replace("\x00", "")[:limit]
+
+
 def lockout_message() -> str:
     return _(
         "Too many failed login attempts for this account or from this network. Try again in an hour, "

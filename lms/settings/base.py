@@ -326,6 +326,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 100)
 AXES_COOLOFF_TIME = _dt.timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "lms.security.lockout_response"
+AXES_USERNAME_CALLABLE = "lms.security.login_username"
 AXES_RESET_ON_SUCCESS = False
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None  # set to 1 behind one reverse proxy
 AXES_VERBOSE = False

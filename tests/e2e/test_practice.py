@@ -2,6 +2,7 @@
 reads the scorecard; their manager opens the transcript and adds a coaching comment."""
 
 import pytest
+from playwright.sync_api import expect
 
 from practice.scenario_library import TOO_EXPENSIVE
 from tests.practice.conftest import GOOD_REPLIES
@@ -21,7 +22,7 @@ def test_practise_finish_and_manager_comments(page, login, screenshot, sales_a, 
     for n, text in enumerate(GOOD_REPLIES[:3], start=1):
         page.get_by_test_id("reply-text").fill(text)
         page.get_by_test_id("send").click()
-        page.wait_for_function("n => document.querySelectorAll('[data-testid=turn-customer]').length > n", arg=n)
+        expect(page.get_by_test_id("turn-customer")).to_have_count(n + 1)
         assert page.get_by_test_id("reply-text").input_value() == ""
     assert "质量好谁都会说" in transcript.inner_text()
 

@@ -80,6 +80,21 @@ def test_api_token_answers_429_in_the_error_shape(sales_a, low_limit):
     assert not Token.objects.filter(user=sales_a).exists()
 
 
+@pytest.mark.parametrize("path", [LOGIN, TOKEN])
+def test_an_overlong_username_is_a_failed_login_and_still_counted(client, path, low_limit, db):
+    """A name longer than any account's (the API fuzzer sent 400 characters) is an ordinary failure, counted
+    under its first 150 characters: never a database error on axes' 255-character column."""
+    name = "长" * 400
+    for _ in range(2):
+        response = client.post(path, {"username": name, "password": "bad"}, REMOTE_ADDR="10.0.0.3")
+        assert response.status_code in (200, 401)
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "长" * 150
+    assert attempt.failures_since_start == 2
+    response = client.post(path, {"username": name, "password": "bad"}, REMOTE_ADDR="10.0.0.4")
+    assert response.status_code == 429
+
+
 def test_admin_action_resets_the_lockout(client, sales_a, admin_user, low_limit):
     _fail(client, sales_a.username, 3)
     assert AccessAttempt.objects.filter(username=sales_a.username).exists()
