@@ -19,10 +19,36 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _flatten(detail) -> dict:
-    if isinstance(detail, dict):
-        return {key: [str(m) for m in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
-    return {}
+def _messages(value) -> list[str]:
+    """Plain messages from one field's errors, however DRF nested them."""
+    if isinstance(value, dict):
+        if value and all(isinstance(key, int) for key in value):  # a list field: errors by item index
+            return [
+                _("Item %(n)d: %(message)s") % {"n": index + 1, "message": message}
+                for index, errors in value.items()
+                for message in _messages(errors)
+            ]
+        return [f"{key}: {message}" for key, errors in value.items() for message in _messages(errors)]
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
+
+
+def _flatten(detail, prefix: str = "") -> dict:
+    """Field name -> list of messages. A nested serializer's fields are named `parent.child` (`parent.0.child`
+    inside a list of them); a list field's item errors say which item ("Item 3: ...")."""
+    fields: dict[str, list[str]] = {}
+    for key, value in detail.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value and not all(isinstance(k, int) for k in value):
+            fields.update(_flatten(value, prefix=f"{name}."))
+        elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            for index, item in enumerate(value):
+                if item:
+                    fields.update(_flatten(item, prefix=f"{name}.{index}."))
+        else:
+            fields[name] = _messages(value)
+    return fields
 
 
 def exception_handler(exc, context):

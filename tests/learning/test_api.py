@@ -35,6 +35,18 @@ def test_bad_course_input_has_error_shape(api_for, trainer):
     assert {"title", "track"} <= set(response.json()["error"]["fields"])
 
 
+def test_a_bad_item_in_a_list_field_is_named_by_its_position(api_for, trainer, db):
+    """The fuzzer found a NUL character inside one employee number; the message said `{8: [ErrorDetail(...)]}`."""
+    course = CourseFactory(owners=[trainer], status="published")
+    response = api_for(trainer).post(
+        "/api/v1/enrollments/", {"course": course.id, "employee_nos": ["E1", "E\x002"]}, format="json"
+    )
+    assert response.status_code == 400
+    [message] = response.json()["error"]["fields"]["employee_nos"]
+    assert message.startswith("第 2 项：") and "ErrorDetail" not in message
+    assert not Enrollment.objects.exists()
+
+
 def test_lesson_without_required_content_is_400(api_for, trainer):
     response = api_for(trainer).post("/api/v1/lessons/", {"title": "链接", "kind": "link"})
     assert response.status_code == 400
