@@ -162,6 +162,9 @@ def analyse(log: Path, windows: dict) -> dict:
     out["pg_503"] = sum(r[2] == 503 for r in in_pg)
     out["pg_503_with_message"] = sum(r[2] == 503 and r[3] == "1" for r in in_pg)
     out["pg_other_failures"] = collections.Counter(r[2] for r in in_pg if failed(r[2]) and r[2] != 503)
+    out["first_ok_after_up_s"] = min(
+        (r[0] + r[4] / 1000 - p_up for r in in_pg if r[0] >= p_up and not failed(r[2])), default=float("nan")
+    )
     last_failure = max((r[0] + r[4] / 1000 for r in in_pg if failed(r[2])), default=None)
     out["recovery_s"] = max(0.0, last_failure - p_up) if last_failure else 0.0
     out["pg_slowest_ms"] = max((r[4] for r in in_pg), default=0)
@@ -173,6 +176,7 @@ def analyse(log: Path, windows: dict) -> dict:
 def settle(data: dict, *, mail_dir: Path, job_kind: str = "enrollment", timeout: float = 150) -> dict:
     """Wait (bounded) until the kept work has gone out, then count e-mails per notification."""
     from django.db import connection
+    from django.db.models import Max
 
     from lms.models import DeferredTask, Job
     from trainees.models import Enrollment
@@ -207,6 +211,10 @@ def settle(data: dict, *, mail_dir: Path, job_kind: str = "enrollment", timeout:
         "enrolled": Enrollment.objects.filter(user_id__in=expected_people, course_id=data["course"]).count(),
         "enrolled_expected": len(expected_people),
         "during_pg_enrollments": Enrollment.objects.filter(user_id=data["during_pg"]).count(),
+        "job_finished": Job.objects.filter(kind=job_kind, created_at__gte=data["since"]).aggregate(
+            last=Max("finished_at")
+        )["last"],
+        "last_sent": notices.aggregate(last=Max("sent_at"))["last"],
     }
 
 
@@ -359,12 +367,20 @@ def main() -> int:
         f"{settled['mails_for_notices']}, duplicates {settled['duplicate_mails']}, enrollments "
         f"{settled['enrolled']}/{settled['enrolled_expected']}"
     )
+    after = {
+        key: f"{settled[key].timestamp() - redis_up:.0f} s" if settled[key] else "never"
+        for key in ("job_finished", "last_sent")
+    }
+    print(f"  after Redis was back: bulk job finished in {after['job_finished']}, last e-mail in {after['last_sent']}")
     print(f"PostgreSQL stopped for {args.pg_down} s, then started:")
     print(f"  requests from the stop until 60 s after the start: {figures['pg_requests']}")
     print(f"  503 answers: {figures['pg_503']} (with the message: {figures['pg_503_with_message']})")
     print(f"  other failures (status: count): {dict(figures['pg_other_failures']) or 'none'}")
     print(f"  slowest answer in the window: {figures['pg_slowest_ms']:.0f} ms")
-    print(f"  recovery after PostgreSQL was up (last failure): {figures['recovery_s']:.1f} s")
+    print(
+        f"  recovery after PostgreSQL was up: last failure {figures['recovery_s']:.1f} s, first success "
+        f"{figures['first_ok_after_up_s']:.1f} s (nothing restarted)"
+    )
     print(
         f"  enrollment tried while down: status {during_pg[0]}, rows written {settled['during_pg_enrollments']}"
         " (a 503 must leave none)"

@@ -159,7 +159,13 @@ def run_locust(
         env["BENCH_REQUEST_LOG"] = str(request_log)
     if background:
         return subprocess.Popen(  # noqa: S603 - fixed command line
-            command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
     return subprocess.run(  # noqa: S603 - fixed command line
         command, cwd=ROOT, env=env, timeout=seconds + 90, capture_output=True, text=True
