@@ -339,6 +339,7 @@ def main() -> int:
             if args.clean:
                 shutil.rmtree(PG_DIR, ignore_errors=True)
                 shutil.rmtree(pg.sockdir, ignore_errors=True)
+                pg.log.unlink(missing_ok=True)
 
     redis_ok = figures["redis_failed"] == 0 and all(status == 302 for status, _ms in actions)
     queued_ok = (
