@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from courses.models import Course, Lesson, Module, ModuleItem
 from courses.sanitize import sanitize_html
 from courses.uploads import validate_upload
+from lms.deferred import enqueue_on_commit
 
 COURSE_FIELDS = (
     "title",
@@ -33,7 +34,7 @@ def _store(field_file, upload: UploadedFile, *, kind: str) -> None:
 def _refresh_progress_later(course_id: int) -> None:
     from trainees.tasks import course_progress_refresh
 
-    transaction.on_commit(lambda: course_progress_refresh.delay(course_id))
+    enqueue_on_commit(course_progress_refresh, course_id)
 
 
 @transaction.atomic

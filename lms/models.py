@@ -94,3 +94,26 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return self.session_key[:8]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reliability (issue 9): a Celery task a request could not hand to the broker (Redis down) waits here.
+
+
+class DeferredTask(models.Model):
+    """A task whose enqueue failed after its transaction committed. `lms.tasks.relay_deferred_tasks` sends it
+    (once) when the broker is back, then deletes the row. Written only by `lms.deferred.enqueue`."""
+
+    name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("deferred task")
+        verbose_name_plural = _("deferred tasks")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"

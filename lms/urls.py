@@ -45,3 +45,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "lms.api.exceptions.api_aware_page_not_found"
+handler500 = "lms.outage.server_error"  # a database outage outside a view is a 503 too

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courses.models import Course, Lesson, ModuleItem, TrainingPlan
+from lms.deferred import enqueue_on_commit
 from trainees.importing import FileRejected, decode
 from trainees.models import CalendarFeed, Certificate, Enrollment, LessonProgress, Team, User
 from trainees.selectors import team_subtree_ids
@@ -256,7 +257,7 @@ def enroll_or_queue(
             "due_date": due_date.isoformat() if due_date else None,
             "enrolled_by_id": enrolled_by.id,
         }
-        transaction.on_commit(lambda: enroll_bulk.delay(**args))
+        enqueue_on_commit(enroll_bulk, **args)
     return job
 
 

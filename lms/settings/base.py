@@ -364,3 +364,17 @@ DASHBOARD_WEAK_SCORE = env_int("DASHBOARD_WEAK_SCORE", 60)
 # --- API (fixapi): JSON bodies only, so the schema documents one request content type per operation; a view
 # that takes file uploads names its own parsers (multipart). Form-encoded bodies cannot express null or lists.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
+
+# --- Reliability (issue 9, load and outages) ---
+# A database connection error answers 503 with a message (lms.outage), not a 500. A persistent connection is
+# checked before reuse, so after a PostgreSQL restart the next request reconnects by itself.
+MIDDLEWARE.append("lms.outage.DatabaseUnavailableMiddleware")
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A request waits at most this long for a connection to an unreachable server before answering 503.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+# Tasks a request could not queue while the broker was down (lms.deferred) are sent from here once it is back.
+CELERY_BEAT_SCHEDULE["lms-relay-deferred-tasks"] = {
+    "task": "lms.tasks.relay_deferred_tasks",
+    "schedule": float(env_int("DEFERRED_TASK_RELAY_SECONDS", 30)),
+}

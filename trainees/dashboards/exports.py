@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.deferred import enqueue_on_commit
 from lms.jobs import job_create, run_job
 from lms.models import Job
 from trainees.dashboards.selectors import SORTS, parse_sort, team_people
@@ -144,7 +144,7 @@ def export_start(*, user, team: Team, fmt: str, search: str = "", overdue_only: 
     else:
         from trainees.dashboards.tasks import dashboard_export
 
-        transaction.on_commit(lambda: dashboard_export.delay(job_id=job.id, team_id=team.id, **args))
+        enqueue_on_commit(dashboard_export, job_id=job.id, team_id=team.id, **args)
     job.refresh_from_db()
     return job
 

@@ -1,0 +1,68 @@
+"""Queue a Celery task from a request without letting a broker outage fail the request.
+
+`enqueue_on_commit(task, **kwargs)` hands the task to the broker once the transaction commits, failing fast (no
+connection retries). If the broker cannot be reached (Redis stopped), the task is kept as a `DeferredTask` row
+and `relay_deferred_tasks` (Celery beat, every DEFERRED_TASK_RELAY_SECONDS) sends it when the broker is back.
+A task sent is never kept, and a kept task is deleted in the same transaction that sends it, so it goes out once.
+"""
+
+import logging
+
+from celery import current_app
+from django.db import transaction
+
+from lms.models import DeferredTask
+
+logger = logging.getLogger(__name__)
+
+
+def _publish(name: str, args: list, kwargs: dict) -> None:
+    app = current_app
+    task = app.tasks.get(name)
+    if app.conf.task_always_eager and task is not None:  # tests and `make run` without a worker
+        task.apply_async(args=args, kwargs=kwargs)
+        return
+    # One attempt, no connection retries: this runs right after a user's request.
+    with app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+        app.send_task(name, args=args, kwargs=kwargs, connection=conn, retry=False)
+
+
+def enqueue(task, *, args: tuple | list = (), kwargs: dict | None = None) -> bool:
+    """Send now; if the broker is unreachable keep the task for the relay. Never raises a broker error."""
+    args, kwargs = list(args), dict(kwargs or {})
+    try:
+        _publish(task.name, args, kwargs)
+    except Exception as exc:  # noqa: BLE001 - broker down, DNS, auth...: the row keeps the work
+        if current_app.conf.task_always_eager:
+            raise  # in eager mode the task itself ran and failed: that is not a broker outage
+        logger.warning("Broker unreachable; %s kept for the relay (%s)", task.name, exc)
+        DeferredTask.objects.create(
+            name=task.name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300]
+        )
+        return False
+    return True
+
+
+def enqueue_on_commit(task, /, *args, **kwargs) -> None:
+    """`task.delay(*args, **kwargs)` after the current transaction commits, surviving a broker outage."""
+    transaction.on_commit(lambda: enqueue(task, args=args, kwargs=kwargs))
+
+
+def relay_deferred(*, limit: int = 500) -> int:
+    """Send kept tasks oldest first; each row is deleted in the transaction that sends it. Stops at the first
+    failure (the broker is still down) and leaves the rest for the next run. Returns how many were sent."""
+    sent = 0
+    ids = list(DeferredTask.objects.order_by("id").values_list("id", flat=True)[:limit])
+    for row_id in ids:
+        with transaction.atomic():
+            row = DeferredTask.objects.select_for_update(skip_locked=True).filter(id=row_id).first()
+            if row is None:  # another relay took it
+                continue
+            try:
+                _publish(row.name, row.args, row.kwargs)
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("Relay of deferred tasks stopped: broker still unreachable (%s)", exc)
+                break
+            row.delete()
+            sent += 1
+    return sent
