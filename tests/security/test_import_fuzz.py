@@ -45,6 +45,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FEW = settings(FUZZ, max_examples=25)
+PAGES = settings(FUZZ, max_examples=15)  # several requests per example
 
 # ---------------------------------------------------------------------------------------------------------------
 # Helpers
@@ -262,7 +263,7 @@ def test_people_import_api(api_for, trainer, content, dry_run):
             assert people_counts() == before
 
 
-@FEW
+@PAGES
 @given(content=people_bytes)
 def test_people_import_pages(client_for, trainer, content):
     client = client_for(trainer)
@@ -507,7 +508,7 @@ def test_question_import_api(api_for, trainer, file, dry_run, valid_only):
             assert question_counts()[0] == before[0] + body["imported"]
 
 
-@FEW
+@PAGES
 @given(file=question_files, valid_only=st.booleans())
 def test_question_import_pages(client_for, trainer, file, valid_only):
     fmt, data = file
@@ -647,7 +648,10 @@ scenario_texts = st.one_of(
 @given(text=scenario_texts, as_file=st.booleans())
 def test_scenario_import_page(client_for, trainer, text, as_file):
     client = client_for(trainer)
-    data = {"file": upload("s.json", text.encode("utf-8", "surrogatepass"))} if as_file else {"text": text}
+    if as_file:
+        data = {"file": upload("s.json", text.encode("utf-8", "surrogatepass"))}
+    else:  # a browser cannot send a lone surrogate in a form: it arrives as the JSON escape "\ud800"
+        data = {"text": text.encode("utf-8", "backslashreplace").decode()}
     with rolled_back():
         before = scenario_state()
         response = client.post("/practice/manage/import/", data)
@@ -691,7 +695,7 @@ def enroll_course(trainer):
     return course_with_lessons(1, owners=[trainer], title="模糊课程")
 
 
-@FEW
+@PAGES
 @given(content=enrollment_bytes)
 def test_enrollment_csv_page(client_for, trainer, sales_a, enroll_course, content):
     client = client_for(trainer)
@@ -703,3 +707,152 @@ def test_enrollment_csv_page(client_for, trainer, sales_a, enroll_course, conten
         )
         assert response.status_code == 200
         assert Enrollment.objects.count() == before
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Regressions: each bug the fuzzing found, as a plain test.
+
+
+def test_people_csv_nul_byte_past_the_first_8_kb_is_refused_with_its_line(api_for, trainer):
+    # Was accepted, then a 500 on PostgreSQL (text columns cannot hold NUL).
+    content = (
+        "employee_no,name,team\n" + "".join(f"P{i},名{i},总部\n" for i in range(600)) + "S1,名\x00,总部\n"
+    ).encode()
+    with translation.override("en"):
+        result = parse_people_csv(content)
+        assert [e.message for e in result.errors] == [
+            "Line 602 contains a NUL byte (binary data); the file may be damaged. Save it as CSV again."
+        ]
+        before = people_counts()
+        response = api_for(trainer).post(
+            "/api/v1/people/import/", {"file": upload("p.csv", content, "text/csv")}, format="multipart"
+        )
+    assert response.status_code == 400
+    assert "Line 602" in response.json()["error"]["fields"]["file"][0]
+    assert people_counts() == before
+
+
+@pytest.mark.parametrize("fmt", ["gift", "aiken", "csv"])
+def test_question_files_with_a_nul_character_are_refused_with_its_line(api_for, trainer, fmt):
+    # Past the first 8 KB the NUL reached QuestionImport.parsed / QuestionVersion.title: a 500 on PostgreSQL.
+    data = ("题型,题干,答案\n" + "判断,题,对\n" * 2000 + "判断,坏\x00题,对\n").encode()
+    with translation.override("en"):
+        with pytest.raises(parsers.FileRejected, match="Line 2002 contains a NUL"):
+            parsers.parse_upload(data=data, fmt=fmt, max_bytes=10**7)
+        response = api_for(trainer).post(
+            "/api/v1/questions/import/", {"file": upload("q.txt", data), "format": fmt}, format="multipart"
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "file_rejected"
+    assert question_counts() == (0, 0)
+
+
+def test_gift_and_aiken_count_lines_as_an_editor_does():
+    # str.splitlines also breaks at \f, \x1c and U+2028, so errors pointed below the real line.
+    gift = parsers.parse_gift("第一题\u2028还是第一行 {=对 ~错}\n\n坏题\x0c没有答案块\n")
+    assert [e["line"] for e in gift.errors] == [3]
+    aiken = parsers.parse_aiken("题\u2028干\nA. 是\nB. 否\nANSWER: C\n")
+    assert [e["line"] for e in aiken.errors] == [4]
+
+
+def test_aiken_question_with_26_options_and_then_text_is_an_error_not_a_crash():
+    text = "题干\n" + "\n".join(f"{c}. 选项{c}" for c in parsers.LETTERS) + "\n多出来的一行\nANSWER: A\n"
+    with translation.override("en"):
+        result = parsers.parse_aiken(text)
+    assert result.errors[0]["line"] == 28
+    assert "at most 26 options" in result.errors[0]["message"]
+
+
+def test_template_csv_rows_are_numbered_by_their_line_and_bad_lines_are_named():
+    text = '题型,题干,答案\n判断,"两行\n的题干",对\n判断,题,也许\n'
+    assert [e["line"] for e in parsers.parse_csv(text).errors] == [4]
+    assert [q["line"] for q in parsers.parse_csv("题型,题干,答案\r判断,题,对\r").questions] == [2]
+    with translation.override("en"), pytest.raises(parsers.FileRejected, match="Line 3 of the CSV file"):
+        parsers.parse_csv(f"题型,题干,答案\n判断,题,对\n判断,{HUGE},对\n")
+
+
+def test_template_difficulty_in_superscript_digits_gets_the_difficulty_message():
+    with translation.override("en"):
+        result = parsers.parse_rows([["题型", "题干", "答案", "难度"], ["判断", "题", "对", "²"]])
+    assert result.errors == [{"line": 2, "message": "Difficulty (难度) must be 1 to 5 or 易/较易/中/较难/难, not “²”."}]
+
+
+def test_enrollment_csv_with_cr_line_ends_huge_cells_and_many_numbers(sales_a):
+    # "\r" line ends and a cell over the csv module's limit raised csv.Error: a 500 on the enroll page.
+    with translation.override("en"):
+        preview = enrollment_services.employee_csv_preview(raw=f"工号\r{sales_a.employee_no}\rX-404\r".encode())
+    assert preview.user_ids == [sales_a.id]
+    assert preview.errors == ["Line 3: unknown employee number “X-404”."]
+    with translation.override("en"), pytest.raises(ValidationError, match="Line 2 of the CSV file"):
+        enrollment_services.employee_csv_preview(raw=f"工号\n{HUGE}\n".encode())
+    # More numbers than SQLite takes as query parameters in one query.
+    many = "\n".join([sales_a.employee_no, *(f"N{i}" for i in range(40_000))]).encode()
+    preview = enrollment_services.employee_csv_preview(raw=many)
+    assert preview.user_ids == [sales_a.id] and len(preview.errors) == 40_000
+
+
+def test_enrollment_csv_page_names_the_unreadable_line(client_for, trainer, enroll_course):
+    response = client_for(trainer).post(
+        "/enrollments/new/",
+        {"course": enroll_course.id, "who": "csv", "csv_file": upload("l.csv", f"S1\n{HUGE}\n".encode())},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Line 2" in str(response.context["form"].errors["csv_file"])
+
+
+def _spec(**changes) -> dict:
+    spec = {"start": "a", "max_turns": 3, "fallback_line": "嗯？", "nodes": [{"id": "a", "lines": ["你好"]}]}
+    spec.update(changes)
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "path"),
+    [
+        (_spec(start=["a"]), "start"),
+        (
+            _spec(nodes=[{"id": "a", "lines": ["x"], "branches": [{"to": {"a": 1}, "keywords": ["k"]}]}]),
+            "nodes[0].branches[0].to",
+        ),
+        (_spec(nodes=[{"id": "a", "lines": ["x"], "objection": ["o"]}]), "nodes[0].objection"),
+        (_spec(start="n" * 61, nodes=[{"id": "n" * 61, "lines": ["x"]}]), "nodes[0].id"),
+        (
+            _spec(objections=[{"code": "c" * 61, "label": "l", "model_answer": "m", "points": ["p"]}]),
+            "objections[0].code",
+        ),
+    ],
+)
+def test_spec_values_of_the_wrong_kind_or_too_long_are_errors_with_their_path(spec, path):
+    # Lists/objects where a node id is expected raised TypeError (unhashable); ids over 60 characters broke the
+    # turn columns (Turn.node_id, Turn.objection) at practice time on PostgreSQL.
+    assert path in [p for p, _m in validate_spec(spec)]
+
+
+def _scenario_text(**changes) -> str:
+    item = copy.deepcopy(scenario_library.DISTRIBUTOR)
+    item.update({"code": "fuzz-regression", **changes})
+    return json.dumps({"scenarios": [item]}, ensure_ascii=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[" * 5000, "nested too deeply"),
+        ('{"scenarios": [' + "1" * 5000 + "]}", "line 1"),
+        ('{\n"scenarios": [NaN]}', "NaN"),
+        (_scenario_text(title="标题\x00"), "scenarios[0].title"),
+        (_scenario_text(goal="\ud800"), "scenarios[0].goal"),
+        (_scenario_text(code="x" * 61), "scenarios[0].code"),
+        (_scenario_text(code="不是 slug"), "scenarios[0].code"),
+        (_scenario_text(persona_role="角" * 101), "scenarios[0].persona_role"),
+    ],
+)
+def test_scenario_import_refuses_unstorable_json_with_a_message(client_for, trainer, text, expected):
+    # Were 500s: RecursionError, ValueError (4300-digit limit), NaN/NUL/surrogates reaching the database, and
+    # overlong or non-slug codes failing in full_clean with no path.
+    response = client_for(trainer).post("/practice/manage/import/", {"text": text}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    errors = " ".join(response.context["errors"]) + str(response.context["form"].errors)
+    assert expected in errors
+    assert not Scenario.objects.exists()
