@@ -122,10 +122,25 @@ def _strip_format(text: str) -> str:
     return re.sub(r"^\s*\[(html|moodle|plain|markdown)\]", "", text)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _text_lines(text: str) -> list[str]:
+    """The lines as an editor numbers them (not str.splitlines, which also breaks at \f, \x1c or U+2028), so error
+    line numbers point at the right line. A NUL character is refused with its line: PostgreSQL cannot store it."""
+    lines = _LINE_BREAK.split(text)
+    if "\x00" in text:
+        number = next(i for i, line in enumerate(lines, start=1) if "\x00" in line)
+        raise FileRejected(
+            _("Line %(line)s contains a NUL character (binary data); the file may be damaged.") % {"line": number}
+        )
+    return lines
+
+
 def _gift_blocks(text: str):
     """Yield (first line number, [(line number, line)]) for each blank-line separated block, comments removed."""
     block: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_text_lines(text), start=1):
         if line.strip().startswith("//"):
             continue
         if not line.strip():
@@ -388,7 +403,7 @@ def parse_aiken(text: str) -> ParseResult:
             result.error(current["line"], _("The question has no ANSWER: line."))
         current = None
 
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(_text_lines(text), start=1):
         line = raw.strip()
         if not line:
             continue
@@ -400,7 +415,9 @@ def parse_aiken(text: str) -> ParseResult:
                 continue
             current = new_question(line=number, stem=line, title=line[:60])
             continue
-        if option and (not current["options"] or option.group(1) == LETTERS[len(current["options"])]):
+        # The letter the next option must have ("" after Z: only the ANSWER line may follow).
+        expected = LETTERS[len(current["options"])] if len(current["options"]) < len(LETTERS) else ""
+        if option and (not current["options"] or option.group(1) == expected):
             current["options"].append(
                 {"key": option.group(1), "text": option.group(2).strip(), "weight": 0.0, "feedback": ""}
             )
@@ -428,7 +445,9 @@ def parse_aiken(text: str) -> ParseResult:
         if current["options"]:
             result.error(
                 number,
-                _("Expected the next option (%(k)s. …) or the ANSWER: line.") % {"k": LETTERS[len(current["options"])]},
+                _("Expected the next option (%(k)s. …) or the ANSWER: line.") % {"k": expected}
+                if expected
+                else _("Expected the ANSWER: line (a question has at most 26 options, A to Z)."),
             )
             continue
         current["stem"] += "\n" + line
@@ -504,7 +523,8 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def parse_rows(rows: list[list], *, first_row: int = 1) -> ParseResult:
+def parse_rows(rows: list[list], *, first_row: int = 1, lines: list[int] | None = None) -> ParseResult:
+    """`lines`: the line each row starts on (CSV cells may span lines); else rows are numbered from first_row."""
     result = ParseResult()
     rows = [r for r in rows]
     if not rows:
@@ -518,7 +538,7 @@ def parse_rows(rows: list[list], *, first_row: int = 1) -> ParseResult:
         )
     index = {name: header.index(name) for name in TEMPLATE_COLUMNS if name in header}
     for offset, row in enumerate(rows[1:], start=1):
-        number = first_row + offset
+        number = lines[offset] if lines else first_row + offset
         values = {name: _cell(row[i]) if i < len(row) else "" for name, i in index.items()}
         if not any(values.values()):
             continue
@@ -547,7 +567,7 @@ def _row_question(values: dict, number: int) -> dict:
         difficulty = 3
     elif difficulty_raw in _DIFFICULTY:
         difficulty = _DIFFICULTY[difficulty_raw]
-    elif difficulty_raw.isdigit() and 1 <= int(difficulty_raw) <= 5:
+    elif difficulty_raw.isdecimal() and 1 <= int(difficulty_raw) <= 5:
         difficulty = int(difficulty_raw)
     else:
         raise ValueError(
@@ -611,11 +631,21 @@ def _row_question(values: dict, number: int) -> dict:
 
 
 def parse_csv(text: str) -> ParseResult:
+    _text_lines(text)  # refuses a NUL character, naming its line
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    previous_end = 0
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        for row in reader:  # a quoted cell may span lines: a row is numbered by the line it starts on
+            lines.append(previous_end + 1)
+            previous_end = reader.line_num
+            rows.append(row)
     except csv.Error as exc:
-        raise FileRejected(_("The CSV file could not be read: %(e)s") % {"e": exc}) from None
-    return parse_rows(rows)
+        raise FileRejected(
+            _("Line %(line)s of the CSV file could not be read: %(e)s") % {"line": reader.line_num, "e": exc}
+        ) from None
+    return parse_rows(rows, lines=lines)
 
 
 def parse_xlsx(data: bytes) -> ParseResult:

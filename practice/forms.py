@@ -1,4 +1,5 @@
 import json
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,42 @@ SCENARIO_FORM_FIELDS = [
     "situation",
     "goal",
 ]
+
+
+class _NotAConstant(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise _NotAConstant(name)
+
+
+def _line_of(raw: str, pattern: str) -> int:
+    match = re.search(pattern, raw)
+    return raw.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def load_json(raw: str):
+    """json.loads for what a trainer pastes or uploads: every failure is a form error that names the line (never a
+    500: too deep nesting, a number of thousands of digits, and NaN/Infinity, which cannot be stored, included)."""
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise forms.ValidationError(
+            _("Not valid JSON: %(msg)s at line %(line)s, column %(col)s")
+            % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
+        ) from None
+    except _NotAConstant as exc:
+        raise forms.ValidationError(
+            _("Not valid JSON: %(value)s is not a number JSON allows (line %(line)s).")
+            % {"value": exc.args[0], "line": _line_of(raw, re.escape(exc.args[0]))}
+        ) from None
+    except RecursionError:
+        raise forms.ValidationError(_("Not valid JSON: the lists and objects are nested too deeply.")) from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise forms.ValidationError(
+            _("Not valid JSON: the number on line %(line)s is too long.") % {"line": _line_of(raw, r"\d{4000,}")}
+        ) from None
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -56,14 +93,7 @@ class ScenarioForm(forms.ModelForm):
         _bootstrap(self)
 
     def clean_spec_json(self):
-        raw = self.cleaned_data["spec_json"]
-        try:
-            spec = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("Not valid JSON: %(msg)s at line %(line)s, column %(col)s")
-                % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
-            ) from None
+        spec = load_json(self.cleaned_data["spec_json"])
         errors = validate_spec(spec)
         if errors:
             raise forms.ValidationError([f"{path}: {message}" for path, message in errors])
@@ -93,13 +123,7 @@ class ImportForm(forms.Form):
             raw = data.get("text", "")
         if not raw.strip():
             raise forms.ValidationError(_("Choose a file or paste JSON."))
-        try:
-            data["payload"] = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("Not valid JSON: %(msg)s at line %(line)s, column %(col)s")
-                % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
-            ) from None
+        data["payload"] = load_json(raw)
         return data
 
 

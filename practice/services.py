@@ -1,6 +1,10 @@
 """Writes for role-play practice. Each service owns its transaction."""
 
+import math
+import re
+
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +66,43 @@ def scenario_save(*, scenario: Scenario | None, data: dict, spec: dict, user) ->
     return scenario
 
 
+MAX_IMPORT_DEPTH = 40
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _bad_text(value: str) -> str:
+    if "\x00" in value:
+        return _("contains a NUL character")
+    if _SURROGATE.search(value):
+        return _("contains an invalid character (a lone UTF-16 surrogate)")
+    return ""
+
+
+def _unstorable(payload, base: str) -> dict[str, list[str]]:
+    """Values no database column can hold, by path: NUL characters (PostgreSQL text and jsonb refuse them), lone
+    surrogates (`"\\ud800"` in JSON: not encodable), NaN/Infinity (not JSON) and absurd nesting."""
+    errors: dict[str, list[str]] = {}
+    stack = [(payload, base, 0)]
+    while stack and len(errors) < 50:
+        value, path, depth = stack.pop()
+        if depth > MAX_IMPORT_DEPTH:
+            errors[path] = [_("is nested too deeply")]
+        elif isinstance(value, str):
+            if problem := _bad_text(value):
+                errors[path] = [problem]
+        elif isinstance(value, float) and not math.isfinite(value):
+            errors[path] = [_("must be a finite number")]
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if problem := _bad_text(str(key)):
+                    errors[path] = [problem]
+                    continue
+                stack.append((item, f"{path}.{key}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+    return errors
+
+
 def _import_item(item, path: str, errors: dict, refs: dict) -> dict | None:
     if not isinstance(item, dict):
         errors[path] = [_("must be an object")]
@@ -79,6 +120,15 @@ def _import_item(item, path: str, errors: dict, refs: dict) -> dict | None:
                 errors[f"{path}.{name}"] = [_("must be a non-empty text")]
                 continue
         data[name] = value.strip()
+    for name, value in data.items():
+        max_length = Scenario._meta.get_field(name).max_length
+        if max_length and len(value) > max_length:
+            errors[f"{path}.{name}"] = [_("must be at most %(n)s characters") % {"n": max_length}]
+    if "code" in data and f"{path}.code" not in errors:
+        try:
+            validate_slug(data["code"])
+        except ValidationError as exc:
+            errors[f"{path}.code"] = exc.messages
     choices = {
         "language": Scenario.Language.values,
         "difficulty": Scenario.Difficulty.values,
@@ -113,6 +163,9 @@ def scenario_import(*, payload, user) -> list[Scenario]:
         items, base = [payload], "scenarios"
     if not isinstance(items, list) or not items:
         raise ValidationError({"scenarios": [_("must be a non-empty list")]})
+    unstorable = _unstorable(items, base)
+    if unstorable:
+        raise ValidationError(unstorable)
     refs = {
         "category": {c.code: c for c in Category.objects.all()},
         "competency": {c.code: c for c in Competency.objects.all()},
@@ -141,9 +194,13 @@ def scenario_import(*, payload, user) -> list[Scenario]:
     existing = {s.code: s for s in Scenario.objects.filter(code__in=codes)}
     saved = []
     variants = {}
-    for data, spec in cleaned:
+    for i, (data, spec) in enumerate(cleaned):
         variants[data["code"]] = data.pop("variant_of")
-        saved.append(scenario_save(scenario=existing.get(data["code"]), data=data, spec=spec, user=user))
+        try:
+            saved.append(scenario_save(scenario=existing.get(data["code"]), data=data, spec=spec, user=user))
+        except ValidationError as exc:  # the model's own checks: say which scenario (all is rolled back)
+            fields = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            raise ValidationError({f"{base}[{i}].{k}".rstrip("."): v for k, v in fields.items()}) from None
     by_code = {s.code: s for s in Scenario.objects.filter(code__in=set(variants.values()) - {None})}
     for scenario in saved:
         parent = by_code.get(variants[scenario.code])

@@ -333,20 +333,33 @@ def employee_csv_preview(*, raw: bytes) -> CsvPreview:
     text = decode_csv(raw)
     preview = CsvPreview()
     wanted: list[tuple[int, str]] = []
-    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cell = (row[0] if row else "").strip()
-        if not cell:
-            continue
-        if line_no == 1 and cell.lower() in HEADER_NAMES:
-            continue
-        wanted.append((line_no, cell))
+    # newline="": a \r alone ends a line too; a quoted cell may span lines, so rows are numbered by the line
+    # they start on.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous_end = 0
+    try:
+        for row in reader:
+            line_no, previous_end = previous_end + 1, reader.line_num
+            cell = (row[0] if row else "").strip()
+            if not cell:
+                continue
+            if line_no == 1 and cell.lower() in HEADER_NAMES:
+                continue
+            wanted.append((line_no, cell))
+    except csv.Error as exc:
+        raise ValidationError(
+            _("Line %(line)s of the CSV file could not be read: %(e)s") % {"line": reader.line_num, "e": exc},
+            code="csv",
+        ) from None
     preview.rows = len(wanted)
     if not wanted:
         preview.errors.append(_("The file lists no employee numbers."))
         return preview
-    found = dict(
-        User.objects.filter(employee_no__in={no for _, no in wanted}, is_active=True).values_list("employee_no", "id")
-    )
+    numbers = sorted({no for _, no in wanted})
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), 2000):  # SQLite allows a limited number of query parameters
+        chunk = numbers[start : start + 2000]
+        found.update(User.objects.filter(employee_no__in=chunk, is_active=True).values_list("employee_no", "id"))
     seen: set[str] = set()
     for line_no, no in wanted:
         if no not in found:

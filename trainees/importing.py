@@ -126,6 +126,12 @@ def decode(content: bytes) -> tuple[str, str]:
         raise FileRejected(_('The file is UTF-16 (Excel\'s "Unicode text"). Save it as "CSV UTF-8" instead.'))
     if b"\x00" in content[:8192]:
         raise FileRejected(_("This is not a CSV file (it contains binary data). Save it as CSV (UTF-8 or GBK)."))
+    nul = content.find(b"\x00")
+    if nul >= 0:  # further down: a damaged file (a NUL byte cannot be stored in PostgreSQL text)
+        raise FileRejected(
+            _("Line %(line)s contains a NUL byte (binary data); the file may be damaged. Save it as CSV again.")
+            % {"line": content.count(b"\n", 0, nul) + 1}
+        )
     if content.startswith(b"\xef\xbb\xbf"):
         try:
             return content[3:].decode("utf-8"), "utf-8-sig"

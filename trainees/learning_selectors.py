@@ -4,6 +4,7 @@
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -217,57 +218,35 @@ def calendar_events(*, user: User) -> list[dict]:
     return events
 
 
-def _escape(text: str) -> str:
-    return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
-    out, current = [], b""
-    for ch in line:
-        b = ch.encode("utf-8")
-        if len(current) + len(b) > 75:
-            out.append(current.decode("utf-8"))
-            current = b" " + b
-        else:
-            current += b
-    out.append(current.decode("utf-8"))
-    return "\r\n".join(out)
-
-
-def _when(name: str, value: date | datetime) -> str:
+def _ical_when(value: date | datetime) -> date | datetime:
+    """All-day events stay dates; timed events are written in UTC (`...T010000Z`)."""
     if isinstance(value, datetime):
-        return f"{name}:{value.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    return f"{name};VALUE=DATE:{value.strftime('%Y%m%d')}"
+        return value.astimezone(UTC).replace(microsecond=0)
+    return value
 
 
 def calendar_ics(*, user: User) -> str:
-    stamp = timezone.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//sales-training-lms//learning//ZH",
-        "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:" + _escape("我的学习 / My learning"),
-        "X-WR-TIMEZONE:Asia/Shanghai",
-    ]
-    for event in calendar_events(user=user):
-        lines += ["BEGIN:VEVENT", f"UID:{event['uid']}", f"DTSTAMP:{stamp}", _when("DTSTART", event["start"])]
-        if event.get("end"):
-            lines.append(_when("DTEND", event["end"]))
-        lines.append("SUMMARY:" + _escape(event["summary"]))
-        if event.get("description"):
-            lines.append("DESCRIPTION:" + _escape(event["description"]))
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    """The person's feed as iCalendar (RFC 5545; escaping and 75-octet line folding by the icalendar library, as
+    the plan export)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//sales-training-lms//learning//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "我的学习 / My learning")
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    stamp = timezone.now().astimezone(UTC).replace(microsecond=0)
+    for item in calendar_events(user=user):
+        event = icalendar.Event()
+        event.add("uid", item["uid"])
+        event.add("dtstamp", stamp)
+        event.add("dtstart", _ical_when(item["start"]))
+        if item.get("end"):
+            event.add("dtend", _ical_when(item["end"]))
+        event.add("summary", str(item["summary"]))
+        if item.get("description"):
+            event.add("description", str(item["description"]))
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")
 
 
 # --- training plans the person takes part in ---------------------------------------------------------------

@@ -30,6 +30,8 @@ DEFAULT_RUBRIC = {
     "branch_margin": 0.05,
 }
 SEVERITIES = ("blocker", "warning")
+# Node ids and objection codes are stored with each turn (Turn.node_id, Turn.objection: 60 characters).
+MAX_ID_CHARS = 60
 
 
 class SpecError(Exception):
@@ -88,6 +90,8 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
         nid = node.get("id")
         if not isinstance(nid, str) or not nid.strip():
             errors.append((f"{path}.id", _("must be a non-empty text")))
+        elif len(nid) > MAX_ID_CHARS:
+            errors.append((f"{path}.id", _("must be at most %(n)s characters") % {"n": MAX_ID_CHARS}))
         elif nid in node_ids:
             errors.append((f"{path}.id", _("duplicate node id “%(id)s”") % {"id": nid}))
         else:
@@ -104,6 +108,8 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
             errors.append((path, _("must be an object")))
             continue
         _text(obj.get("code"), f"{path}.code", errors)
+        if isinstance(obj.get("code"), str) and len(obj["code"]) > MAX_ID_CHARS:
+            errors.append((f"{path}.code", _("must be at most %(n)s characters") % {"n": MAX_ID_CHARS}))
         _text(obj.get("label"), f"{path}.label", errors)
         _text(obj.get("model_answer"), f"{path}.model_answer", errors)
         _str_list(obj.get("points"), f"{path}.points", errors, required=True)
@@ -113,7 +119,8 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
         if not isinstance(node, dict):
             continue
         path = f"nodes[{i}]"
-        if node.get("objection") not in (None, "") and node.get("objection") not in objection_codes:
+        objection = node.get("objection")
+        if objection not in (None, "") and not (isinstance(objection, str) and objection in objection_codes):
             errors.append((f"{path}.objection", _("unknown objection “%(code)s”") % {"code": node.get("objection")}))
         if not isinstance(node.get("closing", False), bool):
             errors.append((f"{path}.closing", _("must be true or false")))
@@ -126,14 +133,14 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
             if not isinstance(branch, dict):
                 errors.append((bpath, _("must be an object")))
                 continue
-            if branch.get("to") not in node_ids:
+            if not isinstance(branch.get("to"), str) or branch["to"] not in node_ids:
                 errors.append((f"{bpath}.to", _("unknown node “%(id)s”") % {"id": branch.get("to")}))
             _str_list(branch.get("intents", []), f"{bpath}.intents", errors)
             _str_list(branch.get("keywords", []), f"{bpath}.keywords", errors)
             if not branch.get("intents") and not branch.get("keywords"):
                 errors.append((bpath, _("needs intent examples or keywords")))
     start = spec.get("start")
-    if nodes and start not in node_ids:
+    if nodes and not (isinstance(start, str) and start in node_ids):
         errors.append(("start", _("unknown node “%(id)s”") % {"id": start}))
     _text(spec.get("fallback_line"), "fallback_line", errors)
     max_turns = spec.get("max_turns")

@@ -47,3 +47,26 @@ def test_feed_has_due_dates_plan_days_and_hooked_events(sales_a, trainer):
 def test_unenrolled_courses_leave_the_feed(enrolled, course, sales_a):
     services.enrollment_unenroll(enrollment=enrolled)
     assert "VEVENT" not in selectors.calendar_ics(user=sales_a)
+
+
+def test_feed_parses_with_icalendar(sales_a, trainer):
+    import icalendar
+
+    course = course_with_lessons(1, owners=[trainer], title="报价, 谈判; 成交\\技巧")
+    services.enrollment_create(user=sales_a, course=course, due_date=dt.date(2030, 3, 1))
+    plan = TrainingPlan.objects.create(
+        title="两天培训", start_date=dt.date(2030, 4, 6), days=2, status=TrainingPlan.Status.PUBLISHED
+    )
+    Session.objects.create(plan=plan, day=1, start_time=dt.time(9, 0), end_time=dt.time(10, 30), title="开场")
+    services.enrollment_create(user=sales_a, plan=plan)
+
+    cal = icalendar.Calendar.from_ical(selectors.calendar_ics(user=sales_a))
+    assert str(cal["x-wr-calname"]) == "我的学习 / My learning"
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    due = next(e for uid, e in events.items() if uid.startswith("enrollment-"))
+    assert str(due["summary"]) == f"{course.title}（截止 / due）"  # commas, semicolons, backslashes round-trip
+    assert due.decoded("dtstart") == dt.date(2030, 3, 1) and due.decoded("dtend") == dt.date(2030, 3, 2)
+    assert str(due["description"]) == "0%"
+    timed = next(e for e in events.values() if str(e["summary"]).endswith("开场") or "开场" in str(e["summary"]))
+    assert timed.decoded("dtstart") == dt.datetime(2030, 4, 6, 1, 0, tzinfo=dt.UTC)
+    assert all(e.decoded("dtstamp").tzinfo is not None for e in events.values())
