@@ -100,7 +100,9 @@ class CourseIn(JSONInSerializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     estimated_minutes = serializers.IntegerField(required=False, min_value=0, max_value=100000, default=0)
     self_enroll = serializers.BooleanField(required=False, default=True)
-    certificate_valid_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+    certificate_valid_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=36500, default=None
+    )
 
 
 class ModuleIn(JSONInSerializer):

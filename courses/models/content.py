@@ -5,6 +5,7 @@ courses without copies; finishing a lesson once counts in every course that uses
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,12 @@ class Course(models.Model):
         _("self-enrolment allowed"), default=True, help_text=_("Salespeople may enrol themselves from the catalogue.")
     )
     certificate_valid_days = models.PositiveIntegerField(
-        _("certificate validity (days)"), null=True, blank=True, help_text=_("Leave empty for no expiry.")
+        _("certificate validity (days)"),
+        null=True,
+        blank=True,
+        # A hundred years at most: an expiry date must stay a date (and the API schema states the range).
+        validators=[MinValueValidator(1), MaxValueValidator(36500)],
+        help_text=_("Leave empty for no expiry."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,4 +1,27 @@
-"""Documents the common error shape on every operation of the OpenAPI schema."""
+"""The OpenAPI schema: the common error shape on every operation, and request strings described as DRF checks them."""
+
+from drf_spectacular import openapi
+from rest_framework import serializers
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, plus one truth it leaves out: a required text field that trims whitespace
+    refuses a value of spaces only, so its request schema says it must contain a non-space character."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format", "$ref"} & schema.keys()
+        ):
+            schema = {**schema, "pattern": r"\S"}
+        return schema
+
 
 ERROR_SCHEMA = {
     "type": "object",
