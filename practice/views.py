@@ -127,8 +127,11 @@ def reply(request, session_id: int):
     session = selectors.session_get_own(user=request.user, session_id=session_id)
     try:
         trainee, customer = services.session_reply(session=session, text=request.POST.get("text", ""))
-    except ValidationError as exc:
-        message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    except (ValidationError, services.TurnInProgress) as exc:
+        if isinstance(exc, services.TurnInProgress):
+            message = exc.message
+        else:
+            message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
         if request.htmx:
             # htmx 2 does not swap 4xx answers, so the error is a 200 aimed at the error slot
             response = render(request, "practice/_reply_error.html", {"message": message})
