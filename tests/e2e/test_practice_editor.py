@@ -28,16 +28,19 @@ def test_trainer_adds_a_node_and_a_branch(page, login, screenshot, trainer):
     page.locator("#ed-nodes-2-branches-0-to").fill("close")
     page.locator("#ed-nodes-2-branches-0-intents").fill("现货充足，下周就能到货")
 
-    # nothing leads to the new turn yet: the server says so next to its id, and nothing is saved
-    page.get_by_test_id("save-scenario").click()
-    expect(page.get_by_test_id("error-nodes-2-id")).to_be_visible()
-    assert not Scenario.objects.filter(code="delivery-time").exists()
-    screenshot("unreachable-node")
-
     page.get_by_test_id("add-branch-0").click()
     expect(page.locator("#ed-nodes-0-branches-1-to")).to_be_visible()
-    page.locator("#ed-nodes-0-branches-1-to").fill("node3")
+    page.locator("#ed-nodes-0-branches-1-to").fill("node9")  # a typo
     page.locator("#ed-nodes-0-branches-1-keywords").fill("交货, 到货")
+
+    # checking the script names the unknown node next to the field, and the new turn nobody reaches
+    page.get_by_test_id("check-editor").click()
+    expect(page.get_by_test_id("error-nodes-0-branches-1-to")).to_be_visible()
+    expect(page.get_by_test_id("error-nodes-2-id")).to_be_visible()
+    assert not Scenario.objects.filter(code="delivery-time").exists()
+    screenshot("unknown-node")
+
+    page.locator("#ed-nodes-0-branches-1-to").fill("node3")
     page.get_by_test_id("save-scenario").click()
     expect(page.get_by_test_id("mode-json")).to_be_visible()
     expect(page.get_by_test_id("editor-errors")).to_have_count(0)
