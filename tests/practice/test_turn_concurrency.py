@@ -12,6 +12,8 @@ from practice.models import PracticeSession, Turn
 from tests.practice.factories import ScenarioFactory
 from tests.practice.llm_stub import MODEL_LINE, StubLLM
 
+STILL = ("still answering", "还在回应")  # English or Chinese, whichever the user reads
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
@@ -84,7 +86,7 @@ def test_reading_the_session_is_not_blocked_and_a_parallel_turn_gets_409(llm_bac
     second = api.post(f"/api/v1/practice/sessions/{session.id}/turns/", {"text": "还有别的问题吗？"}, format="json")
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "conflict"
-    assert "still answering" in second.json()["error"]["message"]
+    assert any(w in second.json()["error"]["message"] for w in STILL)
     _finish(running)
     assert "error" not in running, running.get("error")
     turns = list(Turn.objects.filter(session=session).order_by("index").values_list("index", "speaker"))

@@ -13,6 +13,8 @@ from practice.models import PracticeSession, Turn
 from tests.practice.factories import ScenarioFactory
 from tests.practice.llm_stub import MODEL_LINE
 
+STILL = ("still answering", "还在回应")  # English or Chinese, whichever the user reads
+
 pytestmark = pytest.mark.django_db
 
 
@@ -34,7 +36,7 @@ def test_api_turn_while_the_customer_answers_is_409(api_for, sales_a, session):
     response = api_for(sales_a).post(f"/api/v1/practice/sessions/{session.id}/turns/", {"text": "还在吗？"})
     assert response.status_code == 409
     body = response.json()["error"]
-    assert body["code"] == "conflict" and "still answering" in body["message"]
+    assert body["code"] == "conflict" and any(w in body["message"] for w in STILL)
     assert Turn.objects.filter(session=session).count() == 2  # nothing written
 
 
@@ -43,9 +45,9 @@ def test_page_reply_while_the_customer_answers_shows_the_message(client_for, sal
     client = client_for(sales_a)
     response = client.post(reverse("practice:reply", args=[session.id]), {"text": "还在吗？"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["HX-Retarget"] == "#reply-error"
-    assert "still answering" in response.content.decode()
+    assert any(w in response.content.decode() for w in STILL)
     response = client.post(reverse("practice:reply", args=[session.id]), {"text": "还在吗？"}, follow=True)
-    assert "still answering" in response.content.decode()
+    assert any(w in response.content.decode() for w in STILL)
     assert Turn.objects.filter(session=session).count() == 2
 
 
