@@ -1,8 +1,9 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.api.exceptions import Conflict
 from lms.permissions import HasRole
 from lms.roles import MANAGER, SALESPERSON, TRAINER
 from practice import selectors, services
@@ -63,12 +64,21 @@ class SessionDetailView(APIView):
 
 
 class SessionTurnView(APIView):
-    @extend_schema(request=TurnIn, responses={201: TurnResultOut})
+    @extend_schema(
+        request=TurnIn,
+        responses={
+            201: TurnResultOut,
+            409: OpenApiResponse(description="The customer is still answering a previous reply to this session."),
+        },
+    )
     def post(self, request, pk: int):
         session = selectors.session_get_own(user=request.user, session_id=pk)
         data = TurnIn(data=request.data)
         data.is_valid(raise_exception=True)
-        trainee, customer = services.session_reply(session=session, text=data.validated_data["text"])
+        try:
+            trainee, customer = services.session_reply(session=session, text=data.validated_data["text"])
+        except services.TurnInProgress as exc:
+            raise Conflict(exc.message) from None
         session.refresh_from_db(fields=["status"])
         body = {"trainee": trainee, "customer": customer, "ended": session.is_finished, "status": session.status}
         return Response(TurnResultOut(body).data, status=status.HTTP_201_CREATED)

@@ -67,7 +67,24 @@ def _bootstrap(form: forms.Form) -> None:
         widget.attrs.setdefault("class", css)
 
 
-class ScenarioForm(forms.ModelForm):
+class ScenarioMetaForm(forms.ModelForm):
+    """Who the customer is and what the call is about; the script is edited beside it (form or JSON)."""
+
+    class Meta:
+        model = Scenario
+        fields = SCENARIO_FORM_FIELDS
+        widgets = {"situation": forms.Textarea(attrs={"rows": 3}), "goal": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["variant_of"].queryset = Scenario.objects.exclude(pk=self.instance.pk)
+        _bootstrap(self)
+
+
+class ScenarioForm(ScenarioMetaForm):
+    """The advanced editor: the same fields with the script as JSON (also the import/export format)."""
+
     spec_json = forms.CharField(
         label=_("Script, objections, key points, forbidden phrases and rubric (JSON)"),
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "form-control font-monospace"}),
@@ -80,17 +97,13 @@ class ScenarioForm(forms.ModelForm):
         ),
     )
 
-    class Meta:
-        model = Scenario
-        fields = SCENARIO_FORM_FIELDS
-        widgets = {"situation": forms.Textarea(attrs={"rows": 3}), "goal": forms.Textarea(attrs={"rows": 3})}
+    class Meta(ScenarioMetaForm.Meta):
+        pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["variant_of"].queryset = Scenario.objects.exclude(pk=self.instance.pk)
             self.initial.setdefault("spec_json", json.dumps(self.instance.spec, ensure_ascii=False, indent=2))
-        _bootstrap(self)
 
     def clean_spec_json(self):
         spec = load_json(self.cleaned_data["spec_json"])

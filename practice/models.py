@@ -94,6 +94,10 @@ class PracticeSession(models.Model):
     backend = models.CharField(_("customer backend"), max_length=20, default="scripted")
     current_node = models.CharField(max_length=60, blank=True)
     trainee_turns = models.PositiveSmallIntegerField(default=0)
+    # The salesperson's turn the customer is still answering (set and cleared by `session_reply` in two short
+    # transactions around the customer backend call), and since when: a second reply meanwhile is refused.
+    pending_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True, validators=[MaxValueValidator(100)])
@@ -112,6 +116,12 @@ class PracticeSession(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__isnull=True) | models.Q(score__lte=100), name="practice_score_0_100"
+            ),
+            # one unfinished conversation per person and scenario: parallel starts resume the same one
+            models.UniqueConstraint(
+                fields=["user", "scenario"],
+                condition=models.Q(status="in_progress"),
+                name="practice_one_open_session",
             ),
         ]
 

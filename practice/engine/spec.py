@@ -108,12 +108,12 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
             errors.append((path, _("must be an object")))
             continue
         _text(obj.get("code"), f"{path}.code", errors)
-        if isinstance(obj.get("code"), str) and len(obj["code"]) > MAX_ID_CHARS:
-            errors.append((f"{path}.code", _("must be at most %(n)s characters") % {"n": MAX_ID_CHARS}))
         _text(obj.get("label"), f"{path}.label", errors)
         _text(obj.get("model_answer"), f"{path}.model_answer", errors)
         _str_list(obj.get("points"), f"{path}.points", errors, required=True)
-        if isinstance(obj.get("code"), str):
+        if isinstance(obj.get("code"), str) and len(obj["code"]) > MAX_ID_CHARS:
+            errors.append((f"{path}.code", _("must be at most %(n)s characters") % {"n": MAX_ID_CHARS}))
+        elif isinstance(obj.get("code"), str):
             objection_codes.add(obj["code"])
     for i, node in enumerate(nodes):
         if not isinstance(node, dict):
@@ -142,6 +142,8 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
     start = spec.get("start")
     if nodes and not (isinstance(start, str) and start in node_ids):
         errors.append(("start", _("unknown node “%(id)s”") % {"id": start}))
+    else:
+        _check_graph(nodes, start, errors)
     _text(spec.get("fallback_line"), "fallback_line", errors)
     max_turns = spec.get("max_turns")
     if isinstance(max_turns, bool) or not isinstance(max_turns, int) or not 1 <= max_turns <= 50:
@@ -194,8 +196,14 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
                     errors.append((f"rubric.weights.{key}", _("unknown dimension")))
                 else:
                     _number(value, f"rubric.weights.{key}", errors, 0, 100)
-            if all(isinstance(v, (int, float)) for v in weights.values()) and sum(weights.values()) <= 0:
-                errors.append(("rubric.weights", _("at least one weight must be above 0")))
+            numbers = [v for v in weights.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if len(numbers) == len(weights) and round(sum(numbers), 6) != 100:
+                errors.append(
+                    (
+                        "rubric.weights",
+                        _("the weights must add up to 100 (now %(sum)s)") % {"sum": round(sum(numbers), 2)},
+                    )
+                )
     thresholds = rubric.get("thresholds")
     if thresholds is not None:
         if not isinstance(thresholds, dict):
@@ -204,6 +212,9 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
             for key in ("good", "fair"):
                 if key in thresholds:
                     _number(thresholds[key], f"rubric.thresholds.{key}", errors, 0, 100)
+            good, fair = thresholds.get("good", 75), thresholds.get("fair", 50)
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (good, fair)) and fair >= good:
+                errors.append(("rubric.thresholds.fair", _("must be below the “good” threshold (%(g)s)") % {"g": good}))
     if "pass_mark" in rubric:
         _number(rubric["pass_mark"], "rubric.pass_mark", errors, 0, 100)
     for key in ("semantic_threshold", "lexical_threshold", "fallback_lexical_threshold"):
@@ -212,6 +223,40 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
     if "branch_margin" in rubric:
         _number(rubric["branch_margin"], "rubric.branch_margin", errors, 0, 1)
     return errors
+
+
+def _check_graph(nodes: list, start: str, errors: list) -> None:
+    """Every node reachable from the start, and none a dead end (no branch, no next node, not closing: the
+    customer could only repeat the fallback line). Loops are allowed: max_turns ends every call."""
+    by_id = {n["id"]: n for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str):
+            continue
+        nxt = node.get("next")
+        if nxt not in (None, "") and not (isinstance(nxt, str) and nxt in by_id):
+            errors.append((f"nodes[{i}].next", _("unknown node “%(id)s”") % {"id": nxt}))
+        branches = node.get("branches") if isinstance(node.get("branches"), list) else []
+        if not branches and nxt in (None, "") and not node.get("closing"):
+            errors.append(
+                (
+                    f"nodes[{i}].branches",
+                    _("a dead end: add a branch or a next node, or mark it as a closing node"),
+                )
+            )
+    if not isinstance(start, str) or start not in by_id:
+        return
+    seen, todo = {start}, [start]
+    while todo:
+        node = by_id[todo.pop()]
+        branches = node.get("branches") if isinstance(node.get("branches"), list) else []
+        targets = [b.get("to") for b in branches if isinstance(b, dict)] + [node.get("next")]
+        for target in targets:
+            if isinstance(target, str) and target in by_id and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    for i, node in enumerate(nodes):
+        if isinstance(node, dict) and node.get("id") in by_id and node["id"] not in seen:
+            errors.append((f"nodes[{i}].id", _("cannot be reached from the start node")))
 
 
 def node_map(spec: dict) -> dict[str, dict]:

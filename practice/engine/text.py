@@ -52,6 +52,17 @@ def _jieba():
     except ImportError:  # the lexical scorer still works on characters
         return None
     jieba.setLogLevel(logging.WARNING)
+    # jieba caches its parsed dictionary (loaded lazily on the first Chinese text); keep that cache in our
+    # per-user cache directory rather than a shared /tmp file
+    from practice.engine.model_cache import cache_root
+
+    root = cache_root()
+    if root is not None and jieba.dt.tmp_dir is None:
+        try:
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            jieba.dt.tmp_dir = str(root)
+        except OSError:
+            pass
     return jieba
 
 

@@ -1,8 +1,12 @@
+import threading
+from http.server import ThreadingHTTPServer
+
 import pytest
 
 from practice import demo
 from practice.models import Scenario
 from practice.services import session_finish, session_reply, session_start
+from tests.practice.llm_stub import StubLLM
 
 GOOD_REPLIES = [
     "李经理您好，理解您对成本的关注。请问您是和哪家的报价在比较？规格型号一样吗？",
@@ -46,3 +50,29 @@ def play():
 @pytest.fixture
 def finished_a(sales_a, too_expensive, play):
     return play(sales_a, too_expensive, GOOD_REPLIES)
+
+
+@pytest.fixture
+def stub():
+    """The stub LLM server (tests/practice/llm_stub.py) on a free 127.0.0.1 port."""
+    StubLLM.requests = []
+    StubLLM.mode = "ok"
+    StubLLM.entered = threading.Event()
+    StubLLM.release = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StubLLM)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    StubLLM.release.set()  # never leave a held request behind
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def llm_backend(settings, stub):
+    """Settings that make practice sessions use the stub as their OpenAI-compatible customer."""
+    settings.PRACTICE_CUSTOMER_BACKEND = "openai"
+    settings.PRACTICE_LLM_BASE_URL = f"http://127.0.0.1:{stub.server_address[1]}/v1"
+    settings.PRACTICE_LLM_TIMEOUT = 20
+    return stub

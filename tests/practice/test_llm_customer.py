@@ -1,65 +1,14 @@
 """The OpenAI-compatible customer against a stub HTTP server on 127.0.0.1 started here."""
 
-import json
 import socket
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from practice.engine.customers import OpenAICompatibleCustomer, Persona, get_customer_backend
 from practice.models import PracticeSession, Turn
 from practice.services import session_reply, session_start
+from tests.practice.llm_stub import StubLLM
 from tests.practice.test_engine import SPEC
-
-
-class StubLLM(BaseHTTPRequestHandler):
-    mode = "ok"
-    requests: list = []
-
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-    def do_POST(self):  # noqa: N802 - http.server naming
-        length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length))
-        type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        if self.mode == "500":
-            self.send_response(500)
-            self.end_headers()
-            self.wfile.write(b"boom")
-            return
-        if self.mode == "slow":
-            time.sleep(1.5)
-        if self.mode == "malformed":
-            payload = b"{not json"
-        elif self.mode == "shape":
-            payload = json.dumps({"choices": []}).encode()
-        else:
-            payload = json.dumps(
-                {"choices": [{"message": {"role": "assistant", "content": "（模型）嗯，你说说看。"}}]}
-            ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        try:
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-
-@pytest.fixture
-def stub():
-    StubLLM.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StubLLM)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def client(server, **kw):

@@ -387,7 +387,7 @@ def test_check_the_script_is_for_trainers(client_for, manager_a):
 
 
 def test_edit_page_previews_the_saved_script(client_for, trainer, too_expensive):
-    page = client_for(trainer).get(url("scenario_edit", too_expensive.id))
+    page = client_for(trainer).get(url("scenario_edit", too_expensive.id) + "?mode=json")
     assert 'data-testid="spec-ok"' in page.text
 
 
