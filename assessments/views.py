@@ -64,12 +64,12 @@ def quiz_start(request, quiz_id: int):
 
 def _answers_from_post(request, attempt) -> dict:
     answers = {}
-    for item in selectors.attempt_items(attempt=attempt):
-        name = f"q-{item.id}"
-        if item.version.qtype == QuestionType.MULTIPLE:
-            answers[str(item.id)] = request.POST.getlist(name)
+    for item_id, qtype in selectors.attempt_item_types(attempt=attempt):
+        name = f"q-{item_id}"
+        if qtype == QuestionType.MULTIPLE:
+            answers[str(item_id)] = request.POST.getlist(name)
         else:
-            answers[str(item.id)] = request.POST.get(name, "").strip() or None
+            answers[str(item_id)] = request.POST.get(name, "").strip() or None
     return answers
 
 
