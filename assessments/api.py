@@ -329,16 +329,15 @@ class AnswersIn(JSONInSerializer):
 class AttemptAnswersView(APIView):
     @extend_schema(request=AnswersIn, responses={200: OpenApiResponse(description="{seq, saved_at}")})
     def patch(self, request, pk: int):
-        attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
         data = AnswersIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            attempt = services.attempt_save_answers(
-                attempt=attempt, seq=data.validated_data["seq"], answers=data.validated_data["answers"]
+            seq = services.attempt_save_answers_for_taker(
+                user=request.user, attempt_id=pk, seq=data.validated_data["seq"], answers=data.validated_data["answers"]
             )
         except services.AssessmentError as exc:
             return _conflict(exc)
-        return Response({"seq": attempt.save_seq})
+        return Response({"seq": seq})
 
 
 class AttemptSubmitView(APIView):

@@ -201,9 +201,20 @@ def result_list(*, user, quiz_id: int | None = None, status: str = "") -> QueryS
     return qs.order_by("-started_at", "-id")
 
 
-def attempt_item_types(*, attempt: Attempt) -> list[tuple[int, str]]:
-    """(item id, question type) of each item in order: what reading a posted form needs, without the versions."""
-    return list(attempt.items.order_by("order").values_list("id", "version__qtype"))
+def attempt_item_types_for_taker(*, user, attempt_id) -> list[tuple[int, str]]:
+    """(item id, question type) of each item of the person's own attempt, in order: what reading a posted answer
+    form needs, without loading the question versions. 404 when the attempt is not theirs."""
+    try:
+        rows = list(
+            AttemptItem.objects.filter(attempt_id=attempt_id, attempt__user_id=user.id)
+            .order_by("order")
+            .values_list("id", "version__qtype")
+        )
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not rows:  # every attempt has items: none means not theirs (or no such attempt)
+        raise Http404
+    return rows
 
 
 def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -397,17 +398,31 @@ def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attemp
     return outcome
 
 
-def _save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attempt | AssessmentError:
+def attempt_save_answers_for_taker(*, user, attempt_id: int, seq: int, answers: dict) -> int:
+    """The API's save: as attempt_save_answers, with the taker check folded into the claiming UPDATE (no read of
+    the attempt first). Http404 when the attempt is not this person's. Returns the saved sequence number."""
+    attempt = Attempt(pk=attempt_id, user_id=user.id)
+    with transaction.atomic():
+        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers, user_id=user.id)
+    if isinstance(outcome, AssessmentError):
+        raise outcome
+    return outcome.save_seq
+
+
+def _save_answers(
+    *, attempt: Attempt, seq: int, answers: dict, user_id: int | None = None
+) -> Attempt | AssessmentError:
     now = timezone.now()
     if not isinstance(seq, int) or isinstance(seq, bool):
         raise AssessmentError("stale", _("The page sent no sequence number; reload the page."))
+    mine = {"user_id": user_id} if user_id is not None else {}
     claimed = (
-        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS, save_seq__lt=seq)
+        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS, save_seq__lt=seq, **mine)
         .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
         .update(save_seq=seq)
     )
     if not claimed:
-        return _save_refused(attempt_id=attempt.pk, seq=seq, now=now)
+        return _save_refused(attempt_id=attempt.pk, now=now, **mine)
     wanted = [int(k) for k in answers if str(k).isdigit()]
     items = {
         str(i.id): i
@@ -431,9 +446,18 @@ def _save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attempt | Ass
     return attempt
 
 
-def _save_refused(*, attempt_id: int, seq: int, now: dt.datetime) -> AssessmentError:
-    """Why the conditional UPDATE of a save matched nothing: submitted, past the deadline (close it now), stale."""
-    attempt = Attempt.objects.select_for_update(of=("self",), no_key=True).select_related("quiz").get(pk=attempt_id)
+def _save_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = None) -> AssessmentError:
+    """Why the conditional UPDATE of a save matched nothing: not theirs (404), submitted, past the deadline (close
+    it now), or stale."""
+    mine = {"user_id": user_id} if user_id is not None else {}
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("quiz")
+        .filter(pk=attempt_id, **mine)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
     if attempt.deadline is not None and now >= attempt.deadline:
@@ -451,7 +475,8 @@ def attempt_submit(*, attempt: Attempt) -> Attempt:
     (dashboards, notices, course completion) runs after commit in Celery."""
     with transaction.atomic():
         now = timezone.now()
-        current = Attempt.objects.select_related("quiz").get(pk=attempt.pk)
+        # No re-read: the claiming UPDATE decides on the status, and the deadline never changes after the start.
+        current = attempt
         late = current.deadline is not None and now >= current.deadline
         if not _close_and_grade(current, now=now, auto=late):
             raise AssessmentError("already_submitted", _("This attempt has already been submitted."))

@@ -62,9 +62,9 @@ def quiz_start(request, quiz_id: int):
     return redirect("assessments:attempt", attempt_id=attempt.pk)
 
 
-def _answers_from_post(request, attempt) -> dict:
+def _answers_from_post(request, attempt_id: int) -> dict:
     answers = {}
-    for item_id, qtype in selectors.attempt_item_types(attempt=attempt):
+    for item_id, qtype in selectors.attempt_item_types_for_taker(user=request.user, attempt_id=attempt_id):
         name = f"q-{item_id}"
         if qtype == QuestionType.MULTIPLE:
             answers[str(item_id)] = request.POST.getlist(name)
@@ -97,13 +97,14 @@ def attempt_detail(request, attempt_id: int):
 @login_required
 @require_POST
 def attempt_save(request, attempt_id: int):
-    """htmx autosave of the whole form; answers 409 with a clear message when stale or late."""
-    attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt_id)
+    """htmx autosave of the whole form; answers 409 with a clear message when stale or late. Hot path: the item
+    list (which is also the ownership check) and the save, nothing else."""
+    answers = _answers_from_post(request, attempt_id)
     seq = _seq(request)
     try:
         if seq is None:
             raise services.AssessmentError("stale", _("The page sent no sequence number; reload the page."))
-        services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt))
+        services.attempt_save_answers_for_taker(user=request.user, attempt_id=attempt_id, seq=seq, answers=answers)
     except services.AssessmentError as exc:
         return render(request, "assessments/_save_status.html", {"error": exc.message}, status=409)
     except ValidationError as exc:
@@ -118,7 +119,7 @@ def attempt_submit(request, attempt_id: int):
     seq = _seq(request)
     try:
         if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
-            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt))
+            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt.pk))
         services.attempt_submit(attempt=attempt)
     except services.AssessmentError as exc:
         messages.error(request, exc.message)

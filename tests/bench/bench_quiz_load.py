@@ -64,9 +64,10 @@ def prepare(users: int, tokens_path: Path) -> int:
 
     from assessments import services
     from assessments.models import Attempt, QuestionBank, Quiz
+    from courses.models import Course
     from lms.roles import SALESPERSON
     from trainees import services as people
-    from trainees.models import User
+    from trainees.models import Enrollment, User
 
     Quiz.objects.filter(title="压测测验").delete()
     bank, _ = QuestionBank.objects.get_or_create(title="压测题库")
@@ -87,8 +88,11 @@ def prepare(users: int, tokens_path: Path) -> int:
             }
         data["category"] = codes[i % len(codes)]
         questions.append(services.question_create(bank=bank, author=None, data=data))
+    # Only people enrolled in the quiz's course may see and start it.
+    course, _ = Course.objects.get_or_create(title="压测课程", defaults={"status": Course.Status.PUBLISHED})
     quiz = services.quiz_create(
         owner=None,
+        course=course,
         title="压测测验",
         questions=questions,
         status=Quiz.Status.PUBLISHED,
@@ -104,6 +108,7 @@ def prepare(users: int, tokens_path: Path) -> int:
             user.set_unusable_password()
             user.save()
             people.user_set_roles(user=user, roles={SALESPERSON})
+        Enrollment.objects.get_or_create(user=user, course=course)
         token, _ = Token.objects.get_or_create(user=user)
         accounts.append({"token": token.key, "quiz": quiz.id})
     Attempt.objects.filter(user__username__startswith="bench", quiz=quiz).delete()
