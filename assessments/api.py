@@ -161,9 +161,12 @@ class ImportErrorOut(serializers.Serializer):
 
 class ImportOut(serializers.Serializer):
     parsed = serializers.IntegerField(help_text="questions parsed without error")
-    imported = serializers.IntegerField()
+    imported = serializers.IntegerField(help_text="0 while a background import runs (see job)")
     dry_run = serializers.BooleanField()
     errors = ImportErrorOut(many=True)
+    job = serializers.IntegerField(
+        allow_null=True, help_text="large files: the background job to follow at /api/v1/jobs/<id>/ (answer 202)"
+    )
 
 
 class QuestionImportView(APIView):
@@ -173,7 +176,10 @@ class QuestionImportView(APIView):
     permission_classes = [HasRole.of(TRAINER)]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportIn, responses={200: ImportOut, 400: OpenApiResponse(description="file rejected")})
+    @extend_schema(
+        request=ImportIn,
+        responses={200: ImportOut, 202: ImportOut, 400: OpenApiResponse(description="file rejected")},
+    )
     def post(self, request):
         data = ImportIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -217,7 +223,7 @@ class QuestionImportView(APIView):
                 },
                 status=400,
             )
-        return Response(outcome)
+        return Response(outcome, status=status.HTTP_202_ACCEPTED if outcome["job"] else status.HTTP_200_OK)
 
 
 # ---------------------------------------------------------------------------------------------------------------

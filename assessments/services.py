@@ -204,23 +204,52 @@ def _check_parsed(result: parsers.ParseResult) -> tuple[list[dict], list[dict]]:
     return good, errors
 
 
-@transaction.atomic
-def questions_import(*, bank: QuestionBank, user, questions: list[dict], errors: list[dict], valid_only: bool) -> int:
-    """Write parsed questions. Nothing is written while errors remain unless the trainer chose valid_only."""
+# Files with at least this many questions are imported in the background, with a progress bar.
+IMPORT_IN_BACKGROUND_FROM = 300
+IMPORT_CHUNK = 50
+IMPORT_JOB_KIND = "question_import"
+
+
+def _refuse_while_errors(errors: list[dict], valid_only: bool) -> None:
     if errors and not valid_only:
         raise ValidationError(
             _("The file has %(n)s errors; fix them, or choose to import the valid questions only.") % {"n": len(errors)}
         )
+
+
+@transaction.atomic
+def questions_import(*, bank: QuestionBank, user, questions: list[dict], errors: list[dict], valid_only: bool) -> int:
+    """Write parsed questions. Nothing is written while errors remain unless the trainer chose valid_only."""
+    _refuse_while_errors(errors, valid_only)
     for data in questions:
         question_create(bank=bank, author=user, data=data)
     return len(questions)
 
 
+def _background_from() -> int:
+    return getattr(settings, "QUESTION_IMPORT_BACKGROUND_FROM", IMPORT_IN_BACKGROUND_FROM)
+
+
 @transaction.atomic
-def import_commit(*, pending: QuestionImport, user, valid_only: bool) -> int:
-    pending = QuestionImport.objects.select_for_update().get(pk=pending.pk)
+def import_commit(*, pending: QuestionImport, user, valid_only: bool):
+    """Import a previewed file: at once (returns the count) or, for a large file, in Celery with a progress bar
+    (returns the Job). Refused while errors remain unless valid_only; never twice."""
+    from lms.jobs import job_create
+    from lms.models import Job
+
+    pending = QuestionImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=pending.pk)
     if pending.imported_count is not None:
         raise AssessmentError("already_imported", _("This file has already been imported."))
+    if pending.job is not None and pending.job.status != Job.Status.FAILED:
+        raise AssessmentError("import_running", _("This file is being imported; follow the progress on this page."))
+    _refuse_while_errors(pending.errors, valid_only)
+    if len(pending.parsed) >= _background_from():
+        job = job_create(kind=IMPORT_JOB_KIND, owner=user, total=len(pending.parsed))
+        pending.job = job
+        pending.save(update_fields=["job"])
+        import_id, job_id = pending.pk, job.pk
+        transaction.on_commit(lambda: _enqueue_import(import_id=import_id, job_id=job_id))
+        return job
     count = questions_import(
         bank=pending.bank, user=user, questions=pending.parsed, errors=pending.errors, valid_only=valid_only
     )
@@ -229,15 +258,70 @@ def import_commit(*, pending: QuestionImport, user, valid_only: bool) -> int:
     return count
 
 
+def _enqueue_import(*, import_id: int, job_id: int) -> None:
+    from assessments.tasks import question_import_run
+
+    try:
+        question_import_run.delay(import_id=import_id, job_id=job_id)
+    except Exception:  # noqa: BLE001 - the broker is down: import here rather than leave the job waiting
+        logger.exception("could not queue question import %s; running it now", import_id)
+        import_run(import_id=import_id, job_id=job_id)
+
+
+def import_run(*, import_id: int, job_id: int) -> None:
+    """The background import (Celery): chunks of IMPORT_CHUNK questions, each committed so the progress shows; if
+    a chunk fails, the questions already written by this run are removed again, so a failed import leaves nothing."""
+    from lms.jobs import run_job
+
+    pending = QuestionImport.objects.select_related("bank", "user").get(pk=import_id)
+    if pending.imported_count is not None:
+        return
+
+    def work(advance) -> dict:
+        created: list[int] = []
+        try:
+            for start in range(0, len(pending.parsed), IMPORT_CHUNK):
+                chunk = pending.parsed[start : start + IMPORT_CHUNK]
+                with transaction.atomic():
+                    created += [question_create(bank=pending.bank, author=pending.user, data=d).pk for d in chunk]
+                advance(len(chunk))
+        except Exception:
+            _remove_imported(created)
+            raise
+        QuestionImport.objects.filter(pk=import_id).update(imported_count=len(created))
+        return {"imported": len(created), "message": _("%(n)s questions imported.") % {"n": len(created)}}
+
+    run_job(job_id, work)
+
+
+def _remove_imported(question_ids: list[int]) -> None:
+    with transaction.atomic():
+        Question.objects.filter(pk__in=question_ids).update(current=None)
+        QuestionVersion.objects.filter(question_id__in=question_ids).delete()
+        Question.objects.filter(pk__in=question_ids).delete()
+
+
 def import_upload(*, bank: QuestionBank, user, fmt: str, data: bytes, dry_run: bool, valid_only: bool) -> dict:
-    """The API's import: parse, then write unless dry_run. Raises parsers.FileRejected / ValidationError."""
+    """The API's import: parse, then write unless dry_run; a large file is written in the background (the answer
+    then names the job to follow). Raises parsers.FileRejected / ValidationError."""
     result = parsers.parse_upload(data=data, fmt=fmt, max_bytes=settings.IMPORT_MAX_BYTES)
     questions, errors = _check_parsed(result)
-    imported = 0
+    imported, job_id = 0, None
     blocked = bool(errors) and not valid_only and not dry_run
     if not dry_run and not blocked:
-        imported = questions_import(bank=bank, user=user, questions=questions, errors=errors, valid_only=valid_only)
-    return {"parsed": len(questions), "errors": errors, "imported": imported, "dry_run": dry_run, "blocked": blocked}
+        if len(questions) >= _background_from():
+            pending = QuestionImport.objects.create(bank=bank, user=user, fmt=fmt, parsed=questions, errors=errors)
+            job_id = import_commit(pending=pending, user=user, valid_only=valid_only).pk
+        else:
+            imported = questions_import(bank=bank, user=user, questions=questions, errors=errors, valid_only=valid_only)
+    return {
+        "parsed": len(questions),
+        "errors": errors,
+        "imported": imported,
+        "dry_run": dry_run,
+        "blocked": blocked,
+        "job": job_id,
+    }
 
 
 def version_as_dict(version: QuestionVersion) -> dict:

@@ -258,7 +258,7 @@ def question_import(request):
 @role_required(TRAINER)
 def import_preview(request, import_id: int):
     pending = selectors.import_get_for_user(user=request.user, import_id=import_id)
-    if request.method == "POST" and pending.imported_count is None:
+    if request.method == "POST" and pending.imported_count is None and pending.job_id is None:
         try:
             count = services.import_commit(
                 pending=pending, user=request.user, valid_only=bool(request.POST.get("valid_only"))
@@ -268,8 +268,11 @@ def import_preview(request, import_id: int):
         except services.AssessmentError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("%(n)s questions imported.") % {"n": count})
-            return redirect("assessments:questions")
+            if isinstance(count, int):
+                messages.success(request, _("%(n)s questions imported.") % {"n": count})
+                return redirect("assessments:questions")
+            messages.info(request, _("A large file: the questions are imported in the background."))
+            return redirect("assessments:import_preview", import_id=pending.pk)
     return render(
         request,
         "assessments/import_preview.html",
