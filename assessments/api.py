@@ -328,7 +328,9 @@ class AttemptDetailView(APIView):
 
 
 class AnswersIn(JSONInSerializer):
-    seq = serializers.IntegerField(min_value=1, help_text="greater than the last saved sequence number")
+    seq = serializers.IntegerField(
+        min_value=1, max_value=2147483647, help_text="greater than the last saved sequence number"
+    )
     answers = serializers.DictField(child=serializers.JSONField(allow_null=True), help_text="{item id: answer}")
 
 

@@ -468,6 +468,9 @@ def _clean_answer(item: AttemptItem, value):
     return text
 
 
+SEQ_MAX = 2147483647  # the column's range: a larger number from a page is refused, not a database error
+
+
 def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attempt:
     """Save answers {item id: value}. seq must be newer than the last save, so a stale page never overwrites.
 
@@ -497,7 +500,7 @@ def _save_answers(
     *, attempt: Attempt, seq: int, answers: dict, user_id: int | None = None
 ) -> Attempt | AssessmentError:
     now = timezone.now()
-    if not isinstance(seq, int) or isinstance(seq, bool):
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= SEQ_MAX:
         raise AssessmentError("stale", _("The page sent no sequence number; reload the page."))
     mine = {"user_id": user_id} if user_id is not None else {}
     claimed = (

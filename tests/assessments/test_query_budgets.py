@@ -154,3 +154,15 @@ def test_passed_final_exam_completes_the_course_through_the_task(
             services.attempt_submit(attempt=attempt)
     refresh.assert_called_once_with(user_id=sales_a.id, course_id=quiz.course_id)
     assert Enrollment.objects.filter(user=sales_a, course=quiz.course).exists()
+
+
+def test_overlong_sequence_numbers_are_refused_not_a_database_error(client_for, api_for, sales_a, big_quiz):
+    api = api_for(sales_a)
+    attempt = _started(api, big_quiz)
+    response = api.patch(f"/api/v1/attempts/{attempt['id']}/answers/", {"seq": 2**31, "answers": {}})
+    assert response.status_code == 400 and "seq" in response.json()["error"]["fields"]
+    page = client_for(sales_a).post(
+        reverse("assessments:attempt_save", args=[attempt["id"]]), {"seq": str(10**12)}, HTTP_HX_REQUEST="true"
+    )
+    assert page.status_code == 409
+    assert Attempt.objects.get(pk=attempt["id"]).save_seq == 0
