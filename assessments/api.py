@@ -338,7 +338,10 @@ class AttemptAnswersView(APIView):
     @extend_schema(request=AnswersIn, responses={200: OpenApiResponse(description="{seq, saved_at}")})
     def patch(self, request, pk: int):
         data = AnswersIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Not theirs is 404 whatever the body (checked on this error path only: the hot path folds it in).
+            selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
+            data.is_valid(raise_exception=True)
         try:
             seq = services.attempt_save_answers_for_taker(
                 user=request.user, attempt_id=pk, seq=data.validated_data["seq"], answers=data.validated_data["answers"]
