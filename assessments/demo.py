@@ -670,6 +670,7 @@ def seed(stdout=None) -> None:
         attempts_allowed=2,
         review_shows_answers=True,
     )
+    _attach_to_busiest_course(base)
     quizzes.append(base)
     categories = {c.id: c.code for c in Category.objects.all()}
     for course in Course.objects.all().order_by("id"):
@@ -704,11 +705,42 @@ def seed(stdout=None) -> None:
             )
             for category in Category.objects.all():
                 QuizRule.objects.create(quiz=exam, category=category, count=3, points=2)
+        _enrol_plan_teams(plan)
         quizzes.append(exam)
 
     _demo_attempts(base)
     if stdout is not None:
         stdout.write(f"assessments: {Question.objects.filter(bank=bank).count()} questions, {len(quizzes)} quizzes")
+
+
+def _attach_to_busiest_course(quiz: Quiz) -> None:
+    """Only people enrolled in a quiz's course (or plan) see it: the base quiz goes with the course most demo
+    people are enrolled in."""
+    from django.db.models import Count
+
+    from trainees.models import Enrollment
+
+    if quiz.course_id or quiz.plan_id:
+        return
+    busiest = (
+        Enrollment.objects.filter(course__isnull=False, unenrolled_at__isnull=True)
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "course_id")
+        .first()
+    )
+    if busiest is not None:
+        quiz.course_id = busiest["course_id"]
+        quiz.save(update_fields=["course", "updated_at"])
+
+
+def _enrol_plan_teams(plan: TrainingPlan) -> None:
+    """The plan's teams take part in it, so they see its exam (enrolling is idempotent)."""
+    from trainees.enrollment_services import enroll_users, team_member_ids
+
+    ids = [uid for team in plan.teams.all() for uid in team_member_ids(team=team)]
+    if ids:
+        enroll_users(user_ids=ids, plan=plan)
 
 
 def _is_essay(code: str, question_id: int, by_category: dict) -> bool:

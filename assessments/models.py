@@ -326,6 +326,8 @@ class QuestionImport(models.Model):
     parsed = models.JSONField(default=list)
     errors = models.JSONField(default=list)
     imported_count = models.PositiveIntegerField(null=True, blank=True)
+    # Set when a large file is imported in the background (its progress bar).
+    job = models.ForeignKey("lms.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

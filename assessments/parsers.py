@@ -70,24 +70,28 @@ def new_question(**kwargs) -> dict:
 
 
 def decode_text(data: bytes, *, allow_gb18030: bool = False) -> str:
-    """Bytes to text with a clear reason when that is impossible."""
+    """Bytes to text with a clear reason when that is impossible, through the project's one decoder
+    (`trainees.importing.decode`): UTF-8 (BOM or not); CSV also GBK and GB18030 (Excel in China). The checks
+    before it and the UTF-8 message speak of text files, as GIFT and Aiken are not CSV."""
+    from trainees import importing
+
     if not data or not data.strip():
         raise FileRejected(_("The file is empty."))
     if b"\x00" in data[:8192]:
         raise FileRejected(_("This is not a text file (it contains binary data). Upload a UTF-8 text file."))
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if allow_gb18030:
-            try:
-                return data.decode("gb18030")
-            except UnicodeDecodeError:
-                pass
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileRejected(
-            _("The file is not UTF-8 text (first bad byte on line %(line)s). Save it as UTF-8 and upload it again.")
-            % {"line": line}
-        ) from None
+        return importing.decode(data, legacy=("gbk", "gb18030") if allow_gb18030 else ())[0]
+    except importing.FileRejected as exc:
+        reason = str(exc)
+    if not allow_gb18030:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            reason = _(
+                "The file is not UTF-8 text (first bad byte on line %(line)s). Save it as UTF-8 and upload it again."
+            ) % {"line": line}
+    raise FileRejected(reason)
 
 
 # ---------------------------------------------------------------------------------------------------------------

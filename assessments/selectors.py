@@ -86,17 +86,36 @@ def import_get_for_user(*, user, import_id) -> QuestionImport:
 # Quizzes
 
 
+def _enrolled_q(user) -> Q:
+    """Published quizzes of the courses and training plans the person is enrolled in (active, not unenrolled)."""
+    from trainees.models import Enrollment
+
+    active = Enrollment.objects.filter(user_id=user.id, unenrolled_at__isnull=True)
+    return Q(status=Quiz.Status.PUBLISHED) & (
+        Q(course_id__in=active.filter(course__isnull=False).values("course_id"))
+        | Q(plan_id__in=active.filter(plan__isnull=False).values("plan_id"))
+    )
+
+
 def quizzes_for_user(*, user) -> QuerySet[Quiz]:
-    """Published quizzes for everyone signed in; drafts too for their owners (and admins)."""
+    """The quizzes a person may see and start: the one access rule for pages and the API.
+
+    Everyone (salespeople, and managers or trainers taking a quiz themselves): the published quizzes of the
+    courses and plans they are actively enrolled in. Trainers add the quizzes they own (drafts too); staff see all.
+    Managers read their teams' results through `attempts_visible`, not through the quizzes.
+    """
     if not getattr(user, "is_authenticated", False):
         return Quiz.objects.none()
     if is_admin(user):
         return Quiz.objects.all()
-    owned = Quiz.owners.through.objects.filter(quiz_id=OuterRef("pk"), user_id=user.id)
-    return Quiz.objects.filter(Q(status=Quiz.Status.PUBLISHED) | Q(Exists(owned)))
+    q = _enrolled_q(user)
+    if has_role(user, TRAINER):
+        q |= Q(Exists(Quiz.owners.through.objects.filter(quiz_id=OuterRef("pk"), user_id=user.id)))
+    return Quiz.objects.filter(q)
 
 
 def quiz_get_for_user(*, user, quiz_id) -> Quiz:
+    """One quiz the person may see and start (see `quizzes_for_user`); 404 when out of scope or missing."""
     try:
         return quizzes_for_user(user=user).select_related("course", "plan").get(pk=quiz_id)
     except (Quiz.DoesNotExist, ValueError, TypeError):
@@ -180,6 +199,22 @@ def result_list(*, user, quiz_id: int | None = None, status: str = "") -> QueryS
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-started_at", "-id")
+
+
+def attempt_item_types_for_taker(*, user, attempt_id) -> list[tuple[int, str]]:
+    """(item id, question type) of each item of the person's own attempt, in order: what reading a posted answer
+    form needs, without loading the question versions. 404 when the attempt is not theirs."""
+    try:
+        rows = list(
+            AttemptItem.objects.filter(attempt_id=attempt_id, attempt__user_id=user.id)
+            .order_by("order")
+            .values_list("id", "version__qtype")
+        )
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not rows:  # every attempt has items: none means not theirs (or no such attempt)
+        raise Http404
+    return rows
 
 
 def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -203,23 +204,52 @@ def _check_parsed(result: parsers.ParseResult) -> tuple[list[dict], list[dict]]:
     return good, errors
 
 
-@transaction.atomic
-def questions_import(*, bank: QuestionBank, user, questions: list[dict], errors: list[dict], valid_only: bool) -> int:
-    """Write parsed questions. Nothing is written while errors remain unless the trainer chose valid_only."""
+# Files with at least this many questions are imported in the background, with a progress bar.
+IMPORT_IN_BACKGROUND_FROM = 300
+IMPORT_CHUNK = 50
+IMPORT_JOB_KIND = "question_import"
+
+
+def _refuse_while_errors(errors: list[dict], valid_only: bool) -> None:
     if errors and not valid_only:
         raise ValidationError(
             _("The file has %(n)s errors; fix them, or choose to import the valid questions only.") % {"n": len(errors)}
         )
+
+
+@transaction.atomic
+def questions_import(*, bank: QuestionBank, user, questions: list[dict], errors: list[dict], valid_only: bool) -> int:
+    """Write parsed questions. Nothing is written while errors remain unless the trainer chose valid_only."""
+    _refuse_while_errors(errors, valid_only)
     for data in questions:
         question_create(bank=bank, author=user, data=data)
     return len(questions)
 
 
+def _background_from() -> int:
+    return getattr(settings, "QUESTION_IMPORT_BACKGROUND_FROM", IMPORT_IN_BACKGROUND_FROM)
+
+
 @transaction.atomic
-def import_commit(*, pending: QuestionImport, user, valid_only: bool) -> int:
-    pending = QuestionImport.objects.select_for_update().get(pk=pending.pk)
+def import_commit(*, pending: QuestionImport, user, valid_only: bool):
+    """Import a previewed file: at once (returns the count) or, for a large file, in Celery with a progress bar
+    (returns the Job). Refused while errors remain unless valid_only; never twice."""
+    from lms.jobs import job_create
+    from lms.models import Job
+
+    pending = QuestionImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=pending.pk)
     if pending.imported_count is not None:
         raise AssessmentError("already_imported", _("This file has already been imported."))
+    if pending.job is not None and pending.job.status != Job.Status.FAILED:
+        raise AssessmentError("import_running", _("This file is being imported; follow the progress on this page."))
+    _refuse_while_errors(pending.errors, valid_only)
+    if len(pending.parsed) >= _background_from():
+        job = job_create(kind=IMPORT_JOB_KIND, owner=user, total=len(pending.parsed))
+        pending.job = job
+        pending.save(update_fields=["job"])
+        import_id, job_id = pending.pk, job.pk
+        transaction.on_commit(lambda: _enqueue_import(import_id=import_id, job_id=job_id))
+        return job
     count = questions_import(
         bank=pending.bank, user=user, questions=pending.parsed, errors=pending.errors, valid_only=valid_only
     )
@@ -228,15 +258,70 @@ def import_commit(*, pending: QuestionImport, user, valid_only: bool) -> int:
     return count
 
 
+def _enqueue_import(*, import_id: int, job_id: int) -> None:
+    from assessments.tasks import question_import_run
+
+    try:
+        question_import_run.delay(import_id=import_id, job_id=job_id)
+    except Exception:  # noqa: BLE001 - the broker is down: import here rather than leave the job waiting
+        logger.exception("could not queue question import %s; running it now", import_id)
+        import_run(import_id=import_id, job_id=job_id)
+
+
+def import_run(*, import_id: int, job_id: int) -> None:
+    """The background import (Celery): chunks of IMPORT_CHUNK questions, each committed so the progress shows; if
+    a chunk fails, the questions already written by this run are removed again, so a failed import leaves nothing."""
+    from lms.jobs import run_job
+
+    pending = QuestionImport.objects.select_related("bank", "user").get(pk=import_id)
+    if pending.imported_count is not None:
+        return
+
+    def work(advance) -> dict:
+        created: list[int] = []
+        try:
+            for start in range(0, len(pending.parsed), IMPORT_CHUNK):
+                chunk = pending.parsed[start : start + IMPORT_CHUNK]
+                with transaction.atomic():
+                    created += [question_create(bank=pending.bank, author=pending.user, data=d).pk for d in chunk]
+                advance(len(chunk))
+        except Exception:
+            _remove_imported(created)
+            raise
+        QuestionImport.objects.filter(pk=import_id).update(imported_count=len(created))
+        return {"imported": len(created), "message": _("%(n)s questions imported.") % {"n": len(created)}}
+
+    run_job(job_id, work)
+
+
+def _remove_imported(question_ids: list[int]) -> None:
+    with transaction.atomic():
+        Question.objects.filter(pk__in=question_ids).update(current=None)
+        QuestionVersion.objects.filter(question_id__in=question_ids).delete()
+        Question.objects.filter(pk__in=question_ids).delete()
+
+
 def import_upload(*, bank: QuestionBank, user, fmt: str, data: bytes, dry_run: bool, valid_only: bool) -> dict:
-    """The API's import: parse, then write unless dry_run. Raises parsers.FileRejected / ValidationError."""
+    """The API's import: parse, then write unless dry_run; a large file is written in the background (the answer
+    then names the job to follow). Raises parsers.FileRejected / ValidationError."""
     result = parsers.parse_upload(data=data, fmt=fmt, max_bytes=settings.IMPORT_MAX_BYTES)
     questions, errors = _check_parsed(result)
-    imported = 0
+    imported, job_id = 0, None
     blocked = bool(errors) and not valid_only and not dry_run
     if not dry_run and not blocked:
-        imported = questions_import(bank=bank, user=user, questions=questions, errors=errors, valid_only=valid_only)
-    return {"parsed": len(questions), "errors": errors, "imported": imported, "dry_run": dry_run, "blocked": blocked}
+        if len(questions) >= _background_from():
+            pending = QuestionImport.objects.create(bank=bank, user=user, fmt=fmt, parsed=questions, errors=errors)
+            job_id = import_commit(pending=pending, user=user, valid_only=valid_only).pk
+        else:
+            imported = questions_import(bank=bank, user=user, questions=questions, errors=errors, valid_only=valid_only)
+    return {
+        "parsed": len(questions),
+        "errors": errors,
+        "imported": imported,
+        "dry_run": dry_run,
+        "blocked": blocked,
+        "job": job_id,
+    }
 
 
 def version_as_dict(version: QuestionVersion) -> dict:
@@ -305,7 +390,8 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
     locked for the count, and (quiz, user, number) is unique besides."""
     from django.contrib.auth import get_user_model
 
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    # FOR NO KEY UPDATE: serialises this person's starts without blocking rows that merely reference them.
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True).first()
     now = timezone.now()
     open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
     if open_attempt is not None:
@@ -382,32 +468,55 @@ def _clean_answer(item: AttemptItem, value):
     return text
 
 
+SEQ_MAX = 2147483647  # the column's range: a larger number from a page is refused, not a database error
+
+
 def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attempt:
-    """Save answers {item id: value}. seq must be newer than the last save, so a stale page never overwrites."""
+    """Save answers {item id: value}. seq must be newer than the last save, so a stale page never overwrites.
+
+    Hot path (every autosave of every taker): one conditional UPDATE of the attempt claims the sequence number and
+    holds its row lock until commit, then one read of the named items (their option order and question type only,
+    not whole question versions) and one UPDATE of the answers that changed. The rare refusals read the row again
+    to say why."""
     with transaction.atomic():
-        outcome = _save_answers(attempt_id=attempt.pk, seq=seq, answers=answers)
+        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers)
     if isinstance(outcome, AssessmentError):
         raise outcome  # raised after the commit, so the close and grade are kept
     return outcome
 
 
-def _save_answers(*, attempt_id: int, seq: int, answers: dict) -> Attempt | AssessmentError:
-    # Lock the attempt row only (of=self): a plain FOR UPDATE would lock the joined quiz row too and queue every
-    # taker of the quiz behind each other.
+def attempt_save_answers_for_taker(*, user, attempt_id: int, seq: int, answers: dict) -> int:
+    """The API's save: as attempt_save_answers, with the taker check folded into the claiming UPDATE (no read of
+    the attempt first). Http404 when the attempt is not this person's. Returns the saved sequence number."""
+    attempt = Attempt(pk=attempt_id, user_id=user.id)
+    with transaction.atomic():
+        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers, user_id=user.id)
+    if isinstance(outcome, AssessmentError):
+        raise outcome
+    return outcome.save_seq
+
+
+def _save_answers(
+    *, attempt: Attempt, seq: int, answers: dict, user_id: int | None = None
+) -> Attempt | AssessmentError:
     now = timezone.now()
-    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt_id)
-    if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
-    if attempt.deadline is not None and now >= attempt.deadline:
-        _close_and_grade(attempt, now=now, auto=True)
-        return AssessmentError("deadline_passed", _("Time is up: answers after the deadline are not accepted."))
-    if not isinstance(seq, int) or seq <= attempt.save_seq:
-        raise AssessmentError(
-            "stale",
-            _("These answers are older than the ones already saved (perhaps from another tab). Reload the page."),
-        )
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= SEQ_MAX:
+        raise AssessmentError("stale", _("The page sent no sequence number; reload the page."))
+    mine = {"user_id": user_id} if user_id is not None else {}
+    claimed = (
+        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS, save_seq__lt=seq, **mine)
+        .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
+        .update(save_seq=seq)
+    )
+    if not claimed:
+        return _save_refused(attempt_id=attempt.pk, now=now, **mine)
     wanted = [int(k) for k in answers if str(k).isdigit()]
-    items = {str(i.id): i for i in attempt.items.filter(id__in=wanted).select_related("version")}
+    items = {
+        str(i.id): i
+        for i in AttemptItem.objects.filter(attempt_id=attempt.pk, id__in=wanted)
+        .select_related("version")
+        .only("id", "option_order", "answer", "version", "version__qtype")
+    }
     changed = []
     for key, value in answers.items():
         item = items.get(str(key))
@@ -421,19 +530,43 @@ def _save_answers(*, attempt_id: int, seq: int, answers: dict) -> Attempt | Asse
     if changed:
         AttemptItem.objects.bulk_update(changed, ["answer", "answered_at"])
     attempt.save_seq = seq
-    attempt.save(update_fields=["save_seq"])
     return attempt
 
 
+def _save_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = None) -> AssessmentError:
+    """Why the conditional UPDATE of a save matched nothing: not theirs (404), submitted, past the deadline (close
+    it now), or stale."""
+    mine = {"user_id": user_id} if user_id is not None else {}
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("quiz")
+        .filter(pk=attempt_id, **mine)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
+    if attempt.deadline is not None and now >= attempt.deadline:
+        _close_and_grade(attempt, now=now, auto=True)
+        return AssessmentError("deadline_passed", _("Time is up: answers after the deadline are not accepted."))
+    raise AssessmentError(
+        "stale",
+        _("These answers are older than the ones already saved (perhaps from another tab). Reload the page."),
+    )
+
+
 def attempt_submit(*, attempt: Attempt) -> Attempt:
-    """Submit exactly once: the first call wins the conditional UPDATE, every other one answers a conflict."""
+    """Submit exactly once: the first call wins the conditional UPDATE (which also holds the attempt's row lock
+    until commit), every other one answers a conflict. Grading is set-based; what the response does not need
+    (dashboards, notices, course completion) runs after commit in Celery."""
     with transaction.atomic():
         now = timezone.now()
-        current = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
-        if current.status != Attempt.Status.IN_PROGRESS:
-            raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
+        # No re-read: the claiming UPDATE decides on the status, and the deadline never changes after the start.
+        current = attempt
         late = current.deadline is not None and now >= current.deadline
-        _close_and_grade(current, now=now, auto=late)
+        if not _close_and_grade(current, now=now, auto=late):
+            raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
     if late:
         # Committed above: the attempt is closed at its deadline; the late submit itself is refused.
         raise AssessmentError("deadline_passed", _("Time was up: the attempt was closed at its deadline and graded."))
@@ -449,7 +582,7 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
     if not claimed:
         return False
     attempt.status, attempt.submitted_at, attempt.auto_closed = Attempt.Status.SUBMITTED, submitted_at, auto
-    items = list(attempt.items.select_related("version"))
+    items = _items_for_grading(attempt.pk)
     for item in items:
         fraction = grading.fraction_for(item.version, item.answer)
         if fraction is None:
@@ -460,6 +593,29 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
     AttemptItem.objects.bulk_update(items, ["score", "needs_grading"])
     _finalise_if_complete(attempt, items=items, now=now)
     return True
+
+
+def _items_for_grading(attempt_id: int) -> list[AttemptItem]:
+    """The attempt's items with what scoring reads of their versions (not the stem, explanation or tags)."""
+    return list(
+        AttemptItem.objects.filter(attempt_id=attempt_id)
+        .select_related("version")
+        .only(
+            "id",
+            "attempt",
+            "points",
+            "answer",
+            "score",
+            "needs_grading",
+            "version",
+            "version__qtype",
+            "version__options",
+            "version__answer",
+            "version__partial_credit",
+            "version__category",
+            "version__competency",
+        )
+    )
 
 
 def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt.datetime, notify: bool = True) -> None:
@@ -474,15 +630,44 @@ def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt
         attempt.passed = attempt.percent >= attempt.quiz.pass_mark
         fields += ["status", "graded_at", "percent", "passed"]
         _store_area_scores(attempt, items, replace=regrade)
-        if not regrade:
-            attempt_id = attempt.pk
-            transaction.on_commit(lambda: _record_on_dashboards(attempt_id))
-        if notify:
-            attempt_id = attempt.pk
-            transaction.on_commit(lambda: _notify_attempt_graded(attempt_id))
-        if attempt.passed and attempt.quiz.is_final and attempt.quiz.course_id:
-            _refresh_course_completion(user_id=attempt.user_id, course_id=attempt.quiz.course_id)
+        effects = {
+            "attempt_id": attempt.pk,
+            "record": not regrade,
+            "notify": notify,
+            "course_id": attempt.quiz.course_id if attempt.passed and attempt.quiz.is_final else None,
+        }
+        if effects["record"] or effects["notify"] or effects["course_id"]:
+            transaction.on_commit(lambda: _enqueue_graded_effects(**effects))
     attempt.save(update_fields=fields)
+
+
+def _enqueue_graded_effects(**effects) -> None:
+    """After commit: hand the side effects of a final result to Celery; if the broker cannot take the task, run
+    them here rather than lose them."""
+    from assessments.tasks import attempt_graded_effects
+
+    try:
+        attempt_graded_effects.delay(**effects)
+    except Exception:  # noqa: BLE001 - any broker failure: fall back to doing the work in this request
+        logger.exception("could not queue the effects of attempt %s; running them now", effects["attempt_id"])
+        attempt_graded_run_effects(**effects)
+
+
+def attempt_graded_run_effects(*, attempt_id: int, record: bool, notify: bool, course_id: int | None) -> None:
+    """What follows a final result, outside the request: the managers' figures (once per attempt), the notice to
+    the person (when a trainer graded part of it), and the course completion after a passed final exam."""
+    # The recording is additive, so it runs last: a retry after a failure above it cannot count an attempt twice
+    # (the notice and the completion are idempotent).
+    if notify:
+        _notify_attempt_graded(attempt_id)
+    if course_id:
+        from trainees.enrollment_services import enrollment_refresh
+
+        user_id = Attempt.objects.filter(pk=attempt_id).values_list("user_id", flat=True).first()
+        if user_id is not None:
+            enrollment_refresh(user_id=user_id, course_id=course_id)
+    if record:
+        _record_on_dashboards(attempt_id)
 
 
 def _record_on_dashboards(attempt_id: int) -> None:
@@ -505,13 +690,6 @@ def _record_on_dashboards(attempt_id: int) -> None:
         category_scores=categories,
         competency_scores=competencies,
     )
-
-
-def _refresh_course_completion(*, user_id: int, course_id: int) -> None:
-    """A passed final exam may complete the course: re-evaluate the enrollment after commit."""
-    from trainees.enrollment_services import enrollment_refresh
-
-    transaction.on_commit(lambda: enrollment_refresh(user_id=user_id, course_id=course_id))
 
 
 def _store_area_scores(attempt: Attempt, items: list[AttemptItem], *, replace: bool) -> None:
@@ -597,7 +775,7 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
     item.graded_at = timezone.now()
     item.needs_grading = False
     item.save(update_fields=["score", "grader_comment", "graded_by", "graded_at", "needs_grading"])
-    items = list(attempt.items.select_related("version"))
+    items = _items_for_grading(attempt.pk)
     was_graded = attempt.status == Attempt.Status.GRADED
     if was_graded:
         attempt.status = Attempt.Status.SUBMITTED  # a regrade recomputes the stored numbers

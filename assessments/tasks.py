@@ -14,3 +14,16 @@ def close_overdue_attempts() -> int:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def close_attempt_if_overdue(attempt_id: int) -> bool:
     return services.attempt_close_if_overdue(attempt_id=attempt_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def attempt_graded_effects(attempt_id: int, record: bool, notify: bool, course_id: int | None = None) -> None:
+    """After a result became final: dashboards, the notice to the person, course completion."""
+    services.attempt_graded_run_effects(attempt_id=attempt_id, record=record, notify=notify, course_id=course_id)
+
+
+@shared_task(acks_late=False)
+def question_import_run(import_id: int, job_id: int) -> None:
+    """A large question file, imported in chunks with a progress bar (not retried: a failed run removes what it
+    wrote and the job says why)."""
+    services.import_run(import_id=import_id, job_id=job_id)

@@ -62,14 +62,14 @@ def quiz_start(request, quiz_id: int):
     return redirect("assessments:attempt", attempt_id=attempt.pk)
 
 
-def _answers_from_post(request, attempt) -> dict:
+def _answers_from_post(request, attempt_id: int) -> dict:
     answers = {}
-    for item in selectors.attempt_items(attempt=attempt):
-        name = f"q-{item.id}"
-        if item.version.qtype == QuestionType.MULTIPLE:
-            answers[str(item.id)] = request.POST.getlist(name)
+    for item_id, qtype in selectors.attempt_item_types_for_taker(user=request.user, attempt_id=attempt_id):
+        name = f"q-{item_id}"
+        if qtype == QuestionType.MULTIPLE:
+            answers[str(item_id)] = request.POST.getlist(name)
         else:
-            answers[str(item.id)] = request.POST.get(name, "").strip() or None
+            answers[str(item_id)] = request.POST.get(name, "").strip() or None
     return answers
 
 
@@ -97,13 +97,14 @@ def attempt_detail(request, attempt_id: int):
 @login_required
 @require_POST
 def attempt_save(request, attempt_id: int):
-    """htmx autosave of the whole form; answers 409 with a clear message when stale or late."""
-    attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt_id)
+    """htmx autosave of the whole form; answers 409 with a clear message when stale or late. Hot path: the item
+    list (which is also the ownership check) and the save, nothing else."""
+    answers = _answers_from_post(request, attempt_id)
     seq = _seq(request)
     try:
         if seq is None:
             raise services.AssessmentError("stale", _("The page sent no sequence number; reload the page."))
-        services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt))
+        services.attempt_save_answers_for_taker(user=request.user, attempt_id=attempt_id, seq=seq, answers=answers)
     except services.AssessmentError as exc:
         return render(request, "assessments/_save_status.html", {"error": exc.message}, status=409)
     except ValidationError as exc:
@@ -118,7 +119,7 @@ def attempt_submit(request, attempt_id: int):
     seq = _seq(request)
     try:
         if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
-            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt))
+            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt.pk))
         services.attempt_submit(attempt=attempt)
     except services.AssessmentError as exc:
         messages.error(request, exc.message)
@@ -257,7 +258,7 @@ def question_import(request):
 @role_required(TRAINER)
 def import_preview(request, import_id: int):
     pending = selectors.import_get_for_user(user=request.user, import_id=import_id)
-    if request.method == "POST" and pending.imported_count is None:
+    if request.method == "POST" and pending.imported_count is None and pending.job_id is None:
         try:
             count = services.import_commit(
                 pending=pending, user=request.user, valid_only=bool(request.POST.get("valid_only"))
@@ -267,8 +268,11 @@ def import_preview(request, import_id: int):
         except services.AssessmentError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("%(n)s questions imported.") % {"n": count})
-            return redirect("assessments:questions")
+            if isinstance(count, int):
+                messages.success(request, _("%(n)s questions imported.") % {"n": count})
+                return redirect("assessments:questions")
+            messages.info(request, _("A large file: the questions are imported in the background."))
+            return redirect("assessments:import_preview", import_id=pending.pk)
     return render(
         request,
         "assessments/import_preview.html",

@@ -144,7 +144,7 @@ def _import_item(item, path: str, errors: dict, refs: dict) -> dict | None:
         code = item.get(name)
         if code in (None, ""):
             data[name] = None
-        elif code not in refs[name]:
+        elif not isinstance(code, str) or code not in refs[name]:
             errors[f"{path}.{name}"] = [_("unknown code “%(c)s”") % {"c": code}]
         else:
             data[name] = refs[name][code]

@@ -111,8 +111,11 @@ class FileRejected(Exception):
     """The file as a whole cannot be read (too big, empty, binary, unknown encoding, no header)."""
 
 
-def decode(content: bytes) -> tuple[str, str]:
-    """bytes -> (text, encoding). UTF-8 with or without BOM, else GBK (what Excel in China saves)."""
+def decode(content: bytes, *, legacy: tuple[str, ...] = ("gbk",)) -> tuple[str, str]:
+    """bytes -> (text, encoding). UTF-8 with or without BOM, else GBK (what Excel in China saves).
+
+    The project's one CSV/text decoder. `legacy`: the encodings tried after UTF-8, in order (the question import
+    adds GB18030 for CSV, and passes none for its UTF-8-only text formats)."""
     if len(content) > settings.IMPORT_MAX_BYTES:
         raise FileRejected(
             _("The file is too large (%(size)s bytes); the limit is %(limit)s bytes.")
@@ -142,10 +145,11 @@ def decode(content: bytes) -> tuple[str, str]:
             return content.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             pass
-        try:
-            return content.decode("gbk"), "gbk"
-        except UnicodeDecodeError:
-            pass
+        for encoding in legacy:
+            try:
+                return content.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
     raise FileRejected(_("The file's text encoding is neither UTF-8 nor GBK. Save it as CSV (UTF-8)."))
 
 

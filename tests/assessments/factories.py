@@ -3,7 +3,8 @@ for anything that would give the key away."""
 
 from assessments import services
 from assessments.models import QuestionBank, Quiz
-from courses.models import Category, Competency
+from courses.models import Category, Competency, Course
+from trainees.models import Enrollment
 
 EXPLAIN = "EXPLAIN-MARKER"
 FEEDBACK = "FEEDBACK-MARKER"
@@ -99,10 +100,28 @@ def essay(b, *, category="company"):
     )
 
 
-def quiz(owner, questions, **fields) -> Quiz:
+def course(title="销售基础课程") -> Course:
+    return Course.objects.create(title=title, status=Course.Status.PUBLISHED)
+
+
+def quiz(owner, questions, *, takers=(), **fields) -> Quiz:
+    """A published quiz of a course of its own (unless `course` or `plan` is given); `takers` are enrolled in it."""
     fields.setdefault("status", Quiz.Status.PUBLISHED)
     fields.setdefault("attempts_allowed", 2)
-    return services.quiz_create(owner=owner, title=fields.pop("title", "产品知识测验"), questions=questions, **fields)
+    if "course" not in fields and "plan" not in fields:
+        fields["course"] = course()
+    created = services.quiz_create(
+        owner=owner, title=fields.pop("title", "产品知识测验"), questions=questions, **fields
+    )
+    for person in takers:
+        enrol(person, created)
+    return created
+
+
+def enrol(person, quiz: Quiz, **fields) -> Enrollment:
+    """Enrol the person in the quiz's course (or plan), which is what lets them see and start it."""
+    target = {"course": quiz.course} if quiz.course_id else {"plan": quiz.plan}
+    return Enrollment.objects.create(user=person, **target, **fields)
 
 
 def category(code):

@@ -53,7 +53,7 @@ def test_manager_sees_team_attempt_summary_but_cannot_act(api_for, sales_a, mana
 
 
 def test_start_refusals_are_409_with_message(api_for, sales_a, trainer, qbank):
-    quiz = f.quiz(trainer, [f.single(qbank)], attempts_allowed=1)
+    quiz = f.quiz(trainer, [f.single(qbank)], attempts_allowed=1, takers=[sales_a])
     api = api_for(sales_a)
     attempt = start(api, quiz)
     api.post(f"/api/v1/attempts/{attempt['id']}/submit/")
@@ -63,7 +63,7 @@ def test_start_refusals_are_409_with_message(api_for, sales_a, trainer, qbank):
 
 
 def test_draft_quiz_is_invisible_to_salespeople(api_for, sales_a, trainer, qbank):
-    draft = f.quiz(trainer, [f.single(qbank)], status="draft")
+    draft = f.quiz(trainer, [f.single(qbank)], status="draft", takers=[sales_a])
     assert api_for(sales_a).get(f"/api/v1/quizzes/{draft.id}/").status_code == 404
     assert api_for(trainer).get(f"/api/v1/quizzes/{draft.id}/").status_code == 200
 

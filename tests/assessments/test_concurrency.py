@@ -60,7 +60,7 @@ def test_parallel_submits_give_one_200_and_one_grade(sales_a, trainer, monkeypat
 
 def test_parallel_starts_never_exceed_attempts_allowed(sales_a, trainer):
     qbank = f.bank()
-    quiz = f.quiz(trainer, [f.single(qbank)], attempts_allowed=3)
+    quiz = f.quiz(trainer, [f.single(qbank)], attempts_allowed=3, takers=[sales_a])
     for _ in range(2):
         services.attempt_submit(attempt=services.attempt_start(quiz=quiz, user=sales_a))
     responses = _in_parallel(sales_a, lambda api: api.post(f"/api/v1/quizzes/{quiz.id}/attempts/"))
@@ -123,7 +123,7 @@ def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, trainer):
             connections.close_all()
 
     for name, call in (
-        ("save", lambda: services._save_answers(attempt_id=attempt.id, seq=1, answers={})),
+        ("save", lambda: services._save_answers(attempt=attempt, seq=1, answers={})),
         ("submit", lambda: services.attempt_submit(attempt=attempt)),
     ):
         holding.clear()

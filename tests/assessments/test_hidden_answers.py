@@ -77,21 +77,25 @@ POLICIES = [
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: f"{p['review_policy']}-{p['review_shows_answers']}")
 def test_no_key_leaks_through_pages(client_for, sales_a, trainer, qbank, policy):
     questions = [f.single(qbank), f.multiple(qbank), f.truefalse(qbank), f.short(qbank), f.essay(qbank)]
-    quiz = f.quiz(trainer, questions, closes_at=timezone.now() + dt.timedelta(days=1), **policy)
+    quiz = f.quiz(trainer, questions, closes_at=timezone.now() + dt.timedelta(days=1), takers=[sales_a], **policy)
     _full_attempt_through_pages(client_for(sales_a), quiz)
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: f"{p['review_policy']}-{p['review_shows_answers']}")
 def test_no_key_leaks_through_api(api_for, sales_a, trainer, qbank, policy):
     questions = [f.single(qbank), f.multiple(qbank), f.truefalse(qbank), f.short(qbank), f.essay(qbank)]
-    quiz = f.quiz(trainer, questions, closes_at=timezone.now() + dt.timedelta(days=1), **policy)
+    quiz = f.quiz(trainer, questions, closes_at=timezone.now() + dt.timedelta(days=1), takers=[sales_a], **policy)
     _full_attempt_through_api(api_for(sales_a), quiz)
 
 
 def test_key_is_shown_once_the_policy_allows(client_for, api_for, sales_a, trainer, qbank):
     """The positive control: the same scan would see the markers when the policy lets them through."""
     quiz = f.quiz(
-        trainer, [f.single(qbank), f.short(qbank)], review_policy=Quiz.Review.AFTER_SUBMIT, review_shows_answers=True
+        trainer,
+        [f.single(qbank), f.short(qbank)],
+        review_policy=Quiz.Review.AFTER_SUBMIT,
+        review_shows_answers=True,
+        takers=[sales_a],
     )
     api = api_for(sales_a)
     attempt = api.post(f"/api/v1/quizzes/{quiz.id}/attempts/").json()
@@ -108,7 +112,12 @@ def test_after_close_review_opens_when_the_window_closes(api_for, sales_a, train
 
     closes = timezone.now() + dt.timedelta(hours=1)
     quiz = f.quiz(
-        trainer, [f.single(qbank)], review_policy=Quiz.Review.AFTER_CLOSE, review_shows_answers=True, closes_at=closes
+        trainer,
+        [f.single(qbank)],
+        review_policy=Quiz.Review.AFTER_CLOSE,
+        review_shows_answers=True,
+        closes_at=closes,
+        takers=[sales_a],
     )
     api = api_for(sales_a)
     attempt = api.post(f"/api/v1/quizzes/{quiz.id}/attempts/").json()

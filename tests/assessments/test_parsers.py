@@ -274,3 +274,44 @@ def test_excel_round_trip():
     assert again.errors == []
     assert _comparable(again.questions) == _comparable(first)
     assert _comparable(parse_csv(parsers.export_csv(first)).questions) == _comparable(first)
+
+
+def test_csv_in_gb18030_beyond_gbk_is_read_through_the_shared_decoder():
+    """Characters outside GBK (four-byte GB18030 sequences) still read: the project's one decoder tries GBK, then
+    GB18030 for the question CSV."""
+    rare = CSV.replace("客户", "𠀀客户", 1)
+    data = rare.encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("gbk")
+    result = parse_upload(data=data, fmt="csv", max_bytes=10**6)
+    assert len(result.questions) == 6
+    assert "𠀀" in str(result.questions)
+
+
+def test_decode_text_goes_through_trainees_importing_decode(monkeypatch):
+    from assessments import parsers
+    from trainees import importing
+
+    calls = []
+    real = importing.decode
+
+    def spy(content, **kwargs):
+        calls.append(kwargs)
+        return real(content, **kwargs)
+
+    monkeypatch.setattr(importing, "decode", spy)
+    assert parsers.decode_text("题目 {T}".encode()) == "题目 {T}"
+    assert parsers.decode_text("题目".encode("gbk"), allow_gb18030=True) == "题目"
+    assert calls == [{"legacy": ()}, {"legacy": ("gbk", "gb18030")}]
+
+
+def test_text_formats_refuse_gbk_with_the_line_of_the_first_bad_byte():
+    with pytest.raises(FileRejected, match="line 1"):
+        parse_upload(data="坏 {F}".encode("gbk"), fmt="aiken", max_bytes=10**6)
+    with pytest.raises(FileRejected, match="line 3"):
+        parse_upload(data="::Q1:: 好 {T}\n\n".encode() + "坏 {F}".encode("gbk"), fmt="gift", max_bytes=10**6)
+
+
+def test_csv_in_no_known_encoding_gets_the_shared_message():
+    with pytest.raises(FileRejected, match="neither UTF-8 nor GBK"):
+        parse_upload(data=b"\x81\x30\x81" * 3, fmt="csv", max_bytes=10**6)

@@ -64,9 +64,10 @@ def prepare(users: int, tokens_path: Path) -> int:
 
     from assessments import services
     from assessments.models import Attempt, QuestionBank, Quiz
+    from courses.models import Course
     from lms.roles import SALESPERSON
     from trainees import services as people
-    from trainees.models import User
+    from trainees.models import Enrollment, User
 
     Quiz.objects.filter(title="压测测验").delete()
     bank, _ = QuestionBank.objects.get_or_create(title="压测题库")
@@ -87,8 +88,11 @@ def prepare(users: int, tokens_path: Path) -> int:
             }
         data["category"] = codes[i % len(codes)]
         questions.append(services.question_create(bank=bank, author=None, data=data))
+    # Only people enrolled in the quiz's course may see and start it.
+    course, _ = Course.objects.get_or_create(title="压测课程", defaults={"status": Course.Status.PUBLISHED})
     quiz = services.quiz_create(
         owner=None,
+        course=course,
         title="压测测验",
         questions=questions,
         status=Quiz.Status.PUBLISHED,
@@ -104,6 +108,7 @@ def prepare(users: int, tokens_path: Path) -> int:
             user.set_unusable_password()
             user.save()
             people.user_set_roles(user=user, roles={SALESPERSON})
+        Enrollment.objects.get_or_create(user=user, course=course)
         token, _ = Token.objects.get_or_create(user=user)
         accounts.append({"token": token.key, "quiz": quiz.id})
     Attempt.objects.filter(user__username__startswith="bench", quiz=quiz).delete()
@@ -111,7 +116,7 @@ def prepare(users: int, tokens_path: Path) -> int:
     return quiz.id
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
+def wait_ready(url: str, timeout: float = 120) -> None:  # a loaded shared machine boots slowly
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -129,12 +134,84 @@ def read_stats(prefix: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def in_process(tokens_path: Path, quiz_id: int, people: int, saves: int) -> int:
+    """Sequential requests through Django's test client (no gunicorn, no Locust, no queueing): CPU milliseconds of
+    this process and queries per request, for save and submit. CPU time barely depends on how loaded the shared
+    machine is, so it compares versions of the code where wall-clock percentiles cannot."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    accounts = json.loads(tokens_path.read_text(encoding="utf-8"))[:people]
+    client = Client(HTTP_HOST="127.0.0.1")
+    figures: dict[str, dict[str, list[float]]] = {}
+
+    def measure(name: str, call):
+        with CaptureQueriesContext(connection) as queries:
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = call()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        entry = figures.setdefault(name, {"cpu": [], "wall": [], "queries": []})
+        entry["cpu"].append(cpu * 1000)
+        entry["wall"].append(wall * 1000)
+        entry["queries"].append(len(queries))
+        return response
+
+    for account in accounts:
+        auth = {"HTTP_AUTHORIZATION": f"Token {account['token']}"}
+        started = client.post(f"/api/v1/quizzes/{quiz_id}/attempts/", **auth).json()
+        items = started["items"]
+        for seq in range(1, saves + 1):
+            chosen = items[(seq * 3) % len(items) :][:3] or items[:3]
+            body = {
+                "seq": seq,
+                "answers": {
+                    str(i["id"]): (
+                        [o["key"] for o in i["options"]][:2]
+                        if i["qtype"] == "multiple"
+                        else (i["options"][seq % len(i["options"])]["key"] if i["options"] else f"答案{seq}")
+                    )
+                    for i in chosen
+                },
+            }
+            url = f"/api/v1/attempts/{started['id']}/answers/"
+            measure(
+                "save answers",
+                lambda url=url, body=body, auth=auth: client.patch(
+                    url, json.dumps(body), content_type="application/json", **auth
+                ),
+            )
+        measure("submit", lambda a=started["id"], auth=auth: client.post(f"/api/v1/attempts/{a}/submit/", **auth))
+    print(f"\nIn process: {len(accounts)} people x ({saves} saves + submit), sequential, no server")
+    print(
+        f"{'request':14} {'count':>6} {'cpu p50':>8} {'cpu p95':>8} {'wall p50':>9} {'wall p95':>9} {'queries p50':>12}"
+    )
+    for name, entry in figures.items():
+        print(
+            f"{name:14} {len(entry['cpu']):>6} {_pct(entry['cpu'], 0.5):>8.1f} {_pct(entry['cpu'], 0.95):>8.1f} "
+            f"{_pct(entry['wall'], 0.5):>9.1f} {_pct(entry['wall'], 0.95):>9.1f} {_pct(entry['queries'], 0.5):>12.0f}"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--steady", type=int, default=45, help="seconds of answer saves before the burst")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="PEOPLE",
+        help="instead of Locust: PEOPLE sequential attempts through the test client; prints CPU ms and queries",
+    )
     args = parser.parse_args()
 
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
@@ -151,6 +228,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-quiz-"))
     tokens = work / "tokens.json"
     quiz_id = prepare(args.users, tokens)
+    if args.in_process:
+        return in_process(tokens, quiz_id, args.in_process, saves=5)
 
     port = free_port()
     host = f"http://127.0.0.1:{port}"

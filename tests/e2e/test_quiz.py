@@ -16,6 +16,7 @@ def test_salesperson_takes_timed_quiz_reloads_and_submits(page, login, screensho
         time_limit_minutes=20,
         review_policy=Quiz.Review.AFTER_SUBMIT,
         review_shows_answers=False,
+        takers=[sales_a],
     )
     login(sales_a.username)
     page.goto(f"/quizzes/{quiz.id}/")

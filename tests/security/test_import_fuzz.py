@@ -846,6 +846,7 @@ def _scenario_text(**changes) -> str:
         (_scenario_text(code="x" * 61), "scenarios[0].code"),
         (_scenario_text(code="不是 slug"), "scenarios[0].code"),
         (_scenario_text(persona_role="角" * 101), "scenarios[0].persona_role"),
+        (_scenario_text(category=["product"]), "scenarios[0].category"),  # was TypeError: unhashable
     ],
 )
 def test_scenario_import_refuses_unstorable_json_with_a_message(client_for, trainer, text, expected):
