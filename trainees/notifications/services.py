@@ -148,13 +148,23 @@ def notify(
 def notify_many(*, specs: Iterable[Spec], now: dt.datetime | None = None, batch_size: int = 2000) -> int:
     """Write a set of notifications with set-based queries: one preference query, one user query and one
     INSERT ... ON CONFLICT DO NOTHING per batch. Keys already present are left alone. Returns the number planned."""
+    specs = list(specs)
+    _write_specs(specs=specs, now=now or timezone.now(), batch_size=batch_size, returning=False)
+    return len(specs)
+
+
+def notify_new(*, specs: Iterable[Spec], now: dt.datetime | None = None, batch_size: int = 2000) -> list[Spec]:
+    """`notify_many` that answers which of `specs` were written now (the others' keys existed already): for callers
+    that tell the user "3 reminded, 2 had been already today". Exact under concurrency on PostgreSQL (RETURNING)."""
+    return _write_specs(specs=list(specs), now=now or timezone.now(), batch_size=batch_size, returning=True)
+
+
+def _write_specs(*, specs: list[Spec], now: dt.datetime, batch_size: int, returning: bool) -> list[Spec]:
     from trainees.models import User
 
-    now = now or timezone.now()
-    specs = list(specs)
     if not specs:
-        return 0
-    planned = 0
+        return []
+    written: list[Spec] = []
     quiet = quiet_until(now)
     for start in range(0, len(specs), batch_size):
         chunk = specs[start : start + batch_size]
@@ -174,31 +184,55 @@ def notify_many(*, specs: Iterable[Spec], now: dt.datetime | None = None, batch_
             for s in chunk
         ]
         if connection.vendor == "postgresql":
-            _insert_pg(chunk, plans, now)
+            keys = _insert_pg(chunk, plans, now, returning=returning)
         else:
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        recipient_id=s.recipient_id,
-                        kind=s.kind,
-                        subject=s.subject,
-                        occasion=s.occasion,
-                        context=s.context,
-                        url=s.url,
-                        **plan,
-                    )
-                    for s, plan in zip(chunk, plans, strict=True)
-                ],
-                ignore_conflicts=True,
-            )
-        planned += len(chunk)
+            keys = _insert_orm(chunk, plans, returning=returning)
+        if returning:
+            written += [s for s in chunk if (s.recipient_id, s.kind, s.subject, s.occasion) in keys]
     transaction.on_commit(enqueue_dispatch)
-    return planned
+    return written
 
 
-def _insert_pg(chunk: list[Spec], plans: list[dict], now: dt.datetime) -> None:
+def _key(s: Spec) -> tuple[int, str, str, str]:
+    return (s.recipient_id, s.kind, s.subject, s.occasion)
+
+
+def _insert_orm(chunk: list[Spec], plans: list[dict], *, returning: bool) -> set:
+    """bulk_create(ignore_conflicts) (SQLite); with `returning`, the keys absent before the insert (SQLite writers
+    are serialised, so nobody else can write them in between)."""
+    fresh = set()
+    if returning:
+        existing = set(
+            Notification.objects.filter(
+                recipient_id__in={s.recipient_id for s in chunk},
+                kind__in={s.kind for s in chunk},
+                subject__in={s.subject for s in chunk},
+                occasion__in={s.occasion for s in chunk},
+            ).values_list("recipient_id", "kind", "subject", "occasion")
+        )
+        fresh = {_key(s) for s in chunk} - existing
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=s.recipient_id,
+                kind=s.kind,
+                subject=s.subject,
+                occasion=s.occasion,
+                context=s.context,
+                url=s.url,
+                **plan,
+            )
+            for s, plan in zip(chunk, plans, strict=True)
+        ],
+        ignore_conflicts=True,
+    )
+    return fresh
+
+
+def _insert_pg(chunk: list[Spec], plans: list[dict], now: dt.datetime, *, returning: bool = False) -> set:
     """INSERT ... ON CONFLICT DO NOTHING with psycopg2's execute_values: the same statement bulk_create would
-    send, without the ORM's per-field preparation (it dominates the time of large sets)."""
+    send, without the ORM's per-field preparation (it dominates the time of large sets). With `returning`, the keys
+    this statement wrote (a row skipped on conflict returns nothing)."""
     from psycopg2.extras import execute_values
 
     table = Notification._meta.db_table
@@ -218,15 +252,18 @@ def _insert_pg(chunk: list[Spec], plans: list[dict], now: dt.datetime) -> None:
         for s, p in zip(chunk, plans, strict=True)
     ]
     with connection.cursor() as cursor:
-        execute_values(
+        result = execute_values(
             cursor.cursor,
             f"INSERT INTO {table} (recipient_id, kind, subject, occasion, context, url, created_at, show_in_app, "  # noqa: S608
             "status, not_before, attempts, last_error, delivered_via) VALUES %s "
-            "ON CONFLICT (recipient_id, kind, subject, occasion) DO NOTHING",
+            "ON CONFLICT (recipient_id, kind, subject, occasion) DO NOTHING"
+            + (" RETURNING recipient_id, kind, subject, occasion" if returning else ""),
             rows,
             template="(%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, 0, '', '[]'::jsonb)",
             page_size=1000,
+            fetch=returning,
         )
+    return {tuple(r) for r in result} if returning else set()
 
 
 def notify_from_query(
