@@ -111,26 +111,33 @@ def rule_due_soon(*, now: dt.datetime, id_range=None) -> int:
     return written
 
 
+OVERDUE_WEEKS = 53
+
+
 def rule_overdue(*, now: dt.datetime, id_range=None) -> int:
-    """The day after the due date, then every 7 days, for as long as it stays not completed (up to a year)."""
+    """The day after the due date, then every 7 days, for as long as it stays not completed (up to a year).
+    One INSERT ... SELECT over every week at once: the occasion ("w<week>:<due date>") is a CASE over the 53 due
+    dates that fire today, minus the enrollments already reminded for that week."""
     today = _today(now)
-    specs = []
-    for week in range(53):  # one small indexed query per week since the due date
-        due = today - dt.timedelta(days=1 + 7 * week)
-        occasion = f"w{week}:{due.isoformat()}"
-        todo = not_yet_notified(_open_enrollments().filter(due_date=due), kind="overdue", occasion=occasion)
-        specs += [
-            Spec(
-                recipient_id=e.user_id,
-                kind="overdue",
-                subject=subject_key(e),
-                occasion=occasion,
-                context={"title": _title(e), "due_date": due.isoformat()},
-                url=_enrollment_url(e),
-            )
-            for e in in_range(todo, id_range)
-        ]
-    return notify_many(specs=specs, now=now)
+    weeks = {today - dt.timedelta(days=1 + 7 * week): week for week in range(OVERDUE_WEEKS)}
+    occasion = Case(
+        *(When(due_date=due, then=Value(f"w{week}:{due.isoformat()}")) for due, week in weeks.items()),
+        output_field=CharField(),
+    )
+    todo = not_yet_notified(_open_enrollments().filter(due_date__in=list(weeks)), kind="overdue", occasion=occasion)
+    return notify_from_query(
+        source=in_range(todo, id_range),
+        kind="overdue",
+        recipient="user_id",
+        subject=subject_of("trainees.enrollment:"),
+        occasion=F("n_occasion"),
+        context={
+            "title": Coalesce(F("course__title"), F("plan__title")),
+            "due_date": Cast("due_date", output_field=CharField()),
+        },
+        url=_enrollment_url_sql(),
+        now=now,
+    )
 
 
 def rule_manager_escalation(*, now: dt.datetime, id_range=None) -> int:

@@ -272,7 +272,7 @@ def notify_from_query(
     kind: str,
     recipient: str,
     subject: models.Expression,
-    occasion: str = "",
+    occasion: str | models.Expression | F = "",
     context: dict | None = None,
     url: str | models.Expression = "",
     now: dt.datetime | None = None,
@@ -281,7 +281,8 @@ def notify_from_query(
     Python: preferences, e-mail address and quiet hours are decided in SQL, the same way `_plan` does.
 
     `source` is the set (e.g. enrollments due in 3 days), `recipient` the field holding the person's id ("user_id"),
-    `subject` an expression for the subject key (see `rules.subject_of`), `context` a dict of JSON values or
+    `subject` an expression for the subject key (see `rules.subject_of`), `occasion` a string or an expression (when
+    it differs per row), `context` a dict of JSON values or
     expressions (F("course__title"), ...). Returns the number of rows written."""
     from django.db.models import BooleanField, Case, DateTimeField, JSONField, Value, When
     from django.db.models.functions import Cast, Coalesce, JSONObject
@@ -317,7 +318,7 @@ def notify_from_query(
         F(recipient),
         Value(kind),
         subject,
-        Value(occasion),
+        occasion if isinstance(occasion, models.Expression | F) else Value(occasion),
         json_context,
         url if isinstance(url, models.Expression) else Value(url),
         Value(now, output_field=DateTimeField()),
@@ -328,6 +329,10 @@ def notify_from_query(
     sql, params = rows.query.sql_with_params()
     table = Notification._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The per-row subqueries make the planner's cost estimate large enough to trigger JIT compilation, which
+            # then takes seconds for a statement that runs in milliseconds (profiled on 100,000 enrollments).
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             f"INSERT INTO {table} (recipient_id, kind, subject, occasion, context, url, created_at, show_in_app, "  # noqa: S608
             f"status, not_before, attempts, last_error, delivered_via) "
@@ -336,7 +341,8 @@ def notify_from_query(
             params,
         )
         written = cursor.rowcount
-    transaction.on_commit(enqueue_dispatch)
+    if written:  # a scan that finds nothing new queues no dispatch (a replay stays a read)
+        transaction.on_commit(enqueue_dispatch)
     return written
 
 
@@ -442,10 +448,23 @@ def dispatch_batch(*, now: dt.datetime | None = None, limit: int | None = None) 
         token=token,
         now=now,
     )
-    for (_uid, kind, done), group in groups.items():
-        _deliver_group(
-            group=group, kind=kind, done=set(done), channels=channels, token=token, now=now, held=held, result=result
-        )
+    for channel in channels:
+        channel.open()
+    try:
+        for (_uid, kind, done), group in groups.items():
+            _deliver_group(
+                group=group,
+                kind=kind,
+                done=set(done),
+                channels=channels,
+                token=token,
+                now=now,
+                held=held,
+                result=result,
+            )
+    finally:
+        for channel in channels:
+            channel.close()
     return result
 
 
@@ -495,11 +514,12 @@ def _deliver_group(*, group, kind, done, channels, token, now, held: set, result
     except Exception as exc:
         _record_failure(group=group, mine=mine, delivered=delivered, error=exc, now=now, result=result, token=token)
         return
-    sent = mine.update(status=Status.SENT, sent_at=now, delivered_via=sorted(delivered), last_error="")
+    with transaction.atomic():  # both marks in one commit (one WAL flush per group, not two)
+        sent = mine.update(status=Status.SENT, sent_at=now, delivered_via=sorted(delivered), last_error="")
+        if wants_email:
+            EmailDaySlot.objects.filter(user_id=recipient.id, kind=kind, day=day, token=token).update(sent=True)
     if sent != len(group):
         logger.error("Lost the lease on %s of %s notifications while sending.", len(group) - sent, len(group))
-    if wants_email:
-        EmailDaySlot.objects.filter(user_id=recipient.id, kind=kind, day=day, token=token).update(sent=True)
     result.sent += sent
 
 
