@@ -249,7 +249,7 @@ NOTIFICATIONS = {
     # time limit, so a live worker always finishes before anyone takes its rows over.
     "LEASE_SECONDS": env_int("NOTIFICATIONS_LEASE_SECONDS", 600),
     "BATCH_SIZE": env_int("NOTIFICATIONS_BATCH_SIZE", 200),
-    "CHUNK_SIZE": env_int("NOTIFICATIONS_CHUNK_SIZE", 5000),
+    "CHUNK_SIZE": env_int("NOTIFICATIONS_CHUNK_SIZE", 50000),
     # Absolute links in e-mails.
     "SITE_URL": env_str("SITE_URL", "http://127.0.0.1:8000"),
     # Pushed channels besides e-mail. Example (WeCom group robot), off by default:

@@ -1,25 +1,56 @@
-"""Benchmark of the notification pipeline: plan 100,000 notifications set-based, claim them with 2 worker processes,
-replay everything, count duplicates. Prints figures; it is not a pass/fail test.
+"""Benchmark of the reminder pipeline over real enrollments, on PostgreSQL and Redis. Prints figures (and the load
+average with each); it is not a pass/fail test.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench .venv/bin/python tests/bench/bench_notifications.py
-    (SQLite when DATABASE_URL is unset; N=20000 to try a smaller set)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench REDIS_URL=redis://127.0.0.1:6379/3 \
+        .venv/bin/python tests/bench/bench_notifications.py
 
-Enrollment does not exist on this branch, so the rule benched is a synthetic one with the shape of the real ones
-("due in 3 days" over a set): one notification per recipient row, 100,000 users standing in for 100,000
-enrollments. The database is a throw-away one: its tables are dropped and re-created (migrate) first.
-Sending is a no-op backend (locmem); what is measured is planning, claiming and the bookkeeping around each send.
+Environment: N (enrollments, default 100000; 5 per person), FIRING (share of the enrollments put on a day a rule
+fires, e.g. 0.5 for a heavy day; default: due dates spread evenly over +-60 days, about 1 in 10 fires), REUSE=1
+(keep the enrollments of the last run, empty the outbox only).
+
+1. Generates N `Enrollment` rows with bulk_create (people 1/5 of N in 100 teams with a manager each, 20 courses,
+   10% without a due date, 20% completed, 3% unenrolled, 10% of people reading English).
+2. Plan and enqueue: every rule of the periodic scan (due in 3 / 1 days, overdue, 7-day escalation, welcome...) over
+   the whole set in this process, as `scan_due_reminders` does for a small set; the dispatch is enqueued on Redis.
+3. All claimed: 2 real Celery worker processes (`celery -A lms worker`, queues bulk and send) run
+   `dispatch_notifications` (claim by conditional UPDATE ... SKIP LOCKED, render each e-mail in the reader's
+   language, send through a dummy backend, mark sent) until nothing is due.
+4. Replay: the real `scan_due_reminders` fired twice at once, its chunk tasks run by the 2 workers, then a dispatch;
+   prints the duplicate keys (must be 0) and how much was written or sent again (must be 0).
+
+The database is a throw-away one: it is migrated, and the notification and enrollment tables are TRUNCATEd.
 """
 
-import multiprocessing as mp
+import datetime as dt
+import math
 import os
+import random
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.test")
+SETTINGS = "tests.bench.notifications_bench_settings"
+os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
 N = int(os.environ.get("N", "100000"))
+FIRING = float(os.environ["FIRING"]) if os.environ.get("FIRING") else None
+REUSE = os.environ.get("REUSE") == "1"  # keep the last run's enrollments, only empty the outbox
+PER_PERSON = 5
+TEAMS = 100
+COURSES = 20
+PREFIX = "nb"
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def say(text: str) -> None:
+    print(f"{text}  [{load()}]", flush=True)
 
 
 def setup_django():
@@ -28,180 +59,311 @@ def setup_django():
     django.setup()
 
 
-def prepare_database():
-    from django.conf import settings
+def prepare_database() -> None:
     from django.core.management import call_command
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db["NAME"] = str(ROOT / "var" / "bench_notifications.sqlite3")
-        Path(db["NAME"]).parent.mkdir(exist_ok=True)
-        Path(db["NAME"]).unlink(missing_ok=True)
-    call_command("migrate", verbosity=0)
-
-
-def create_people(n: int) -> None:
     from django.db import connection
 
-    from trainees.models import User
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE trainees_notification, trainees_emaildayslot, trainees_notificationpreference, "
+            "trainees_enrollment RESTART IDENTITY CASCADE"
+        )
+        cursor.execute(
+            "DELETE FROM trainees_team_managers WHERE user_id IN (SELECT id FROM trainees_user WHERE username LIKE %s)",
+            [f"{PREFIX}-%"],
+        )
+        cursor.execute(
+            "DELETE FROM trainees_user_groups WHERE user_id IN (SELECT id FROM trainees_user WHERE username LIKE %s)",
+            [f"{PREFIX}-%"],
+        )
+        cursor.execute("DELETE FROM trainees_user WHERE username LIKE %s", [f"{PREFIX}-%"])
+        cursor.execute("UPDATE trainees_team SET parent_id = NULL WHERE name LIKE %s", [f"{PREFIX}-%"])
+        cursor.execute("DELETE FROM trainees_team WHERE name LIKE %s", [f"{PREFIX}-%"])
+        cursor.execute("DELETE FROM courses_course WHERE title LIKE %s", [f"{PREFIX}-%"])
+
+
+def firing_offsets() -> list[int]:
+    """Days from today on which a rule fires for an open enrollment: due in 3 and 1 days, overdue the day after and
+    weekly after that, escalation at 7 days."""
+    return [3, 1, -7] + [-(1 + 7 * w) for w in range(9)]
+
+
+def generate(today: dt.date) -> dict:
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from courses.models import Course
+    from lms.roles import MANAGER
+    from trainees.models import Enrollment, User
+    from trainees.services import team_create
+
+    rng = random.Random(42)
+    root = team_create(name=f"{PREFIX}-root")
+    teams = [team_create(name=f"{PREFIX}-team-{i}", parent=root) for i in range(TEAMS)]
+    managers = User.objects.bulk_create(
+        [User(username=f"{PREFIX}-mgr-{i}", email=f"{PREFIX}-mgr-{i}@example.com", password="!") for i in range(TEAMS)]
+    )
+    group, _ = Group.objects.get_or_create(name=MANAGER)
+    group.user_set.add(*managers)
+    for team, manager in zip(teams, managers, strict=True):
+        team.managers.add(manager)
+    people = N // PER_PERSON
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO trainees_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+                is_active, date_joined, display_name, employee_no, phone, job_title, level, language, team_id)
+            SELECT '!', false, %s || '-' || i, '', '', %s || '-' || i || '@example.com', false, true,
+                now() - interval '60 days', %s || '-' || i, %s || '-' || i, '', '', '',
+                CASE WHEN i %% 10 = 0 THEN 'en' ELSE 'zh-hans' END, (%s::int[])[1 + i %% %s]
+            FROM generate_series(0, %s - 1) AS i
+            """,
+            [PREFIX, PREFIX, PREFIX, PREFIX, [t.id for t in teams], TEAMS, people],
+        )
+    person_ids = list(
+        User.objects.filter(username__startswith=f"{PREFIX}-", team__in=teams)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    courses = Course.objects.bulk_create(
+        [Course(title=f"{PREFIX}-课程{i}", status="published") for i in range(COURSES)]
+    )
+    fire = firing_offsets()
+    now = dt.datetime.now(dt.UTC)
+    done, started = Enrollment.Status.COMPLETED, Enrollment.Status.IN_PROGRESS
+    rows = []
+    for i, uid in enumerate(person_ids):
+        for k in range(PER_PERSON):
+            if FIRING is not None:
+                offset = rng.choice(fire) if rng.random() < FIRING else rng.randint(-60, 60)
+                due = today + dt.timedelta(days=offset)
+            else:
+                due = today + dt.timedelta(days=rng.randint(-60, 60)) if rng.random() < 0.9 else None
+            r = rng.random()
+            status = done if r < 0.2 else started if r < 0.5 else Enrollment.Status.NOT_STARTED
+            rows.append(
+                Enrollment(
+                    user_id=uid,
+                    course_id=courses[(i + 4 * k) % COURSES].id,
+                    due_date=due,
+                    status=status,
+                    progress=100 if status == done else 0,
+                    unenrolled_at=now if rng.random() < 0.03 else None,
+                )
+            )
+    Enrollment.objects.bulk_create(rows, batch_size=5000)
+    with connection.cursor() as cursor:  # the steady state autovacuum keeps
+        for table in ("trainees_user", "trainees_enrollment", "trainees_notification", "trainees_emaildayslot"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return {"people": len(person_ids), "enrollments": len(rows)}
+
+
+def reset_outbox() -> None:
+    from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM trainees_notification WHERE subject LIKE 'bench:%%'")
-        cursor.execute(
-            "DELETE FROM trainees_emaildayslot WHERE user_id IN "
-            "(SELECT id FROM trainees_user WHERE username LIKE 'bench%%')"
-        )
-        cursor.execute("DELETE FROM trainees_user WHERE username LIKE 'bench%%'")
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                """
-                INSERT INTO trainees_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-                    is_active, date_joined, display_name, phone, job_title, level, language)
-                SELECT '!', false, 'bench' || i, '', '', 'bench' || i || '@example.com', false, true,
-                    '2026-11-24 02:00:00+00', 'bench' || i, '', '', '', 'zh-hans'
-                FROM generate_series(0, %s - 1) AS i
-                """,
-                [n],
+        cursor.execute("TRUNCATE trainees_notification, trainees_emaildayslot RESTART IDENTITY CASCADE")
+        cursor.execute("VACUUM ANALYZE trainees_notification")
+
+
+def purge_queues() -> int:
+    from lms.celery import app
+
+    with app.connection_for_write() as conn:
+        return sum(conn.default_channel.queue_purge(queue) or 0 for queue in ("bulk", "send"))
+
+
+def start_workers(log_dir: Path) -> list[subprocess.Popen]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    procs = []
+    for i in range(2):
+        log = open(log_dir / f"worker{i}.log", "w")  # noqa: SIM115 - closed with the process
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "lms",
+                    "worker",
+                    "-Q",
+                    "bulk,send",
+                    "--pool=solo",
+                    f"--hostname=bench{i}@%h",
+                    "--loglevel=WARNING",
+                    "--without-heartbeat",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
-            return
-    batch = 10000
-    for start in range(0, n, batch):
-        User.objects.bulk_create(
-            [
-                User(username=f"bench{i}", email=f"bench{i}@example.com", password="!")
-                for i in range(start, min(start + batch, n))
-            ]
         )
+    return procs
 
 
-def synthetic_rule(*, now, id_range=None):
-    """Like rule_due_soon: the whole matching set planned in one INSERT ... SELECT (preferences, address and quiet
-    hours decided in SQL), minus the rows already notified."""
-    from django.db.models import F
-
-    from trainees.models import User
-    from trainees.notifications import rules
-    from trainees.notifications.services import notify_from_query
-
-    source = rules.in_range(User.objects.filter(username__startswith="bench"), id_range)
-    source = rules.not_yet_notified(
-        source, kind="due_soon", occasion="d3:2026-11-27", recipient="id", subject_prefix="bench:"
-    )
-    return notify_from_query(
-        source=source,
-        kind="due_soon",
-        recipient="id",
-        subject=rules.subject_of("bench:"),
-        occasion="d3:2026-11-27",
-        context={"title": F("display_name"), "days": 3, "due_date": "2026-11-27"},
-        now=now,
-    )
+def stop_workers(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
-def claim_worker(now_iso: str, counter, deliver: bool) -> None:
-    """One worker process: claim (and, with deliver, send and mark) batches until nothing is left."""
-    import datetime as dt
-    import uuid
+def wait_ready(timeout: float = 120) -> None:
+    """Until both workers answer a ping (the first answer comes once they consume)."""
+    from lms.celery import app
 
-    setup_django()
-    from django.test.utils import override_settings
-
-    from trainees.notifications import services
-
-    now = dt.datetime.fromisoformat(now_iso)
-    total = 0
-    with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
-        while True:
-            if deliver:
-                claimed = services.dispatch_batch(now=now, limit=200).claimed
-            else:
-                claimed = services.claim_batch(token=uuid.uuid4(), now=now, limit=1000)
-            total += claimed
-            if not claimed:
-                break
-    with counter.get_lock():
-        counter.value += total
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=2.0) or []
+        if len(replies) >= 2:
+            return
+    raise SystemExit("the 2 workers did not start; see var/bench_notifications/worker*.log")
 
 
-def run_workers(now, *, deliver: bool) -> tuple[int, float]:
-    counter = mp.Value("i", 0)
+def due_left() -> int:
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from trainees.notifications.models import Notification
+
+    now = timezone.now()
+    return Notification.objects.filter(
+        Q(status="sending") | Q(status="pending") & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+    ).count()
+
+
+def dispatch_until_done() -> dict:
+    """Queue dispatch tasks (each sends up to 50 batches) and wait for them, until nothing due is left."""
+    from trainees.notifications import conf
+    from trainees.notifications.tasks import dispatch_notifications
+
+    per_task = 50 * int(conf.get("BATCH_SIZE"))
+    totals = {"claimed": 0, "sent": 0, "deferred": 0, "retrying": 0, "failed": 0, "tasks": 0}
+    while (left := due_left()) > 0:
+        results = [dispatch_notifications.apply_async() for _ in range(max(2, math.ceil(left / per_task) + 1))]
+        for r in results:
+            for key, value in r.get(timeout=900).items():
+                totals[key] += value
+        totals["tasks"] += len(results)
+    return totals
+
+
+def chunked_scan(times: int = 2) -> tuple[int, float]:
+    """The real periodic task `scan_due_reminders`, `times` at once (beat firing twice): it queues one chunk task per
+    id range of each rule; wait until the 2 workers have run them all. Returns (chunk tasks, seconds)."""
+    from trainees.notifications import tasks
+
+    queued = []
+    original = tasks.run_rule_chunk.apply_async
+
+    def collect(*args, **kwargs):
+        result = original(*args, **kwargs)
+        queued.append(result)
+        return result
+
+    tasks.run_rule_chunk.apply_async = collect
     t = time.perf_counter()
-    ctx = mp.get_context("fork")
-    workers = [ctx.Process(target=claim_worker, args=(now.isoformat(), counter, deliver)) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return counter.value, time.perf_counter() - t
+    try:
+        for _ in range(times):
+            tasks.scan_due_reminders()
+        for r in queued:
+            r.get(timeout=900)
+    finally:
+        tasks.run_rule_chunk.apply_async = original
+    return len(queued), time.perf_counter() - t
 
 
 def main() -> None:
-    import datetime as dt
-    import zoneinfo
-
     setup_django()
-    from django.db import connection, transaction
+    from django.conf import settings
+    from django.db import connection
     from django.db.models import Count
+    from django.urls import reverse
+    from django.utils import timezone
 
-    from trainees.notifications import channels, emails, rules, services  # noqa: F401 - loaded before the workers fork
+    from trainees.models import Enrollment
+    from trainees.notifications import rules
     from trainees.notifications.models import Notification
 
-    prepare_database()
-    print(f"database: {connection.vendor}, recipients/items: {N}")
-    t = time.perf_counter()
-    create_people(N)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # the steady state autovacuum keeps: no dead rows from the last run
-            for table in ("trainees_user", "trainees_notification", "trainees_emaildayslot"):
-                cursor.execute(f"VACUUM ANALYZE {table}")
-    print(f"setup: {N} people in {time.perf_counter() - t:.1f} s")
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the bench runs on the real servers.")
+    log_dir = ROOT / "var" / "bench_notifications"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    if REUSE:
+        reset_outbox()
+        say(f"reusing the {Enrollment.objects.count()} enrollments of the last run; outbox emptied")
+    else:
+        prepare_database()
+        t = time.perf_counter()
+        made = generate(timezone.localdate())
+        say(
+            f"setup: {made['enrollments']} enrollments (bulk_create) of {made['people']} people in "
+            f"{time.perf_counter() - t:.1f} s; due dates "
+            f"{'spread over +-60 days' if FIRING is None else f'{FIRING:.0%} on a firing day'}"
+        )
 
-    now = dt.datetime(2026, 11, 24, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))  # outside quiet hours
-    rules.RULES.clear()
-    rules.register_rule("bench_due_soon", synthetic_rule)
-    enqueued = []
-    services.enqueue_dispatch = lambda countdown=None: enqueued.append(1) or True  # count, don't run, the enqueues
-
+    # 2. Plan and enqueue: every scan rule over the whole set, in this process; the dispatch goes to Redis.
+    purge_queues()
+    Notification.objects.exists()  # connect, and load the URL map (the rules reverse links), before the clock starts:
+    reverse("trainees:my_learning")  # a long-lived worker has done both long before a scan
+    scan = rules.rules_in(rules.SCAN)
     t = time.perf_counter()
-    with transaction.atomic():
-        planned = rules.run_rule("bench_due_soon", now=now)
+    per_rule = []
+    for rule in scan:
+        t1 = time.perf_counter()
+        rules.run_rule(rule.name)
+        per_rule.append(f"{rule.name} {time.perf_counter() - t1:.2f} s")
     plan_s = time.perf_counter() - t
-    rows = Notification.objects.count()
-    print(f"plan and enqueue: {planned} planned, {rows} rows, {len(enqueued)} dispatch enqueue(s) in {plan_s:.2f} s")
-
-    connection.close()
-    claimed, claim_s = run_workers(now, deliver=False)
-    print(f"all claimed by 2 worker processes (conditional UPDATE, batches of 1000): {claimed} in {claim_s:.2f} s")
-
-    # Delivery (render both parts in the person's language, sign the unsubscribe link, send, mark) on a sample.
-    sample = int(os.environ.get("DELIVER_SAMPLE", "3000"))
-    keep = (
-        Notification.objects.filter(subject__startswith="bench:").order_by("id").values_list("id", flat=True)[:sample]
+    planned = Notification.objects.count()
+    by_kind = dict(Notification.objects.values_list("kind").annotate(n=Count("id")).order_by())
+    pending = Notification.objects.filter(status="pending").count()
+    enqueued = purge_queues()  # the timed dispatch below starts from an empty queue
+    say(
+        f"plan and enqueue: {planned} notifications ({pending} e-mails pending, {enqueued} dispatch tasks queued) "
+        f"in {plan_s:.2f} s"
     )
-    Notification.objects.filter(id__in=list(keep)).update(status=Notification.Status.PENDING, claim_token=None)
-    connection.close()
-    delivered, deliver_s = run_workers(now, deliver=True)
-    print(
-        f"delivered with 2 worker processes: {delivered} in {deliver_s:.2f} s "
-        f"({delivered / deliver_s:.0f}/s; all {N} would take about {N / max(delivered / deliver_s, 1):.0f} s)"
-    )
+    print(f"  per rule: {'; '.join(per_rule)}")
+    print(f"  by kind: {by_kind}")
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # autovacuum analyzes a table after such an insert
-            cursor.execute("ANALYZE trainees_notification")
-    t = time.perf_counter()
-    with transaction.atomic():
-        rules.run_rule("bench_due_soon", now=now)  # replay: beat fired again
-    replay_s = time.perf_counter() - t
-    dupes = (
-        Notification.objects.values("recipient_id", "kind", "subject", "occasion")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .count()
-    )
-    again = services.claim_batch(token=__import__("uuid").uuid4(), now=now, limit=1000)
-    print(f"replay: {replay_s:.2f} s, duplicate keys after replay: {dupes}, claimable again after replay: {again}")
-    print(f"rows now: {Notification.objects.count()} (expected {N})")
+    # 3. All claimed by 2 real Celery workers on Redis.
+    workers = start_workers(log_dir)
+    try:
+        wait_ready()
+        say("2 workers ready")
+        t = time.perf_counter()
+        totals = dispatch_until_done()
+        claim_s = time.perf_counter() - t
+        say(
+            f"all claimed and delivered by 2 Celery workers: {totals['claimed']} claimed, {totals['sent']} sent, "
+            f"{totals['deferred']} deferred to tomorrow (one e-mail per kind per person per day), "
+            f"{totals['failed']} failed, in {claim_s:.2f} s ({totals['tasks']} dispatch tasks)"
+        )
+
+        # 4. Replay: the periodic scan fired twice at once, through the workers, then a dispatch.
+        before = Notification.objects.count()
+        chunks, replay_s = chunked_scan(times=2)
+        again = dispatch_until_done()
+        dupes = (
+            Notification.objects.values("recipient_id", "kind", "subject", "occasion")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .count()
+        )
+        say(
+            f"replay (scan_due_reminders twice at once: {chunks} chunk tasks on 2 workers) in {replay_s:.2f} s: "
+            f"duplicate keys {dupes}, new rows {Notification.objects.count() - before}, "
+            f"sent again {again['sent']}"
+        )
+    finally:
+        stop_workers(workers)
 
 
 if __name__ == "__main__":

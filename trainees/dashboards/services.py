@@ -296,20 +296,34 @@ def dashboard_assign(*, user_ids: list[int], course, due_date: date | None, by: 
 
 @transaction.atomic
 def nudge_overdue(*, user_ids: list[int], by: User) -> tuple[int, str]:
-    """Remind the overdue people among `user_ids`, at most once a day each (the unique constraint decides)."""
-    today = timezone.localdate()
-    overdue = dict(
-        PersonStats.objects.filter(user_id__in=user_ids, overdue__gt=0, is_active=True).values_list(
-            "user_id", "overdue"
-        )
+    """Remind the overdue people among `user_ids` (only those `by` may see) through the notification outbox, in
+    this transaction, at most once a day each: the notification's unique key (person, "overdue_nudge", local day)
+    decides, so a second click the same day sends nothing more. Overdue as on the dashboard: open course
+    enrollments past their due date (or marked overdue). Returns (people nudged now, message for the manager)."""
+    from trainees.notifications.domain_rules import notify_overdue_nudge
+    from trainees.selectors import people_for_user
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    in_scope = people_for_user(user=by).filter(id__in=list(user_ids), is_active=True).values("id")
+    late = (
+        Enrollment.objects.filter(user_id__in=in_scope, course__isnull=False, unenrolled_at__isnull=True)
+        .exclude(status=Enrollment.Status.COMPLETED)
+        .filter(Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today))
+        .select_related("course")
+        .order_by("user_id", "due_date", "id")
     )
-    before = Nudge.objects.filter(day=today, user_id__in=list(overdue)).count()
-    Nudge.objects.bulk_create(
-        [Nudge(user_id=uid, day=today, sent_by=by, overdue=n) for uid, n in overdue.items()], ignore_conflicts=True
-    )
-    sent = Nudge.objects.filter(day=today, user_id__in=list(overdue)).count() - before
+    overdue: dict[int, list[Enrollment]] = {}
+    for enrollment in late:
+        overdue.setdefault(enrollment.user_id, []).append(enrollment)
     if not overdue:
         return 0, _("Nobody is overdue.")
+    nudged = notify_overdue_nudge(by=by, overdue=overdue, now=now)
+    Nudge.objects.bulk_create(
+        [Nudge(user_id=uid, day=today, sent_by=by, overdue=len(overdue[uid])) for uid in sorted(nudged)],
+        ignore_conflicts=True,
+    )
+    sent = len(nudged)
     msg = ngettext("%(n)d person reminded.", "%(n)d people reminded.", sent) % {"n": sent}
     if len(overdue) > sent:
         skipped = len(overdue) - sent

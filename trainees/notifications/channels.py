@@ -12,12 +12,15 @@ A person's e-mail preference for a kind (off / each time / digest) also governs 
 from __future__ import annotations
 
 import json
+import logging
 import urllib.request
 
 from django.core.mail import mailers
 from django.utils.module_loading import import_string
 
 from trainees.notifications import conf
+
+logger = logging.getLogger(__name__)
 
 
 class Channel:
@@ -30,16 +33,52 @@ class Channel:
     def deliver(self, *, recipient, kind: str, notifications: list) -> None:
         raise NotImplementedError
 
+    def open(self) -> None:
+        """Called once before a batch of deliveries (e.g. to open one connection for the whole batch)."""
+
+    def close(self) -> None:
+        """Called once after the batch, whatever happened."""
+
 
 class EmailChannel(Channel):
-    """One e-mail (HTML and plain text, in the recipient's language) for a group of notifications of one kind."""
+    """One e-mail (HTML and plain text, in the recipient's language) for a group of notifications of one kind.
+    Between `open` and `close` every message of the batch goes through one connection to the mail server."""
+
+    _mailer = None
+
+    def _new_mailer(self):
+        return mailers[self.options.get("MAILER") or conf.get("MAILER")]
+
+    def open(self) -> None:
+        mailer = self._new_mailer()
+        if not hasattr(mailer, "open"):  # not a Django backend class: each message handles its own connection
+            return
+        try:
+            mailer.open()
+        except Exception:  # server down: each message then connects on its own (and fails, and is retried)
+            logger.warning("Could not open the mail connection for a batch.", exc_info=True)
+            return
+        self._mailer = mailer
+
+    def close(self) -> None:
+        mailer, self._mailer = self._mailer, None
+        if mailer is not None:
+            try:
+                mailer.close()
+            except Exception:
+                logger.warning("Closing the mail connection failed.", exc_info=True)
 
     def deliver(self, *, recipient, kind: str, notifications: list) -> None:
         from trainees.notifications.emails import build_email
 
         message = build_email(recipient=recipient, kind=kind, notifications=notifications)
-        mailer = mailers[self.options.get("MAILER") or conf.get("MAILER")]
-        if mailer.send_messages([message]) != 1:
+        mailer = self._mailer or self._new_mailer()
+        try:
+            accepted = mailer.send_messages([message])
+        except Exception:
+            self.close()  # the connection may be broken: the rest of the batch connects message by message
+            raise
+        if accepted != 1:
             raise RuntimeError("The mail backend did not accept the message.")
 
 

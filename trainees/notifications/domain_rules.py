@@ -15,6 +15,7 @@ Fields used:
 Event-driven kinds are not scans; their services call, inside their own transaction:
 - enrollment create (one or many): `notify_assigned(enrollments=[...])`
 - manual grading done: `notify_quiz_graded(attempt=attempt)`
+- a manager's one-click nudge of overdue people: `notify_overdue_nudge(by=manager, overdue={user_id: [...]})`
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trainees.notifications.rules import in_range, not_yet_notified, register_rule, subject_of
-from trainees.notifications.services import Spec, notify_from_query, notify_many, subject_key
+from trainees.notifications.services import Spec, notify_from_query, notify_many, notify_new, subject_key
 
 DONE = "completed"
 
@@ -110,26 +111,33 @@ def rule_due_soon(*, now: dt.datetime, id_range=None) -> int:
     return written
 
 
+OVERDUE_WEEKS = 53
+
+
 def rule_overdue(*, now: dt.datetime, id_range=None) -> int:
-    """The day after the due date, then every 7 days, for as long as it stays not completed (up to a year)."""
+    """The day after the due date, then every 7 days, for as long as it stays not completed (up to a year).
+    One INSERT ... SELECT over every week at once: the occasion ("w<week>:<due date>") is a CASE over the 53 due
+    dates that fire today, minus the enrollments already reminded for that week."""
     today = _today(now)
-    specs = []
-    for week in range(53):  # one small indexed query per week since the due date
-        due = today - dt.timedelta(days=1 + 7 * week)
-        occasion = f"w{week}:{due.isoformat()}"
-        todo = not_yet_notified(_open_enrollments().filter(due_date=due), kind="overdue", occasion=occasion)
-        specs += [
-            Spec(
-                recipient_id=e.user_id,
-                kind="overdue",
-                subject=subject_key(e),
-                occasion=occasion,
-                context={"title": _title(e), "due_date": due.isoformat()},
-                url=_enrollment_url(e),
-            )
-            for e in in_range(todo, id_range)
-        ]
-    return notify_many(specs=specs, now=now)
+    weeks = {today - dt.timedelta(days=1 + 7 * week): week for week in range(OVERDUE_WEEKS)}
+    occasion = Case(
+        *(When(due_date=due, then=Value(f"w{week}:{due.isoformat()}")) for due, week in weeks.items()),
+        output_field=CharField(),
+    )
+    todo = not_yet_notified(_open_enrollments().filter(due_date__in=list(weeks)), kind="overdue", occasion=occasion)
+    return notify_from_query(
+        source=in_range(todo, id_range),
+        kind="overdue",
+        recipient="user_id",
+        subject=subject_of("trainees.enrollment:"),
+        occasion=F("n_occasion"),
+        context={
+            "title": Coalesce(F("course__title"), F("plan__title")),
+            "due_date": Cast("due_date", output_field=CharField()),
+        },
+        url=_enrollment_url_sql(),
+        now=now,
+    )
 
 
 def rule_manager_escalation(*, now: dt.datetime, id_range=None) -> int:
@@ -359,6 +367,43 @@ def notify_quiz_graded(*, attempt) -> int:
             )
         ]
     )
+
+
+NUDGE_ITEMS = 10  # overdue tasks listed in one nudge (the count says how many there are in all)
+
+
+def notify_overdue_nudge(*, by, overdue: dict[int, list], now: dt.datetime | None = None) -> set[int]:
+    """The dashboard's nudge: one "overdue_nudge" to each person in `overdue` ({user id: their overdue enrollments,
+    with course/plan loaded}), keyed (person, today), so whoever clicks again the same day sends nothing more.
+    Preferences, e-mail address and quiet hours are applied as for every notification; the text is rendered in the
+    reader's language when shown or sent. Call inside the nudge's transaction. Returns the ids nudged now."""
+    now = now or timezone.now()
+    today = _today(now).isoformat()
+    manager = by.display_name or by.get_username()
+    url = reverse("trainees:my_learning")
+    written = notify_new(
+        specs=[
+            Spec(
+                recipient_id=uid,
+                kind="overdue_nudge",
+                subject=f"user:{uid}",
+                occasion=today,
+                context={
+                    "manager": manager,
+                    "count": len(items),
+                    "items": [
+                        {"title": _title(e), "due_date": e.due_date.isoformat() if e.due_date else ""}
+                        for e in items[:NUDGE_ITEMS]
+                    ],
+                },
+                url=url,
+            )
+            for uid, items in overdue.items()
+            if items
+        ],
+        now=now,
+    )
+    return {s.recipient_id for s in written}
 
 
 def register_available() -> None:

@@ -94,6 +94,16 @@ register_kind(
         lambda c: gettext("Enroll again to renew it."),
     )
 )
+# The dashboard's one-click nudge: a manager asks an overdue person to catch up (at most once a day per person).
+register_kind(
+    Kind(
+        "overdue_nudge",
+        _("Reminder from your manager"),
+        lambda c: _fmt(gettext("%(manager)s reminds you: %(count)s overdue learning task(s)"), c),
+        lambda c: gettext("Please catch up on them as soon as you can."),
+        details=lambda c: [_fmt(gettext("%(title)s (due %(due_date)s)"), row) for row in c.get("items", [])],
+    )
+)
 # Managers.
 register_kind(
     Kind(

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import CharField, Exists, Max, Min, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, Expression, Max, Min, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -90,11 +90,20 @@ def subject_of(prefix: str, field: str = "id") -> Concat:
 
 
 def not_yet_notified(
-    qs: QuerySet, *, kind: str, occasion: str, recipient: str = "user_id", subject_prefix: str | None = None
+    qs: QuerySet,
+    *,
+    kind: str,
+    occasion: str | Expression,
+    recipient: str = "user_id",
+    subject_prefix: str | None = None,
 ) -> QuerySet:
     """Drop the rows whose notification already exists, so a repeated scan reads but writes (and plans) nothing.
-    The subject is "<subject_prefix><row id>", by default the row's model label ("trainees.enrollment:42")."""
+    The subject is "<subject_prefix><row id>", by default the row's model label ("trainees.enrollment:42").
+    `occasion` is a string, or an expression over the row (annotated as `n_occasion`) when it differs per row."""
     prefix = subject_prefix if subject_prefix is not None else f"{qs.model._meta.label_lower}:"
+    if isinstance(occasion, Expression):
+        qs = qs.annotate(n_occasion=occasion)
+        occasion = OuterRef("n_occasion")
     existing = Notification.objects.filter(
         recipient_id=OuterRef(recipient),
         kind=kind,

@@ -148,13 +148,23 @@ def notify(
 def notify_many(*, specs: Iterable[Spec], now: dt.datetime | None = None, batch_size: int = 2000) -> int:
     """Write a set of notifications with set-based queries: one preference query, one user query and one
     INSERT ... ON CONFLICT DO NOTHING per batch. Keys already present are left alone. Returns the number planned."""
+    specs = list(specs)
+    _write_specs(specs=specs, now=now or timezone.now(), batch_size=batch_size, returning=False)
+    return len(specs)
+
+
+def notify_new(*, specs: Iterable[Spec], now: dt.datetime | None = None, batch_size: int = 2000) -> list[Spec]:
+    """`notify_many` that answers which of `specs` were written now (the others' keys existed already): for callers
+    that tell the user "3 reminded, 2 had been already today". Exact under concurrency on PostgreSQL (RETURNING)."""
+    return _write_specs(specs=list(specs), now=now or timezone.now(), batch_size=batch_size, returning=True)
+
+
+def _write_specs(*, specs: list[Spec], now: dt.datetime, batch_size: int, returning: bool) -> list[Spec]:
     from trainees.models import User
 
-    now = now or timezone.now()
-    specs = list(specs)
     if not specs:
-        return 0
-    planned = 0
+        return []
+    written: list[Spec] = []
     quiet = quiet_until(now)
     for start in range(0, len(specs), batch_size):
         chunk = specs[start : start + batch_size]
@@ -174,31 +184,55 @@ def notify_many(*, specs: Iterable[Spec], now: dt.datetime | None = None, batch_
             for s in chunk
         ]
         if connection.vendor == "postgresql":
-            _insert_pg(chunk, plans, now)
+            keys = _insert_pg(chunk, plans, now, returning=returning)
         else:
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        recipient_id=s.recipient_id,
-                        kind=s.kind,
-                        subject=s.subject,
-                        occasion=s.occasion,
-                        context=s.context,
-                        url=s.url,
-                        **plan,
-                    )
-                    for s, plan in zip(chunk, plans, strict=True)
-                ],
-                ignore_conflicts=True,
-            )
-        planned += len(chunk)
+            keys = _insert_orm(chunk, plans, returning=returning)
+        if returning:
+            written += [s for s in chunk if (s.recipient_id, s.kind, s.subject, s.occasion) in keys]
     transaction.on_commit(enqueue_dispatch)
-    return planned
+    return written
 
 
-def _insert_pg(chunk: list[Spec], plans: list[dict], now: dt.datetime) -> None:
+def _key(s: Spec) -> tuple[int, str, str, str]:
+    return (s.recipient_id, s.kind, s.subject, s.occasion)
+
+
+def _insert_orm(chunk: list[Spec], plans: list[dict], *, returning: bool) -> set:
+    """bulk_create(ignore_conflicts) (SQLite); with `returning`, the keys absent before the insert (SQLite writers
+    are serialised, so nobody else can write them in between)."""
+    fresh = set()
+    if returning:
+        existing = set(
+            Notification.objects.filter(
+                recipient_id__in={s.recipient_id for s in chunk},
+                kind__in={s.kind for s in chunk},
+                subject__in={s.subject for s in chunk},
+                occasion__in={s.occasion for s in chunk},
+            ).values_list("recipient_id", "kind", "subject", "occasion")
+        )
+        fresh = {_key(s) for s in chunk} - existing
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=s.recipient_id,
+                kind=s.kind,
+                subject=s.subject,
+                occasion=s.occasion,
+                context=s.context,
+                url=s.url,
+                **plan,
+            )
+            for s, plan in zip(chunk, plans, strict=True)
+        ],
+        ignore_conflicts=True,
+    )
+    return fresh
+
+
+def _insert_pg(chunk: list[Spec], plans: list[dict], now: dt.datetime, *, returning: bool = False) -> set:
     """INSERT ... ON CONFLICT DO NOTHING with psycopg2's execute_values: the same statement bulk_create would
-    send, without the ORM's per-field preparation (it dominates the time of large sets)."""
+    send, without the ORM's per-field preparation (it dominates the time of large sets). With `returning`, the keys
+    this statement wrote (a row skipped on conflict returns nothing)."""
     from psycopg2.extras import execute_values
 
     table = Notification._meta.db_table
@@ -218,15 +252,18 @@ def _insert_pg(chunk: list[Spec], plans: list[dict], now: dt.datetime) -> None:
         for s, p in zip(chunk, plans, strict=True)
     ]
     with connection.cursor() as cursor:
-        execute_values(
+        result = execute_values(
             cursor.cursor,
             f"INSERT INTO {table} (recipient_id, kind, subject, occasion, context, url, created_at, show_in_app, "  # noqa: S608
             "status, not_before, attempts, last_error, delivered_via) VALUES %s "
-            "ON CONFLICT (recipient_id, kind, subject, occasion) DO NOTHING",
+            "ON CONFLICT (recipient_id, kind, subject, occasion) DO NOTHING"
+            + (" RETURNING recipient_id, kind, subject, occasion" if returning else ""),
             rows,
             template="(%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, 0, '', '[]'::jsonb)",
             page_size=1000,
+            fetch=returning,
         )
+    return {tuple(r) for r in result} if returning else set()
 
 
 def notify_from_query(
@@ -235,7 +272,7 @@ def notify_from_query(
     kind: str,
     recipient: str,
     subject: models.Expression,
-    occasion: str = "",
+    occasion: str | models.Expression | F = "",
     context: dict | None = None,
     url: str | models.Expression = "",
     now: dt.datetime | None = None,
@@ -244,7 +281,8 @@ def notify_from_query(
     Python: preferences, e-mail address and quiet hours are decided in SQL, the same way `_plan` does.
 
     `source` is the set (e.g. enrollments due in 3 days), `recipient` the field holding the person's id ("user_id"),
-    `subject` an expression for the subject key (see `rules.subject_of`), `context` a dict of JSON values or
+    `subject` an expression for the subject key (see `rules.subject_of`), `occasion` a string or an expression (when
+    it differs per row), `context` a dict of JSON values or
     expressions (F("course__title"), ...). Returns the number of rows written."""
     from django.db.models import BooleanField, Case, DateTimeField, JSONField, Value, When
     from django.db.models.functions import Cast, Coalesce, JSONObject
@@ -280,7 +318,7 @@ def notify_from_query(
         F(recipient),
         Value(kind),
         subject,
-        Value(occasion),
+        occasion if isinstance(occasion, models.Expression | F) else Value(occasion),
         json_context,
         url if isinstance(url, models.Expression) else Value(url),
         Value(now, output_field=DateTimeField()),
@@ -291,6 +329,10 @@ def notify_from_query(
     sql, params = rows.query.sql_with_params()
     table = Notification._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The per-row subqueries make the planner's cost estimate large enough to trigger JIT compilation, which
+            # then takes seconds for a statement that runs in milliseconds (profiled on 100,000 enrollments).
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             f"INSERT INTO {table} (recipient_id, kind, subject, occasion, context, url, created_at, show_in_app, "  # noqa: S608
             f"status, not_before, attempts, last_error, delivered_via) "
@@ -299,7 +341,8 @@ def notify_from_query(
             params,
         )
         written = cursor.rowcount
-    transaction.on_commit(enqueue_dispatch)
+    if written:  # a scan that finds nothing new queues no dispatch (a replay stays a read)
+        transaction.on_commit(enqueue_dispatch)
     return written
 
 
@@ -405,10 +448,23 @@ def dispatch_batch(*, now: dt.datetime | None = None, limit: int | None = None) 
         token=token,
         now=now,
     )
-    for (_uid, kind, done), group in groups.items():
-        _deliver_group(
-            group=group, kind=kind, done=set(done), channels=channels, token=token, now=now, held=held, result=result
-        )
+    for channel in channels:
+        channel.open()
+    try:
+        for (_uid, kind, done), group in groups.items():
+            _deliver_group(
+                group=group,
+                kind=kind,
+                done=set(done),
+                channels=channels,
+                token=token,
+                now=now,
+                held=held,
+                result=result,
+            )
+    finally:
+        for channel in channels:
+            channel.close()
     return result
 
 
@@ -458,11 +514,12 @@ def _deliver_group(*, group, kind, done, channels, token, now, held: set, result
     except Exception as exc:
         _record_failure(group=group, mine=mine, delivered=delivered, error=exc, now=now, result=result, token=token)
         return
-    sent = mine.update(status=Status.SENT, sent_at=now, delivered_via=sorted(delivered), last_error="")
+    with transaction.atomic():  # both marks in one commit (one WAL flush per group, not two)
+        sent = mine.update(status=Status.SENT, sent_at=now, delivered_via=sorted(delivered), last_error="")
+        if wants_email:
+            EmailDaySlot.objects.filter(user_id=recipient.id, kind=kind, day=day, token=token).update(sent=True)
     if sent != len(group):
         logger.error("Lost the lease on %s of %s notifications while sending.", len(group) - sent, len(group))
-    if wants_email:
-        EmailDaySlot.objects.filter(user_id=recipient.id, kind=kind, day=day, token=token).update(sent=True)
     result.sent += sent
 
 
