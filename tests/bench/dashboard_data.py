@@ -153,19 +153,20 @@ def precompute() -> dict:
     import time
 
     from trainees.dashboards import services
+    from trainees.dashboards.models import PersonCategoryScore, PersonStats
 
     t0 = time.perf_counter()
     services.stats_repair()
     t1 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE trainees_dashboards_personstats p SET attempts = a.n, passed = a.ok, score_sum = a.s, "
+            f"UPDATE {PersonStats._meta.db_table} p SET attempts = a.n, passed = a.ok, score_sum = a.s, "  # noqa: S608
             "avg_score = a.s / a.n FROM (SELECT user_id, count(*) n, count(*) FILTER (WHERE passed) ok, "
             "sum(percent)::float s FROM assessments_attempt WHERE status = 'graded' GROUP BY user_id) a "
             "WHERE p.user_id = a.user_id"
         )
         cur.execute(
-            "INSERT INTO trainees_dashboards_personcategoryscore (user_id, category_id, attempts, score_sum) "
+            f"INSERT INTO {PersonCategoryScore._meta.db_table} (user_id, category_id, attempts, score_sum) "  # noqa: S608
             "SELECT a.user_id, c.category_id, count(*), sum(a.percent)::float FROM assessments_attempt a "
             "JOIN assessments_quiz q ON q.id = a.quiz_id JOIN courses_course c ON c.id = q.course_id "
             "WHERE a.status = 'graded' AND c.category_id IS NOT NULL GROUP BY a.user_id, c.category_id"

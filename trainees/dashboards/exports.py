@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -217,7 +217,7 @@ def _overdue_rows(*, scope, params: dict) -> QuerySet:
             | Q(user__username__icontains=q)
             | Q(course__title__icontains=q)
         )
-    return qs.order_by("due_date", "id").values_list(
+    return qs.order_by(F("due_date").asc(nulls_last=True), "id").values_list(
         "user__employee_no",
         "user__display_name",
         "user__username",
