@@ -17,6 +17,7 @@ import io
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, CharField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -49,23 +51,30 @@ Row = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Column:
+    """One column: its header, kind ("s" text, "n" number) and what the database returns for it, ready to write
+    (a field path or an expression: formatting happens in SQL, so no Python runs per cell)."""
+
     label: Promise
-    kind: str = "s"  # "s" text, "n" number
+    kind: str
+    value: Any
 
 
 @dataclass(frozen=True)
 class ExportTable:
     """One exportable table. `scope(user=, params=)` returns the object the rows are read from (a team, or the
-    user for their own courses) or raises Http404; `rows(scope=, params=)` is an ordered values_list queryset;
-    `convert(tuple)` makes one output row (no queries)."""
+    user for their own courses) or raises Http404; `rows(scope=, params=)` is the filtered, ordered queryset the
+    columns' values are read from."""
 
     name: str
     title: Promise
     columns: tuple[Column, ...]
     scope: Callable[..., Any]
     rows: Callable[..., QuerySet]
-    convert: Callable[[Row], list]
     team_scoped: bool = True
+
+    def values(self, *, scope, params: dict) -> QuerySet:
+        values = [c.value() if callable(c.value) else c.value for c in self.columns]
+        return self.rows(scope=scope, params=params).values_list(*values)
 
 
 TABLES: dict[str, ExportTable] = {}
@@ -89,23 +98,49 @@ def export_params(data: Mapping) -> dict:
     }
 
 
-# --- formatting helpers (per row: keep them cheap) -----------------------------------------------------------
+# --- SQL formatting (the same output on PostgreSQL and SQLite) ----------------------------------------------
 
 
-def _name(display_name: str | None, username: str) -> str:
-    return display_name or username
+class LocalMinute(Func):
+    """A datetime as "YYYY-MM-DD HH:MM" in the site's time zone, NULL stays NULL."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite and others: the zone's current UTC offset
+        sql, params = compiler.compile(self.source_expressions[0])
+        offset = int(timezone.localtime().utcoffset().total_seconds() // 60)
+        return f"strftime('%%Y-%%m-%%d %%H:%%M', {sql}, %s)", (*params, f"{offset:+d} minutes")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI')", (*params, settings.TIME_ZONE)
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+class Round1(Func):
+    """A number rounded to one decimal (PostgreSQL rounds numerics only)."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"ROUND({sql}, 1)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"ROUND(({sql})::numeric, 1)", params
 
 
-def _rate(part, whole):
-    return round(part * 100 / whole, 1) if whole else ""
+def _ratio(part, whole, *, scale: float = 100.0):
+    """Round1(part * scale / whole), NULL when whole is 0."""
+    return Round1(ExpressionWrapper(F(part) * Value(scale) / NullIf(F(whole), Value(0)), output_field=FloatField()))
 
 
-def _one(value):
-    return round(value, 1) if value is not None else ""
+def _name(prefix: str):
+    return Coalesce(NullIf(F(f"{prefix}display_name"), Value("")), F(f"{prefix}username"))
+
+
+def _text(path: str):
+    return Coalesce(F(path), Value(""))
 
 
 # --- scopes --------------------------------------------------------------------------------------------------
@@ -133,39 +168,7 @@ def _people_rows(*, scope, params: dict) -> QuerySet:
     field = selectors.SORTS[sort.lstrip("-")]
     order = [f"-{field}", "-user_id"] if sort.startswith("-") else [field, "user_id"]
     qs = selectors.team_people(team=scope, search=params["q"], overdue_only=params["overdue"])
-    return qs.order_by(*order).values_list(
-        "user__employee_no",
-        "user__display_name",
-        "user__username",
-        "team__full_name",
-        "enrollments",
-        "completed",
-        "overdue",
-        "avg_progress",
-        "certs_valid",
-        "certs_expiring",
-        "avg_score",
-        "attempts",
-        "passed",
-        "last_activity_at",
-    )
-
-
-def _people_convert(r: Row) -> list:
-    return [
-        r[0] or "",
-        r[1] or r[2],
-        r[3] or "",
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        r[9],
-        _one(r[10]),
-        _rate(r[12], r[11]),
-        _when(r[13]),
-    ]
+    return qs.select_related(None).order_by(*order)
 
 
 register(
@@ -173,29 +176,28 @@ register(
         name="people",
         title=gettext_lazy("People"),
         columns=(
-            Column(gettext_lazy("Employee number")),
-            Column(gettext_lazy("Name")),
-            Column(gettext_lazy("Team")),
-            Column(gettext_lazy("Enrollments"), "n"),
-            Column(gettext_lazy("Completed"), "n"),
-            Column(gettext_lazy("Overdue"), "n"),
-            Column(gettext_lazy("Average progress (%)"), "n"),
-            Column(gettext_lazy("Valid certificates"), "n"),
-            Column(gettext_lazy("Certificates expiring in 30 days"), "n"),
-            Column(gettext_lazy("Average score"), "n"),
-            Column(gettext_lazy("Pass rate (%)"), "n"),
-            Column(gettext_lazy("Last activity")),
+            Column(gettext_lazy("Employee number"), "s", _text("user__employee_no")),
+            Column(gettext_lazy("Name"), "s", _name("user__")),
+            Column(gettext_lazy("Team"), "s", _text("team__full_name")),
+            Column(gettext_lazy("Enrollments"), "n", "enrollments"),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
+            Column(gettext_lazy("Average progress (%)"), "n", "avg_progress"),
+            Column(gettext_lazy("Valid certificates"), "n", "certs_valid"),
+            Column(gettext_lazy("Certificates expiring in 30 days"), "n", "certs_expiring"),
+            Column(gettext_lazy("Average score"), "n", Round1(F("avg_score"))),
+            Column(gettext_lazy("Pass rate (%)"), "n", _ratio("passed", "attempts")),
+            Column(gettext_lazy("Last activity"), "s", LocalMinute(F("last_activity_at"))),
         ),
         scope=_team_scope,
         rows=_people_rows,
-        convert=_people_convert,
     )
 )
 
 
 def _overdue_rows(*, scope, params: dict) -> QuerySet:
-    """Every overdue course enrollment of the team's active people (the page lists the first few), by due date;
-    the same rule as PersonStats.overdue."""
+    """Every overdue course enrollment of the team's active people (the page lists the first few), by due date
+    (undated ones last); the same rule as PersonStats.overdue."""
     from trainees.models import Enrollment
 
     today = timezone.localdate()
@@ -217,20 +219,7 @@ def _overdue_rows(*, scope, params: dict) -> QuerySet:
             | Q(user__username__icontains=q)
             | Q(course__title__icontains=q)
         )
-    return qs.order_by(F("due_date").asc(nulls_last=True), "id").values_list(
-        "user__employee_no",
-        "user__display_name",
-        "user__username",
-        "user__team__full_name",
-        "course__title",
-        "due_date",
-        "progress",
-        "last_activity_at",
-    )
-
-
-def _overdue_convert(r: Row) -> list:
-    return [r[0] or "", r[1] or r[2], r[3] or "", r[4], r[5].isoformat() if r[5] else "", r[6], _when(r[7])]
+    return qs.order_by(F("due_date").asc(nulls_last=True), "id")
 
 
 register(
@@ -238,17 +227,16 @@ register(
         name="overdue",
         title=gettext_lazy("Overdue items"),
         columns=(
-            Column(gettext_lazy("Employee number")),
-            Column(gettext_lazy("Name")),
-            Column(gettext_lazy("Team")),
-            Column(gettext_lazy("Course")),
-            Column(gettext_lazy("Due date")),
-            Column(gettext_lazy("Progress (%)"), "n"),
-            Column(gettext_lazy("Last activity")),
+            Column(gettext_lazy("Employee number"), "s", _text("user__employee_no")),
+            Column(gettext_lazy("Name"), "s", _name("user__")),
+            Column(gettext_lazy("Team"), "s", _text("user__team__full_name")),
+            Column(gettext_lazy("Course"), "s", "course__title"),
+            Column(gettext_lazy("Due date"), "s", "due_date"),
+            Column(gettext_lazy("Progress (%)"), "n", "progress"),
+            Column(gettext_lazy("Last activity"), "s", LocalMinute(F("last_activity_at"))),
         ),
         scope=_team_scope,
         rows=_overdue_rows,
-        convert=_overdue_convert,
     )
 )
 
@@ -256,25 +244,7 @@ register(
 def _lowest_rows(*, scope, params: dict) -> QuerySet:
     """The team's people with quiz results, lowest average score first (from PersonStats)."""
     qs = selectors.team_people(team=scope, search=params["q"], overdue_only=params["overdue"])
-    return (
-        qs.filter(avg_score__isnull=False)
-        .order_by("avg_score", "user_id")
-        .values_list(
-            "user__employee_no",
-            "user__display_name",
-            "user__username",
-            "team__full_name",
-            "avg_score",
-            "attempts",
-            "passed",
-            "completed",
-            "overdue",
-        )
-    )
-
-
-def _lowest_convert(r: Row) -> list:
-    return [r[0] or "", r[1] or r[2], r[3] or "", _one(r[4]), r[5], r[6], _rate(r[6], r[5]), r[7], r[8]]
+    return qs.select_related(None).filter(avg_score__isnull=False).order_by("avg_score", "user_id")
 
 
 register(
@@ -282,24 +252,20 @@ register(
         name="lowest_scores",
         title=gettext_lazy("Lowest scores"),
         columns=(
-            Column(gettext_lazy("Employee number")),
-            Column(gettext_lazy("Name")),
-            Column(gettext_lazy("Team")),
-            Column(gettext_lazy("Average score"), "n"),
-            Column(gettext_lazy("Quiz attempts"), "n"),
-            Column(gettext_lazy("Quiz attempts passed"), "n"),
-            Column(gettext_lazy("Pass rate (%)"), "n"),
-            Column(gettext_lazy("Completed"), "n"),
-            Column(gettext_lazy("Overdue"), "n"),
+            Column(gettext_lazy("Employee number"), "s", _text("user__employee_no")),
+            Column(gettext_lazy("Name"), "s", _name("user__")),
+            Column(gettext_lazy("Team"), "s", _text("team__full_name")),
+            Column(gettext_lazy("Average score"), "n", Round1(F("avg_score"))),
+            Column(gettext_lazy("Quiz attempts"), "n", "attempts"),
+            Column(gettext_lazy("Quiz attempts passed"), "n", "passed"),
+            Column(gettext_lazy("Pass rate (%)"), "n", _ratio("passed", "attempts")),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
         ),
         scope=_team_scope,
         rows=_lowest_rows,
-        convert=_lowest_convert,
     )
 )
-
-
-_COURSE_STATUS = dict(Course.Status.choices)
 
 
 def _courses_rows(*, scope, params: dict) -> QuerySet:
@@ -309,27 +275,16 @@ def _courses_rows(*, scope, params: dict) -> QuerySet:
         qs = qs.filter(owners=scope)
     if params["q"]:
         qs = qs.filter(title__icontains=params["q"])
-    return qs.order_by("title", "id").values_list(
-        "title",
-        "status",
-        "stats__enrollments",
-        "stats__completed",
-        "stats__overdue",
-        "stats__progress_sum",
+    return qs.order_by("title", "id")
+
+
+def _status_label():
+    """The course status's label in the current language (a CASE over the choices; built per export)."""
+    return Case(
+        *[When(status=value, then=Value(str(label))) for value, label in Course.Status.choices],
+        default=F("status"),
+        output_field=CharField(),
     )
-
-
-def _courses_convert(r: Row) -> list:
-    n = r[2] or 0
-    return [
-        r[0],
-        _COURSE_STATUS.get(r[1], r[1]),
-        n,
-        r[3] or 0,
-        _rate(r[3] or 0, n),
-        r[4] or 0,
-        round(r[5] / n, 1) if n else "",
-    ]
 
 
 register(
@@ -337,17 +292,20 @@ register(
         name="courses",
         title=gettext_lazy("Course completion"),
         columns=(
-            Column(gettext_lazy("Course")),
-            Column(gettext_lazy("Status")),
-            Column(gettext_lazy("Enrollments"), "n"),
-            Column(gettext_lazy("Completed"), "n"),
-            Column(gettext_lazy("Completion rate (%)"), "n"),
-            Column(gettext_lazy("Overdue"), "n"),
-            Column(gettext_lazy("Average progress (%)"), "n"),
+            Column(gettext_lazy("Course"), "s", "title"),
+            Column(gettext_lazy("Status"), "s", _status_label),
+            Column(gettext_lazy("Enrollments"), "n", Coalesce(F("stats__enrollments"), Value(0))),
+            Column(gettext_lazy("Completed"), "n", Coalesce(F("stats__completed"), Value(0))),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("stats__completed", "stats__enrollments")),
+            Column(gettext_lazy("Overdue"), "n", Coalesce(F("stats__overdue"), Value(0))),
+            Column(
+                gettext_lazy("Average progress (%)"),
+                "n",
+                _ratio("stats__progress_sum", "stats__enrollments", scale=1.0),
+            ),
         ),
         scope=_trainer_scope,
         rows=_courses_rows,
-        convert=_courses_convert,
         team_scoped=False,
     )
 )
@@ -356,50 +314,53 @@ register(
 # --- building the file ---------------------------------------------------------------------------------------
 
 
-def _stream(table: ExportTable, qs: QuerySet, advance: Callable[[int], None] | None) -> Iterator[list]:
-    convert = table.convert
-    n = 0
-    for values in qs.iterator(chunk_size=CHUNK):
-        yield convert(values)
-        n += 1
-        if advance and n % PROGRESS_EVERY == 0:
-            advance(PROGRESS_EVERY)
-    if advance and n % PROGRESS_EVERY:
-        advance(n % PROGRESS_EVERY)
+def _batches(qs: QuerySet, advance: Callable[[int], None] | None) -> Iterator[list[Row]]:
+    """The rows in lists of PROGRESS_EVERY, read through a server-side cursor; progress written once a list."""
+    rows = qs.iterator(chunk_size=CHUNK)
+    while batch := list(islice(rows, PROGRESS_EVERY)):
+        yield batch
+        if advance:
+            advance(len(batch))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_safe(rows: Iterator[list], text_columns: list[int]) -> Iterator[list]:
-    """Text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe."""
-    for row in rows:
+def _csv_safe(batch: list[Row], text_columns: list[int]) -> list[Row]:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe."""
+    out = batch
+    for n, row in enumerate(batch):
         for i in text_columns:
             v = row[i]
             if v and isinstance(v, str) and v.startswith(_FORMULA_START):
-                row[i] = "'" + v
-        yield row
+                if out is batch:
+                    out = list(batch)
+                fixed = list(out[n])
+                fixed[i] = "'" + v
+                out[n] = fixed
+                row = fixed
+    return out
 
 
 def export_write(
     out, *, table: ExportTable, scope, params: dict, fmt: str, advance: Callable[[int], None] | None = None
 ) -> int:
     """Write the table's file to the binary file `out`; returns the number of data rows."""
-    qs = table.rows(scope=scope, params=params)
-    rows = _stream(table, qs, advance)
+    batches = _batches(table.values(scope=scope, params=params), advance)
     header = [str(c.label) for c in table.columns]
     if fmt == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
         writer.writerow(header)
         text_columns = [i for i, c in enumerate(table.columns) if c.kind == "s"]
         n = 0
-        for row in _csv_safe(rows, text_columns):
-            writer.writerow(row)
-            n += 1
+        for batch in batches:
+            writer.writerows(_csv_safe(batch, text_columns))
+            n += len(batch)
         text.flush()
         text.detach()
         return n
+    rows = (row for batch in batches for row in batch)
     return write_xlsx(out, sheet=str(table.title), header=header, kinds=[c.kind for c in table.columns], rows=rows)
 
 
@@ -455,7 +416,7 @@ def export_start(*, user, table: str, fmt: str, params: Mapping) -> Job:
         raise ValidationError({"format": _("Choose CSV or XLSX.")})
     params = export_params(params)
     scope = spec.scope(user=user, params=params)
-    total = spec.rows(scope=scope, params=params).count()
+    total = spec.values(scope=scope, params=params).count()
     job = job_create(kind=JOB_KIND, owner=user, total=total)
     if total <= settings.DASHBOARD_EXPORT_SYNC_LIMIT:
         run_job(job.id, _work(job_id=job.id, table=spec, scope=scope, params=params, fmt=fmt))
