@@ -24,8 +24,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Case, CharField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import timezone
@@ -38,7 +50,7 @@ from lms.jobs import job_create, job_get_for_user, run_job
 from lms.models import Job
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.dashboards import selectors
-from trainees.dashboards.xlsx_stream import write_xlsx
+from trainees.dashboards.xlsx_stream import row_xml, write_xlsx
 
 FORMATS = ("csv", "xlsx")
 JOB_KIND = "dashboard_export"
@@ -73,8 +85,15 @@ class ExportTable:
     team_scoped: bool = True
 
     def values(self, *, scope, params: dict) -> QuerySet:
-        values = [c.value() if callable(c.value) else c.value for c in self.columns]
-        return self.rows(scope=scope, params=params).values_list(*values)
+        return self.rows(scope=scope, params=params).values_list(*self._values())
+
+    def xlsx_rows(self, *, scope, params: dict) -> QuerySet:
+        """One rendered `<row>` per row (see XlsxRow)."""
+        kinds = "".join(c.kind for c in self.columns)
+        return self.rows(scope=scope, params=params).values_list(XlsxRow(*self._values(), kinds=kinds))
+
+    def _values(self) -> list:
+        return [c.value() if callable(c.value) else c.value for c in self.columns]
 
 
 TABLES: dict[str, ExportTable] = {}
@@ -128,6 +147,36 @@ class Round1(Func):
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"ROUND(({sql})::numeric, 1)", params
+
+
+class XlsxRow(Func):
+    """A whole XLSX `<row>` rendered by the database from the columns' values (kinds "s" text, "n" number), in
+    the markup `xlsx_stream` writes: text escaped for XML without forbidden control characters, NULL numbers
+    as empty cells. Rendering 500,000 rows in Python costs more than the rest of the export together."""
+
+    output_field = TextField()
+
+    def __init__(self, *expressions, kinds: str):
+        super().__init__(*expressions)
+        self.kinds = kinds
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotImplementedError("XlsxRow renders on PostgreSQL; elsewhere rows are rendered in Python")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression, kind in zip(self.source_expressions, self.kinds, strict=True):
+            sql, p = compiler.compile(expression)
+            if kind == "n":
+                parts.append(f"CASE WHEN ({sql}) IS NULL THEN '<c/>' ELSE '<c><v>' || ({sql})::text || '</v></c>' END")
+                params += [*p, *p]
+                continue
+            text = f"regexp_replace(COALESCE(({sql})::text, ''), '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f]', '', 'g')"
+            for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+                text = f"replace({text}, '{raw}', '{entity}')"
+            parts.append(f"'<c t=\"inlineStr\"><is><t xml:space=\"preserve\">' || {text} || '</t></is></c>'")
+            params += p
+        return "'<row>' || " + " || ".join(parts) + " || '</row>'", params
 
 
 def _ratio(part, whole, *, scale: float = 100.0):
@@ -346,9 +395,9 @@ def export_write(
     out, *, table: ExportTable, scope, params: dict, fmt: str, advance: Callable[[int], None] | None = None
 ) -> int:
     """Write the table's file to the binary file `out`; returns the number of data rows."""
-    batches = _batches(table.values(scope=scope, params=params), advance)
     header = [str(c.label) for c in table.columns]
     if fmt == "csv":
+        batches = _batches(table.values(scope=scope, params=params), advance)
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
         writer.writerow(header)
@@ -360,8 +409,19 @@ def export_write(
         text.flush()
         text.detach()
         return n
-    rows = (row for batch in batches for row in batch)
-    return write_xlsx(out, sheet=str(table.title), header=header, kinds=[c.kind for c in table.columns], rows=rows)
+    written = 0
+    kinds = [c.kind for c in table.columns]
+    in_sql = connection.vendor == "postgresql"
+    qs = table.xlsx_rows(scope=scope, params=params) if in_sql else table.values(scope=scope, params=params)
+
+    def chunks():
+        nonlocal written
+        for batch in _batches(qs, advance):
+            written += len(batch)
+            yield "".join([r[0] for r in batch] if in_sql else [row_xml(r, kinds) for r in batch])
+
+    write_xlsx(out, sheet=str(table.title), header=header, rows=chunks())
+    return written
 
 
 def export_build(*, table: str = "people", user=None, scope=None, fmt: str, **params) -> bytes:
