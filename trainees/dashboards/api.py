@@ -2,9 +2,9 @@
 
 from urllib.parse import urlencode
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -152,20 +152,30 @@ class PersonDashboardView(APIView):
         )
 
 
+class _SearchField(serializers.CharField):
+    """Free search text: NUL characters are dropped (by exports.export_params), not refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
 class ExportIn(serializers.Serializer):
     table = serializers.ChoiceField(
         choices=list(exports.TABLES), default="people", help_text="people, overdue, lowest_scores or courses"
     )
     format = serializers.ChoiceField(choices=exports.FORMATS)
-    team = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="all tables but courses")
-    q = serializers.CharField(required=False, allow_blank=True, max_length=exports.MAX_SEARCH, default="")
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        default=None,
+        help_text="the team, for every table but courses (without one: 404)",
+    )
+    q = _SearchField(required=False, allow_blank=True, max_length=exports.MAX_SEARCH, default="")
     overdue = serializers.BooleanField(required=False, default=False)
-    sort = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
-
-    def validate(self, attrs):
-        if exports.TABLES[attrs["table"]].team_scoped and attrs.get("team") is None:
-            raise serializers.ValidationError({"team": _("This table needs a team.")})
-        return attrs
+    sort = _SearchField(required=False, allow_blank=True, max_length=40, default="")
 
 
 def _job_data(request, job) -> dict:

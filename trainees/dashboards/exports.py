@@ -111,7 +111,7 @@ def export_params(data: Mapping) -> dict:
     team = data.get("team")
     return {
         "team": str(team).strip()[:20] if team not in (None, "") else None,
-        "q": str(data.get("q") or "").strip()[:MAX_SEARCH],
+        "q": str(data.get("q") or "").replace("\x00", "").strip()[:MAX_SEARCH],
         "overdue": overdue in (True, "1", "on", "true", "True"),
         "sort": selectors.parse_sort(data.get("sort")),
     }
@@ -196,9 +196,8 @@ def _text(path: str):
 
 
 def _team_scope(*, user, params: dict):
-    """A team in the user's dashboard scope (managers: their teams and below; admins: any), else 404."""
-    if params.get("team") is None:
-        raise ValidationError({"team": _("Choose a team.")})
+    """A team in the user's dashboard scope (managers: their teams and below; admins: any), else 404 (also
+    when no team is given: there is no such table for you)."""
     return selectors.dashboard_team_get(user=user, team_id=params["team"])
 
 
