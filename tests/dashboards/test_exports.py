@@ -223,8 +223,9 @@ def test_unknown_table_or_format_is_400(api_for, manager_a, team_a, filled_team_
 # --- the Celery path, progress and query counts --------------------------------------------------------------
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_large_export_runs_in_celery_with_progress(
-    manager_a, team_a, filled_team_a, settings, monkeypatch, django_capture_on_commit_callbacks
+    fmt, manager_a, team_a, filled_team_a, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.DASHBOARD_EXPORT_SYNC_LIMIT = 2
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 3)
@@ -235,7 +236,7 @@ def test_large_export_runs_in_celery_with_progress(
     monkeypatch.setattr(lms.jobs, "job_advance", lambda **kw: advances.append(kw["by"]) or real(**kw))
     client = _client(manager_a)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(START, {"table": "overdue", "team": team_a.id, "format": "xlsx"})
+        response = client.post(START, {"table": "overdue", "team": team_a.id, "format": fmt})
     job_id = _job_id(response)
     job = Job.objects.get(id=job_id)
     total = _overdue_q(team_a).count()
@@ -246,8 +247,13 @@ def test_large_export_runs_in_celery_with_progress(
     callbacks[0]()  # Celery runs eagerly in tests
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.done == total and job.result["rows"] == total
-    assert sum(advances) == total and len(advances) == -(-total // 3)  # every 3 rows, not every row
-    assert len(_xlsx(_download(client, job_id))) - 1 == total
+    assert sum(advances) == total
+    if fmt == "xlsx" or connection.vendor != "postgresql":
+        assert len(advances) == -(-total // 3)  # every 3 rows, not every row
+    else:
+        assert len(advances) == 1  # COPY streams without a pause for queries: progress once, at the end
+    raw = _download(client, job_id)
+    assert len(_xlsx(raw) if fmt == "xlsx" else _csv(raw)) - 1 == total
     poll = _client(manager_a).get(reverse("trainees:dashboards:export", args=[job_id]), headers={"HX-Request": "true"})
     assert b"hx-trigger" not in poll.content and b"export-download" in poll.content
 
