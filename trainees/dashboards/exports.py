@@ -6,10 +6,10 @@ A small registry: each table is one `ExportTable` (columns, the access check tha
 `/api/v1/exports/` start an export through `export_start`; up to DASHBOARD_EXPORT_SYNC_LIMIT rows it is built
 at once, above that in Celery, with a Job showing the progress and a download link when ready.
 
-Built for size: every cell is formatted in SQL (no model instances, no Python per cell). On PostgreSQL a CSV is
-`COPY (query) TO STDOUT` and an XLSX reads rows rendered as XML by the database (XlsxRow) from a server-side
-cursor (`.iterator(chunk_size=...)`); elsewhere (SQLite in tests) rows come from the same cursor and are written
-by csv.writer / xlsx_stream.row_xml. Files go to a temporary file saved through Django's storage; progress is
+Built for size: every cell is formatted in SQL (no model instances, no Python per cell). On PostgreSQL both
+formats stream from `COPY (query) TO STDOUT`: the CSV as such, the XLSX as rows rendered as XML by the database
+(XlsxRow) written straight into the zip entry; elsewhere (SQLite in tests) rows come from a cursor
+(`.iterator(chunk_size=...)`) and are written by csv.writer / xlsx_stream.row_xml. Files go to a temporary file saved through Django's storage; progress is
 written every PROGRESS_EVERY rows. XLSX uses `xlsx_stream` (openpyxl's write-only mode is too slow for 500,000
 rows).
 """
@@ -174,7 +174,7 @@ class XlsxRow(Func):
                 params += [*p, *p]
                 continue
             text = f"regexp_replace(COALESCE(({sql})::text, ''), '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f]', '', 'g')"
-            for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\n", "&#10;"), ("\r", "&#13;")):
                 text = f"replace({text}, '{raw}', '{entity}')"
             parts.append(f"'<c t=\"inlineStr\"><is><t xml:space=\"preserve\">' || {text} || '</t></is></c>'")
             params += p
@@ -422,22 +422,32 @@ class _CountingSink:
             self.advance(self.lines)
 
 
+def _copy(out, qs: QuerySet, advance, *, options: str) -> int:
+    """`COPY (the queryset's query) TO STDOUT WITH (options)` into the binary file `out`: PostgreSQL formats and
+    streams every row; Python only counts lines. Returns the number of rows."""
+    sql, sql_params = qs.query.sql_with_params()
+    sink = _CountingSink(out, advance)
+    with connection.cursor() as cursor:
+        query = cursor.cursor.mogrify(sql, sql_params).decode()
+        cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH ({options}, ENCODING 'UTF8')", sink)
+        copied = cursor.cursor.rowcount
+    sink.close()
+    return copied if copied is not None and copied >= 0 else sink.lines
+
+
 def _csv_copy(out, *, table: ExportTable, scope, params: dict, advance) -> int:
-    """CSV straight from PostgreSQL: `COPY (the export's query) TO STDOUT` streams every row, formatted and
-    quoted by the database, into the file; Python only counts lines."""
+    """The CSV straight from PostgreSQL, text columns guarded against formulas."""
     values = [
         CsvText(F(v) if isinstance(v, str) else v) if c.kind == "s" else v
         for c, v in zip(table.columns, table._values(), strict=True)
     ]
     qs = table.rows(scope=scope, params=params).values_list(*values)
-    sql, sql_params = qs.query.sql_with_params()
-    sink = _CountingSink(out, advance)
-    with connection.cursor() as cursor:
-        query = cursor.cursor.mogrify(sql, sql_params).decode()
-        cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')", sink)
-        copied = cursor.cursor.rowcount
-    sink.close()
-    return copied if copied is not None and copied >= 0 else sink.lines
+    return _copy(out, qs, advance, options="FORMAT csv")
+
+
+# One rendered <row> per line: XlsxRow output has no newline and none of these two control characters, so CSV
+# format never quotes it; the newlines between rows are whitespace the sheet's XML allows.
+_XML_ROW_COPY = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
 
 
 def export_write(
@@ -462,15 +472,21 @@ def export_write(
         text.detach()
         return n
     written = 0
+    if connection.vendor == "postgresql":
+
+        def fill(sheet_stream):
+            nonlocal written
+            written = _copy(sheet_stream, table.xlsx_rows(scope=scope, params=params), advance, options=_XML_ROW_COPY)
+
+        write_xlsx(out, sheet=str(table.title), header=header, rows=fill)
+        return written
     kinds = [c.kind for c in table.columns]
-    in_sql = connection.vendor == "postgresql"
-    qs = table.xlsx_rows(scope=scope, params=params) if in_sql else table.values(scope=scope, params=params)
 
     def chunks():
         nonlocal written
-        for batch in _batches(qs, advance):
+        for batch in _batches(table.values(scope=scope, params=params), advance):
             written += len(batch)
-            yield "".join([r[0] for r in batch] if in_sql else [row_xml(r, kinds) for r in batch])
+            yield "".join([row_xml(r, kinds) for r in batch])
 
     write_xlsx(out, sheet=str(table.title), header=header, rows=chunks())
     return written
@@ -528,7 +544,7 @@ def export_start(*, user, table: str, fmt: str, params: Mapping) -> Job:
         raise ValidationError({"format": _("Choose CSV or XLSX.")})
     params = export_params(params)
     scope = spec.scope(user=user, params=params)
-    total = spec.values(scope=scope, params=params).count()
+    total = spec.rows(scope=scope, params=params).count()  # without the formatted columns
     job = job_create(kind=JOB_KIND, owner=user, total=total)
     if total <= settings.DASHBOARD_EXPORT_SYNC_LIMIT:
         run_job(job.id, _work(job_id=job.id, table=spec, scope=scope, params=params, fmt=fmt))

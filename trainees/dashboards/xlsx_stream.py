@@ -8,7 +8,7 @@ Excel, WPS, LibreOffice and openpyxl open it.
 
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -93,9 +93,12 @@ def row_xml(values: Sequence, kinds: Sequence[str]) -> str:
     return "<row>" + "".join(cells) + "</row>"
 
 
-def write_xlsx(out: BinaryIO, *, sheet: str, header: Sequence[str], rows: Iterable[str]) -> None:
+def write_xlsx(
+    out: BinaryIO, *, sheet: str, header: Sequence[str], rows: Iterable[str] | Callable[[BinaryIO], None]
+) -> None:
     """Write a one-sheet workbook to the binary file `out`: a bold, frozen header row, then `rows`, each a
-    rendered `<row>...</row>` (or several of them joined)."""
+    rendered `<row>...</row>` (or several of them joined), or a function that writes the rendered rows (UTF-8)
+    into the sheet's binary stream itself."""
     sheet_name = _ILLEGAL.sub("", sheet).translate({ord(c): " " for c in "[]:*?/\\"})[:31] or "Sheet1"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -106,6 +109,9 @@ def write_xlsx(out: BinaryIO, *, sheet: str, header: Sequence[str], rows: Iterab
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
             head = "".join(_text(h).replace("<c ", '<c s="1" ', 1) for h in header)
             f.write(f"{_SHEET_START}<row>{head}</row>".encode())
-            for chunk in rows:
-                f.write(chunk.encode())
+            if callable(rows):
+                rows(f)
+            else:
+                for chunk in rows:
+                    f.write(chunk.encode())
             f.write(_SHEET_END.encode())
