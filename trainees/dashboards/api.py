@@ -2,6 +2,8 @@
 
 from urllib.parse import urlencode
 
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -150,12 +152,30 @@ class PersonDashboardView(APIView):
         )
 
 
+class _SearchField(serializers.CharField):
+    """Free search text: NUL characters are dropped (by exports.export_params), not refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
 class ExportIn(serializers.Serializer):
-    team = serializers.IntegerField()
+    table = serializers.ChoiceField(
+        choices=list(exports.TABLES), default="people", help_text="people, overdue, lowest_scores or courses"
+    )
     format = serializers.ChoiceField(choices=exports.FORMATS)
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        default=None,
+        help_text="the team, for every table but courses (without one: 404)",
+    )
+    q = _SearchField(required=False, allow_blank=True, max_length=exports.MAX_SEARCH, default="")
     overdue = serializers.BooleanField(required=False, default=False)
-    sort = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    sort = _SearchField(required=False, allow_blank=True, max_length=40, default="")
 
 
 def _job_data(request, job) -> dict:
@@ -169,17 +189,16 @@ def _job_data(request, job) -> dict:
 
 
 class ExportStartView(APIView):
-    permission_classes = [HasRole.of(MANAGER)]
+    """Start an export of one dashboard table with the page's filters; poll `exports/<id>/`, then download."""
 
     @extend_schema(request=ExportIn, responses={202: JobOut})
     def post(self, request):
+        if not exports.may_export(request.user):
+            raise Http404
         data = ExportIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        team = selectors.dashboard_team_get(user=request.user, team_id=v["team"])
-        job = exports.export_start(
-            user=request.user, team=team, fmt=v["format"], search=v["q"], overdue_only=v["overdue"], sort=v["sort"]
-        )
+        job = exports.export_start(user=request.user, table=v["table"], fmt=v["format"], params=v)
         return Response(_job_data(request, job), status=status.HTTP_202_ACCEPTED)
 
 

@@ -11,5 +11,5 @@ def stats_repair() -> dict:
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def dashboard_export(*, job_id: int, team_id: int, fmt: str, search: str, overdue_only: bool, sort: str) -> None:
-    exports.export_run(job_id=job_id, team_id=team_id, fmt=fmt, search=search, overdue_only=overdue_only, sort=sort)
+def dashboard_export(*, job_id: int, table: str, fmt: str, params: dict) -> None:
+    exports.export_run(job_id=job_id, table=table, fmt=fmt, params=params)

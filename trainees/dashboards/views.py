@@ -145,22 +145,23 @@ def nudge(request):
 
 
 @login_required
-@role_required(MANAGER)
+@role_required(MANAGER, TRAINER)
 @require_POST
 def export_start(request):
-    team = selectors.dashboard_team_get(user=request.user, team_id=request.POST.get("team"))
-    form = ExportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose CSV or XLSX."))
-        return redirect(f"{reverse('trainees:dashboards:home')}?team={team.id}")
-    job = exports.export_start(
-        user=request.user,
-        team=team,
-        fmt=form.cleaned_data["format"],
-        search=form.cleaned_data["q"],
-        overdue_only=form.cleaned_data["overdue"],
-        sort=form.cleaned_data["sort"],
-    )
+    """Start an export of one table (`table`, `format` and the page's filters); 404 outside its scope."""
+    table = request.POST.get("table") or "people"
+    try:
+        job = exports.export_start(
+            user=request.user, table=table, fmt=request.POST.get("format", ""), params=request.POST
+        )
+    except ValidationError as exc:
+        messages.error(request, _("The export did not start: %(reason)s") % {"reason": " ".join(exc.messages)})
+        if table == "courses":
+            return redirect("trainees:dashboards:courses")
+        team = request.POST.get("team", "")
+        return redirect(
+            f"{reverse('trainees:dashboards:home')}?team={team}" if team.isdigit() else "trainees:dashboards:home"
+        )
     return redirect("trainees:dashboards:export", job_id=job.id)
 
 
