@@ -364,3 +364,10 @@ DASHBOARD_WEAK_SCORE = env_int("DASHBOARD_WEAK_SCORE", 60)
 # --- API (fixapi): JSON bodies only, so the schema documents one request content type per operation; a view
 # that takes file uploads names its own parsers (multipart). Form-encoded bodies cannot express null or lists.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
+
+# --- Dashboards (dashviz): hourly recompute of category/competency mastery from quiz and practice results (the
+# hooks keep it current; this repairs drift). Team weak spots are areas whose average is below DASHBOARD_WEAK_SCORE.
+CELERY_BEAT_SCHEDULE["dashboard-mastery-repair"] = {
+    "task": "trainees.dashboards.tasks.stats_refresh_mastery",
+    "schedule": 3600.0,
+}
