@@ -68,6 +68,13 @@ class TeamDashboardView(APIView):
         responses=dict,
         summary="A team's headline figures, change since last week, weekly series, score distribution, mastery "
         "per category and competency, lowest scores and weak spots with remedies",
+        parameters=[
+            OpenApiParameter(
+                "lowest_sort",
+                str,
+                description=f"lowest scores order: one of {', '.join(selectors.LOWEST_SORTS)}, '-' for descending",
+            )
+        ],
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk, with_children=True)

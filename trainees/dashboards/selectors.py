@@ -457,7 +457,7 @@ def remedies_for(*, category_ids: list[int], competency_ids: list[int]) -> dict[
     category (assignable), quizzes of those courses or drawing questions from the category, and practice scenarios
     of the category or competency. {(axis, id): {"courses": [...], "quizzes": [...], "scenarios": [...]}}."""
     from django.db.models import CharField, IntegerField, Subquery
-    from django.db.models.functions import Coalesce
+    from django.db.models.functions import Cast, Coalesce
 
     from assessments.models import Quiz, QuizRule
     from courses.models import Course
@@ -466,7 +466,7 @@ def remedies_for(*, category_ids: list[int], competency_ids: list[int]) -> dict[
     out: dict[tuple[str, int], dict] = {}
     if not category_ids and not competency_ids:
         return out
-    none = Value(None, output_field=IntegerField())
+    none = Cast(Value(None), output_field=IntegerField())  # typed NULL: PostgreSQL will not UNION text with bigint
     cols = ("r_kind", "r_id", "r_title", "r_category", "r_competency")
     courses = (
         Course.objects.filter(status=Course.Status.PUBLISHED, category_id__in=category_ids)
