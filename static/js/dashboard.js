@@ -47,7 +47,12 @@
     new window.Chart(canvas, {
       type: "radar",
       data: { labels: radar.labels, datasets: [{ label: canvas.dataset.label, data: radar.scores, fill: true, spanGaps: true }] },
-      options: { animation: false, plugins: { legend: { display: false } }, scales: { r: { min: 0, max: 100, ticks: { stepSize: 20 } } } },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: { r: { min: 0, max: 100, ticks: { stepSize: 20 }, pointLabels: { font: { size: 12 } } } },
+      },
     });
     canvas.dataset.rendered = "1";
   });
