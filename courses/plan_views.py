@@ -118,8 +118,12 @@ def _plan_context(request, plan: TrainingPlan, *, editable: bool) -> dict:
 
 @login_required
 def plan_detail(request, plan_id: int):
+    from trainees.dashboards.selectors import plan_participants
+
     plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
-    return render(request, "courses/plans/detail.html", _plan_context(request, plan, editable=False))
+    context = _plan_context(request, plan, editable=False)
+    context["participants"] = plan_participants(user=request.user, plan=plan)
+    return render(request, "courses/plans/detail.html", context)
 
 
 @login_required

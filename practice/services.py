@@ -365,7 +365,21 @@ def _finish(session: PracticeSession) -> PracticeSession:
         ]
     )
     _refresh_required_courses(session)
+    _record_on_dashboards(session)
     return session
+
+
+def _record_on_dashboards(session: PracticeSession) -> None:
+    """Practice scores count in the managers' mastery radar (trainees.dashboards), once per finished session."""
+    from trainees.dashboards.services import dashboards_record_practice
+
+    user_id, score = session.user_id, float(session.score or 0)
+    category_id, competency_id = session.scenario.category_id, session.scenario.competency_id
+    transaction.on_commit(
+        lambda: dashboards_record_practice(
+            user_id=user_id, score=score, category_id=category_id, competency_id=competency_id
+        )
+    )
 
 
 def _refresh_required_courses(session: PracticeSession) -> None:

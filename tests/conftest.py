@@ -6,6 +6,24 @@ from rest_framework.test import APIClient
 from tests.factories import PASSWORD, TeamFactory, make_manager, make_salesperson, make_trainer
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (e2e, real concurrency) ends by flushing every table, which also removes the reference
+    data our migrations load (categories, competencies, tracks, methods). Load it again before each such test, so
+    one does not depend on running before another."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("courses.migrations.0002_reference_data").load(apps, None)
+
+
 @pytest.fixture
 def region(db):
     return TeamFactory(name="华东区", kind="region")

@@ -378,3 +378,10 @@ CELERY_BEAT_SCHEDULE["lms-relay-deferred-tasks"] = {
     "task": "lms.tasks.relay_deferred_tasks",
     "schedule": float(env_int("DEFERRED_TASK_RELAY_SECONDS", 30)),
 }
+
+# --- Dashboards (dashviz): hourly recompute of category/competency mastery from quiz and practice results (the
+# hooks keep it current; this repairs drift). Team weak spots are areas whose average is below DASHBOARD_WEAK_SCORE.
+CELERY_BEAT_SCHEDULE["dashboard-mastery-repair"] = {
+    "task": "trainees.dashboards.tasks.stats_refresh_mastery",
+    "schedule": 3600.0,
+}

@@ -31,4 +31,29 @@
     });
     teams.dataset.rendered = "1";
   }
+  const distribution = document.getElementById("chart-distribution");
+  if (distribution && data.distribution) {
+    new window.Chart(distribution, {
+      type: "bar",
+      data: { labels: data.distribution.labels, datasets: [{ label: distribution.dataset.label, data: data.distribution.people }] },
+      options: { animation: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    distribution.dataset.rendered = "1";
+  }
+  ["category", "competency"].forEach(function (axis) {
+    const canvas = document.getElementById("chart-radar-" + axis);
+    const radar = data["radar_" + axis];
+    if (!canvas || !radar) return;
+    new window.Chart(canvas, {
+      type: "radar",
+      data: { labels: radar.labels, datasets: [{ label: canvas.dataset.label, data: radar.scores, fill: true, spanGaps: true }] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: { r: { min: 0, max: 100, ticks: { stepSize: 20 }, pointLabels: { font: { size: 12 } } } },
+      },
+    });
+    canvas.dataset.rendered = "1";
+  });
 })();

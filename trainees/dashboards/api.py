@@ -45,6 +45,20 @@ class PersonRowOut(serializers.Serializer):
     last_activity_at = serializers.DateTimeField(allow_null=True)
 
 
+def _area_out(a: dict) -> dict:
+    return {k: a.get(k) for k in ("axis", "code", "name", "avg_score", "n", "people")}
+
+
+def _weak_out(w: dict) -> dict:
+    return {
+        **_area_out(w),
+        "remedies": {
+            kind: [{"id": r["id"], "title": r["title"]} for r in w[kind]]
+            for kind in ("courses", "quizzes", "scenarios")
+        },
+    }
+
+
 def _team_dict(team) -> dict:
     return {"id": team.id, "name": team.name, "full_name": team.full_name, "parent": team.parent_id}
 
@@ -52,10 +66,23 @@ def _team_dict(team) -> dict:
 class TeamDashboardView(APIView):
     permission_classes = [HasRole.of(MANAGER)]
 
-    @extend_schema(responses=dict, summary="A team's headline figures, change since last week and weekly series")
+    @extend_schema(
+        responses=dict,
+        summary="A team's headline figures, change since last week, weekly series, score distribution, mastery "
+        "per category and competency, lowest scores and weak spots with remedies",
+        parameters=[
+            OpenApiParameter(
+                "lowest_sort",
+                str,
+                description=f"lowest scores order: one of {', '.join(selectors.LOWEST_SORTS)}, '-' for descending",
+            )
+        ],
+    )
     def get(self, request, pk: int):
-        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk, with_children=True)
         overview = selectors.team_overview(team=team)
+        charts = selectors.team_charts(team=team)
+        mastery = charts["mastery"]
         return Response(
             {
                 "team": _team_dict(team),
@@ -64,6 +91,14 @@ class TeamDashboardView(APIView):
                     {"key": h["key"], "value": h["value"], "change": h["change"]} for h in overview["headline"]
                 ],
                 "series": overview["series"],
+                "score_distribution": charts["score_distribution"],
+                "mastery": {axis: [_area_out(a) for a in areas] for axis, areas in mastery.items()},
+                "lowest_scores": selectors.team_lowest_scores(
+                    team=team, sort=request.query_params.get("lowest_sort", "")
+                ),
+                "weak_spots": [
+                    _weak_out(w) for w in selectors.weak_spots(areas=mastery["category"] + mastery["competency"])
+                ],
                 "children": [
                     {**_team_dict(c["team"]), "figures": FiguresOut(c["figures"].as_dict()).data}
                     for c in overview["children"]
@@ -141,13 +176,15 @@ class PersonDashboardView(APIView):
                     for c in data["certificates"]
                 ],
                 "category_scores": [
-                    {"category": s.category.code, "avg_score": s.avg_score, "attempts": s.attempts}
-                    for s in data["category_scores"]
+                    {"category": a["code"], "avg_score": a["avg_score"], "attempts": a["n"]}
+                    for a in data["category_scores"]
                 ],
                 "competency_scores": [
-                    {"competency": s.competency.code, "avg_score": s.avg_score, "attempts": s.attempts}
-                    for s in data["competency_scores"]
+                    {"competency": a["code"], "avg_score": a["avg_score"], "attempts": a["n"]}
+                    for a in data["competency_scores"]
                 ],
+                "mastery": {axis: [_area_out(a) for a in areas] for axis, areas in data["mastery"].items()},
+                "weak_spots": [_weak_out(w) for w in data["weak_spots"]],
             }
         )
 

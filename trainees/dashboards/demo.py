@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from trainees.dashboards.models import TeamSnapshot, TeamStats
-from trainees.dashboards.services import SUM_FIELDS, stats_repair, week_start
+from trainees.dashboards.services import SUM_FIELDS, stats_refresh_mastery, stats_repair, week_start
 from trainees.models import Enrollment
 
 WEEKS = 8
@@ -24,8 +24,60 @@ def _demo_overdue() -> None:
     Enrollment.objects.filter(id__in=open_ids, due_date__isnull=True).update(due_date=today - timedelta(days=3))
 
 
+def _demo_practice() -> int:
+    """Several weeks of finished practice sessions for the demo salespeople (once: people who already have some
+    are left alone), so the mastery radar has figures and every demo team has one weak category (its sessions in
+    that category score low). Real raw rows, so the hourly mastery repair keeps them. Returns sessions added."""
+    import random
+
+    from practice.models import PracticeSession, Scenario
+    from practice.scenario_library import SCENARIOS
+    from practice.services import scenario_import
+    from trainees.models import User
+
+    scenario_import(payload={"scenarios": SCENARIOS}, user=None)  # idempotent; the practice demo adds nothing then
+    scenarios = list(
+        Scenario.objects.filter(language=Scenario.Language.ZH, category__isnull=False).select_related("category")
+    )
+    codes = sorted({s.category.code for s in scenarios})
+    people = list(
+        User.objects.filter(username__startswith="sales", team__isnull=False)
+        .exclude(practice_sessions__status=PracticeSession.Status.FINISHED)
+        .order_by("team_id", "id")
+    )
+    team_order = sorted({p.team_id for p in people})
+    now = timezone.now()
+    rows = []
+    for person in people:
+        rng = random.Random(person.id)  # noqa: S311 (demo data)
+        weak = codes[team_order.index(person.team_id) % len(codes)] if codes else None
+        for back, scenario in enumerate(scenarios):
+            low, high = (25, 55) if scenario.category.code == weak else (58, 96)
+            score = rng.randint(low, high)
+            when = now - timedelta(days=7 * (back % WEEKS) + rng.randint(0, 6), hours=rng.randint(0, 8))
+            rows.append(
+                PracticeSession(
+                    user=person,
+                    scenario=scenario,
+                    status=PracticeSession.Status.FINISHED,
+                    score=score,
+                    passed=score >= 60,
+                    finished_at=when,
+                    scorecard={"overall": score, "passed": score >= 60, "compliance_failed": False, "demo": True},
+                )
+            )
+    created = PracticeSession.objects.bulk_create(rows)
+    # started_at is auto_now_add: move it back to the finish time, so history pages read in order
+    for session in created:
+        session.started_at = session.finished_at - timedelta(minutes=12)
+    PracticeSession.objects.bulk_update(created, ["started_at"])
+    return len(created)
+
+
 def seed(*, stdout=None) -> None:
     _demo_overdue()
+    sessions = _demo_practice()
+    stats_refresh_mastery(teams=False)
     stats_repair()
     # History: earlier weeks hold a share of today's completions, growing week by week, so the completion
     # chart and "since last week" show a trend (demo only; real history comes from the weekly repair).
@@ -43,4 +95,6 @@ def seed(*, stdout=None) -> None:
             rows.append(TeamSnapshot(team_id=row["team_id"], week=this_week - timedelta(weeks=back), **values))
     TeamSnapshot.objects.bulk_create(rows, update_conflicts=True, unique_fields=["team", "week"], update_fields=fields)
     if stdout:
-        stdout.write(f"dashboards: figures refreshed, {len(rows)} weekly snapshots of history")
+        stdout.write(
+            f"dashboards: figures refreshed, {len(rows)} weekly snapshots of history, {sessions} practice sessions"
+        )

@@ -73,6 +73,13 @@ class TeamStats(models.Model):
     attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
     passed = models.PositiveIntegerField(_("quiz attempts passed"), default=0)
     score_sum = models.FloatField(default=0)
+    # Chart figures over the same subtree, rolled up with the sums above (see services.stats_refresh_teams):
+    # `score_bins`: people per 10-point band of their average quiz score ([0-10), ..., [90-100]);
+    # `areas`: {"category:<id>" | "competency:<id>": [observations, score sum, people]} (quizzes and practice);
+    # `lowest`: the LOWEST_KEPT people with the lowest average quiz score, lowest first.
+    score_bins = models.JSONField(default=list, blank=True)
+    areas = models.JSONField(default=dict, blank=True)
+    lowest = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -112,7 +119,9 @@ class TeamSnapshot(models.Model):
 
 
 class PersonCategoryScore(models.Model):
-    """Quiz results of a person in one content category or one competency (exactly one of the two)."""
+    """Mastery of a person in one content category or one competency (exactly one of the two): graded quiz
+    attempts (their share of the points on questions tagged with it) and finished practice sessions (their score)
+    each count as one observation of 0-100."""
 
     user = models.ForeignKey(
         "trainees.User", verbose_name=_("person"), on_delete=models.CASCADE, related_name="category_scores"

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.http import Http404
 from django.utils import timezone
@@ -51,22 +51,48 @@ def _may_manage(*, user, team: Team) -> bool:
     return Team.managers.through.objects.filter(user_id=user.id, team_id__in=_path_ids(team.path)).exists()
 
 
-def dashboard_root_teams(*, user) -> list[Team]:
-    """The teams a dashboard opens on: those the manager manages directly (admins: the root teams)."""
+def _with_children(rows: list[Team], team: Team) -> Team:
+    team.dashboard_children = sorted((t for t in rows if t.parent_id == team.id), key=lambda t: t.name)
+    return team
+
+
+def dashboard_root_teams(*, user, with_children: bool = False) -> list[Team]:
+    """The teams a dashboard opens on: those the manager manages directly (admins: the root teams).
+    `with_children` loads the first one's sub-teams (with their stats) in the same query."""
     if not getattr(user, "is_authenticated", False):
         return []
     qs = Team.objects.select_related("stats")
     if is_admin(user):
-        return list(qs.filter(parent__isnull=True))
-    if not has_role(user, MANAGER):
+        if not with_children:
+            return list(qs.filter(parent__isnull=True))
+        rows = list(qs.filter(Q(parent__isnull=True) | Q(parent__parent__isnull=True)))
+        roots = [t for t in rows if t.parent_id is None]
+    elif has_role(user, MANAGER):
+        managed = Team.managers.through.objects.filter(user_id=user.id)
+        if not with_children:
+            return list(qs.filter(id__in=managed.values("team_id")))
+        rows = list(
+            qs.filter(Q(id__in=managed.values("team_id")) | Q(parent_id__in=managed.values("team_id"))).annotate(
+                is_root=Exists(managed.filter(team_id=OuterRef("id")))
+            )
+        )
+        roots = [t for t in rows if t.is_root]
+    else:
         return []
-    return list(qs.filter(managers=user))
+    if roots:
+        _with_children(rows, roots[0])
+    return roots
 
 
-def dashboard_team_get(*, user, team_id) -> Team:
-    """A team in the user's dashboard scope (with its stats), else 404."""
+def dashboard_team_get(*, user, team_id, with_children: bool = False) -> Team:
+    """A team in the user's dashboard scope (with its stats), else 404. `with_children` loads its sub-teams (with
+    their stats, as `team.dashboard_children`) in the same query."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    try:
+        team_id = int(team_id)
+    except (ValueError, TypeError):
+        raise Http404 from None
     qs = Team.objects.select_related("stats")
     if not is_admin(user):
         if not has_role(user, MANAGER):
@@ -75,25 +101,37 @@ def dashboard_team_get(*, user, team_id) -> Team:
         # checked in the same query that loads the team.
         managing = Team.objects.filter(managers=user.id).alias(at=StrIndex(OuterRef("path"), F("path"))).filter(at=1)
         qs = qs.filter(Exists(managing))
-    try:
-        return qs.get(id=int(team_id))
-    except (Team.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    if not with_children:
+        try:
+            return qs.get(id=team_id)
+        except Team.DoesNotExist:
+            raise Http404 from None
+    # Sub-teams are in scope whenever their parent is; a sub-team managed without its parent does not let the
+    # parent through (the parent's own row must pass the check).
+    rows = list(qs.filter(Q(id=team_id) | Q(parent_id=team_id)))
+    team = next((t for t in rows if t.id == team_id), None)
+    if team is None:
+        raise Http404
+    return _with_children(rows, team)
 
 
 def dashboard_person_get(*, user, person_id) -> User:
     """A person in a team of the user's dashboard scope, else 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    qs = User.objects.select_related("team", "stats")
+    if not is_admin(user):
+        if not has_role(user, MANAGER):
+            raise Http404
+        # In scope when a team the user manages is the person's team or above it, checked in the same query.
+        managing = (
+            Team.objects.filter(managers=user.id).alias(at=StrIndex(OuterRef("team__path"), F("path"))).filter(at=1)
+        )
+        qs = qs.filter(team__isnull=False).filter(Exists(managing))
     try:
-        person = User.objects.select_related("team", "stats").get(id=int(person_id))
+        return qs.get(id=int(person_id))
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if is_admin(user):
-        return person
-    if person.team is None or not _may_manage(user=user, team=person.team):
-        raise Http404
-    return person
 
 
 # --- figures -----------------------------------------------------------------------------------------------
@@ -196,10 +234,10 @@ def team_overview(*, team: Team) -> dict:
                 "avg_progress": f.avg_progress,
             }
         )
-    children = [
-        {"team": c, "figures": Figures.of(getattr(c, "stats", None))}
-        for c in Team.objects.filter(parent_id=team.id).select_related("stats").order_by("name")
-    ]
+    sub_teams = getattr(team, "dashboard_children", None)
+    if sub_teams is None:
+        sub_teams = Team.objects.filter(parent_id=team.id).select_related("stats").order_by("name")
+    children = [{"team": c, "figures": Figures.of(getattr(c, "stats", None))} for c in sub_teams]
     return {"figures": now, "headline": headline, "series": series, "children": children}
 
 
@@ -305,48 +343,242 @@ def team_expiring_certificates(*, team: Team, limit: int = 20) -> list[Certifica
 
 
 def person_overview(*, person: User) -> dict:
-    """Every enrollment and certificate of the person, their category scores and nudges. Four queries."""
+    """Every enrollment and certificate of the person, their mastery per category and competency (one query for
+    both axes), nudges, and weak spots with remedies (one more query when there are any). Five queries at most."""
     from trainees.dashboards.models import Nudge
 
     enrollments = list(
         Enrollment.objects.filter(user_id=person.id).select_related("course", "plan").order_by("-created_at", "-id")
     )
     certificates = list(Certificate.objects.filter(user_id=person.id).order_by("-issued_at"))
-    scores = list(PersonCategoryScore.objects.filter(user_id=person.id).select_related("category", "competency"))
+    mastery = person_mastery(person=person)
     nudges = list(Nudge.objects.filter(user_id=person.id).order_by("-day")[:10])
     stats = getattr(person, "stats", None)
     return {
-        "weak_spots": person_weak_spots(scores=scores),
+        "weak_spots": weak_spots(areas=mastery["category"] + mastery["competency"]),
+        "mastery": mastery,
         "stats": stats,
         "enrollments": enrollments,
         "certificates": certificates,
-        "category_scores": [s for s in scores if s.category_id],
-        "competency_scores": [s for s in scores if s.competency_id],
+        "category_scores": [a for a in mastery["category"] if a["n"]],
+        "competency_scores": [a for a in mastery["competency"] if a["n"]],
         "nudges": nudges,
     }
 
 
-def person_weak_spots(*, scores: list[PersonCategoryScore]) -> list[dict]:
-    """Categories where the person's average quiz score is below DASHBOARD_WEAK_SCORE, each with the published
-    courses of that category as the suggested remedy (one query, only when there is a weak category)."""
+# --- charts, lowest scores, weak spots -----------------------------------------------------------------------
+
+AXES = ("category", "competency")
+LOWEST_SORTS = {"name": "name", "avg_score": "avg_score", "attempts": "attempts", "pass_rate": "pass_rate"}
+DEFAULT_LOWEST_SORT = "avg_score"
+
+
+def _area(*, axis: str, id: int, code: str, name_zh: str, name_en: str, n: int, total: float, people=None) -> dict:
+    from django.utils.translation import get_language
+
+    return {
+        "axis": axis,
+        "id": id,
+        "code": code,
+        "name": name_en if (get_language() or "").startswith("en") else name_zh,
+        "n": n,
+        "avg_score": round(total / n, 1) if n else None,
+        "people": people,
+    }
+
+
+def team_charts(*, team: Team) -> dict:
+    """Score distribution and mastery radar of the team's subtree, from TeamStats (no query: the stats came with
+    the team). `score_distribution`: people per 10-point band; `mastery`: per axis, every category/competency."""
+    stats = getattr(team, "stats", None)
+    bins = (getattr(stats, "score_bins", None) or []) + [0] * 10
+    distribution = [
+        {"band": f"{10 * i}–{10 * i + 9 if i < 9 else 100}", "from": 10 * i, "people": bins[i]} for i in range(10)
+    ]
+    mastery: dict[str, list] = {axis: [] for axis in AXES}
+    for a in getattr(stats, "areas", None) or []:
+        if a.get("axis") in mastery:
+            mastery[a["axis"]].append(
+                _area(
+                    axis=a["axis"],
+                    id=a["id"],
+                    code=a["code"],
+                    name_zh=a["name_zh"],
+                    name_en=a["name_en"],
+                    n=a["n"],
+                    total=a["sum"],
+                    people=a["people"],
+                )
+            )
+    return {"score_distribution": distribution, "mastery": mastery}
+
+
+def parse_lowest_sort(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value.lstrip("-") in LOWEST_SORTS else DEFAULT_LOWEST_SORT
+
+
+def team_lowest_scores(*, team: Team, sort: str = DEFAULT_LOWEST_SORT) -> list[dict]:
+    """The people of the subtree with the lowest average quiz scores (kept in TeamStats, no query), sorted by
+    `sort` (name, avg_score, attempts, pass_rate; "-" descending). Empty values sort last."""
+    rows = list(getattr(getattr(team, "stats", None), "lowest", None) or [])
+    sort = parse_lowest_sort(sort)
+    key = LOWEST_SORTS[sort.lstrip("-")]
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+    present.sort(key=lambda r: (r[key], r["id"]), reverse=sort.startswith("-"))
+    return present + missing
+
+
+def weak_spots(*, areas: list[dict], threshold: float | None = None) -> list[dict]:
+    """The areas (from `team_charts` or `person_mastery`) whose average is below the threshold (setting
+    DASHBOARD_WEAK_SCORE), weakest first, each with its suggested remedies. One query, only when any is weak."""
     from django.conf import settings
 
-    from courses.models import Course
-
-    weak = [
-        s for s in scores if s.category_id and s.avg_score is not None and s.avg_score < settings.DASHBOARD_WEAK_SCORE
-    ]
+    limit = settings.DASHBOARD_WEAK_SCORE if threshold is None else threshold
+    weak = sorted(
+        (a for a in areas if a["avg_score"] is not None and a["avg_score"] < limit), key=lambda a: a["avg_score"]
+    )
     if not weak:
         return []
-    courses: dict[int, list] = {}
-    for course in Course.objects.filter(
-        category_id__in=[s.category_id for s in weak], status=Course.Status.PUBLISHED
-    ).order_by("title"):
-        courses.setdefault(course.category_id, []).append(course)
-    return [
-        {"category": s.category, "avg_score": s.avg_score, "courses": courses.get(s.category_id, [])[:5]}
-        for s in sorted(weak, key=lambda s: s.avg_score)
+    remedies = remedies_for(
+        category_ids=[a["id"] for a in weak if a["axis"] == "category"],
+        competency_ids=[a["id"] for a in weak if a["axis"] == "competency"],
+    )
+    return [{**a, **remedies.get((a["axis"], a["id"]), {"courses": [], "quizzes": [], "scenarios": []})} for a in weak]
+
+
+REMEDIES_PER_KIND = 5
+REMEDY_LISTS = {"course": "courses", "quiz": "quizzes", "scenario": "scenarios"}
+
+
+def remedies_for(*, category_ids: list[int], competency_ids: list[int]) -> dict[tuple[str, int], dict]:
+    """Published content tagged with these categories or competencies, in one query (a UNION): courses of the
+    category (assignable), quizzes of those courses or drawing questions from the category, and practice scenarios
+    of the category or competency. {(axis, id): {"courses": [...], "quizzes": [...], "scenarios": [...]}}."""
+    from django.db.models import CharField, IntegerField, Subquery
+    from django.db.models.functions import Cast, Coalesce
+
+    from assessments.models import Quiz, QuizRule
+    from courses.models import Course
+    from practice.models import Scenario
+
+    out: dict[tuple[str, int], dict] = {}
+    if not category_ids and not competency_ids:
+        return out
+    none = Cast(Value(None), output_field=IntegerField())  # typed NULL: PostgreSQL will not UNION text with bigint
+    cols = ("r_kind", "r_id", "r_title", "r_category", "r_competency")
+    courses = (
+        Course.objects.filter(status=Course.Status.PUBLISHED, category_id__in=category_ids)
+        .annotate(
+            r_kind=Value("course", output_field=CharField()),
+            r_id=F("id"),
+            r_title=F("title"),
+            r_category=F("category_id"),
+            r_competency=none,
+        )
+        .values_list(*cols)
+        .order_by()
+    )
+    rule_category = QuizRule.objects.filter(quiz_id=OuterRef("id"), category_id__in=category_ids).values("category_id")[
+        :1
     ]
+    quizzes = (
+        Quiz.objects.filter(status=Quiz.Status.PUBLISHED)
+        .filter(
+            Q(course__category_id__in=category_ids, course__status=Course.Status.PUBLISHED)
+            | Q(Exists(QuizRule.objects.filter(quiz_id=OuterRef("id"), category_id__in=category_ids)))
+        )
+        .annotate(
+            r_kind=Value("quiz", output_field=CharField()),
+            r_id=F("id"),
+            r_title=F("title"),
+            r_category=Coalesce(Subquery(rule_category), F("course__category_id"), output_field=IntegerField()),
+            r_competency=none,
+        )
+        .values_list(*cols)
+        .order_by()
+    )
+    scenarios = (
+        Scenario.objects.filter(status=Scenario.Status.PUBLISHED)
+        .filter(Q(category_id__in=category_ids) | Q(competency_id__in=competency_ids))
+        .annotate(
+            r_kind=Value("scenario", output_field=CharField()),
+            r_id=F("id"),
+            r_title=F("title"),
+            r_category=F("category_id"),
+            r_competency=F("competency_id"),
+        )
+        .values_list(*cols)
+        .order_by()
+    )
+    rows = sorted(courses.union(quizzes, scenarios, all=True).order_by(), key=lambda r: (r[0], r[2], r[1]))
+    for kind, pk, title, category, competency in rows:
+        item = {"kind": kind, "id": pk, "title": title}
+        keys = []
+        if category in category_ids:
+            keys.append(("category", category))
+        if competency in competency_ids:
+            keys.append(("competency", competency))
+        for key in keys:
+            bucket = out.setdefault(key, {"courses": [], "quizzes": [], "scenarios": []})[REMEDY_LISTS[kind]]
+            if len(bucket) < REMEDIES_PER_KIND and item not in bucket:
+                bucket.append(item)
+    return out
+
+
+def person_mastery(*, person: User) -> dict:
+    """The person's mastery in every category and competency (quizzes and practice), one query for both axes (a
+    UNION of the two reference lists with the person's stored scores). {"category": [...], "competency": [...]}."""
+    from django.db.models import CharField, IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    from courses.models import Category, Competency
+
+    def part(model, axis):
+        scores = PersonCategoryScore.objects.filter(user_id=person.id, **{f"{axis}_id": OuterRef("id")})
+        return (
+            model.objects.annotate(
+                r_axis=Value(axis, output_field=CharField()),
+                r_order=F("order"),
+                r_n=Coalesce(Subquery(scores.values("attempts")[:1]), Value(0), output_field=IntegerField()),
+                r_sum=Coalesce(Subquery(scores.values("score_sum")[:1]), Value(0.0), output_field=FloatField()),
+            )
+            .values_list("r_axis", "id", "code", "name_zh", "name_en", "r_order", "r_n", "r_sum")
+            .order_by()
+        )
+
+    rows = part(Category, "category").union(part(Competency, "competency"), all=True).order_by()
+    out: dict[str, list] = {axis: [] for axis in AXES}
+    for axis, pk, code, name_zh, name_en, _order, n, total in sorted(rows, key=lambda r: (r[0], r[5], r[1])):
+        out[axis].append(
+            _area(axis=axis, id=pk, code=code, name_zh=name_zh, name_en=name_en, n=n or 0, total=total or 0)
+        )
+    return out
+
+
+def chart_payload(*, overview: dict | None = None, charts: dict) -> dict:
+    """The numbers the page's chart script draws (json_script), the same as in the tables next to each chart."""
+    data: dict = {}
+    if overview is not None:
+        data["completion"] = {
+            "labels": [s["week"] for s in overview["series"]],
+            "completion_rate": [s["completion_rate"] for s in overview["series"]],
+            "overdue": [s["overdue"] for s in overview["series"]],
+        }
+        data["teams"] = {
+            "labels": [c["team"].name for c in overview["children"]],
+            "completion_rate": [c["figures"].completion_rate for c in overview["children"]],
+        }
+    if "score_distribution" in charts:
+        data["distribution"] = {
+            "labels": [b["band"] for b in charts["score_distribution"]],
+            "people": [b["people"] for b in charts["score_distribution"]],
+        }
+    for axis in AXES:
+        areas = charts["mastery"][axis]
+        data[f"radar_{axis}"] = {"labels": [a["name"] for a in areas], "scores": [a["avg_score"] for a in areas]}
+    return data
 
 
 def team_stats_or_none(*, team_id: int) -> TeamStats | None:
@@ -361,3 +593,78 @@ def trainer_courses(*, user) -> list:
     if not is_admin(user):
         qs = qs.filter(owners=user)
     return list(qs[:500])
+
+
+# --- a training plan's participants -------------------------------------------------------------------------
+
+PLAN_PARTICIPANTS_MAX = 500
+
+
+def plan_exam(*, plan):
+    """The plan's final-day exam: its quiz on the last day (else the latest day's quiz), or None."""
+    from assessments.models import Quiz
+
+    quizzes = list(Quiz.objects.filter(plan_id=plan.id).order_by("-plan_day", "-id")[:20])
+    return next((q for q in quizzes if q.plan_day == plan.days), quizzes[0] if quizzes else None)
+
+
+def plan_participants(*, user, plan) -> dict | None:
+    """The progress of a plan's participants on its linked courses and their final-day exam result, for the plan
+    page. Owners and session trainers of the plan (and admins) see every participant; managers only their own
+    people; anyone else gets None (no section). Five or six queries, however many participants (capped at
+    PLAN_PARTICIPANTS_MAX rows, `truncated` says so)."""
+    from django.db.models import Count, Max
+
+    from assessments.models import Attempt
+    from courses.models import Course
+    from courses.models.plans import Session
+    from trainees.selectors import managed_team_ids
+
+    if not getattr(user, "is_authenticated", False) or not user.id:
+        return None
+    qs = Enrollment.objects.filter(plan_id=plan.id, unenrolled_at__isnull=True)
+    owner_ids = {o.id for o in plan.owners.all()}  # prefetched by plan_get_for_user
+    sees_all = (
+        is_admin(user) or user.id in owner_ids or Session.objects.filter(plan_id=plan.id, trainer_id=user.id).exists()
+    )
+    if not sees_all:
+        team_ids = managed_team_ids(user=user) if has_role(user, MANAGER) else set()
+        if not team_ids:
+            return None
+        qs = qs.filter(user__team_id__in=team_ids)
+    enrollments = list(
+        qs.select_related("user", "user__team").order_by("user__display_name", "user_id")[: PLAN_PARTICIPANTS_MAX + 1]
+    )
+    truncated = len(enrollments) > PLAN_PARTICIPANTS_MAX
+    enrollments = enrollments[:PLAN_PARTICIPANTS_MAX]
+    user_ids = [e.user_id for e in enrollments]
+    courses = list(Course.objects.filter(plan_sessions__plan_id=plan.id).distinct().order_by("title", "id"))
+    progress: dict[tuple[int, int], Enrollment] = {}
+    if user_ids and courses:
+        for e in Enrollment.objects.filter(
+            user_id__in=user_ids, course_id__in=[c.id for c in courses], unenrolled_at__isnull=True
+        ).only("id", "user_id", "course_id", "status", "progress", "due_date"):
+            progress[(e.user_id, e.course_id)] = e
+    exam = plan_exam(plan=plan)
+    results: dict[int, dict] = {}
+    if exam is not None and user_ids:
+        for row in (
+            Attempt.objects.filter(quiz_id=exam.id, user_id__in=user_ids, status=Attempt.Status.GRADED)
+            .values("user_id")
+            .annotate(best=Max("percent"), passes=Count("id", filter=Q(passed=True)), attempts=Count("id"))
+        ):
+            results[row["user_id"]] = {
+                "score": float(row["best"]) if row["best"] is not None else None,
+                "passed": row["passes"] > 0,
+                "attempts": row["attempts"],
+            }
+    rows = [
+        {
+            "person": e.user,
+            "enrollment": e,
+            "courses": [progress.get((e.user_id, c.id)) for c in courses],
+            "exam": results.get(e.user_id),
+        }
+        for e in enrollments
+    ]
+    return {"courses": courses, "exam": exam, "rows": rows, "truncated": truncated, "sees_all": sees_all}

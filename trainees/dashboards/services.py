@@ -5,13 +5,17 @@ Hooks for other apps:
 - `stats_people_changed(user_ids=...)`: call after writing enrollments or certificates (on commit it refreshes
   those people and the teams above them). `trainees.enrollment_services` already calls it.
 - `dashboards_record_attempt(...)`: the assessments app calls it once per submitted quiz attempt.
+- `dashboards_record_practice(...)`: the practice app calls it once per finished practice session.
+- `stats_refresh_mastery()`: recomputes every person's category/competency mastery from graded quiz attempts and
+  finished practice sessions (the hourly repair of what the two hooks above add up).
 """
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Case, Count, F, FloatField, Max, Q, Sum, Value, When, Window
+from django.db.models.functions import Cast, Floor, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,6 +25,9 @@ from trainees.models import Certificate, Enrollment, Team, User
 
 BATCH = 5000
 EXPIRING_DAYS = 30
+# How many of a team's lowest-scoring people TeamStats keeps for the "lowest scores" table.
+LOWEST_KEPT = 20
+SCORE_BANDS = 10
 PERSON_FIELDS = [
     "team",
     "is_active",
@@ -159,14 +166,88 @@ def stats_refresh_teams(*, team_ids: Iterable[int] | None = None, include_ancest
                 acc = totals[ancestor]
                 for key in acc:
                     acc[key] += row[key] or 0
+    charts = _team_charts(path_of=path_of, wanted=wanted)
     now = timezone.now()
-    rows = [TeamStats(team_id=tid, refreshed_at=now, **vals) for tid, vals in totals.items()]
-    fields = ["people", "overdue_people", *SUM_FIELDS, "refreshed_at"]
+    rows = [TeamStats(team_id=tid, refreshed_at=now, **vals, **charts[tid]) for tid, vals in totals.items()]
+    fields = ["people", "overdue_people", *SUM_FIELDS, "score_bins", "areas", "lowest", "refreshed_at"]
     with transaction.atomic():
         TeamStats.objects.bulk_create(
             rows, batch_size=BATCH, update_conflicts=True, unique_fields=["team"], update_fields=fields
         )
     return len(rows)
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict]:
+    """The chart figures of each wanted team over its subtree: three grouped reads (score bands, area sums,
+    lowest scorers per direct team) plus the two reference lists, rolled up the team tree in memory."""
+    from courses.models import Category, Competency
+
+    bins = {tid: [0] * SCORE_BANDS for tid in wanted}
+    sums: dict[int, dict[str, list]] = {tid: {} for tid in wanted}
+    lowest: dict[int, list[dict]] = {tid: [] for tid in wanted}
+    scored = PersonStats.objects.filter(is_active=True, team__isnull=False, avg_score__isnull=False)
+    for row in (
+        scored.annotate(band=Least(Floor(F("avg_score") / 10), Value(SCORE_BANDS - 1.0)))
+        .values("team_id", "band")
+        .annotate(n=Count("user_id"))
+    ):
+        band = max(0, min(SCORE_BANDS - 1, int(row["band"] or 0)))
+        for t in _ancestors(path_of.get(row["team_id"], "")):
+            if t in bins:
+                bins[t][band] += row["n"]
+    for row in (
+        PersonCategoryScore.objects.filter(user__is_active=True, user__team__isnull=False, attempts__gt=0)
+        .values("user__team_id", "category_id", "competency_id")
+        .annotate(n=Sum("attempts"), total=Sum("score_sum"), people=Count("user_id"))
+    ):
+        key = f"category:{row['category_id']}" if row["category_id"] else f"competency:{row['competency_id']}"
+        for t in _ancestors(path_of.get(row["user__team_id"], "")):
+            if t in sums:
+                acc = sums[t].setdefault(key, [0, 0.0, 0])
+                acc[0] += row["n"]
+                acc[1] += row["total"] or 0
+                acc[2] += row["people"]
+    ranked = scored.annotate(
+        rank=Window(RowNumber(), partition_by=[F("team_id")], order_by=[F("avg_score").asc(), F("user_id").asc()])
+    ).filter(rank__lte=LOWEST_KEPT)
+    for row in ranked.values(
+        "user_id",
+        "team_id",
+        "avg_score",
+        "attempts",
+        "passed",
+        "user__display_name",
+        "user__username",
+        "user__employee_no",
+        "team__name",
+    ):
+        person = {
+            "id": row["user_id"],
+            "name": row["user__display_name"] or row["user__username"],
+            "employee_no": row["user__employee_no"] or "",
+            "team": row["team__name"],
+            "avg_score": round(row["avg_score"], 1),
+            "attempts": row["attempts"],
+            "pass_rate": round(row["passed"] * 100 / row["attempts"], 1) if row["attempts"] else None,
+        }
+        for t in _ancestors(path_of.get(row["team_id"], "")):
+            if t in lowest:
+                lowest[t].append(person)
+    refs = [("category", r) for r in Category.objects.values("id", "code", "name_zh", "name_en")]
+    refs += [("competency", r) for r in Competency.objects.values("id", "code", "name_zh", "name_en")]
+    out = {}
+    for tid in wanted:
+        areas = []
+        for axis, ref in refs:
+            n, total, people = sums[tid].get(f"{axis}:{ref['id']}", [0, 0.0, 0])
+            areas.append({"axis": axis, **ref, "n": n, "sum": round(total, 2), "people": people})
+        keep = sorted(lowest[tid], key=lambda p: (p["avg_score"], p["id"]))[:LOWEST_KEPT]
+        out[tid] = {"score_bins": bins[tid], "areas": areas, "lowest": keep}
+    return out
 
 
 def stats_refresh_courses(*, course_ids: Iterable[int] | None = None) -> int:
@@ -268,6 +349,29 @@ def dashboards_record_attempt(
         attempts=F("attempts") + 1, passed=F("passed") + int(bool(passed)), score_sum=F("score_sum") + float(score)
     )
     PersonStats.objects.filter(user_id=user_id).update(avg_score=F("score_sum") / F("attempts"))
+    _add_area_scores(user_id=user_id, category_scores=category_scores, competency_scores=competency_scores)
+    _refresh_team_of(user_id)
+
+
+@transaction.atomic
+def dashboards_record_practice(
+    *, user_id: int, score: float, category_id: int | None = None, competency_id: int | None = None
+) -> None:
+    """Count one finished practice session (0-100) in the person's mastery of its scenario's category and
+    competency. Call once per session, after it is stored (additive, like `dashboards_record_attempt`)."""
+    if category_id is None and competency_id is None:
+        return
+    _add_area_scores(
+        user_id=user_id,
+        category_scores={category_id: score} if category_id else None,
+        competency_scores={competency_id: score} if competency_id else None,
+    )
+    _refresh_team_of(user_id)
+
+
+def _add_area_scores(
+    *, user_id: int, category_scores: Mapping[int, float] | None, competency_scores: Mapping[int, float] | None
+) -> None:
     for field, scores in (("category", category_scores or {}), ("competency", competency_scores or {})):
         if not scores:
             continue
@@ -279,9 +383,71 @@ def dashboards_record_attempt(
             PersonCategoryScore.objects.filter(user_id=user_id, **{f"{field}_id": key}).update(
                 attempts=F("attempts") + 1, score_sum=F("score_sum") + float(value)
             )
+
+
+def _refresh_team_of(user_id: int) -> None:
     team_id = User.objects.filter(id=user_id).values_list("team_id", flat=True).first()
     if team_id:
         transaction.on_commit(lambda: stats_refresh_teams(team_ids=[team_id]))
+
+
+def stats_refresh_mastery(*, user_ids: Iterable[int] | None = None, teams: bool = True) -> int:
+    """Recompute PersonCategoryScore from the raw rows (all people when `user_ids` is None): graded quiz attempts'
+    stored area scores and finished practice sessions, per batch three grouped reads, one delete, one insert.
+    Returns the number of score rows written. Heavier than the per-minute repair: scheduled hourly."""
+    from assessments.models import Attempt, AttemptAreaScore
+    from practice.models import PracticeSession
+
+    if user_ids is None:
+        ids = list(User.objects.order_by("id").values_list("id", flat=True))
+    else:
+        ids = sorted(set(user_ids))
+    share = Case(
+        When(max_score__gt=0, then=Cast("score", FloatField()) * 100.0 / Cast("max_score", FloatField())),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        acc: dict[tuple[int, str, int], list] = {}
+
+        def add(uid, axis, ref, n, total, acc=acc):
+            cell = acc.setdefault((uid, axis, ref), [0, 0.0])
+            cell[0] += n
+            cell[1] += float(total or 0)
+
+        for row in (
+            AttemptAreaScore.objects.filter(attempt__user_id__in=batch, attempt__status=Attempt.Status.GRADED)
+            .values("attempt__user_id", "category_id", "competency_id")
+            .annotate(n=Count("id"), total=Sum(share))
+        ):
+            if row["category_id"]:
+                add(row["attempt__user_id"], "category", row["category_id"], row["n"], row["total"])
+            elif row["competency_id"]:
+                add(row["attempt__user_id"], "competency", row["competency_id"], row["n"], row["total"])
+        finished = PracticeSession.objects.filter(
+            user_id__in=batch, status=PracticeSession.Status.FINISHED, score__isnull=False
+        )
+        for axis in ("category", "competency"):
+            field = f"scenario__{axis}_id"
+            for row in (
+                finished.filter(**{f"{field}__isnull": False})
+                .values("user_id", field)
+                .annotate(n=Count("id"), total=Sum("score"))
+            ):
+                add(row["user_id"], axis, row[field], row["n"], row["total"])
+        rows = [
+            PersonCategoryScore(user_id=uid, attempts=n, score_sum=round(total, 4), **{f"{axis}_id": ref})
+            for (uid, axis, ref), (n, total) in sorted(acc.items())
+        ]
+        with transaction.atomic():
+            PersonCategoryScore.objects.filter(user_id__in=batch).delete()
+            PersonCategoryScore.objects.bulk_create(rows, batch_size=BATCH)
+        written += len(rows)
+    if teams and ids:
+        stats_refresh_teams(team_ids=None)
+    return written
 
 
 # --- remediation -------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Dashboard pages. Thin: access through the selectors' *_get functions (404 outside scope), figures from the
 precomputed tables, writes through the services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -36,18 +37,12 @@ def _people_table(team, params) -> dict:
     return {"rows": rows, "next_cursor": next_cursor, "params": params}
 
 
-def _chart_data(overview: dict) -> dict:
-    return {
-        "completion": {
-            "labels": [s["week"] for s in overview["series"]],
-            "completion_rate": [s["completion_rate"] for s in overview["series"]],
-            "overdue": [s["overdue"] for s in overview["series"]],
-        },
-        "teams": {
-            "labels": [c["team"].name for c in overview["children"]],
-            "completion_rate": [c["figures"].completion_rate for c in overview["children"]],
-        },
-    }
+def _due_default():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localdate() + timedelta(days=14)
 
 
 @login_required
@@ -55,9 +50,9 @@ def _chart_data(overview: dict) -> dict:
 def dashboard(request):
     roots = []
     if request.GET.get("team"):
-        team = selectors.dashboard_team_get(user=request.user, team_id=request.GET["team"])
+        team = selectors.dashboard_team_get(user=request.user, team_id=request.GET["team"], with_children=True)
     else:
-        roots = selectors.dashboard_root_teams(user=request.user)
+        roots = selectors.dashboard_root_teams(user=request.user, with_children=True)
         if not roots:
             return render(request, "dashboards/empty.html")
         team = roots[0]
@@ -66,6 +61,8 @@ def dashboard(request):
     if request.htmx and request.GET.get("partial") == "people":
         return render(request, "dashboards/_people_table.html", {"team": team, **table})
     overview = selectors.team_overview(team=team)
+    charts = selectors.team_charts(team=team)
+    low_sort = selectors.parse_lowest_sort(request.GET.get("low"))
     return render(
         request,
         "dashboards/dashboard.html",
@@ -73,7 +70,14 @@ def dashboard(request):
             "team": team,
             "roots": roots if len(roots) > 1 else [],
             "overview": overview,
-            "chart_data": _chart_data(overview),
+            "charts": charts,
+            "mastery_axes": list(charts["mastery"].items()),
+            "chart_data": selectors.chart_payload(overview=overview, charts=charts),
+            "lowest": selectors.team_lowest_scores(team=team, sort=low_sort),
+            "low_sort": low_sort,
+            "weak_spots": selectors.weak_spots(areas=charts["mastery"]["category"] + charts["mastery"]["competency"]),
+            "weak_threshold": settings.DASHBOARD_WEAK_SCORE,
+            "due_default": _due_default(),
             "overdue_items": selectors.team_overdue_items(team=team),
             "expiring": selectors.team_expiring_certificates(team=team),
             "export_form": ExportForm(initial={"format": "xlsx"}),
@@ -93,7 +97,19 @@ def courses(request):
 @role_required(MANAGER)
 def person(request, person_id: int):
     person = selectors.dashboard_person_get(user=request.user, person_id=person_id)
-    return render(request, "dashboards/person.html", {"person": person, **selectors.person_overview(person=person)})
+    data = selectors.person_overview(person=person)
+    return render(
+        request,
+        "dashboards/person.html",
+        {
+            "person": person,
+            "chart_data": selectors.chart_payload(charts={"mastery": data["mastery"]}),
+            "mastery_axes": list(data["mastery"].items()),
+            "weak_threshold": settings.DASHBOARD_WEAK_SCORE,
+            "due_default": _due_default(),
+            **data,
+        },
+    )
 
 
 def _assign_target(request, data):
