@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -39,7 +40,8 @@ def _flatten(detail, prefix: str = "") -> dict:
     inside a list of them); a list field's item errors say which item ("Item 3: ...")."""
     fields: dict[str, list[str]] = {}
     for key, value in detail.items():
-        name = f"{prefix}{key}"
+        # A nested serializer's own errors (not of one of its fields) belong to the field that holds it.
+        name = prefix.rstrip(".") if prefix and key == api_settings.NON_FIELD_ERRORS_KEY else f"{prefix}{key}"
         if isinstance(value, dict) and value and not all(isinstance(k, int) for k in value):
             fields.update(_flatten(value, prefix=f"{name}."))
         elif isinstance(value, list) and any(isinstance(item, dict) for item in value):

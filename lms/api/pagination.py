@@ -29,6 +29,13 @@ class PageNumberPagination(_StrictPageSize, pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_number(self, request, paginator):
+        """`page` must be a whole number of at least 1 when given (DRF took an empty value as page 1)."""
+        raw = request.query_params.getlist(self.page_query_param)
+        if raw and not (raw[-1].isdigit() and int(raw[-1]) >= 1):
+            raise ValidationError({self.page_query_param: [_("Enter a whole number of at least 1.")]})
+        return super().get_page_number(request, paginator)
+
 
 class CursorPagination(_StrictPageSize, pagination.CursorPagination):
     page_size_query_param = "page_size"

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 
@@ -30,6 +31,13 @@ def test_people_api_scoped_and_paginated(api_for, manager_a, sales_a, sales_b):
     names = {row["name"] for row in data["results"]}
     assert "张三" in names and "李四" not in names
     assert "count" in data
+
+
+@pytest.mark.parametrize("query", ["page=", "page=0", "page=x", "page_size=", "page_size=0", "page_size=-3"])
+def test_bad_paging_parameters_are_a_400_naming_the_parameter(api_for, manager_a, query):
+    response = api_for(manager_a).get(f"/api/v1/people/?{query}")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {query.split("=")[0]}
 
 
 def test_person_api_other_team_is_404(api_for, manager_a, sales_b):
