@@ -13,6 +13,7 @@ import time
 import gevent
 from locust import HttpUser, events, task
 from locust.exception import StopUser
+from quiz_answers import answer_for
 
 _accounts = None
 _counter = itertools.count()
@@ -44,16 +45,6 @@ class Salesperson(HttpUser):
         self.items = attempt["items"]
         self.seq = attempt["seq"]
 
-    def _answer(self, item):
-        keys = [o["key"] for o in item["options"]]
-        if item["qtype"] == "single":
-            return random.choice(keys)  # noqa: S311
-        if item["qtype"] == "multiple":
-            return random.sample(keys, 2)
-        if item["qtype"] == "truefalse":
-            return random.choice([True, False])  # noqa: S311
-        return "strength"
-
     @task
     def work(self):
         if time.time() < submit_at():
@@ -61,7 +52,7 @@ class Salesperson(HttpUser):
             chosen = random.sample(self.items, min(3, len(self.items)))
             self.client.patch(
                 f"/api/v1/attempts/{self.attempt_id}/answers/",
-                json={"seq": self.seq, "answers": {str(i["id"]): self._answer(i) for i in chosen}},
+                json={"seq": self.seq, "answers": {str(i["id"]): answer_for(i) for i in chosen}},
                 name="save answers",
             )
             return

@@ -13,6 +13,7 @@ import os
 import random
 
 from locust import HttpUser, between, events, task
+from quiz_answers import answer_for
 
 _accounts = None
 _counters = {role: itertools.count() for role in ("sales", "managers", "trainers", "quiz")}
@@ -106,16 +107,6 @@ class QuizTaker(HttpUser):
         self.client.headers["Authorization"] = f"Token {account['token']}"
         self.attempt = None
 
-    def _answer(self, item):
-        keys = [o["key"] for o in item["options"]]
-        if item["qtype"] == "single":
-            return random.choice(keys)  # noqa: S311
-        if item["qtype"] == "multiple":
-            return random.sample(keys, 2)
-        if item["qtype"] == "truefalse":
-            return random.choice([True, False])  # noqa: S311
-        return "strength"
-
     @task
     def step(self):
         if self.attempt is None:
@@ -131,7 +122,7 @@ class QuizTaker(HttpUser):
             chosen = random.sample(attempt["items"], min(3, len(attempt["items"])))
             self.client.patch(
                 f"/api/v1/attempts/{attempt['id']}/answers/",
-                json={"seq": attempt["seq"], "answers": {str(i["id"]): self._answer(i) for i in chosen}},
+                json={"seq": attempt["seq"], "answers": {str(i["id"]): answer_for(i) for i in chosen}},
                 name="quiz: save answers (API)",
             )
             return
