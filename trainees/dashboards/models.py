@@ -173,7 +173,8 @@ class PersonCategoryScore(models.Model):
 
 
 class Nudge(models.Model):
-    """A reminder sent to an overdue person; at most one per person per day (no reminders outbox in main yet)."""
+    """A manager's one-click nudge of an overdue person (the history on the person page); at most one per person
+    per day. The message itself goes through the reminders outbox (kind `overdue_nudge`)."""
 
     user = models.ForeignKey("trainees.User", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
