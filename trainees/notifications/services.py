@@ -473,8 +473,10 @@ def _take_day_slots(*, keys: set[tuple[int, str]], day: dt.date, token: uuid.UUI
     read back which slots are ours."""
     if not keys:
         return set()
+    # In key order: two workers inserting overlapping keys in different orders would deadlock on the unique index.
     EmailDaySlot.objects.bulk_create(
-        [EmailDaySlot(user_id=u, kind=k, day=day, token=token, claimed_at=now) for u, k in keys], ignore_conflicts=True
+        [EmailDaySlot(user_id=u, kind=k, day=day, token=token, claimed_at=now) for u, k in sorted(keys)],
+        ignore_conflicts=True,
     )
     return set(EmailDaySlot.objects.filter(token=token, day=day).values_list("user_id", "kind"))
 
