@@ -120,3 +120,38 @@ def test_course_completes_only_after_the_required_scenario_is_passed(
     assert session.passed
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_practice_home_marks_what_my_courses_and_plans_require(client_for, sales_a, sales_b, scenarios, play):
+    from trainees.models import Enrollment
+
+    course = Course.objects.create(title="异议处理", status="published")
+    left = Course.objects.create(title="已退出的课程", status="published")
+    plan = TrainingPlan.objects.create(title="销售部六日培训")
+    others = TrainingPlan.objects.create(title="别人的计划")
+    requirement_add(scenario=scenarios["objection-too-expensive"], course=course)
+    requirement_add(scenario=scenarios["hotel-banquet-enquiry"], plan=plan, day=4)
+    requirement_add(scenario=scenarios["b2b-decision-maker"], course=left)
+    requirement_add(scenario=scenarios["compliance-trap"], plan=others)
+    Enrollment.objects.create(user=sales_a, course=course)
+    Enrollment.objects.create(user=sales_a, plan=plan)
+    Enrollment.objects.create(user=sales_a, course=left, unenrolled_at="2026-01-01T00:00:00Z")
+    Enrollment.objects.create(user=sales_b, plan=others)
+
+    page = client_for(sales_a).get("/practice/").text
+    assert page.count('data-testid="required-') == 2
+    assert 'data-testid="required-objection-too-expensive"' in page and "异议处理" in page
+    assert 'data-testid="required-hotel-banquet-enquiry"' in page and "销售部六日培训" in page
+    assert "已退出的课程" not in page and "别人的计划" not in page
+    # the required scenarios come first, the to-do ones before anything else
+    first_cards = [c.split('"')[0] for c in page.split('data-code="')[1:3]]
+    assert set(first_cards) == {"objection-too-expensive", "hotel-banquet-enquiry"}
+
+    play(sales_a, scenarios["objection-too-expensive"], GOOD_REPLIES)
+    page = client_for(sales_a).get("/practice/").text
+    first_card = page.split('data-code="')[1].split('"')[0]
+    assert first_card == "hotel-banquet-enquiry"  # still to do; the passed one no longer leads
+    done = page.split('data-testid="required-objection-too-expensive"')[1].split("</p>")[0]
+    assert "text-bg-success" in done
+    assert page.count('data-testid="required-') == 2
+    assert client_for(sales_b).get("/practice/").text.count('data-testid="required-') == 1
