@@ -155,3 +155,46 @@ def test_practice_home_marks_what_my_courses_and_plans_require(client_for, sales
     assert "text-bg-success" in done
     assert page.count('data-testid="required-') == 2
     assert client_for(sales_b).get("/practice/").text.count('data-testid="required-') == 1
+
+
+def test_a_plan_requiring_a_role_play_completes_once_it_is_passed(
+    monkeypatch, sales_a, trainer, too_expensive, play, django_capture_on_commit_callbacks
+):
+    from tests.learning.factories import course_with_lessons
+    from trainees import enrollment_services
+    from trainees.models import Enrollment
+
+    course = course_with_lessons(1, owners=[trainer])
+    plan = TrainingPlan.objects.create(title="销售部六日培训")
+    monkeypatch.setattr(enrollment_services, "plan_linked_course_ids", lambda p: [course.id])
+    requirement_add(scenario=too_expensive, plan=plan, day=4)
+    plan_enrollment, _ = enrollment_services.enrollment_create(user=sales_a, plan=plan, enrolled_by=trainer)
+
+    enrollment_services.lesson_complete(user=sales_a, lesson_id=course.items.get().lesson_id)
+    plan_enrollment.refresh_from_db()
+    assert Enrollment.objects.get(user=sales_a, course=course).status == Enrollment.Status.COMPLETED
+    assert (plan_enrollment.progress, plan_enrollment.status) == (100, Enrollment.Status.IN_PROGRESS)  # role play due
+
+    with django_capture_on_commit_callbacks(execute=True):
+        play(sales_a, too_expensive, ["随便说说"])  # a failed attempt does not complete it
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.status == Enrollment.Status.IN_PROGRESS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        play(sales_a, too_expensive, GOOD_REPLIES)
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_passing_a_role_play_does_not_complete_a_plan_without_course_enrollments(
+    sales_a, too_expensive, play, django_capture_on_commit_callbacks
+):
+    from trainees.models import Enrollment
+
+    plan = TrainingPlan.objects.create(title="只有面授的计划")
+    requirement_add(scenario=too_expensive, plan=plan)
+    plan_enrollment = Enrollment.objects.create(user=sales_a, plan=plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        play(sales_a, too_expensive, GOOD_REPLIES)
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.status == Enrollment.Status.NOT_STARTED
