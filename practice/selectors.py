@@ -277,6 +277,26 @@ def plan_required_scenarios_passed(user_id: int, plan_id: int, day: int | None =
     return not qs.annotate(done=_passed_exists(user_id)).filter(done=False).exists()
 
 
+def requirements_of(*, user) -> dict[int, list[ScenarioRequirement]]:
+    """Per scenario id, the requirements that apply to this person: those of the courses and plans they are enrolled
+    in (not unenrolled). One query; for the practice home, which marks these scenarios as required."""
+    from trainees.models import Enrollment
+
+    enrolled = Enrollment.objects.filter(user_id=user.id, unenrolled_at__isnull=True)
+    rows = (
+        ScenarioRequirement.objects.filter(
+            Q(course__isnull=False, course_id__in=enrolled.filter(course__isnull=False).values("course_id"))
+            | Q(plan__isnull=False, plan_id__in=enrolled.filter(plan__isnull=False).values("plan_id"))
+        )
+        .select_related("course", "plan")
+        .order_by("plan_id", "day", "course_id", "id")
+    )
+    out: dict[int, list[ScenarioRequirement]] = defaultdict(list)
+    for row in rows:
+        out[row.scenario_id].append(row)
+    return dict(out)
+
+
 # --- dashboards and calibration ---------------------------------------------------------------------------
 
 

@@ -383,19 +383,20 @@ def _record_on_dashboards(session: PracticeSession) -> None:
 
 
 def _refresh_required_courses(session: PracticeSession) -> None:
-    """A pass may complete the courses that require this scenario: re-evaluate them after commit."""
+    """A pass may complete the courses and plans that require this scenario: re-evaluate them after commit."""
     if not session.passed:
         return
-    from trainees.enrollment_services import enrollment_refresh
+    from trainees.enrollment_services import enrollment_refresh, plan_enrollment_refresh
 
     user_id = session.user_id
-    course_ids = list(
-        ScenarioRequirement.objects.filter(scenario_id=session.scenario_id, course__isnull=False).values_list(
-            "course_id", flat=True
-        )
+    targets = list(
+        ScenarioRequirement.objects.filter(scenario_id=session.scenario_id).values_list("course_id", "plan_id")
     )
-    for course_id in course_ids:
-        transaction.on_commit(lambda c=course_id: enrollment_refresh(user_id=user_id, course_id=c))
+    for course_id, plan_id in targets:
+        if course_id:
+            transaction.on_commit(lambda c=course_id: enrollment_refresh(user_id=user_id, course_id=c))
+        else:
+            transaction.on_commit(lambda p=plan_id: plan_enrollment_refresh(user_id=user_id, plan_id=p))
 
 
 @transaction.atomic

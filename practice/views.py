@@ -69,7 +69,13 @@ def home(request):
             "scenario_id", "id"
         )
     )
-    rows = [{"scenario": s, "best": best.get(s.id), "resume": unfinished.get(s.id)} for s in scenarios[:100]]
+    required = selectors.requirements_of(user=request.user)
+    rows = [
+        {"scenario": s, "best": best.get(s.id), "resume": unfinished.get(s.id), "required": required.get(s.id, [])}
+        for s in scenarios[:100]
+    ]
+    # what a course or plan still asks of the person first (stable: the list's own order otherwise)
+    rows.sort(key=lambda r: not (r["required"] and not (r["best"] and r["best"]["passed"])))
     return render(
         request,
         "practice/home.html",

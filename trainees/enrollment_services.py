@@ -5,6 +5,9 @@ outline changes, so pages only read them. Hooks other apps use:
 - `register_completion_requirement(fn)`: fn(enrollment) -> bool; a course is complete only when every
   required lesson is done AND every registered requirement says True (the assessments app adds
   "final quiz passed" and calls `enrollment_refresh(user_id=..., course_id=...)` after a pass).
+- `register_plan_completion_requirement(fn)`: fn(user_id, plan_id) -> bool; a plan enrollment is complete only
+  when the plan's course enrollments are AND every registered plan requirement says True (the practice app adds
+  "required role-play scenarios passed" and calls `plan_enrollment_refresh(user_id=..., plan_id=...)` after a pass).
 - `plan_linked_course_ids(plan)`: courses linked from the plan's sessions (`Session.course`).
 """
 
@@ -47,6 +50,15 @@ def register_completion_requirement(fn: Callable[[Enrollment], bool]) -> None:
     """Add a rule a course enrollment must pass (besides all required lessons done) to count as completed."""
     if fn not in _completion_requirements:
         _completion_requirements.append(fn)
+
+
+_plan_completion_requirements: list[Callable[[int, int], bool]] = []
+
+
+def register_plan_completion_requirement(fn: Callable[[int, int], bool]) -> None:
+    """Add a rule fn(user_id, plan_id) a plan enrollment must pass (besides its courses done) to count as completed."""
+    if fn not in _plan_completion_requirements:
+        _plan_completion_requirements.append(fn)
 
 
 def plan_linked_course_ids(plan: TrainingPlan) -> list[int]:
@@ -445,14 +457,27 @@ def _refresh_plan_enrollments(course_enrollments: list[Enrollment]) -> None:
     """A plan enrollment's progress is the mean of the course enrollments the plan created."""
     pairs = {(e.user_id, e.via_plan_id) for e in course_enrollments if e.via_plan_id}
     for user_id, plan_id in pairs:
-        stats = Enrollment.objects.filter(user_id=user_id, via_plan_id=plan_id, unenrolled_at__isnull=True).aggregate(
-            avg=Avg("progress"), open=Count("id", filter=~Q(status=Enrollment.Status.COMPLETED))
-        )
-        progress = round(stats["avg"] or 0)
-        status = Enrollment.Status.COMPLETED if stats["open"] == 0 else Enrollment.Status.IN_PROGRESS
-        Enrollment.objects.filter(user_id=user_id, plan_id=plan_id).exclude(status=Enrollment.Status.COMPLETED).update(
-            progress=progress, status=status
-        )
+        _refresh_plan_enrollment(user_id, plan_id)
+
+
+def _refresh_plan_enrollment(user_id: int, plan_id: int) -> None:
+    stats = Enrollment.objects.filter(user_id=user_id, via_plan_id=plan_id, unenrolled_at__isnull=True).aggregate(
+        avg=Avg("progress"), open=Count("id", filter=~Q(status=Enrollment.Status.COMPLETED))
+    )
+    progress = round(stats["avg"] or 0)
+    done = stats["open"] == 0 and all(fn(user_id, plan_id) for fn in _plan_completion_requirements)
+    status = Enrollment.Status.COMPLETED if done else Enrollment.Status.IN_PROGRESS
+    Enrollment.objects.filter(user_id=user_id, plan_id=plan_id).exclude(status=Enrollment.Status.COMPLETED).update(
+        progress=progress, status=status
+    )
+
+
+@transaction.atomic
+def plan_enrollment_refresh(*, user_id: int, plan_id: int) -> None:
+    """Recompute one person's plan enrollment (e.g. after a role play the plan requires is passed). A plan that
+    created no course enrollment for the person is left as it is: nothing recorded here completes it."""
+    if Enrollment.objects.filter(user_id=user_id, via_plan_id=plan_id).exists():
+        _refresh_plan_enrollment(user_id, plan_id)
 
 
 @transaction.atomic

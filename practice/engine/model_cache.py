@@ -15,6 +15,7 @@ Any problem reading it falls back to the package's own loader. `PRACTICE_MODEL_C
 
 import json
 import logging
+import marshal
 import os
 import pickle
 import shutil
@@ -147,3 +148,50 @@ def load_use(*, threads: int = 1):
         except (OSError, TypeError, pickle.PicklingError) as exc:
             log.warning("Practice model cache not written (%s)", exc)
     return model
+
+
+# --- jieba's dictionary -----------------------------------------------------------------------------------------
+# jieba builds a 500k-entry prefix dictionary from its dict.txt (about 4 s) and caches it with `marshal.dump`; its
+# own reader, `marshal.load(file)`, reads the 9 MB file one object at a time and takes over a second of CPU.
+# `marshal.loads` over the whole file's bytes rebuilds the same dictionary about four times faster. jieba's cache
+# file goes in our cache directory under a name keyed by jieba's version and dict.txt (jieba itself never notices
+# a changed default dictionary), jieba writes it, and we read it.
+
+
+def _jieba_cache_name() -> str:
+    import jieba
+
+    st = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat()
+    return f"jieba-{jieba.__version__}-{st.st_size:x}-{int(st.st_mtime):x}.cache"
+
+
+def prepare_jieba(tokenizer) -> bool:
+    """Put `tokenizer`'s (a `jieba.Tokenizer` with the default dictionary) cache file in our cache directory and,
+    when that file is there and ours, load the dictionary from it; True when loaded. Otherwise jieba builds the
+    dictionary its own way on first use and writes the file for the next process."""
+    root = cache_root()
+    if root is None or tokenizer.initialized or tokenizer.dictionary is not None:
+        return False
+    if tokenizer.tmp_dir is None and tokenizer.cache_file is None:
+        try:
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not _trusted(root):
+                return False
+            tokenizer.tmp_dir, tokenizer.cache_file = str(root), _jieba_cache_name()
+        except OSError:
+            return False
+    path = Path(tokenizer.tmp_dir) / tokenizer.cache_file
+    try:
+        if not (path.is_file() and _trusted(path)):
+            return False
+        freq, total = marshal.loads(path.read_bytes())  # noqa: S302 - jieba's own file, in a directory only we write
+    except (OSError, ValueError, EOFError, TypeError):
+        log.warning("jieba's dictionary cache at %s is unreadable; jieba rebuilds it", path)
+        return False
+    if not (isinstance(freq, dict) and isinstance(total, int) and freq):
+        return False
+    with tokenizer.lock:
+        if not tokenizer.initialized:
+            tokenizer.FREQ, tokenizer.total = freq, total
+            tokenizer.initialized = True
+    return True

@@ -47,22 +47,16 @@ def text_length(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _jieba():
+    """jieba with its dictionary ready, or None when jieba is not installed. Called on the first Chinese text only,
+    so a process that never tokenises Chinese never loads the dictionary."""
     try:
         import jieba
     except ImportError:  # the lexical scorer still works on characters
         return None
     jieba.setLogLevel(logging.WARNING)
-    # jieba caches its parsed dictionary (loaded lazily on the first Chinese text); keep that cache in our
-    # per-user cache directory rather than a shared /tmp file
-    from practice.engine.model_cache import cache_root
+    from practice.engine.model_cache import prepare_jieba
 
-    root = cache_root()
-    if root is not None and jieba.dt.tmp_dir is None:
-        try:
-            root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            jieba.dt.tmp_dir = str(root)
-        except OSError:
-            pass
+    prepare_jieba(jieba.dt)  # from our cache when it is there; else jieba builds it on first use and caches it
     return jieba
 
 
@@ -79,12 +73,11 @@ def tokens_uncached(text: str) -> list[str]:
     """Words without punctuation or stop words: jieba for Chinese, regex for Latin script."""
     text = (text or "").lower()
     out: list[str] = []
-    jieba = _jieba()
     for chunk in PUNCT.split(text):
         if not chunk:
             continue
         if has_cjk(chunk):
-            if jieba is not None:
+            if (jieba := _jieba()) is not None:
                 out.extend(w for w in jieba.lcut(chunk) if w.strip())
             else:
                 out.extend(chunk)

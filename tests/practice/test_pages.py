@@ -250,8 +250,16 @@ def test_history_shows_best_scores_with_bounded_queries(
 
 
 def test_home_queries_do_not_grow(client_for, sales_a, django_assert_max_num_queries):
-    for _i in range(30):
-        ScenarioFactory()
+    from courses.models import Course, TrainingPlan
+    from practice.models import ScenarioRequirement
+    from trainees.models import Enrollment
+
+    course, plan = Course.objects.create(title="课程"), TrainingPlan.objects.create(title="计划")
+    Enrollment.objects.create(user=sales_a, course=course)
+    Enrollment.objects.create(user=sales_a, plan=plan)
+    for i in range(30):
+        scenario = ScenarioFactory(status=Scenario.Status.PUBLISHED)
+        ScenarioRequirement.objects.create(scenario=scenario, **({"course": course} if i % 2 else {"plan": plan}))
     client = client_for(sales_a)
     with django_assert_max_num_queries(10):
         assert client.get(url("home")).status_code == 200

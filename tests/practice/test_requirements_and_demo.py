@@ -120,3 +120,81 @@ def test_course_completes_only_after_the_required_scenario_is_passed(
     assert session.passed
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_practice_home_marks_what_my_courses_and_plans_require(client_for, sales_a, sales_b, scenarios, play):
+    from trainees.models import Enrollment
+
+    course = Course.objects.create(title="异议处理", status="published")
+    left = Course.objects.create(title="已退出的课程", status="published")
+    plan = TrainingPlan.objects.create(title="销售部六日培训")
+    others = TrainingPlan.objects.create(title="别人的计划")
+    requirement_add(scenario=scenarios["objection-too-expensive"], course=course)
+    requirement_add(scenario=scenarios["hotel-banquet-enquiry"], plan=plan, day=4)
+    requirement_add(scenario=scenarios["b2b-decision-maker"], course=left)
+    requirement_add(scenario=scenarios["compliance-trap"], plan=others)
+    Enrollment.objects.create(user=sales_a, course=course)
+    Enrollment.objects.create(user=sales_a, plan=plan)
+    Enrollment.objects.create(user=sales_a, course=left, unenrolled_at="2026-01-01T00:00:00Z")
+    Enrollment.objects.create(user=sales_b, plan=others)
+
+    page = client_for(sales_a).get("/practice/").text
+    assert page.count('data-testid="required-') == 2
+    assert 'data-testid="required-objection-too-expensive"' in page and "异议处理" in page
+    assert 'data-testid="required-hotel-banquet-enquiry"' in page and "销售部六日培训" in page
+    assert "已退出的课程" not in page and "别人的计划" not in page
+    # the required scenarios come first, the to-do ones before anything else
+    first_cards = [c.split('"')[0] for c in page.split('data-code="')[1:3]]
+    assert set(first_cards) == {"objection-too-expensive", "hotel-banquet-enquiry"}
+
+    play(sales_a, scenarios["objection-too-expensive"], GOOD_REPLIES)
+    page = client_for(sales_a).get("/practice/").text
+    first_card = page.split('data-code="')[1].split('"')[0]
+    assert first_card == "hotel-banquet-enquiry"  # still to do; the passed one no longer leads
+    done = page.split('data-testid="required-objection-too-expensive"')[1].split("</p>")[0]
+    assert "text-bg-success" in done
+    assert page.count('data-testid="required-') == 2
+    assert client_for(sales_b).get("/practice/").text.count('data-testid="required-') == 1
+
+
+def test_a_plan_requiring_a_role_play_completes_once_it_is_passed(
+    monkeypatch, sales_a, trainer, too_expensive, play, django_capture_on_commit_callbacks
+):
+    from tests.learning.factories import course_with_lessons
+    from trainees import enrollment_services
+    from trainees.models import Enrollment
+
+    course = course_with_lessons(1, owners=[trainer])
+    plan = TrainingPlan.objects.create(title="销售部六日培训")
+    monkeypatch.setattr(enrollment_services, "plan_linked_course_ids", lambda p: [course.id])
+    requirement_add(scenario=too_expensive, plan=plan, day=4)
+    plan_enrollment, _ = enrollment_services.enrollment_create(user=sales_a, plan=plan, enrolled_by=trainer)
+
+    enrollment_services.lesson_complete(user=sales_a, lesson_id=course.items.get().lesson_id)
+    plan_enrollment.refresh_from_db()
+    assert Enrollment.objects.get(user=sales_a, course=course).status == Enrollment.Status.COMPLETED
+    assert (plan_enrollment.progress, plan_enrollment.status) == (100, Enrollment.Status.IN_PROGRESS)  # role play due
+
+    with django_capture_on_commit_callbacks(execute=True):
+        play(sales_a, too_expensive, ["随便说说"])  # a failed attempt does not complete it
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.status == Enrollment.Status.IN_PROGRESS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        play(sales_a, too_expensive, GOOD_REPLIES)
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.status == Enrollment.Status.COMPLETED
+
+
+def test_passing_a_role_play_does_not_complete_a_plan_without_course_enrollments(
+    sales_a, too_expensive, play, django_capture_on_commit_callbacks
+):
+    from trainees.models import Enrollment
+
+    plan = TrainingPlan.objects.create(title="只有面授的计划")
+    requirement_add(scenario=too_expensive, plan=plan)
+    plan_enrollment = Enrollment.objects.create(user=sales_a, plan=plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        play(sales_a, too_expensive, GOOD_REPLIES)
+    plan_enrollment.refresh_from_db()
+    assert plan_enrollment.status == Enrollment.Status.NOT_STARTED

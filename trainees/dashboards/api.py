@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.api.serializers import JSONInSerializer
 from lms.jobs import JobOut
 from lms.permissions import HasRole
 from lms.roles import MANAGER
@@ -197,7 +198,7 @@ class _SearchField(serializers.CharField):
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
-class ExportIn(serializers.Serializer):
+class ExportIn(JSONInSerializer):
     table = serializers.ChoiceField(
         choices=list(exports.TABLES), default="people", help_text="people, overdue, lowest_scores or courses"
     )
