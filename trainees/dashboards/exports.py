@@ -109,14 +109,15 @@ def register(table: ExportTable) -> ExportTable:
 
 def export_params(data: Mapping) -> dict:
     """The filters of every table, cleaned from a form, the API or the query string. Each table reads the keys
-    it needs: `team`, `q` (search), `overdue` (only people with overdue items), `sort` (people table)."""
+    it needs: `team`, `q` (search), `overdue` (only rows with overdue items), `sort` (people and plans tables)."""
     overdue = data.get("overdue")
     team = data.get("team")
     return {
         "team": str(team).strip()[:20] if team not in (None, "") else None,
         "q": str(data.get("q") or "").replace("\x00", "").strip()[:MAX_SEARCH],
         "overdue": overdue in (True, "1", "on", "true", "True"),
-        "sort": selectors.parse_sort(data.get("sort")),
+        # Each table reads the sort keys it knows (people: selectors.SORTS, plans: selectors.PLAN_SORTS).
+        "sort": str(data.get("sort") or "").replace("\x00", "").strip()[:40],
     }
 
 
@@ -215,7 +216,7 @@ def _trainer_scope(*, user, params: dict):
 
 
 def _people_rows(*, scope, params: dict) -> QuerySet:
-    sort = params["sort"]
+    sort = selectors.parse_sort(params["sort"])
     field = selectors.SORTS[sort.lstrip("-")]
     order = [f"-{field}", "-user_id"] if sort.startswith("-") else [field, "user_id"]
     qs = selectors.team_people(team=scope, search=params["q"], overdue_only=params["overdue"])
@@ -358,6 +359,51 @@ register(
         scope=_trainer_scope,
         rows=_courses_rows,
         team_scoped=False,
+    )
+)
+
+
+def _plans_rows(*, scope, params: dict) -> QuerySet:
+    """The training plans table of `/dashboard/`: plans the team's subtree takes part in, with figures over that
+    subtree's participants only (TeamPlanStats), in the page's order."""
+    sort = selectors.parse_plan_sort(params["sort"])
+    field = selectors.PLAN_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-plan_id"] if sort.startswith("-") else [field, "plan_id"]
+    qs = selectors.team_plans(team=scope, search=params["q"], overdue_only=params["overdue"])
+    return qs.select_related(None).order_by(*order)
+
+
+def _plan_status_label():
+    """The plan status's label in the current language (a CASE over the choices; built per export)."""
+    from courses.models import TrainingPlan
+
+    return Case(
+        *[When(plan__status=value, then=Value(str(label))) for value, label in TrainingPlan.Status.choices],
+        default=F("plan__status"),
+        output_field=CharField(),
+    )
+
+
+register(
+    ExportTable(
+        name="plans",
+        title=gettext_lazy("Training plans"),
+        columns=(
+            Column(gettext_lazy("Training plan"), "s", "plan__title"),
+            Column(gettext_lazy("Status"), "s", _plan_status_label),
+            Column(gettext_lazy("Start date"), "s", "plan__start_date"),
+            Column(gettext_lazy("Participants"), "n", "participants"),
+            Column(gettext_lazy("Linked courses"), "n", "courses"),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "expected")),
+            Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "expected", scale=1.0)),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
+            Column(gettext_lazy("Exam takers"), "n", "exam_takers"),
+            Column(gettext_lazy("Exam pass rate (%)"), "n", _ratio("exam_passed", "exam_takers")),
+            Column(gettext_lazy("Exam average"), "n", _ratio("exam_score_sum", "exam_takers", scale=1.0)),
+        ),
+        scope=_team_scope,
+        rows=_plans_rows,
     )
 )
 

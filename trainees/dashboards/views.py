@@ -37,6 +37,24 @@ def _people_table(team, params) -> dict:
     return {"rows": rows, "next_cursor": next_cursor, "params": params}
 
 
+def _plan_params(request) -> dict:
+    return {
+        "q": request.GET.get("plan_q", "").strip()[:100],
+        "overdue": request.GET.get("plan_overdue") == "1",
+        "sort": selectors.parse_plan_sort(request.GET.get("plan_sort")),
+        "cursor": request.GET.get("plan_cursor") or None,
+    }
+
+
+def _plans_table(team, params) -> dict:
+    rows, next_cursor = selectors.plans_page(
+        qs=selectors.team_plans(team=team, search=params["q"], overdue_only=params["overdue"]),
+        sort=params["sort"],
+        cursor=params["cursor"],
+    )
+    return {"plan_rows": rows, "plan_next_cursor": next_cursor, "plan_params": params}
+
+
 def _due_default():
     from datetime import timedelta
 
@@ -60,6 +78,9 @@ def dashboard(request):
     table = _people_table(team, params)
     if request.htmx and request.GET.get("partial") == "people":
         return render(request, "dashboards/_people_table.html", {"team": team, **table})
+    plans = _plans_table(team, _plan_params(request))
+    if request.htmx and request.GET.get("partial") == "plans":
+        return render(request, "dashboards/_plans_table.html", {"team": team, **plans})
     overview = selectors.team_overview(team=team)
     charts = selectors.team_charts(team=team)
     low_sort = selectors.parse_lowest_sort(request.GET.get("low"))
@@ -82,6 +103,7 @@ def dashboard(request):
             "expiring": selectors.team_expiring_certificates(team=team),
             "export_form": ExportForm(initial={"format": "xlsx"}),
             **table,
+            **plans,
         },
     )
 
