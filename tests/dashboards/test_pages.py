@@ -64,9 +64,30 @@ def _team_of(size, seed):
     manager = make_manager(team, username=f"mgr{size}")
     from tests.learning.factories import CourseFactory
 
-    add_people(team, size, courses=[CourseFactory(), CourseFactory()], seed=seed)
+    courses = [CourseFactory(), CourseFactory()]
+    ids = add_people(team, size, courses=courses, seed=seed)
+    _plans_and_weak_spots(ids, courses)
     stats_repair()
     return team, manager
+
+
+def _plans_and_weak_spots(ids, courses):
+    """Every table and list of the page has rows: the people take part in two plans, and a few score low in a
+    category that has a remedy course (so the weak-spot remedies are looked up too: the page's worst case)."""
+    from courses.models import Category
+    from tests.courses.plan_factories import PlanFactory, SessionFactory
+    from trainees.dashboards.models import PersonCategoryScore
+    from trainees.models import Enrollment
+
+    for n, course in enumerate(courses):
+        plan = PlanFactory()
+        SessionFactory(plan=plan, day=1, course=course)
+        Enrollment.objects.bulk_create([Enrollment(user_id=uid, plan=plan) for uid in ids[n::2]], batch_size=2000)
+    category = Category.objects.order_by("id").first()
+    type(courses[0]).objects.filter(id=courses[0].id).update(category=category, status="published")
+    PersonCategoryScore.objects.bulk_create(
+        [PersonCategoryScore(user_id=uid, category=category, attempts=1, score_sum=20) for uid in ids[:5]]
+    )
 
 
 def _count(client, url, params=None):
@@ -87,8 +108,10 @@ def _counts(client_for, team, manager, django_assert_max_num_queries):
         (client, HOME, {"team": team.id}),
         (client, HOME, {}),
         (client, HOME, {"team": team.id, "sort": "name", "overdue": "1"}),
+        (client, HOME, {"team": team.id, "plan_sort": "-participants", "plan_q": "培训"}),
         (api, f"/api/v1/dashboards/teams/{team.id}/", {}),
         (api, f"/api/v1/dashboards/teams/{team.id}/people/", {"sort": "name"}),
+        (api, f"/api/v1/dashboards/teams/{team.id}/plans/", {"sort": "title"}),
     ):
         with django_assert_max_num_queries(10):
             counts.append(_count(c, url, params))
@@ -99,6 +122,7 @@ def test_query_count_is_the_same_for_10_and_1000_people(client_for, django_asser
     small = _counts(client_for, *_team_of(10, 1), django_assert_max_num_queries)
     big = _counts(client_for, *_team_of(1000, 2), django_assert_max_num_queries)
     assert small == big
+    assert small[0] == 10  # the page with plans, weak spots (their remedies) and every list filled
 
 
 def test_people_table_walks_every_person_once_by_cursor(api_for, manager_a, filled_team_a):
