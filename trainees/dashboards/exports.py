@@ -9,8 +9,9 @@ at once, above that in Celery, with a Job showing the progress and a download li
 Built for size: every cell is formatted in SQL (no model instances, no Python per cell). On PostgreSQL both
 formats stream from `COPY (query) TO STDOUT`: the CSV as such, the XLSX as rows rendered as XML by the database
 (XlsxRow) written straight into the zip entry; elsewhere (SQLite in tests) rows come from a cursor
-(`.iterator(chunk_size=...)`) and are written by csv.writer / xlsx_stream.row_xml. Files go to a temporary file saved through Django's storage; progress is
-written every PROGRESS_EVERY rows. XLSX uses `xlsx_stream` (openpyxl's write-only mode is too slow for 500,000
+(`.iterator(chunk_size=...)`) and are written by csv.writer / xlsx_stream.row_xml. Files go to a temporary file
+saved through Django's storage; progress is reported every PROGRESS_EVERY rows: between batches on the job's row,
+during a COPY (the connection is busy) into the shared cache (`lms.jobs.job_note_progress`). XLSX uses `xlsx_stream` (openpyxl's write-only mode is too slow for 500,000
 rows).
 """
 
@@ -49,7 +50,7 @@ from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 from lms.deferred import enqueue_on_commit
-from lms.jobs import job_create, job_get_for_user, run_job
+from lms.jobs import job_create, job_get_for_user, job_note_progress, run_job
 from lms.models import Job
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.dashboards import selectors
@@ -453,15 +454,20 @@ class CsvText(Func):
 
 class _CountingSink:
     """The binary file COPY writes into, counting lines. No query may run on the connection while COPY streams,
-    so the progress is written once, when it ends (a 500,000-row COPY takes seconds)."""
+    so every PROGRESS_EVERY lines the count goes to `note` (the job's live progress in the shared cache, no
+    database write); the job's row is advanced once, when the stream ends."""
 
-    def __init__(self, out, advance):
-        self.out, self.advance, self.lines = out, advance, 0
+    def __init__(self, out, advance, note=None):
+        self.out, self.advance, self.note, self.lines = out, advance, note, 0
+        self.next_note = PROGRESS_EVERY
 
     def write(self, data) -> int:
         data = data.encode() if isinstance(data, str) else data
         self.out.write(data)
         self.lines += data.count(b"\n")
+        if self.note is not None and self.lines >= self.next_note:
+            self.note(self.lines)
+            self.next_note = self.lines + PROGRESS_EVERY
         return len(data)
 
     def close(self) -> None:
@@ -469,11 +475,11 @@ class _CountingSink:
             self.advance(self.lines)
 
 
-def _copy(out, qs: QuerySet, advance, *, options: str) -> int:
+def _copy(out, qs: QuerySet, advance, *, options: str, note=None) -> int:
     """`COPY (the queryset's query) TO STDOUT WITH (options)` into the binary file `out`: PostgreSQL formats and
-    streams every row; Python only counts lines. Returns the number of rows."""
+    streams every row; Python only counts lines (and notes the count as it goes). Returns the number of rows."""
     sql, sql_params = qs.query.sql_with_params()
-    sink = _CountingSink(out, advance)
+    sink = _CountingSink(out, advance, note)
     with connection.cursor() as cursor:
         query = cursor.cursor.mogrify(sql, sql_params).decode()
         cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH ({options}, ENCODING 'UTF8')", sink)
@@ -482,14 +488,14 @@ def _copy(out, qs: QuerySet, advance, *, options: str) -> int:
     return copied if copied is not None and copied >= 0 else sink.lines
 
 
-def _csv_copy(out, *, table: ExportTable, scope, params: dict, advance) -> int:
+def _csv_copy(out, *, table: ExportTable, scope, params: dict, advance, note=None) -> int:
     """The CSV straight from PostgreSQL, text columns guarded against formulas."""
     values = [
         CsvText(F(v) if isinstance(v, str) else v) if c.kind == "s" else v
         for c, v in zip(table.columns, table._values(), strict=True)
     ]
     qs = table.rows(scope=scope, params=params).values_list(*values)
-    return _copy(out, qs, advance, options="FORMAT csv")
+    return _copy(out, qs, advance, options="FORMAT csv", note=note)
 
 
 # One rendered <row> per line: XlsxRow output has no newline and none of these two control characters, so CSV
@@ -498,9 +504,18 @@ _XML_ROW_COPY = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
 
 
 def export_write(
-    out, *, table: ExportTable, scope, params: dict, fmt: str, advance: Callable[[int], None] | None = None
+    out,
+    *,
+    table: ExportTable,
+    scope,
+    params: dict,
+    fmt: str,
+    advance: Callable[[int], None] | None = None,
+    note: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the table's file to the binary file `out`; returns the number of data rows."""
+    """Write the table's file to the binary file `out`; returns the number of data rows. `advance(n)`: n more rows
+    written (between batches, may query); `note(done)`: rows so far, called while a COPY streams (must not
+    query: the connection is busy)."""
     header = [str(c.label) for c in table.columns]
     if fmt == "csv":
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
@@ -509,7 +524,7 @@ def export_write(
         text.flush()
         if connection.vendor == "postgresql":
             text.detach()
-            return _csv_copy(out, table=table, scope=scope, params=params, advance=advance)
+            return _csv_copy(out, table=table, scope=scope, params=params, advance=advance, note=note)
         text_columns = [i for i, c in enumerate(table.columns) if c.kind == "s"]
         n = 0
         for batch in _batches(table.values(scope=scope, params=params), advance):
@@ -523,7 +538,9 @@ def export_write(
 
         def fill(sheet_stream):
             nonlocal written
-            written = _copy(sheet_stream, table.xlsx_rows(scope=scope, params=params), advance, options=_XML_ROW_COPY)
+            written = _copy(
+                sheet_stream, table.xlsx_rows(scope=scope, params=params), advance, options=_XML_ROW_COPY, note=note
+            )
 
         write_xlsx(out, sheet=str(table.title), header=header, rows=fill)
         return written
@@ -564,7 +581,15 @@ def _table(name) -> ExportTable:
 def _work(*, job_id: int, table: ExportTable, scope, params: dict, fmt: str):
     def work(advance):
         with tempfile.TemporaryFile() as tmp:
-            rows = export_write(tmp, table=table, scope=scope, params=params, fmt=fmt, advance=advance)
+            rows = export_write(
+                tmp,
+                table=table,
+                scope=scope,
+                params=params,
+                fmt=fmt,
+                advance=advance,
+                note=lambda done: job_note_progress(job_id=job_id, done=done),
+            )
             tmp.seek(0)
             name = export_filename(table=table.name, scope=scope, fmt=fmt)
             stored = default_storage.save(f"exports/{job_id}/{name}", File(tmp, name=name))
