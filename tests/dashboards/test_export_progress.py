@@ -36,7 +36,7 @@ def test_poll_views_show_the_noted_progress_of_a_running_job(client_for, api_for
     job_note_progress(job_id=job.id, done=50)
     data = api_for(manager_a).get(f"{API}{job.id}/").json()
     assert (data["status"], data["done"], data["percent"], data["download"]) == ("running", 50, 25, None)
-    page = client_for(manager_a).get(reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "1"})
+    page = client_for(manager_a).get(reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "true"})
     assert b'aria-valuenow="25"' in page.content and b"hx-trigger" in page.content
     generic = client_for(manager_a).get(reverse("trainees:job_progress", args=[job.id]))
     assert b'aria-valuenow="25"' in generic.content
@@ -103,7 +103,7 @@ def test_intermediate_progress_while_copy_streams(fmt, api_for, client_for, mana
         assert data["status"] == "running" and 0 < data["done"] < total == data["total"]
         assert data["done"] == notes[0] and 0 < data["percent"] < 100
         page = client_for(manager_a).get(
-            reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "1"}
+            reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "true"}
         )
         assert f'aria-valuenow="{data["percent"]}"'.encode() in page.content and b"hx-trigger" in page.content
         assert Job.objects.get(id=job.id).done == 0  # the row is written only when the stream ends

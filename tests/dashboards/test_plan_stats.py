@@ -317,3 +317,33 @@ def test_plan_refresh_is_set_based(team_a, sub_team_a, courses):
     Enrollment.objects.bulk_create([Enrollment(user=p, plan=plan) for p in more])
     Enrollment.objects.bulk_create([Enrollment(user=p, course=c) for p in more for c in courses])
     assert count() == small
+
+
+def test_trainer_sees_and_exports_the_plans_they_own_over_every_participant(
+    client_for, trainer, manager_a, sales_a, team_a, sub_team_a, team_b, courses
+):
+    from tests.factories import make_trainer
+
+    shared, only_b, _people = _setup(team_a, sub_team_a, team_b, courses)
+    shared.owners.add(trainer)
+    page = client_for(trainer).get(reverse("trainees:dashboards:courses")).content.decode()
+    table = page[page.index('data-testid="plans-table"') :]
+    table = table[: table.index("</table>")]
+    assert shared.title in table and only_b.title not in table
+    assert "<td>3</td>" in table  # every participant, from both teams
+    partial = client_for(trainer).get(
+        reverse("trainees:dashboards:courses"), {"partial": "plans", "plan_q": "不存在"}, headers={"HX-Request": "true"}
+    )
+    assert shared.title not in partial.content.decode() and b"<html" not in partial.content
+    response = client_for(trainer).post(START, {"table": "owned_plans", "format": "csv"})
+    job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    raw = b"".join(
+        client_for(trainer).get(reverse("trainees:dashboards:export_download", args=[job_id])).streaming_content
+    )
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == [shared.title] and rows[1][3] == "3"
+    other = make_trainer(username="trainer-other")
+    assert shared.title not in client_for(other).get(reverse("trainees:dashboards:courses")).content.decode()
+    # a manager (not a trainer) and a salesperson have no such table
+    assert client_for(manager_a).post(START, {"table": "owned_plans", "format": "csv"}).status_code == 404
+    assert client_for(sales_a).get(reverse("trainees:dashboards:courses")).status_code == 404

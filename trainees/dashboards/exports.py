@@ -385,26 +385,50 @@ def _plan_status_label():
     )
 
 
+PLAN_COLUMNS = (
+    Column(gettext_lazy("Training plan"), "s", "plan__title"),
+    Column(gettext_lazy("Status"), "s", _plan_status_label),
+    Column(gettext_lazy("Start date"), "s", "plan__start_date"),
+    Column(gettext_lazy("Participants"), "n", "participants"),
+    Column(gettext_lazy("Linked courses"), "n", "courses"),
+    Column(gettext_lazy("Completed"), "n", "completed"),
+    Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "expected")),
+    Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "expected", scale=1.0)),
+    Column(gettext_lazy("Overdue"), "n", "overdue"),
+    Column(gettext_lazy("Exam takers"), "n", "exam_takers"),
+    Column(gettext_lazy("Exam pass rate (%)"), "n", _ratio("exam_passed", "exam_takers")),
+    Column(gettext_lazy("Exam average"), "n", _ratio("exam_score_sum", "exam_takers", scale=1.0)),
+)
+
+
 register(
     ExportTable(
         name="plans",
         title=gettext_lazy("Training plans"),
-        columns=(
-            Column(gettext_lazy("Training plan"), "s", "plan__title"),
-            Column(gettext_lazy("Status"), "s", _plan_status_label),
-            Column(gettext_lazy("Start date"), "s", "plan__start_date"),
-            Column(gettext_lazy("Participants"), "n", "participants"),
-            Column(gettext_lazy("Linked courses"), "n", "courses"),
-            Column(gettext_lazy("Completed"), "n", "completed"),
-            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "expected")),
-            Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "expected", scale=1.0)),
-            Column(gettext_lazy("Overdue"), "n", "overdue"),
-            Column(gettext_lazy("Exam takers"), "n", "exam_takers"),
-            Column(gettext_lazy("Exam pass rate (%)"), "n", _ratio("exam_passed", "exam_takers")),
-            Column(gettext_lazy("Exam average"), "n", _ratio("exam_score_sum", "exam_takers", scale=1.0)),
-        ),
+        columns=PLAN_COLUMNS,
         scope=_team_scope,
         rows=_plans_rows,
+    )
+)
+
+
+def _owned_plans_rows(*, scope, params: dict) -> QuerySet:
+    """The training plans of `/dashboard/courses/`: those the trainer owns (admins: all), over every participant."""
+    sort = selectors.parse_plan_sort(params["sort"])
+    field = selectors.PLAN_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-plan_id"] if sort.startswith("-") else [field, "plan_id"]
+    qs = selectors.owned_plans(user=scope, search=params["q"], overdue_only=params["overdue"])
+    return qs.select_related(None).order_by(*order)
+
+
+register(
+    ExportTable(
+        name="owned_plans",
+        title=gettext_lazy("Your training plans"),
+        columns=PLAN_COLUMNS,
+        scope=_trainer_scope,
+        rows=_owned_plans_rows,
+        team_scoped=False,
     )
 )
 

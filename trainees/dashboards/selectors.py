@@ -340,9 +340,9 @@ def plans_page(*, qs: QuerySet[TeamPlanStats], sort: str, cursor: str | None, si
     return _keyset(qs=qs, field=field, desc=sort.startswith("-"), pk="plan_id", cursor=cursor, size=size)
 
 
-def owned_plans(*, user) -> QuerySet[TeamPlanStats]:
+def owned_plans(*, user, search: str = "", overdue_only: bool = False) -> QuerySet[TeamPlanStats]:
     """The plan-wide rows (every participant) of the plans the trainer owns (admins: every plan)."""
-    qs = team_plans(team=None)
+    qs = team_plans(team=None, search=search, overdue_only=overdue_only)
     return qs if is_admin(user) else qs.filter(plan__owners=user)
 
 

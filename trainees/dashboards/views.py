@@ -46,13 +46,13 @@ def _plan_params(request) -> dict:
     }
 
 
-def _plans_table(team, params) -> dict:
-    rows, next_cursor = selectors.plans_page(
-        qs=selectors.team_plans(team=team, search=params["q"], overdue_only=params["overdue"]),
-        sort=params["sort"],
-        cursor=params["cursor"],
-    )
-    return {"plan_rows": rows, "plan_next_cursor": next_cursor, "plan_params": params}
+def _plans_table(qs, params, *, base_qs: str) -> dict:
+    if params["q"]:
+        qs = qs.filter(plan__title__icontains=params["q"])
+    if params["overdue"]:
+        qs = qs.filter(overdue__gt=0)
+    rows, next_cursor = selectors.plans_page(qs=qs, sort=params["sort"], cursor=params["cursor"])
+    return {"plan_rows": rows, "plan_next_cursor": next_cursor, "plan_params": params, "plan_base_qs": base_qs}
 
 
 def _due_default():
@@ -78,7 +78,7 @@ def dashboard(request):
     table = _people_table(team, params)
     if request.htmx and request.GET.get("partial") == "people":
         return render(request, "dashboards/_people_table.html", {"team": team, **table})
-    plans = _plans_table(team, _plan_params(request))
+    plans = _plans_table(selectors.team_plans(team=team), _plan_params(request), base_qs=f"team={team.id}&")
     if request.htmx and request.GET.get("partial") == "plans":
         return render(request, "dashboards/_plans_table.html", {"team": team, **plans})
     overview = selectors.team_overview(team=team)
@@ -111,8 +111,14 @@ def dashboard(request):
 @login_required
 @role_required(TRAINER)
 def courses(request):
-    """A trainer's view: completion of the courses they own (from CourseStats)."""
-    return render(request, "dashboards/courses.html", {"courses": selectors.trainer_courses(user=request.user)})
+    """A trainer's view: completion of the courses and training plans they own (CourseStats, TeamPlanStats over
+    every participant)."""
+    plans = _plans_table(selectors.owned_plans(user=request.user), _plan_params(request), base_qs="")
+    if request.htmx and request.GET.get("partial") == "plans":
+        return render(request, "dashboards/_plans_table.html", plans)
+    return render(
+        request, "dashboards/courses.html", {"courses": selectors.trainer_courses(user=request.user), **plans}
+    )
 
 
 @login_required
@@ -194,7 +200,7 @@ def export_start(request):
         )
     except ValidationError as exc:
         messages.error(request, _("The export did not start: %(reason)s") % {"reason": " ".join(exc.messages)})
-        if table == "courses":
+        if table in ("courses", "owned_plans"):
             return redirect("trainees:dashboards:courses")
         team = request.POST.get("team", "")
         return redirect(
