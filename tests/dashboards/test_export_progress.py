@@ -36,7 +36,9 @@ def test_poll_views_show_the_noted_progress_of_a_running_job(client_for, api_for
     job_note_progress(job_id=job.id, done=50)
     data = api_for(manager_a).get(f"{API}{job.id}/").json()
     assert (data["status"], data["done"], data["percent"], data["download"]) == ("running", 50, 25, None)
-    page = client_for(manager_a).get(reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "true"})
+    page = client_for(manager_a).get(
+        reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "true"}
+    )
     assert b'aria-valuenow="25"' in page.content and b"hx-trigger" in page.content
     generic = client_for(manager_a).get(reverse("trainees:job_progress", args=[job.id]))
     assert b'aria-valuenow="25"' in generic.content

@@ -347,3 +347,16 @@ def test_trainer_sees_and_exports_the_plans_they_own_over_every_participant(
     # a manager (not a trainer) and a salesperson have no such table
     assert client_for(manager_a).post(START, {"table": "owned_plans", "format": "csv"}).status_code == 404
     assert client_for(sales_a).get(reverse("trainees:dashboards:courses")).status_code == 404
+
+
+def test_forged_cursors_start_from_the_first_page(api_for, manager_a, team_a, sub_team_a, team_b, courses):
+    import base64
+    import json
+
+    _setup(team_a, sub_team_a, team_b, courses)
+    api = api_for(manager_a)
+    for value in ([{"x": 1}, 1], ["abc", 1], [1.5, "x"], "nope"):
+        cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+        for path in ("plans", "people"):
+            response = api.get(f"/api/v1/dashboards/teams/{team_a.id}/{path}/", {"cursor": cursor, "sort": "overdue"})
+            assert response.status_code == 200, (value, path)

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.http import Http404
@@ -288,10 +289,13 @@ def _keyset(*, qs: QuerySet, field: str, desc: bool, pk: str, cursor: str | None
     and the next page's cursor or None. `field` must not be NULL (keyset comparisons skip NULLs)."""
     size = max(1, min(int(size or PAGE_SIZE), MAX_PAGE_SIZE))
     position = _decode(cursor) if cursor else None
-    if position is not None:
+    if position is not None and isinstance(position[0], str | int | float):
         value, last_pk = position
         op = "lt" if desc else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"{pk}__{op}": last_pk}))
+        try:
+            qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"{pk}__{op}": last_pk}))
+        except (ValueError, TypeError, ValidationError):  # a forged cursor whose value does not fit the field
+            pass
     order = [f"-{field}", f"-{pk}"] if desc else [field, pk]
     rows = list(qs.order_by(*order)[: size + 1])
     next_cursor = None
