@@ -224,3 +224,31 @@ def test_trainer_sees_completion_of_own_courses_only(
     assert mine.stats.enrollments == 1
     assert client_for(manager_a).get(url).status_code == 404
     assert client_for(sales_a).get(url).status_code == 404
+
+
+def test_trainer_course_table_sorts_filters_and_pages(client_for, trainer, courses, filled_team_a):
+    from tests.learning.factories import CourseFactory
+
+    for c in courses:
+        c.owners.add(trainer)
+    extra = [CourseFactory(title=f"额外课程{i}", owners=[trainer]) for i in range(30)]
+    stats_repair()
+    client = client_for(trainer)
+    url = reverse("trainees:dashboards:courses")
+    seen, params = [], {"sort": "-completion"}
+    while True:
+        body = client.get(url, params).content.decode()
+        table = body[body.index('data-testid="course-stats"') :]
+        table = table[: table.index("</table>")]
+        present = [t for t in [c.title for c in courses + extra] if f"<td>{t}</td>" in table]
+        seen += sorted(present, key=lambda t: table.index(f"<td>{t}</td>"))
+        if 'data-testid="courses-next-page"' not in body:
+            break
+        cursor = body.split('data-testid="courses-next-page" href="', 1)[1].split("cursor=", 1)[1].split('"', 1)[0]
+        from urllib.parse import unquote
+
+        params = {"sort": "-completion", "cursor": unquote(cursor.replace("&amp;", "&"))}
+    assert sorted(seen) == sorted(c.title for c in courses + extra)  # every course once, over two pages
+    assert seen[0] in {c.title for c in courses}  # highest completion first: a course people completed
+    partial = client.get(url, {"partial": "courses", "q": "额外课程1"}, headers={"HX-Request": "true"}).content.decode()
+    assert "额外课程1" in partial and "额外课程2" not in partial and "<html" not in partial

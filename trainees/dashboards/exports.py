@@ -322,20 +322,20 @@ register(
 
 
 def _courses_rows(*, scope, params: dict) -> QuerySet:
-    """The courses of `/dashboard/courses/`: those the trainer owns (admins: all), with CourseStats."""
-    qs = Course.objects.all()
-    if not is_admin(scope):
-        qs = qs.filter(owners=scope)
-    if params["q"]:
-        qs = qs.filter(title__icontains=params["q"])
-    return qs.order_by("title", "id")
+    """The courses of `/dashboard/courses/`: those the trainer owns (admins: all), their CourseStats in the page's
+    order."""
+    qs = selectors.owned_courses(user=scope, search=params["q"], overdue_only=params["overdue"])
+    sort = selectors.parse_course_sort(params["sort"])
+    field = selectors.COURSE_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-course_id"] if sort.startswith("-") else [field, "course_id"]
+    return qs.select_related(None).order_by(*order)
 
 
 def _status_label():
     """The course status's label in the current language (a CASE over the choices; built per export)."""
     return Case(
-        *[When(status=value, then=Value(str(label))) for value, label in Course.Status.choices],
-        default=F("status"),
+        *[When(course__status=value, then=Value(str(label))) for value, label in Course.Status.choices],
+        default=F("course__status"),
         output_field=CharField(),
     )
 
@@ -345,17 +345,13 @@ register(
         name="courses",
         title=gettext_lazy("Course completion"),
         columns=(
-            Column(gettext_lazy("Course"), "s", "title"),
+            Column(gettext_lazy("Course"), "s", "course__title"),
             Column(gettext_lazy("Status"), "s", _status_label),
-            Column(gettext_lazy("Enrollments"), "n", Coalesce(F("stats__enrollments"), Value(0))),
-            Column(gettext_lazy("Completed"), "n", Coalesce(F("stats__completed"), Value(0))),
-            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("stats__completed", "stats__enrollments")),
-            Column(gettext_lazy("Overdue"), "n", Coalesce(F("stats__overdue"), Value(0))),
-            Column(
-                gettext_lazy("Average progress (%)"),
-                "n",
-                _ratio("stats__progress_sum", "stats__enrollments", scale=1.0),
-            ),
+            Column(gettext_lazy("Enrollments"), "n", "enrollments"),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "enrollments")),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
+            Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "enrollments", scale=1.0)),
         ),
         scope=_trainer_scope,
         rows=_courses_rows,

@@ -636,14 +636,46 @@ def team_stats_or_none(*, team_id: int) -> TeamStats | None:
     return TeamStats.objects.filter(team_id=team_id).first()
 
 
-def trainer_courses(*, user) -> list:
-    """The courses the trainer owns (admins: all), with their precomputed figures. One query."""
-    from courses.models import Course
+COURSE_SORTS = {
+    "title": "course__title",
+    "enrollments": "enrollments",
+    "completion": "completion",
+    "overdue": "overdue",
+}
+DEFAULT_COURSE_SORT = "title"
 
-    qs = Course.objects.select_related("stats").order_by("title")
+
+def parse_course_sort(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value.lstrip("-") in COURSE_SORTS else DEFAULT_COURSE_SORT
+
+
+def owned_courses(*, user, search: str = "", overdue_only: bool = False) -> QuerySet:
+    """CourseStats of the courses the trainer owns (admins: all), with `completion` (completed * 100 /
+    enrollments, 0 without enrollments) to sort and page by."""
+    from django.db.models.functions import Cast, Coalesce, NullIf
+
+    from trainees.dashboards.models import CourseStats
+
+    qs = CourseStats.objects.select_related("course").annotate(
+        completion=Coalesce(
+            Cast("completed", FloatField()) * 100.0 / NullIf(F("enrollments"), 0), Value(0.0), output_field=FloatField()
+        )
+    )
     if not is_admin(user):
-        qs = qs.filter(owners=user)
-    return list(qs[:500])
+        qs = qs.filter(course__owners=user)
+    if search:
+        qs = qs.filter(course__title__icontains=search)
+    if overdue_only:
+        qs = qs.filter(overdue__gt=0)
+    return qs
+
+
+def courses_page(*, qs: QuerySet, sort: str, cursor: str | None, size: int = PAGE_SIZE):
+    """A page of the trainer's course table by (sort field, course id), like `keyset_page`."""
+    sort = parse_course_sort(sort)
+    field = COURSE_SORTS[sort.lstrip("-")]
+    return _keyset(qs=qs, field=field, desc=sort.startswith("-"), pk="course_id", cursor=cursor, size=size)
 
 
 # --- a training plan's participants -------------------------------------------------------------------------

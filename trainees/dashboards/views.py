@@ -116,9 +116,21 @@ def courses(request):
     plans = _plans_table(selectors.owned_plans(user=request.user), _plan_params(request), base_qs="")
     if request.htmx and request.GET.get("partial") == "plans":
         return render(request, "dashboards/_plans_table.html", plans)
-    return render(
-        request, "dashboards/courses.html", {"courses": selectors.trainer_courses(user=request.user), **plans}
+    params = {
+        "q": request.GET.get("q", "").strip()[:100],
+        "overdue": request.GET.get("overdue") == "1",
+        "sort": selectors.parse_course_sort(request.GET.get("sort")),
+        "cursor": request.GET.get("cursor") or None,
+    }
+    rows, next_cursor = selectors.courses_page(
+        qs=selectors.owned_courses(user=request.user, search=params["q"], overdue_only=params["overdue"]),
+        sort=params["sort"],
+        cursor=params["cursor"],
     )
+    courses = {"course_rows": rows, "course_next_cursor": next_cursor, "course_params": params}
+    if request.htmx and request.GET.get("partial") == "courses":
+        return render(request, "dashboards/_courses_table.html", courses)
+    return render(request, "dashboards/courses.html", {**courses, **plans})
 
 
 @login_required
