@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.api.serializers import JSONInSerializer
 from lms.jobs import JobOut
 from lms.permissions import HasRole
 from lms.roles import MANAGER
@@ -251,7 +252,9 @@ class _SearchField(serializers.CharField):
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
-class ExportIn(serializers.Serializer):
+class ExportIn(JSONInSerializer):
+    """A JSON body is held to the documented types (0 is not a sort key, "1" is not a team)."""
+
     table = serializers.ChoiceField(choices=list(exports.TABLES), default="people", help_text=", ".join(exports.TABLES))
     format = serializers.ChoiceField(choices=exports.FORMATS)
     team = serializers.IntegerField(
