@@ -674,7 +674,11 @@ def _record_on_dashboards(attempt_id: int) -> None:
     """Feed the managers' precomputed figures (once per attempt: a regrade does not count again)."""
     from trainees.dashboards.services import dashboards_record_attempt
 
-    attempt = Attempt.objects.only("user_id", "percent", "passed").get(pk=attempt_id)
+    attempt = (
+        Attempt.objects.select_related("quiz")
+        .only("user_id", "percent", "passed", "quiz", "quiz__plan_id")
+        .get(pk=attempt_id)
+    )
     categories: dict[int, float] = {}
     competencies: dict[int, float] = {}
     for area in AttemptAreaScore.objects.filter(attempt_id=attempt_id):
@@ -689,6 +693,7 @@ def _record_on_dashboards(attempt_id: int) -> None:
         passed=bool(attempt.passed),
         category_scores=categories,
         competency_scores=competencies,
+        plan_id=attempt.quiz.plan_id,
     )
 
 

@@ -3,8 +3,16 @@
 A page that starts long work creates a Job, queues a Celery task with the job id (on commit), and includes
 `partials/job_progress.html`; the partial polls `jobs:progress` every second until the job is finished, then
 renders its final state without the polling trigger. Reused by any feature with long work (imports, exports).
+
+Work that cannot write its row while it runs (an export whose connection is busy streaming a COPY) reports its
+progress with `job_note_progress` into the shared cache (Redis wherever Celery workers run: REDIS_URL is also the
+broker); `job_get_for_user`, and so every poll view, shows the larger of the row's and the cache's count. The row
+stays the one durable record, written when the work ends.
 """
 
+import logging
+
+from django.core.cache import cache
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
@@ -33,6 +41,34 @@ def job_advance(*, job_id: int, by: int) -> None:
     Job.objects.filter(id=job_id).update(done=F("done") + by)
 
 
+LIVE_PROGRESS_KEY = "lms:job:{}:done"
+LIVE_PROGRESS_TTL = 24 * 3600
+log = logging.getLogger(__name__)
+
+
+def job_note_progress(*, job_id: int, done: int) -> None:
+    """Record that a running job has processed `done` items so far, without touching the database (one cache
+    write). Best effort: a cache outage loses the intermediate figure, never the work."""
+    try:
+        cache.set(LIVE_PROGRESS_KEY.format(job_id), int(done), timeout=LIVE_PROGRESS_TTL)
+    except Exception:  # the cache is down: the bar waits for the row, as before
+        log.warning("job %s: progress not recorded in the cache", job_id, exc_info=True)
+
+
+def _with_live_progress(job: Job) -> Job:
+    """The job with `done` raised to the progress its work noted in the cache (while it is not finished)."""
+    if job.status not in (Job.Status.PENDING, Job.Status.RUNNING):
+        return job
+    try:
+        live = cache.get(LIVE_PROGRESS_KEY.format(job.id))
+    except Exception:
+        log.warning("job %s: live progress unreadable", job.id, exc_info=True)
+        return job
+    if isinstance(live, int) and live > job.done:
+        job.done = min(live, job.total) if job.total else live
+    return job
+
+
 def job_finish(*, job_id: int, result: dict | None = None) -> None:
     Job.objects.filter(id=job_id).update(
         status=Job.Status.DONE, done=F("total"), result=result or {}, finished_at=timezone.now()
@@ -49,7 +85,7 @@ def job_get_for_user(*, user, job_id) -> Job:
         raise Http404
     qs = Job.objects.all() if is_admin(user) else Job.objects.filter(owner_id=user.id)
     try:
-        return qs.get(id=job_id)
+        return _with_live_progress(qs.get(id=job_id))
     except (Job.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

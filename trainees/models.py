@@ -274,5 +274,13 @@ class CalendarFeed(models.Model):
         return f"{self.user_id}"
 
 
-from trainees.dashboards.models import CourseStats, Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats  # noqa: E402, F401, E501
+from trainees.dashboards.models import (  # noqa: E402, F401
+    CourseStats,
+    Nudge,
+    PersonCategoryScore,
+    PersonStats,
+    TeamPlanStats,
+    TeamSnapshot,
+    TeamStats,
+)
 from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference  # noqa: E402,F401

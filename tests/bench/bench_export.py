@@ -1,7 +1,8 @@
 """Benchmark: dashboard exports of 500,000 rows (target: under 30 s each). PostgreSQL only.
 
-Builds 500,000 salespeople with their PersonStats row (the people and lowest-scores tables) and 500,000 overdue
-course enrollments (10,000 of them x 50 courses: the overdue-items table), all with `INSERT ... SELECT
+Builds 500,000 salespeople with their PersonStats row (the people and lowest-scores tables), 500,000 overdue
+course enrollments (10,000 of them x 50 courses: the overdue-items table) and 20,000 training plans with their
+precomputed TeamPlanStats row for the region (the plans table; far more plans than a team takes part in), all with `INSERT ... SELECT
 generate_series` (tests/bench/dashboard_data.py). Then runs each export the way the Celery task does (server-side
 cursor, temporary file, saved through a FileSystemStorage) and prints its time, size and query count; also
 openpyxl's write-only mode on the same rows, for comparison.
@@ -23,10 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.test")
 
 
+PLAN_ROWS = 20_000
+
+
 def build(n_rows: int):
     from django.db import connection
 
-    from tests.bench.dashboard_data import build_org, insert_select
+    from tests.bench.dashboard_data import add_plan_rows, build_org, insert_select
     from trainees.dashboards.models import PersonStats
     from trainees.models import Enrollment
 
@@ -68,6 +72,7 @@ def build(n_rows: int):
         f"(SELECT id FROM trainees_user WHERE username ~ '^b[0-9]+$' ORDER BY id LIMIT {people_per_course}) u "  # noqa: S608
         "CROSS JOIN (SELECT id FROM courses_course WHERE title LIKE '基准课程%%') c",
     )
+    add_plan_rows(region, min(n_rows, PLAN_ROWS))
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return region, manager
@@ -101,9 +106,12 @@ def main() -> None:
         print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (2 cores)")
         t0 = time.perf_counter()
         region, manager = build(n_rows)
-        print(f"build: {time.perf_counter() - t0:.1f} s ({n_rows} people with PersonStats, {n_rows} overdue items)")
+        print(
+            f"build: {time.perf_counter() - t0:.1f} s ({n_rows} people with PersonStats, {n_rows} overdue items, "
+            f"{min(n_rows, PLAN_ROWS)} plans)"
+        )
         settings.DASHBOARD_EXPORT_SYNC_LIMIT = 10**9  # build in this process, as the Celery task does
-        for table in ("people", "overdue", "lowest_scores"):
+        for table in ("people", "overdue", "lowest_scores", "plans"):
             for fmt in ("csv", "xlsx"):
                 with CaptureQueriesContext(connection) as ctx:
                     t0, c0 = time.perf_counter(), time.process_time()

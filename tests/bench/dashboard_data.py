@@ -6,6 +6,9 @@ than COPY from Python. Pseudo-random values come from `random()` after `setseed`
   `n_people` salespeople spread over the 100 teams, `n_courses` published courses (each in one of the six
   categories) with one final quiz each, and every person enrolled in every course.
 - `add_attempts(n_attempts)`: graded quiz attempts spread evenly over people x quizzes.
+- `add_plans(n_plans, courses_per_plan)`: published training plans whose sessions link courses of the dataset, each
+  with a final-day exam; every person takes part in one plan and has one graded exam attempt.
+- `add_plan_rows(team, n_plans)`: plans with a precomputed TeamPlanStats row for `team` only (the export bench).
 - `precompute()`: the dashboard's figures: the stats repair (people, teams, courses, weekly snapshot), then the
   quiz columns of PersonStats and PersonCategoryScore from the attempts, as the assessments hook would have
   accumulated them, and the teams again.
@@ -148,6 +151,105 @@ def add_attempts(n_attempts: int) -> int:
     )
 
 
+def add_plans(n_plans: int = 10, courses_per_plan: int = 5) -> int:
+    """See the module's docstring. Returns the number of plan enrollments."""
+    import datetime as dt
+
+    from assessments.models import Attempt, Quiz
+    from courses.models import Course, TrainingPlan
+    from courses.models.plans import Session
+    from trainees.models import Enrollment
+
+    course_ids = list(Course.objects.filter(title__startswith="基准课程").order_by("id").values_list("id", flat=True))
+    plans = TrainingPlan.objects.bulk_create(
+        [TrainingPlan(title=f"基准计划{i}", status=TrainingPlan.Status.PUBLISHED, days=6) for i in range(n_plans)]
+    )
+    Session.objects.bulk_create(
+        [
+            Session(
+                plan=p,
+                day=d + 1,
+                start_time=dt.time(9),
+                end_time=dt.time(12),
+                course_id=course_ids[(i * courses_per_plan + d) % len(course_ids)],
+            )
+            for i, p in enumerate(plans)
+            for d in range(courses_per_plan)
+        ]
+    )
+    exams = Quiz.objects.bulk_create(
+        [Quiz(title=f"计划考试{p.id}", plan=p, plan_day=p.days, status="published") for p in plans]
+    )
+    plan_ids = ",".join(str(p.id) for p in plans)
+    exam_ids = ",".join(str(q.id) for q in exams)
+    n = insert_select(
+        Enrollment,
+        {
+            "user_id": "u.id",
+            "plan_id": f"(ARRAY[{plan_ids}])[1 + u.id % {n_plans}]",
+            "status": "'in_progress'",
+            "created_at": "now() - interval '10 days'",
+        },
+        "trainees_user u WHERE u.username ~ '^b[0-9]+$'",
+    )
+    insert_select(
+        Attempt,
+        {
+            "quiz_id": f"(ARRAY[{exam_ids}])[1 + u.id % {n_plans}]",
+            "user_id": "u.id",
+            "number": "1",
+            "status": "'graded'",
+            "started_at": "now() - interval '2 days'",
+            "submitted_at": "now() - interval '2 days'",
+            "graded_at": "now() - interval '2 days'",
+            "score": "s",
+            "max_score": "100",
+            "percent": "s",
+            "passed": "s >= 60",
+        },
+        "trainees_user u CROSS JOIN LATERAL (SELECT round((30 + random() * 70)::numeric + 0 * u.id, 2) AS s) r "
+        "WHERE u.username ~ '^b[0-9]+$'",
+    )
+    return n
+
+
+def add_plan_rows(team, n_plans: int) -> int:
+    """See the module's docstring. Returns the number of rows."""
+    from courses.models import TrainingPlan
+    from trainees.dashboards.models import TeamPlanStats
+
+    insert_select(
+        TrainingPlan,
+        {
+            "title": "'导出计划' || g",
+            "status": "'published'",
+            "start_date": "CURRENT_DATE - (g % 365)",
+            "created_at": "now()",
+            "updated_at": "now()",
+        },
+        f"generate_series(1, {n_plans}) g",
+    )
+    return insert_select(
+        TeamPlanStats,
+        {
+            "plan_id": "p.id",
+            "team_id": str(team.id),
+            "participants": "1 + floor(random() * 500)::int",
+            "courses": "5",
+            "expected": "2500",
+            "completed": "floor(random() * 2500)::int",
+            "overdue": "floor(random() * 100)::int",
+            "progress_sum": "floor(random() * 250000)::int",
+            "completion": "round((random() * 100)::numeric, 1)",
+            "exam_takers": "floor(random() * 500)::int",
+            "exam_passed": "floor(random() * 100)::int",
+            "exam_score_sum": "random() * 40000",
+            "refreshed_at": "now()",
+        },
+        "courses_trainingplan p WHERE p.title LIKE '导出计划%%'",
+    )
+
+
 def precompute() -> dict:
     """The dashboard's figures for the whole dataset (see the module's docstring). Returns seconds per step."""
     import time
@@ -175,6 +277,8 @@ def precompute() -> dict:
     services.stats_refresh_teams(team_ids=None)
     services.stats_snapshot_week()
     t3 = time.perf_counter()
+    services.stats_refresh_plans()
+    t4 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    return {"repair": t1 - t0, "quiz": t2 - t1, "teams": t3 - t2}
+    return {"repair": t1 - t0, "quiz": t2 - t1, "teams": t3 - t2, "plans": t4 - t3}

@@ -206,6 +206,8 @@ def test_unknown_table_or_format_is_400(api_for, manager_a, team_a, filled_team_
         ({"table": "salaries", "team": team_a.id, "format": "csv"}, "table"),
         ({"table": "people", "team": team_a.id, "format": "pdf"}, "format"),
         ({"table": "people", "team": team_a.id, "format": "csv", "q": "长" * 101}, "q"),
+        ({"table": "people", "team": team_a.id, "format": "csv", "sort": 0}, "sort"),  # JSON types as documented
+        ({"table": "plans", "team": str(team_a.id), "format": "csv"}, "team"),
     ]
     for body, field in cases:
         response = api.post(API, body, format="json")

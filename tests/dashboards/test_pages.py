@@ -64,9 +64,30 @@ def _team_of(size, seed):
     manager = make_manager(team, username=f"mgr{size}")
     from tests.learning.factories import CourseFactory
 
-    add_people(team, size, courses=[CourseFactory(), CourseFactory()], seed=seed)
+    courses = [CourseFactory(), CourseFactory()]
+    ids = add_people(team, size, courses=courses, seed=seed)
+    _plans_and_weak_spots(ids, courses)
     stats_repair()
     return team, manager
+
+
+def _plans_and_weak_spots(ids, courses):
+    """Every table and list of the page has rows: the people take part in two plans, and a few score low in a
+    category that has a remedy course (so the weak-spot remedies are looked up too: the page's worst case)."""
+    from courses.models import Category
+    from tests.courses.plan_factories import PlanFactory, SessionFactory
+    from trainees.dashboards.models import PersonCategoryScore
+    from trainees.models import Enrollment
+
+    for n, course in enumerate(courses):
+        plan = PlanFactory()
+        SessionFactory(plan=plan, day=1, course=course)
+        Enrollment.objects.bulk_create([Enrollment(user_id=uid, plan=plan) for uid in ids[n::2]], batch_size=2000)
+    category = Category.objects.order_by("id").first()
+    type(courses[0]).objects.filter(id=courses[0].id).update(category=category, status="published")
+    PersonCategoryScore.objects.bulk_create(
+        [PersonCategoryScore(user_id=uid, category=category, attempts=1, score_sum=20) for uid in ids[:5]]
+    )
 
 
 def _count(client, url, params=None):
@@ -87,8 +108,10 @@ def _counts(client_for, team, manager, django_assert_max_num_queries):
         (client, HOME, {"team": team.id}),
         (client, HOME, {}),
         (client, HOME, {"team": team.id, "sort": "name", "overdue": "1"}),
+        (client, HOME, {"team": team.id, "plan_sort": "-participants", "plan_q": "培训"}),
         (api, f"/api/v1/dashboards/teams/{team.id}/", {}),
         (api, f"/api/v1/dashboards/teams/{team.id}/people/", {"sort": "name"}),
+        (api, f"/api/v1/dashboards/teams/{team.id}/plans/", {"sort": "title"}),
     ):
         with django_assert_max_num_queries(10):
             counts.append(_count(c, url, params))
@@ -99,6 +122,7 @@ def test_query_count_is_the_same_for_10_and_1000_people(client_for, django_asser
     small = _counts(client_for, *_team_of(10, 1), django_assert_max_num_queries)
     big = _counts(client_for, *_team_of(1000, 2), django_assert_max_num_queries)
     assert small == big
+    assert small[0] == 10  # the page with plans, weak spots (their remedies) and every list filled
 
 
 def test_people_table_walks_every_person_once_by_cursor(api_for, manager_a, filled_team_a):
@@ -200,3 +224,31 @@ def test_trainer_sees_completion_of_own_courses_only(
     assert mine.stats.enrollments == 1
     assert client_for(manager_a).get(url).status_code == 404
     assert client_for(sales_a).get(url).status_code == 404
+
+
+def test_trainer_course_table_sorts_filters_and_pages(client_for, trainer, courses, filled_team_a):
+    from tests.learning.factories import CourseFactory
+
+    for c in courses:
+        c.owners.add(trainer)
+    extra = [CourseFactory(title=f"额外课程{i}", owners=[trainer]) for i in range(30)]
+    stats_repair()
+    client = client_for(trainer)
+    url = reverse("trainees:dashboards:courses")
+    seen, params = [], {"sort": "-completion"}
+    while True:
+        body = client.get(url, params).content.decode()
+        table = body[body.index('data-testid="course-stats"') :]
+        table = table[: table.index("</table>")]
+        present = [t for t in [c.title for c in courses + extra] if f"<td>{t}</td>" in table]
+        seen += sorted(present, key=lambda t: table.index(f"<td>{t}</td>"))
+        if 'data-testid="courses-next-page"' not in body:
+            break
+        cursor = body.split('data-testid="courses-next-page" href="', 1)[1].split("cursor=", 1)[1].split('"', 1)[0]
+        from urllib.parse import unquote
+
+        params = {"sort": "-completion", "cursor": unquote(cursor.replace("&amp;", "&"))}
+    assert sorted(seen) == sorted(c.title for c in courses + extra)  # every course once, over two pages
+    assert seen[0] in {c.title for c in courses}  # highest completion first: a course people completed
+    partial = client.get(url, {"partial": "courses", "q": "额外课程1"}, headers={"HX-Request": "true"}).content.decode()
+    assert "额外课程1" in partial and "额外课程2" not in partial and "<html" not in partial

@@ -126,10 +126,7 @@ class TeamPeopleView(APIView):
         q = request.query_params.get("q", "").strip()[:100]
         overdue = request.query_params.get("overdue") in ("1", "true")
         sort = selectors.parse_sort(request.query_params.get("sort"))
-        try:
-            size = int(request.query_params.get("page_size") or selectors.PAGE_SIZE)
-        except ValueError:
-            size = selectors.PAGE_SIZE
+        size = _page_size(request)
         rows, next_cursor = selectors.keyset_page(
             qs=selectors.team_people(team=team, search=q, overdue_only=overdue),
             sort=sort,
@@ -141,6 +138,63 @@ class TeamPeopleView(APIView):
             params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
             next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
         return Response({"next": next_url, "results": PersonRowOut(rows, many=True).data})
+
+
+class PlanRowOut(serializers.Serializer):
+    id = serializers.IntegerField(source="plan_id")
+    title = serializers.CharField(source="plan.title")
+    status = serializers.CharField(source="plan.status")
+    start_date = serializers.DateField(source="plan.start_date", allow_null=True)
+    participants = serializers.IntegerField()
+    courses = serializers.IntegerField(help_text="linked courses")
+    completed = serializers.IntegerField(help_text="completed linked-course enrollments of the participants")
+    completion_rate = serializers.FloatField(allow_null=True, help_text="completed / (participants x courses)")
+    avg_progress = serializers.FloatField(allow_null=True)
+    overdue = serializers.IntegerField()
+    exam_takers = serializers.IntegerField()
+    exam_pass_rate = serializers.FloatField(allow_null=True)
+    exam_avg = serializers.FloatField(allow_null=True, help_text="average of each taker's best score")
+
+
+def _page_size(request) -> int:
+    try:
+        return int(request.query_params.get("page_size") or selectors.PAGE_SIZE)
+    except ValueError:
+        return selectors.PAGE_SIZE
+
+
+class TeamPlansView(APIView):
+    """The training plans the team's subtree takes part in, figures over that subtree's participants only."""
+
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(
+        responses=PlanRowOut(many=True),
+        parameters=[
+            OpenApiParameter("sort", str, description=f"one of {', '.join(selectors.PLAN_SORTS)}, '-' for descending"),
+            OpenApiParameter("q", str),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+    )
+    def get(self, request, pk: int):
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        q = request.query_params.get("q", "").replace("\x00", "").strip()[:100]
+        overdue = request.query_params.get("overdue") in ("1", "true")
+        sort = selectors.parse_plan_sort(request.query_params.get("sort"))
+        size = _page_size(request)
+        rows, next_cursor = selectors.plans_page(
+            qs=selectors.team_plans(team=team, search=q, overdue_only=overdue),
+            sort=sort,
+            cursor=request.query_params.get("cursor"),
+            size=size,
+        )
+        next_url = None
+        if next_cursor:
+            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
+            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+        return Response({"next": next_url, "results": PlanRowOut(rows, many=True).data})
 
 
 class PersonDashboardView(APIView):
@@ -199,9 +253,9 @@ class _SearchField(serializers.CharField):
 
 
 class ExportIn(JSONInSerializer):
-    table = serializers.ChoiceField(
-        choices=list(exports.TABLES), default="people", help_text="people, overdue, lowest_scores or courses"
-    )
+    """A JSON body is held to the documented types (0 is not a sort key, "1" is not a team)."""
+
+    table = serializers.ChoiceField(choices=list(exports.TABLES), default="people", help_text=", ".join(exports.TABLES))
     format = serializers.ChoiceField(choices=exports.FORMATS)
     team = serializers.IntegerField(
         required=False,

@@ -9,8 +9,9 @@ at once, above that in Celery, with a Job showing the progress and a download li
 Built for size: every cell is formatted in SQL (no model instances, no Python per cell). On PostgreSQL both
 formats stream from `COPY (query) TO STDOUT`: the CSV as such, the XLSX as rows rendered as XML by the database
 (XlsxRow) written straight into the zip entry; elsewhere (SQLite in tests) rows come from a cursor
-(`.iterator(chunk_size=...)`) and are written by csv.writer / xlsx_stream.row_xml. Files go to a temporary file saved through Django's storage; progress is
-written every PROGRESS_EVERY rows. XLSX uses `xlsx_stream` (openpyxl's write-only mode is too slow for 500,000
+(`.iterator(chunk_size=...)`) and are written by csv.writer / xlsx_stream.row_xml. Files go to a temporary file
+saved through Django's storage; progress is reported every PROGRESS_EVERY rows: between batches on the job's row,
+during a COPY (the connection is busy) into the shared cache (`lms.jobs.job_note_progress`). XLSX uses `xlsx_stream` (openpyxl's write-only mode is too slow for 500,000
 rows).
 """
 
@@ -49,7 +50,7 @@ from django.utils.translation import gettext_lazy
 
 from courses.models import Course
 from lms.deferred import enqueue_on_commit
-from lms.jobs import job_create, job_get_for_user, run_job
+from lms.jobs import job_create, job_get_for_user, job_note_progress, run_job
 from lms.models import Job
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.dashboards import selectors
@@ -109,14 +110,15 @@ def register(table: ExportTable) -> ExportTable:
 
 def export_params(data: Mapping) -> dict:
     """The filters of every table, cleaned from a form, the API or the query string. Each table reads the keys
-    it needs: `team`, `q` (search), `overdue` (only people with overdue items), `sort` (people table)."""
+    it needs: `team`, `q` (search), `overdue` (only rows with overdue items), `sort` (people and plans tables)."""
     overdue = data.get("overdue")
     team = data.get("team")
     return {
         "team": str(team).strip()[:20] if team not in (None, "") else None,
         "q": str(data.get("q") or "").replace("\x00", "").strip()[:MAX_SEARCH],
         "overdue": overdue in (True, "1", "on", "true", "True"),
-        "sort": selectors.parse_sort(data.get("sort")),
+        # Each table reads the sort keys it knows (people: selectors.SORTS, plans: selectors.PLAN_SORTS).
+        "sort": str(data.get("sort") or "").replace("\x00", "").strip()[:40],
     }
 
 
@@ -215,7 +217,7 @@ def _trainer_scope(*, user, params: dict):
 
 
 def _people_rows(*, scope, params: dict) -> QuerySet:
-    sort = params["sort"]
+    sort = selectors.parse_sort(params["sort"])
     field = selectors.SORTS[sort.lstrip("-")]
     order = [f"-{field}", "-user_id"] if sort.startswith("-") else [field, "user_id"]
     qs = selectors.team_people(team=scope, search=params["q"], overdue_only=params["overdue"])
@@ -320,20 +322,20 @@ register(
 
 
 def _courses_rows(*, scope, params: dict) -> QuerySet:
-    """The courses of `/dashboard/courses/`: those the trainer owns (admins: all), with CourseStats."""
-    qs = Course.objects.all()
-    if not is_admin(scope):
-        qs = qs.filter(owners=scope)
-    if params["q"]:
-        qs = qs.filter(title__icontains=params["q"])
-    return qs.order_by("title", "id")
+    """The courses of `/dashboard/courses/`: those the trainer owns (admins: all), their CourseStats in the page's
+    order."""
+    qs = selectors.owned_courses(user=scope, search=params["q"], overdue_only=params["overdue"])
+    sort = selectors.parse_course_sort(params["sort"])
+    field = selectors.COURSE_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-course_id"] if sort.startswith("-") else [field, "course_id"]
+    return qs.select_related(None).order_by(*order)
 
 
 def _status_label():
     """The course status's label in the current language (a CASE over the choices; built per export)."""
     return Case(
-        *[When(status=value, then=Value(str(label))) for value, label in Course.Status.choices],
-        default=F("status"),
+        *[When(course__status=value, then=Value(str(label))) for value, label in Course.Status.choices],
+        default=F("course__status"),
         output_field=CharField(),
     )
 
@@ -343,20 +345,85 @@ register(
         name="courses",
         title=gettext_lazy("Course completion"),
         columns=(
-            Column(gettext_lazy("Course"), "s", "title"),
+            Column(gettext_lazy("Course"), "s", "course__title"),
             Column(gettext_lazy("Status"), "s", _status_label),
-            Column(gettext_lazy("Enrollments"), "n", Coalesce(F("stats__enrollments"), Value(0))),
-            Column(gettext_lazy("Completed"), "n", Coalesce(F("stats__completed"), Value(0))),
-            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("stats__completed", "stats__enrollments")),
-            Column(gettext_lazy("Overdue"), "n", Coalesce(F("stats__overdue"), Value(0))),
-            Column(
-                gettext_lazy("Average progress (%)"),
-                "n",
-                _ratio("stats__progress_sum", "stats__enrollments", scale=1.0),
-            ),
+            Column(gettext_lazy("Enrollments"), "n", "enrollments"),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "enrollments")),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
+            Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "enrollments", scale=1.0)),
         ),
         scope=_trainer_scope,
         rows=_courses_rows,
+        team_scoped=False,
+    )
+)
+
+
+def _plans_rows(*, scope, params: dict) -> QuerySet:
+    """The training plans table of `/dashboard/`: plans the team's subtree takes part in, with figures over that
+    subtree's participants only (TeamPlanStats), in the page's order."""
+    sort = selectors.parse_plan_sort(params["sort"])
+    field = selectors.PLAN_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-plan_id"] if sort.startswith("-") else [field, "plan_id"]
+    qs = selectors.team_plans(team=scope, search=params["q"], overdue_only=params["overdue"])
+    return qs.select_related(None).order_by(*order)
+
+
+def _plan_status_label():
+    """The plan status's label in the current language (a CASE over the choices; built per export)."""
+    from courses.models import TrainingPlan
+
+    return Case(
+        *[When(plan__status=value, then=Value(str(label))) for value, label in TrainingPlan.Status.choices],
+        default=F("plan__status"),
+        output_field=CharField(),
+    )
+
+
+PLAN_COLUMNS = (
+    Column(gettext_lazy("Training plan"), "s", "plan__title"),
+    Column(gettext_lazy("Status"), "s", _plan_status_label),
+    Column(gettext_lazy("Start date"), "s", "plan__start_date"),
+    Column(gettext_lazy("Participants"), "n", "participants"),
+    Column(gettext_lazy("Linked courses"), "n", "courses"),
+    Column(gettext_lazy("Completed"), "n", "completed"),
+    Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "expected")),
+    Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "expected", scale=1.0)),
+    Column(gettext_lazy("Overdue"), "n", "overdue"),
+    Column(gettext_lazy("Exam takers"), "n", "exam_takers"),
+    Column(gettext_lazy("Exam pass rate (%)"), "n", _ratio("exam_passed", "exam_takers")),
+    Column(gettext_lazy("Exam average"), "n", _ratio("exam_score_sum", "exam_takers", scale=1.0)),
+)
+
+
+register(
+    ExportTable(
+        name="plans",
+        title=gettext_lazy("Training plans"),
+        columns=PLAN_COLUMNS,
+        scope=_team_scope,
+        rows=_plans_rows,
+    )
+)
+
+
+def _owned_plans_rows(*, scope, params: dict) -> QuerySet:
+    """The training plans of `/dashboard/courses/`: those the trainer owns (admins: all), over every participant."""
+    sort = selectors.parse_plan_sort(params["sort"])
+    field = selectors.PLAN_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-plan_id"] if sort.startswith("-") else [field, "plan_id"]
+    qs = selectors.owned_plans(user=scope, search=params["q"], overdue_only=params["overdue"])
+    return qs.select_related(None).order_by(*order)
+
+
+register(
+    ExportTable(
+        name="owned_plans",
+        title=gettext_lazy("Your training plans"),
+        columns=PLAN_COLUMNS,
+        scope=_trainer_scope,
+        rows=_owned_plans_rows,
         team_scoped=False,
     )
 )
@@ -407,15 +474,20 @@ class CsvText(Func):
 
 class _CountingSink:
     """The binary file COPY writes into, counting lines. No query may run on the connection while COPY streams,
-    so the progress is written once, when it ends (a 500,000-row COPY takes seconds)."""
+    so every PROGRESS_EVERY lines the count goes to `note` (the job's live progress in the shared cache, no
+    database write); the job's row is advanced once, when the stream ends."""
 
-    def __init__(self, out, advance):
-        self.out, self.advance, self.lines = out, advance, 0
+    def __init__(self, out, advance, note=None):
+        self.out, self.advance, self.note, self.lines = out, advance, note, 0
+        self.next_note = PROGRESS_EVERY
 
     def write(self, data) -> int:
         data = data.encode() if isinstance(data, str) else data
         self.out.write(data)
         self.lines += data.count(b"\n")
+        if self.note is not None and self.lines >= self.next_note:
+            self.note(self.lines)
+            self.next_note = self.lines + PROGRESS_EVERY
         return len(data)
 
     def close(self) -> None:
@@ -423,11 +495,11 @@ class _CountingSink:
             self.advance(self.lines)
 
 
-def _copy(out, qs: QuerySet, advance, *, options: str) -> int:
+def _copy(out, qs: QuerySet, advance, *, options: str, note=None) -> int:
     """`COPY (the queryset's query) TO STDOUT WITH (options)` into the binary file `out`: PostgreSQL formats and
-    streams every row; Python only counts lines. Returns the number of rows."""
+    streams every row; Python only counts lines (and notes the count as it goes). Returns the number of rows."""
     sql, sql_params = qs.query.sql_with_params()
-    sink = _CountingSink(out, advance)
+    sink = _CountingSink(out, advance, note)
     with connection.cursor() as cursor:
         query = cursor.cursor.mogrify(sql, sql_params).decode()
         cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH ({options}, ENCODING 'UTF8')", sink)
@@ -436,14 +508,14 @@ def _copy(out, qs: QuerySet, advance, *, options: str) -> int:
     return copied if copied is not None and copied >= 0 else sink.lines
 
 
-def _csv_copy(out, *, table: ExportTable, scope, params: dict, advance) -> int:
+def _csv_copy(out, *, table: ExportTable, scope, params: dict, advance, note=None) -> int:
     """The CSV straight from PostgreSQL, text columns guarded against formulas."""
     values = [
         CsvText(F(v) if isinstance(v, str) else v) if c.kind == "s" else v
         for c, v in zip(table.columns, table._values(), strict=True)
     ]
     qs = table.rows(scope=scope, params=params).values_list(*values)
-    return _copy(out, qs, advance, options="FORMAT csv")
+    return _copy(out, qs, advance, options="FORMAT csv", note=note)
 
 
 # One rendered <row> per line: XlsxRow output has no newline and none of these two control characters, so CSV
@@ -452,9 +524,18 @@ _XML_ROW_COPY = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
 
 
 def export_write(
-    out, *, table: ExportTable, scope, params: dict, fmt: str, advance: Callable[[int], None] | None = None
+    out,
+    *,
+    table: ExportTable,
+    scope,
+    params: dict,
+    fmt: str,
+    advance: Callable[[int], None] | None = None,
+    note: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the table's file to the binary file `out`; returns the number of data rows."""
+    """Write the table's file to the binary file `out`; returns the number of data rows. `advance(n)`: n more rows
+    written (between batches, may query); `note(done)`: rows so far, called while a COPY streams (must not
+    query: the connection is busy)."""
     header = [str(c.label) for c in table.columns]
     if fmt == "csv":
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
@@ -463,7 +544,7 @@ def export_write(
         text.flush()
         if connection.vendor == "postgresql":
             text.detach()
-            return _csv_copy(out, table=table, scope=scope, params=params, advance=advance)
+            return _csv_copy(out, table=table, scope=scope, params=params, advance=advance, note=note)
         text_columns = [i for i, c in enumerate(table.columns) if c.kind == "s"]
         n = 0
         for batch in _batches(table.values(scope=scope, params=params), advance):
@@ -477,7 +558,9 @@ def export_write(
 
         def fill(sheet_stream):
             nonlocal written
-            written = _copy(sheet_stream, table.xlsx_rows(scope=scope, params=params), advance, options=_XML_ROW_COPY)
+            written = _copy(
+                sheet_stream, table.xlsx_rows(scope=scope, params=params), advance, options=_XML_ROW_COPY, note=note
+            )
 
         write_xlsx(out, sheet=str(table.title), header=header, rows=fill)
         return written
@@ -518,7 +601,15 @@ def _table(name) -> ExportTable:
 def _work(*, job_id: int, table: ExportTable, scope, params: dict, fmt: str):
     def work(advance):
         with tempfile.TemporaryFile() as tmp:
-            rows = export_write(tmp, table=table, scope=scope, params=params, fmt=fmt, advance=advance)
+            rows = export_write(
+                tmp,
+                table=table,
+                scope=scope,
+                params=params,
+                fmt=fmt,
+                advance=advance,
+                note=lambda done: job_note_progress(job_id=job_id, done=done),
+            )
             tmp.seek(0)
             name = export_filename(table=table.name, scope=scope, fmt=fmt)
             stored = default_storage.save(f"exports/{job_id}/{name}", File(tmp, name=name))

@@ -76,10 +76,12 @@ class TeamStats(models.Model):
     # Chart figures over the same subtree, rolled up with the sums above (see services.stats_refresh_teams):
     # `score_bins`: people per 10-point band of their average quiz score ([0-10), ..., [90-100]);
     # `areas`: {"category:<id>" | "competency:<id>": [observations, score sum, people]} (quizzes and practice);
-    # `lowest`: the LOWEST_KEPT people with the lowest average quiz score, lowest first.
+    # `lowest`: the LOWEST_KEPT people with the lowest average quiz score, lowest first;
+    # `expiring`: the EXPIRING_KEPT certificates of the subtree that expire soonest (within EXPIRING_DAYS).
     score_bins = models.JSONField(default=list, blank=True)
     areas = models.JSONField(default=dict, blank=True)
     lowest = models.JSONField(default=list, blank=True)
+    expiring = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -219,3 +221,63 @@ class CourseStats(models.Model):
     @property
     def avg_progress(self) -> float | None:
         return round(self.progress_sum / self.enrollments, 1) if self.enrollments else None
+
+
+class TeamPlanStats(models.Model):
+    """One row per training plan and team whose subtree takes part in it (the row without a team: every
+    participant, for the plan's owners and admins). Figures over the subtree's active participants: their course
+    enrollments on the plan's linked courses (completion counts every participant x linked course, missing
+    enrollments as not completed) and their best result in the plan's final-day exam. Rebuilt per plan by
+    `trainees.dashboards.services.stats_refresh_plans`."""
+
+    plan = models.ForeignKey(
+        "courses.TrainingPlan", verbose_name=_("training plan"), on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        "trainees.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    participants = models.PositiveIntegerField(_("participants"), default=0)
+    courses = models.PositiveIntegerField(_("linked courses"), default=0)
+    expected = models.PositiveIntegerField(default=0)  # participants x linked courses
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    # Stored (not derived) so the table sorts and pages by it in the database: completed * 100 / expected, 0 when
+    # nothing is expected (shown as "—", see `completion_rate`).
+    completion = models.FloatField(_("completion rate"), default=0)
+    exam_takers = models.PositiveIntegerField(_("exam takers"), default=0)
+    exam_passed = models.PositiveIntegerField(_("exam passed"), default=0)
+    exam_score_sum = models.FloatField(default=0)  # the sum of each taker's best score
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan figures")
+        verbose_name_plural = _("plan figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "plan"], condition=models.Q(team__isnull=False), name="teamplanstats_once_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["plan"], condition=models.Q(team__isnull=True), name="teamplanstats_once_overall"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "completion", "plan"], name="teamplanstats_completion_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.team_id or '*'}"
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(self.completed * 100 / self.expected, 1) if self.expected else None
+
+    @property
+    def avg_progress(self) -> float | None:
+        return round(self.progress_sum / self.expected, 1) if self.expected else None
+
+    @property
+    def exam_pass_rate(self) -> float | None:
+        return round(self.exam_passed * 100 / self.exam_takers, 1) if self.exam_takers else None
+
+    @property
+    def exam_avg(self) -> float | None:
+        return round(self.exam_score_sum / self.exam_takers, 1) if self.exam_takers else None

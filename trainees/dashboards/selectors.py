@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.http import Http404
@@ -19,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.roles import MANAGER, has_role, is_admin
-from trainees.dashboards.models import PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats
-from trainees.dashboards.services import EXPIRING_DAYS, week_start
+from trainees.dashboards.models import PersonCategoryScore, PersonStats, TeamPlanStats, TeamSnapshot, TeamStats
+from trainees.dashboards.services import week_start
 from trainees.models import Certificate, Enrollment, Team, User
 
 SERIES_WEEKS = 12
@@ -278,15 +279,24 @@ def keyset_page(*, qs: QuerySet[PersonStats], sort: str, cursor: str | None, siz
     """Cursor (keyset) pagination on (sort field, user id): every page is one indexed query, however deep.
     Returns (rows, next cursor or None). An unreadable cursor starts from the first page."""
     sort = parse_sort(sort)
-    desc = sort.startswith("-")
-    field = SORTS[sort.lstrip("-")]
+    return _keyset(
+        qs=qs, field=SORTS[sort.lstrip("-")], desc=sort.startswith("-"), pk="user_id", cursor=cursor, size=size
+    )
+
+
+def _keyset(*, qs: QuerySet, field: str, desc: bool, pk: str, cursor: str | None, size: int):
+    """One page of `qs` ordered by (field, pk) after the cursor's position (an unreadable cursor: the first page),
+    and the next page's cursor or None. `field` must not be NULL (keyset comparisons skip NULLs)."""
     size = max(1, min(int(size or PAGE_SIZE), MAX_PAGE_SIZE))
     position = _decode(cursor) if cursor else None
-    if position is not None:
-        value, pk = position
+    if position is not None and isinstance(position[0], str | int | float):
+        value, last_pk = position
         op = "lt" if desc else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"user_id__{op}": pk}))
-    order = [f"-{field}", "-user_id"] if desc else [field, "user_id"]
+        try:
+            qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"{pk}__{op}": last_pk}))
+        except (ValueError, TypeError, ValidationError):  # a forged cursor whose value does not fit the field
+            pass
+    order = [f"-{field}", f"-{pk}"] if desc else [field, pk]
     rows = list(qs.order_by(*order)[: size + 1])
     next_cursor = None
     if len(rows) > size:
@@ -295,8 +305,49 @@ def keyset_page(*, qs: QuerySet[PersonStats], sort: str, cursor: str | None, siz
         value = last
         for part in field.split("__"):
             value = getattr(value, part)
-        next_cursor = _encode(value, last.user_id)
+        next_cursor = _encode(value, getattr(last, pk))
     return rows, next_cursor
+
+
+# --- training plans table ----------------------------------------------------------------------------------
+
+PLAN_SORTS = {
+    "title": "plan__title",
+    "participants": "participants",
+    "completion": "completion",
+    "overdue": "overdue",
+}
+DEFAULT_PLAN_SORT = "completion"
+
+
+def parse_plan_sort(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value.lstrip("-") in PLAN_SORTS else DEFAULT_PLAN_SORT
+
+
+def team_plans(*, team: Team | None, search: str = "", overdue_only: bool = False) -> QuerySet[TeamPlanStats]:
+    """The training plans the team's subtree takes part in, with figures over that subtree's participants only
+    (TeamPlanStats). `team=None`: the rows over every participant (for plan owners and admins)."""
+    qs = TeamPlanStats.objects.select_related("plan")
+    qs = qs.filter(team__isnull=True) if team is None else qs.filter(team_id=team.id)
+    if search:
+        qs = qs.filter(plan__title__icontains=search)
+    if overdue_only:
+        qs = qs.filter(overdue__gt=0)
+    return qs
+
+
+def plans_page(*, qs: QuerySet[TeamPlanStats], sort: str, cursor: str | None, size: int = PAGE_SIZE):
+    """A page of the plans table by (sort field, plan id), like `keyset_page`. Returns (rows, next cursor)."""
+    sort = parse_plan_sort(sort)
+    field = PLAN_SORTS[sort.lstrip("-")]
+    return _keyset(qs=qs, field=field, desc=sort.startswith("-"), pk="plan_id", cursor=cursor, size=size)
+
+
+def owned_plans(*, user, search: str = "", overdue_only: bool = False) -> QuerySet[TeamPlanStats]:
+    """The plan-wide rows (every participant) of the plans the trainer owns (admins: every plan)."""
+    qs = team_plans(team=None, search=search, overdue_only=overdue_only)
+    return qs if is_admin(user) else qs.filter(plan__owners=user)
 
 
 # --- lists -------------------------------------------------------------------------------------------------
@@ -328,18 +379,18 @@ def team_overdue_items(*, team: Team, limit: int = 20, people: int = 10) -> list
     )
 
 
-def team_expiring_certificates(*, team: Team, limit: int = 20) -> list[Certificate]:
-    """Certificates expiring within EXPIRING_DAYS, of the people who hold such certificates. One query."""
+def team_expiring_certificates(*, team: Team) -> list[dict]:
+    """The subtree's certificates that expire soonest within EXPIRING_DAYS (kept in TeamStats, no query), each
+    {"user_id", "person", "course_title", "expires_on" (a date)}; expired ones dropped since the last refresh."""
+    from datetime import date
+
     today = timezone.localdate()
-    return list(
-        Certificate.objects.filter(
-            user_id__in=_top_people(team=team, field="certs_expiring", limit=limit),
-            expires_on__gte=today,
-            expires_on__lte=today + timedelta(days=EXPIRING_DAYS),
-        )
-        .select_related("user")
-        .order_by("expires_on", "id")[:limit]
-    )
+    rows = []
+    for c in getattr(getattr(team, "stats", None), "expiring", None) or []:
+        expires_on = date.fromisoformat(c["expires_on"])
+        if expires_on >= today:
+            rows.append({**c, "expires_on": expires_on})
+    return rows
 
 
 def person_overview(*, person: User) -> dict:
@@ -585,14 +636,46 @@ def team_stats_or_none(*, team_id: int) -> TeamStats | None:
     return TeamStats.objects.filter(team_id=team_id).first()
 
 
-def trainer_courses(*, user) -> list:
-    """The courses the trainer owns (admins: all), with their precomputed figures. One query."""
-    from courses.models import Course
+COURSE_SORTS = {
+    "title": "course__title",
+    "enrollments": "enrollments",
+    "completion": "completion",
+    "overdue": "overdue",
+}
+DEFAULT_COURSE_SORT = "title"
 
-    qs = Course.objects.select_related("stats").order_by("title")
+
+def parse_course_sort(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value.lstrip("-") in COURSE_SORTS else DEFAULT_COURSE_SORT
+
+
+def owned_courses(*, user, search: str = "", overdue_only: bool = False) -> QuerySet:
+    """CourseStats of the courses the trainer owns (admins: all), with `completion` (completed * 100 /
+    enrollments, 0 without enrollments) to sort and page by."""
+    from django.db.models.functions import Cast, Coalesce, NullIf
+
+    from trainees.dashboards.models import CourseStats
+
+    qs = CourseStats.objects.select_related("course").annotate(
+        completion=Coalesce(
+            Cast("completed", FloatField()) * 100.0 / NullIf(F("enrollments"), 0), Value(0.0), output_field=FloatField()
+        )
+    )
     if not is_admin(user):
-        qs = qs.filter(owners=user)
-    return list(qs[:500])
+        qs = qs.filter(course__owners=user)
+    if search:
+        qs = qs.filter(course__title__icontains=search)
+    if overdue_only:
+        qs = qs.filter(overdue__gt=0)
+    return qs
+
+
+def courses_page(*, qs: QuerySet, sort: str, cursor: str | None, size: int = PAGE_SIZE):
+    """A page of the trainer's course table by (sort field, course id), like `keyset_page`."""
+    sort = parse_course_sort(sort)
+    field = COURSE_SORTS[sort.lstrip("-")]
+    return _keyset(qs=qs, field=field, desc=sort.startswith("-"), pk="course_id", cursor=cursor, size=size)
 
 
 # --- a training plan's participants -------------------------------------------------------------------------

@@ -6,6 +6,9 @@ Hooks for other apps:
   those people and the teams above them). `trainees.enrollment_services` already calls it.
 - `dashboards_record_attempt(...)`: the assessments app calls it once per submitted quiz attempt.
 - `dashboards_record_practice(...)`: the practice app calls it once per finished practice session.
+- `dashboards_record_attempt(..., plan_id=...)`: an attempt at a plan's quiz also refreshes that plan's figures.
+- `stats_refresh_plans(plan_ids=...)`: rebuilds TeamPlanStats of these plans (people's enrollment changes reach
+  it through `stats_people_changed`; plan edits that link or unlink courses are repaired within the minute).
 - `stats_refresh_mastery()`: recomputes every person's category/competency mastery from graded quiz attempts and
   finished practice sessions (the hourly repair of what the two hooks above add up).
 """
@@ -20,13 +23,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from trainees.dashboards.models import CourseStats, Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats
+from trainees.dashboards.models import (
+    CourseStats,
+    Nudge,
+    PersonCategoryScore,
+    PersonStats,
+    TeamPlanStats,
+    TeamSnapshot,
+    TeamStats,
+)
 from trainees.models import Certificate, Enrollment, Team, User
 
 BATCH = 5000
 EXPIRING_DAYS = 30
 # How many of a team's lowest-scoring people TeamStats keeps for the "lowest scores" table.
 LOWEST_KEPT = 20
+# How many of a team's soonest-expiring certificates TeamStats keeps for the dashboard's list.
+EXPIRING_KEPT = 20
+# Plans rebuilt per transaction by stats_refresh_plans (each plan's rows are replaced as a whole).
+PLAN_BATCH = 200
 SCORE_BANDS = 10
 PERSON_FIELDS = [
     "team",
@@ -169,7 +184,7 @@ def stats_refresh_teams(*, team_ids: Iterable[int] | None = None, include_ancest
     charts = _team_charts(path_of=path_of, wanted=wanted)
     now = timezone.now()
     rows = [TeamStats(team_id=tid, refreshed_at=now, **vals, **charts[tid]) for tid, vals in totals.items()]
-    fields = ["people", "overdue_people", *SUM_FIELDS, "score_bins", "areas", "lowest", "refreshed_at"]
+    fields = ["people", "overdue_people", *SUM_FIELDS, "score_bins", "areas", "lowest", "expiring", "refreshed_at"]
     with transaction.atomic():
         TeamStats.objects.bulk_create(
             rows, batch_size=BATCH, update_conflicts=True, unique_fields=["team"], update_fields=fields
@@ -237,6 +252,33 @@ def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict
         for t in _ancestors(path_of.get(row["team_id"], "")):
             if t in lowest:
                 lowest[t].append(person)
+    expiring: dict[int, list[dict]] = {tid: [] for tid in wanted}
+    today = timezone.localdate()
+    soon = (
+        Certificate.objects.filter(
+            user__is_active=True,
+            user__team__isnull=False,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=EXPIRING_DAYS),
+        )
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("user__team_id")], order_by=[F("expires_on").asc(), F("id").asc()])
+        )
+        .filter(rank__lte=EXPIRING_KEPT)
+    )
+    for row in soon.values(
+        "id", "user_id", "user__team_id", "user__display_name", "user__username", "course_title", "expires_on"
+    ):
+        cert = {
+            "id": row["id"],
+            "user_id": row["user_id"],
+            "person": row["user__display_name"] or row["user__username"],
+            "course_title": row["course_title"],
+            "expires_on": row["expires_on"].isoformat(),
+        }
+        for t in _ancestors(path_of.get(row["user__team_id"], "")):
+            if t in expiring:
+                expiring[t].append(cert)
     refs = [("category", r) for r in Category.objects.values("id", "code", "name_zh", "name_en")]
     refs += [("competency", r) for r in Competency.objects.values("id", "code", "name_zh", "name_en")]
     out = {}
@@ -246,7 +288,8 @@ def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict
             n, total, people = sums[tid].get(f"{axis}:{ref['id']}", [0, 0.0, 0])
             areas.append({"axis": axis, **ref, "n": n, "sum": round(total, 2), "people": people})
         keep = sorted(lowest[tid], key=lambda p: (p["avg_score"], p["id"]))[:LOWEST_KEPT]
-        out[tid] = {"score_bins": bins[tid], "areas": areas, "lowest": keep}
+        soonest = sorted(expiring[tid], key=lambda c: (c["expires_on"], c["id"]))[:EXPIRING_KEPT]
+        out[tid] = {"score_bins": bins[tid], "areas": areas, "lowest": keep, "expiring": soonest}
     return out
 
 
@@ -295,12 +338,169 @@ def stats_refresh_courses(*, course_ids: Iterable[int] | None = None) -> int:
     return len(rows)
 
 
+# --- training plans ----------------------------------------------------------------------------------------
+
+PLAN_SUM_FIELDS = ("participants", "completed", "overdue", "progress_sum", "exam_takers", "exam_passed")
+
+
+def plan_exam_ids(plans: Mapping[int, int]) -> dict[int, int]:
+    """{plan id: its final-day exam's quiz id} for `plans` ({plan id: days}), in one query: the plan's quiz on its
+    last day, else the quiz of the latest day (the rule of `selectors.plan_exam`)."""
+    from assessments.models import Quiz
+
+    chosen: dict[int, tuple] = {}
+    for qid, pid, day in Quiz.objects.filter(plan_id__in=list(plans)).values_list("id", "plan_id", "plan_day"):
+        key = (day == plans[pid], day or 0, qid)
+        if pid not in chosen or key > chosen[pid]:
+            chosen[pid] = key
+    return {pid: key[2] for pid, key in chosen.items()}
+
+
+def _plan_rows(plan_ids: list[int], path_of: dict[int, str], today: date) -> list[TeamPlanStats]:
+    """The TeamPlanStats rows of a batch of plans: four grouped reads (linked courses, participants per team,
+    their linked-course enrollments per team, their best exam result per person), rolled up the team tree."""
+    from assessments.models import Attempt
+    from courses.models import TrainingPlan
+    from courses.models.plans import Session
+
+    days = dict(TrainingPlan.objects.filter(id__in=plan_ids).values_list("id", "days"))
+    linked: dict[int, set[int]] = {pid: set() for pid in days}
+    for pid, cid in Session.objects.filter(plan_id__in=list(days), course__isnull=False).values_list(
+        "plan_id", "course_id"
+    ):
+        linked[pid].add(cid)
+    # direct[(plan, team or None)] = figures of the participants whose own team is that team
+    direct: dict[tuple[int, int | None], dict] = {}
+
+    def cell(pid, tid):
+        return direct.setdefault((pid, tid), dict.fromkeys(PLAN_SUM_FIELDS, 0) | {"exam_score_sum": 0.0})
+
+    participating = Q(
+        user__enrollments__plan_id__in=list(days),
+        user__enrollments__unenrolled_at__isnull=True,
+        user__is_active=True,
+    )
+    for row in (
+        Enrollment.objects.filter(plan_id__in=list(days), unenrolled_at__isnull=True, user__is_active=True)
+        .values("plan_id", "user__team_id")
+        .annotate(n=Count("id"))
+    ):
+        cell(row["plan_id"], row["user__team_id"])["participants"] += row["n"]
+    pairs = Q()
+    for pid, cids in linked.items():
+        if cids:
+            pairs |= Q(user__enrollments__plan_id=pid, course_id__in=sorted(cids))
+    if pairs:
+        # One join to the person's plan enrollments (one filter() call: the same join for every condition), so a
+        # course enrollment counts once per plan of the person that links its course.
+        for row in (
+            Enrollment.objects.filter(participating & pairs, course__isnull=False, unenrolled_at__isnull=True)
+            .values("user__enrollments__plan_id", "user__team_id")
+            .annotate(
+                done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
+                late=Count(
+                    "id",
+                    filter=~Q(status=Enrollment.Status.COMPLETED)
+                    & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
+                ),
+                psum=Sum("progress"),
+            )
+        ):
+            acc = cell(row["user__enrollments__plan_id"], row["user__team_id"])
+            acc["completed"] += row["done"]
+            acc["overdue"] += row["late"]
+            acc["progress_sum"] += row["psum"] or 0
+    exams = plan_exam_ids(days)
+    plan_of_exam = {qid: pid for pid, qid in exams.items()}
+    if exams:
+        for row in (
+            Attempt.objects.filter(
+                participating,
+                quiz_id__in=list(plan_of_exam),
+                status=Attempt.Status.GRADED,
+                user__enrollments__plan_id=F("quiz__plan_id"),
+            )
+            .values("quiz_id", "user_id", "user__team_id")
+            .annotate(best=Max("percent"), passes=Count("id", filter=Q(passed=True)))
+        ):
+            acc = cell(plan_of_exam[row["quiz_id"]], row["user__team_id"])
+            acc["exam_takers"] += 1
+            acc["exam_passed"] += int(row["passes"] > 0)
+            acc["exam_score_sum"] += float(row["best"] or 0)
+    totals: dict[tuple[int, int | None], dict] = {}
+    for (pid, tid), vals in direct.items():
+        scopes = [None, *(_ancestors(path_of[tid]) if tid in path_of else [])]
+        for scope in scopes:
+            acc = totals.setdefault((pid, scope), dict.fromkeys(PLAN_SUM_FIELDS, 0) | {"exam_score_sum": 0.0})
+            for key, value in vals.items():
+                acc[key] += value
+    now = timezone.now()
+    rows = []
+    for (pid, tid), vals in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        if not vals["participants"]:
+            continue
+        n_courses = len(linked.get(pid, ()))
+        expected = vals["participants"] * n_courses
+        rows.append(
+            TeamPlanStats(
+                plan_id=pid,
+                team_id=tid,
+                courses=n_courses,
+                expected=expected,
+                completion=round(vals["completed"] * 100 / expected, 1) if expected else 0,
+                exam_score_sum=round(vals.pop("exam_score_sum"), 2),
+                refreshed_at=now,
+                **vals,
+            )
+        )
+    return rows
+
+
+def stats_refresh_plans(*, plan_ids: Iterable[int] | None = None) -> int:
+    """Rebuild TeamPlanStats of these plans (all when None): per batch of plans, the grouped reads of `_plan_rows`,
+    then the plans' rows are replaced in one transaction (teams that stopped taking part lose their row). The
+    plans are locked first so two refreshes of one plan run one after the other. Returns the rows written."""
+    from courses.models import TrainingPlan
+
+    today = timezone.localdate()
+    if plan_ids is None:
+        ids = list(TrainingPlan.objects.order_by("id").values_list("id", flat=True))
+    else:
+        ids = sorted(set(plan_ids))
+    if not ids:
+        return 0
+    path_of = dict(Team.objects.values_list("id", "path"))
+    written = 0
+    for start in range(0, len(ids), PLAN_BATCH):
+        batch = ids[start : start + PLAN_BATCH]
+        with transaction.atomic():
+            locked = list(
+                TrainingPlan.objects.select_for_update()
+                .filter(id__in=batch)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            rows = _plan_rows(locked, path_of, today) if locked else []
+            TeamPlanStats.objects.filter(plan_id__in=locked).delete()
+            TeamPlanStats.objects.bulk_create(rows, batch_size=BATCH)
+        written += len(rows)
+    return written
+
+
+def _plans_of_people(user_ids: list[int]) -> list[int]:
+    return list(
+        Enrollment.objects.filter(user_id__in=user_ids, plan__isnull=False).values_list("plan_id", flat=True).distinct()
+    )
+
+
 def stats_people_changed(*, user_ids: Iterable[int], course_ids: Iterable[int] = ()) -> None:
-    """Refresh these people (and their teams), and these courses, once the current transaction commits."""
+    """Refresh these people (and their teams), the plans they take part in, and these courses, once the current
+    transaction commits."""
     ids = sorted(set(user_ids))
     courses = sorted(set(course_ids))
     if ids:
         transaction.on_commit(lambda: stats_refresh_people(user_ids=ids))
+        transaction.on_commit(lambda: stats_refresh_plans(plan_ids=_plans_of_people(ids)))
     if courses:
         transaction.on_commit(lambda: stats_refresh_courses(course_ids=courses))
 
@@ -325,8 +525,9 @@ def stats_repair() -> dict:
     people = stats_refresh_people(user_ids=None, teams=False)
     teams = stats_refresh_teams(team_ids=None)
     courses = stats_refresh_courses()
+    plans = stats_refresh_plans()
     stats_snapshot_week()
-    return {"people": people, "teams": teams, "courses": courses}
+    return {"people": people, "teams": teams, "courses": courses, "plans": plans}
 
 
 # --- quiz results (fed by the assessments app) -------------------------------------------------------------
@@ -340,10 +541,12 @@ def dashboards_record_attempt(
     passed: bool,
     category_scores: Mapping[int, float] | None = None,
     competency_scores: Mapping[int, float] | None = None,
+    plan_id: int | None = None,
 ) -> None:
     """Count one submitted quiz attempt: `score` in 0-100, `category_scores` / `competency_scores` map a
     courses.Category / courses.Competency id to the attempt's 0-100 score on the questions tagged with it.
-    Call once per attempt, after it is stored (it is additive)."""
+    Call once per attempt, after it is stored (it is additive). `plan_id`: the quiz's training plan, whose
+    figures (its exam results) are rebuilt after the commit."""
     PersonStats.objects.get_or_create(user_id=user_id)
     PersonStats.objects.filter(user_id=user_id).update(
         attempts=F("attempts") + 1, passed=F("passed") + int(bool(passed)), score_sum=F("score_sum") + float(score)
@@ -351,6 +554,8 @@ def dashboards_record_attempt(
     PersonStats.objects.filter(user_id=user_id).update(avg_score=F("score_sum") / F("attempts"))
     _add_area_scores(user_id=user_id, category_scores=category_scores, competency_scores=competency_scores)
     _refresh_team_of(user_id)
+    if plan_id:
+        transaction.on_commit(lambda: stats_refresh_plans(plan_ids=[plan_id]))
 
 
 @transaction.atomic

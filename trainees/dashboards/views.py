@@ -37,6 +37,24 @@ def _people_table(team, params) -> dict:
     return {"rows": rows, "next_cursor": next_cursor, "params": params}
 
 
+def _plan_params(request) -> dict:
+    return {
+        "q": request.GET.get("plan_q", "").strip()[:100],
+        "overdue": request.GET.get("plan_overdue") == "1",
+        "sort": selectors.parse_plan_sort(request.GET.get("plan_sort")),
+        "cursor": request.GET.get("plan_cursor") or None,
+    }
+
+
+def _plans_table(qs, params, *, base_qs: str) -> dict:
+    if params["q"]:
+        qs = qs.filter(plan__title__icontains=params["q"])
+    if params["overdue"]:
+        qs = qs.filter(overdue__gt=0)
+    rows, next_cursor = selectors.plans_page(qs=qs, sort=params["sort"], cursor=params["cursor"])
+    return {"plan_rows": rows, "plan_next_cursor": next_cursor, "plan_params": params, "plan_base_qs": base_qs}
+
+
 def _due_default():
     from datetime import timedelta
 
@@ -60,6 +78,9 @@ def dashboard(request):
     table = _people_table(team, params)
     if request.htmx and request.GET.get("partial") == "people":
         return render(request, "dashboards/_people_table.html", {"team": team, **table})
+    plans = _plans_table(selectors.team_plans(team=team), _plan_params(request), base_qs=f"team={team.id}&")
+    if request.htmx and request.GET.get("partial") == "plans":
+        return render(request, "dashboards/_plans_table.html", {"team": team, **plans})
     overview = selectors.team_overview(team=team)
     charts = selectors.team_charts(team=team)
     low_sort = selectors.parse_lowest_sort(request.GET.get("low"))
@@ -82,6 +103,7 @@ def dashboard(request):
             "expiring": selectors.team_expiring_certificates(team=team),
             "export_form": ExportForm(initial={"format": "xlsx"}),
             **table,
+            **plans,
         },
     )
 
@@ -89,8 +111,26 @@ def dashboard(request):
 @login_required
 @role_required(TRAINER)
 def courses(request):
-    """A trainer's view: completion of the courses they own (from CourseStats)."""
-    return render(request, "dashboards/courses.html", {"courses": selectors.trainer_courses(user=request.user)})
+    """A trainer's view: completion of the courses and training plans they own (CourseStats, TeamPlanStats over
+    every participant)."""
+    plans = _plans_table(selectors.owned_plans(user=request.user), _plan_params(request), base_qs="")
+    if request.htmx and request.GET.get("partial") == "plans":
+        return render(request, "dashboards/_plans_table.html", plans)
+    params = {
+        "q": request.GET.get("q", "").strip()[:100],
+        "overdue": request.GET.get("overdue") == "1",
+        "sort": selectors.parse_course_sort(request.GET.get("sort")),
+        "cursor": request.GET.get("cursor") or None,
+    }
+    rows, next_cursor = selectors.courses_page(
+        qs=selectors.owned_courses(user=request.user, search=params["q"], overdue_only=params["overdue"]),
+        sort=params["sort"],
+        cursor=params["cursor"],
+    )
+    courses = {"course_rows": rows, "course_next_cursor": next_cursor, "course_params": params}
+    if request.htmx and request.GET.get("partial") == "courses":
+        return render(request, "dashboards/_courses_table.html", courses)
+    return render(request, "dashboards/courses.html", {**courses, **plans})
 
 
 @login_required
@@ -172,7 +212,7 @@ def export_start(request):
         )
     except ValidationError as exc:
         messages.error(request, _("The export did not start: %(reason)s") % {"reason": " ".join(exc.messages)})
-        if table == "courses":
+        if table in ("courses", "owned_plans"):
             return redirect("trainees:dashboards:courses")
         team = request.POST.get("team", "")
         return redirect(
