@@ -27,7 +27,9 @@ from lms.roles import is_admin
 
 
 def job_create(*, kind: str, owner, total: int = 0) -> Job:
-    return Job.objects.create(kind=kind, owner=owner, total=total)
+    job = Job.objects.create(kind=kind, owner=owner, total=total)
+    _forget_live_progress(job.id)  # an id seen before (a database restored from a backup) starts from 0
+    return job
 
 
 def job_start(*, job_id: int, total: int | None = None) -> None:
@@ -55,6 +57,13 @@ def job_note_progress(*, job_id: int, done: int) -> None:
         log.warning("job %s: progress not recorded in the cache", job_id, exc_info=True)
 
 
+def _forget_live_progress(job_id: int) -> None:
+    try:
+        cache.delete(LIVE_PROGRESS_KEY.format(job_id))
+    except Exception:  # the entry expires by itself
+        log.warning("job %s: live progress not removed from the cache", job_id, exc_info=True)
+
+
 def _with_live_progress(job: Job) -> Job:
     """The job with `done` raised to the progress its work noted in the cache (while it is not finished)."""
     if job.status not in (Job.Status.PENDING, Job.Status.RUNNING):
@@ -73,10 +82,12 @@ def job_finish(*, job_id: int, result: dict | None = None) -> None:
     Job.objects.filter(id=job_id).update(
         status=Job.Status.DONE, done=F("total"), result=result or {}, finished_at=timezone.now()
     )
+    _forget_live_progress(job_id)
 
 
 def job_fail(*, job_id: int, error: str) -> None:
     Job.objects.filter(id=job_id).update(status=Job.Status.FAILED, error=error[:2000], finished_at=timezone.now())
+    _forget_live_progress(job_id)
 
 
 def job_get_for_user(*, user, job_id) -> Job:
