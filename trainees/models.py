@@ -275,4 +275,9 @@ class CalendarFeed(models.Model):
 
 
 from trainees.dashboards.models import CourseStats, Nudge, PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats  # noqa: E402, F401, E501
-from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference  # noqa: E402,F401
+from trainees.notifications.models import (  # noqa: E402,F401
+    EmailDaySlot,
+    Notification,
+    NotificationPreference,
+    QuietHours,
+)
