@@ -1,4 +1,5 @@
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from lms.api.serializers import JSONInSerializer
@@ -42,12 +43,37 @@ class PreferenceItem(JSONInSerializer):
     email = serializers.ChoiceField(choices=NotificationPreference.Email.choices, default="immediate")
 
 
+class QuietHoursItem(JSONInSerializer):
+    mode = serializers.ChoiceField(
+        choices=["default", "none", "custom"],
+        help_text='"default": the site\'s quiet hours; "none": e-mail at any hour; "custom": `start` to `end`.',
+    )
+    start = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=5,
+        help_text='"HH:MM" local time (Asia/Shanghai); required with "custom". A start later than the end spans '
+        'midnight; start equal to end is refused (use "none"). Errors name quiet_start / quiet_end.',
+    )
+    end = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=5)
+    default_start = serializers.CharField(read_only=True, allow_null=True)
+    default_end = serializers.CharField(read_only=True, allow_null=True)
+
+
 class PreferencesIn(JSONInSerializer):
-    preferences = PreferenceItem(many=True, allow_empty=False)
+    preferences = PreferenceItem(many=True, allow_empty=False, required=False)
+    quiet_hours = QuietHoursItem(required=False)
+
+    def validate(self, attrs):
+        if "preferences" not in attrs and "quiet_hours" not in attrs:
+            raise serializers.ValidationError({"preferences": [_("Send preferences, quiet_hours, or both.")]})
+        return attrs
 
 
 class PreferencesOut(serializers.Serializer):
     preferences = PreferenceItem(many=True)
+    quiet_hours = QuietHoursItem()
 
 
 class PreferencesInExtension(OpenApiSerializerExtension):

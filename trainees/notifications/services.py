@@ -665,11 +665,83 @@ def notifications_mark_all_read(*, user) -> int:
     )
 
 
+QUIET_MODES = ("default", "none", "custom")
+
+
+def _parse_time(value: dt.time | str | None) -> dt.time | None:
+    if value is None or isinstance(value, dt.time):
+        return value
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.strptime(value, "%H:%M")  # noqa: DTZ007 - a wall-clock time, no date or zone
+    except ValueError:
+        raise ValidationError(_("Enter a time as HH:MM (00:00 to 23:59), for example 22:00.")) from None
+    return parsed.time()
+
+
+def quiet_hours_clean(*, mode: str, start: dt.time | str | None = None, end: dt.time | str | None = None) -> dict:
+    """Check a choice of quiet hours: "default" (the site's), "none", or "custom" with a start and an end ("HH:MM").
+    Start equal to end is refused: it would be read as "all day" by some and "never" by others; "none" says it.
+    Returns {"mode", "start", "end"} with times; a ValidationError names the field ("quiet_mode", "quiet_start",
+    "quiet_end")."""
+    if mode not in QUIET_MODES:
+        raise ValidationError({"quiet_mode": _("Choose one of: %(modes)s") % {"modes": ", ".join(QUIET_MODES)}})
+    if mode != "custom":
+        return {"mode": mode, "start": None, "end": None}
+    errors, times = {}, {}
+    for name, value in (("start", start), ("end", end)):
+        try:
+            times[name] = _parse_time(value)
+        except ValidationError as exc:
+            errors[f"quiet_{name}"] = exc.messages
+            continue
+        if times[name] is None:
+            errors[f"quiet_{name}"] = [_("Enter a time as HH:MM, or choose no quiet hours.")]
+    if not errors and times["start"] == times["end"]:
+        errors["quiet_end"] = [_("The end must differ from the start. To get e-mails at any hour, choose “None”.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"mode": mode, "start": times["start"], "end": times["end"]}
+
+
+def _quiet_hours_save(*, user, mode: str, start: dt.time | None, end: dt.time | None) -> None:
+    from trainees.notifications.models import QuietHours
+
+    if mode == "default":
+        changed = QuietHours.objects.filter(user=user).delete()[0] > 0
+    else:
+        row, created = QuietHours.objects.get_or_create(user=user, defaults={"start": start, "end": end})
+        changed = created or (row.start, row.end) != (start, end)
+        if changed and not created:
+            row.start, row.end = start, end
+            row.save(update_fields=["start", "end", "updated_at"])
+    if changed:
+        # E-mails already held for the old quiet hours are decided again by the dispatcher under the new ones (a
+        # retry's backoff, attempts > 0, is kept).
+        held = Notification.objects.filter(
+            recipient=user, status=Status.PENDING, attempts=0, not_before__gt=timezone.now()
+        ).update(not_before=None)
+        if held:
+            transaction.on_commit(enqueue_dispatch)
+
+
 @transaction.atomic
-def preferences_update(*, user, items: list[dict]) -> None:
-    """Set preferences for several kinds at once; unknown kinds or modes are a ValidationError, nothing written."""
+def preferences_update(*, user, items: list[dict] | None = None, quiet_hours: dict | None = None) -> None:
+    """Set preferences for several kinds at once, and/or one's quiet hours ({"mode", "start", "end"}, see
+    `quiet_hours_clean`). Everything is checked before anything is written: a ValidationError writes nothing."""
     errors = {}
     clean = []
+    quiet_choice = None
+    if quiet_hours is not None:
+        try:
+            quiet_choice = quiet_hours_clean(
+                mode=quiet_hours.get("mode", ""), start=quiet_hours.get("start"), end=quiet_hours.get("end")
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    items = items or []
     modes = {c for c, _label in EmailMode.choices}
     for item in items:
         kind = item.get("kind")
@@ -688,6 +760,8 @@ def preferences_update(*, user, items: list[dict]) -> None:
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"in_app": in_app, "email": email}
         )
+    if quiet_choice is not None:
+        _quiet_hours_save(user=user, **quiet_choice)
 
 
 # --- unsubscribe ---------------------------------------------------------------------------------------------------
