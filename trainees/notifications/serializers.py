@@ -1,5 +1,5 @@
-from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from lms.api.serializers import JSONInSerializer
