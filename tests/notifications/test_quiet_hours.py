@@ -378,3 +378,40 @@ def test_api_quiet_hours_need_login(api_for):
         401,
         403,
     )
+
+
+# --- end to end with a frozen clock --------------------------------------------------------------------------------
+
+
+def test_frozen_clock_just_before_and_after_midnight(client_for, mailoutbox):
+    import time_machine
+
+    night_owl, evening, default = UserFactory(), UserFactory(), UserFactory()
+    own_hours(night_owl, None, None)
+    own_hours(evening)
+    with time_machine.travel(local(2026, 11, 24, 23, 59, 30), tick=False):
+        for person in (night_owl, evening, default):
+            assert client_for(person).post(reverse("trainees:notifications-test")).status_code == 302
+        services.dispatch_all()
+        assert recipients(mailoutbox) == {night_owl.email}
+    with time_machine.travel(local(2026, 11, 25, 0, 0, 30), tick=False):
+        services.dispatch_all()  # a new day, still quiet for both
+        assert recipients(mailoutbox) == {night_owl.email}
+        # In-app: there at once, whatever the hour.
+        for person in (evening, default):
+            assert Notification.objects.get(recipient=person).title in client_for(person).get("/notifications/").text
+    with time_machine.travel(local(2026, 11, 25, 7, 0), tick=False):
+        services.dispatch_all()
+        assert recipients(mailoutbox) == {night_owl.email, evening.email}
+    with time_machine.travel(local(2026, 11, 25, 8, 0), tick=False):
+        services.dispatch_all()
+        assert recipients(mailoutbox) == {night_owl.email, evening.email, default.email}
+
+
+def test_admin_lists_own_quiet_hours(client_for, admin_user, sales_a, sales_b):
+    own_hours(sales_a)
+    own_hours(sales_b, None, None)
+    c = client_for(admin_user)
+    response = c.get(reverse("admin:trainees_quiethours_changelist"))
+    assert response.status_code == 200 and str(sales_a) in response.text
+    assert client_for(sales_a).get(reverse("admin:trainees_quiethours_changelist")).status_code == 302
