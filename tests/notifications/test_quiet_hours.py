@@ -356,7 +356,8 @@ def test_api_reads_and_sets_quiet_hours(api_for, sales_a):
     "quiet_hours,field",
     [
         ({"mode": "custom", "start": "20:00", "end": "20:00"}, "quiet_end"),
-        ({"mode": "custom", "start": "24:00", "end": "07:00"}, "quiet_start"),
+        ({"mode": "custom", "start": "24:00", "end": "07:00"}, "quiet_hours.start"),
+        ({"mode": "custom", "start": "", "end": "07:00"}, "quiet_hours.start"),
         ({"mode": "custom", "end": "07:00"}, "quiet_start"),
         ({"mode": "custom", "start": "20:00", "end": "07:00:00:00"}, "quiet_hours.end"),
         ({"mode": "custom", "start": 2000, "end": "07:00"}, "quiet_hours.start"),

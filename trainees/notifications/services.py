@@ -163,8 +163,8 @@ def _write_specs(*, specs: list[Spec], now: dt.datetime, batch_size: int, return
         prefs = preferences_for(user_ids=user_ids, kinds={s.kind for s in chunk})
         # The people who can get e-mail, with their own quiet hours (LEFT JOIN: none means the site's).
         reachable = {
-            uid: quiet.window_of(None if own is None else (start, end))
-            for uid, own, start, end in User.objects.filter(id__in=user_ids, is_active=True)
+            uid: quiet.window_of(None if own is None else (q_start, q_end))
+            for uid, own, q_start, q_end in User.objects.filter(id__in=user_ids, is_active=True)
             .exclude(email="")
             .values_list("id", "quiet_hours__pk", "quiet_hours__start", "quiet_hours__end")
         }
