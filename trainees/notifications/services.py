@@ -467,10 +467,11 @@ def _deliver_batch(*, token: uuid.UUID, now: dt.datetime, result: DispatchResult
         token=token,
         now=now,
     )
+    windows = quiet.windows_for(user_ids={uid for uid, _kind, _done in groups})  # for e-mails held to tomorrow
     for channel in channels:
         channel.open()
     try:
-        for (_uid, kind, done), group in groups.items():
+        for (uid, kind, done), group in groups.items():
             _deliver_group(
                 group=group,
                 kind=kind,
@@ -479,6 +480,7 @@ def _deliver_batch(*, token: uuid.UUID, now: dt.datetime, result: DispatchResult
                 token=token,
                 now=now,
                 held=held,
+                window=windows[uid],
                 result=result,
             )
     finally:
@@ -513,7 +515,9 @@ def _take_over_slot(*, user_id: int, kind: str, day: dt.date, token: uuid.UUID, 
     )
 
 
-def _deliver_group(*, group, kind, done, channels, token, now, held: set, result: DispatchResult) -> None:
+def _deliver_group(
+    *, group, kind, done, channels, token, now, held: set, window: quiet.Window, result: DispatchResult
+) -> None:
     recipient = group[0].recipient
     ids = [n.id for n in group]
     mine = Notification.objects.filter(id__in=ids, claim_token=token, status=Status.SENDING)
@@ -526,7 +530,6 @@ def _deliver_group(*, group, kind, done, channels, token, now, held: set, result
         and not _take_over_slot(user_id=recipient.id, kind=kind, day=day, token=token, now=now)
     ):
         # Already had today's e-mail of this kind: the next one goes out tomorrow morning, not today.
-        window = quiet.windows_for(user_ids=[recipient.id])[recipient.id]
         result.deferred += mine.update(
             status=Status.PENDING, not_before=next_morning(now, window), claim_token=None, attempts=F("attempts") - 1
         )
