@@ -283,4 +283,9 @@ from trainees.dashboards.models import (  # noqa: E402, F401
     TeamSnapshot,
     TeamStats,
 )
-from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference  # noqa: E402,F401
+from trainees.notifications.models import (  # noqa: E402,F401
+    EmailDaySlot,
+    Notification,
+    NotificationPreference,
+    QuietHours,
+)

@@ -153,6 +153,7 @@ def test_escalation_at_seven_days_reaches_managers_of_the_team_and_above():
     assert stranger.pk not in rows.values_list("recipient_id", flat=True)
     assert set(rows.values_list("subject", flat=True)) == {f"trainees.enrollment:{e.pk}"}
     assert rows.first().context["person"] == "王小明"
+    assert rows.first().url == reverse("trainees:dashboards:person", args=[person.pk])
 
 
 # --- sessions and certificates -------------------------------------------------------------------------------------
@@ -208,6 +209,7 @@ def test_certificate_expiring_in_thirty_days(sales_a):
     assert twice("certificate_expiring", TUESDAY) == 1
     n = sent("certificate_expiring").get()
     assert n.context == {"title": course.title, "expires_on": "2026-12-24"}
+    assert n.url == reverse("courses:course_detail", args=[course.id])  # where one enrolls again
 
 
 # --- digests ---------------------------------------------------------------------------------------------------------
@@ -225,8 +227,18 @@ def test_weekly_manager_digest_content(team_a, sub_team_a, manager_a, manager_b,
     assert n.occasion == "2026-W48"
     assert n.context["completion"] == 50 and n.context["overdue_count"] == 1
     assert n.context["overdue"] == [{"person": "李四", "title": late.course.title, "due_date": "2026-11-20"}]
+    assert n.url == reverse("trainees:dashboards:home")
     other = sent("manager_weekly_digest", recipient=manager_b).get()
     assert other.context["overdue_count"] == 0
+
+
+def test_weekly_digest_counts_every_overdue_though_it_lists_twenty(team_a, manager_a):
+    person = make_salesperson(team_a)
+    for day in range(1, 26):
+        enroll(person, due=dt.date(2026, 10, day), status=Enrollment.Status.OVERDUE)
+    run("manager_weekly_digest", local(2026, 11, 23, 9))
+    n = sent("manager_weekly_digest", recipient=manager_a).get()
+    assert n.context["overdue_count"] == 25 and len(n.context["overdue"]) == 20
 
 
 def _answered_attempt(user, quiz):

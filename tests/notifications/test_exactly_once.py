@@ -1,6 +1,7 @@
 """Exactly once on the real servers: PostgreSQL for the concurrent cases, Redis plus a real Celery worker process for
 the broker cases. They skip only when DATABASE_URL / REDIS_URL are not set (CI sets both)."""
 
+import datetime as dt
 import os
 import re
 import signal
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from lms.celery import app as celery_app
@@ -91,6 +92,44 @@ def test_concurrent_notify_of_one_key_makes_one_row(sales_a):
     results = run_together(4, lambda: services.notify(recipient=sales_a, kind="test", subject="race")[1])
     assert sorted(results) == [False, False, False, True]
     assert Notification.objects.filter(subject="race").count() == 1
+
+
+@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_day_slot_batches_in_opposite_orders_do_not_deadlock(day_time):
+    """Regression (quiet bench run): two workers took overlapping day-slot keys in different orders (each process
+    iterates a set in its own hash order) and deadlocked on the unique index. The keys are now inserted in order.
+
+    Here the orders are opposite on purpose: without the sorting, thread one holds the low keys while waiting for the
+    high ones that thread two holds while waiting for the low ones, every round. Each round is one transaction per
+    thread, released at the same instant; a deadlock surfaces as an OperationalError in `run_together`."""
+    import queue
+    import uuid
+
+    from trainees.notifications.models import EmailDaySlot
+
+    users = UserFactory.create_batch(10)
+    keys = [(u.id, f"kind{k:02d}") for u in users for k in range(60)]  # 600 keys
+    first, second = keys[:450], keys[150:][::-1]  # 300 shared keys, taken ascending by one and descending by two
+    for round_no in range(8):
+        day = day_time.date() + dt.timedelta(days=round_no)
+        work = queue.SimpleQueue()
+        work.put(first)
+        work.put(second)
+
+        def take(day=day, work=work):
+            token = uuid.uuid4()
+            with transaction.atomic():
+                held = services._take_day_slots(keys=work.get(), day=day, token=token, now=day_time)
+                time.sleep(0.05)  # hold the locks a moment, as a worker does while it sends
+            return held
+
+        held_one, held_two = run_together(2, take)
+        assert not held_one & held_two
+        assert held_one | held_two == set(keys)
+        per_key = Counter(EmailDaySlot.objects.filter(day=day).values_list("user_id", "kind"))
+        assert len(per_key) == len(keys) and set(per_key.values()) == {1}
 
 
 # --- real Redis, real worker processes ------------------------------------------------------------------------------

@@ -331,6 +331,93 @@ def test_claim_is_conditional_two_claims_never_share_a_row(sales_a, day_time):
     assert Notification.objects.values("claim_token").distinct().count() == 2
 
 
+def _deadlock_once(monkeypatch, times=1):
+    """The next `times` day-slot inserts fail as PostgreSQL reports a deadlock."""
+    from django.db import OperationalError
+
+    real = services._take_day_slots
+    calls = {"n": 0}
+
+    def take(**kwargs):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise OperationalError("deadlock detected\nCONTEXT: while inserting index tuple in trainees_emaildayslot")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_take_day_slots", take)
+    return calls
+
+
+def test_a_database_error_mid_batch_gives_the_batch_back(sales_a, day_time, monkeypatch, mailoutbox):
+    from django.db import OperationalError
+
+    n = make_notification(sales_a, now=day_time)
+    _deadlock_once(monkeypatch)
+    with pytest.raises(OperationalError):
+        services.dispatch_batch(now=day_time)
+    n.refresh_from_db()
+    # Not left "sending" until the lease runs out: pending again, the failed claim not counted as an attempt.
+    assert (n.status, n.claim_token, n.attempts) == (Status.PENDING, None, 0)
+    assert not EmailDaySlot.objects.exists()
+    assert dispatch(day_time).sent == 1
+    assert len(mailoutbox) == 1
+
+
+def test_dispatch_task_retries_on_a_deadlock_with_backoff(sales_a, day_time, monkeypatch, mailoutbox):
+    from trainees.notifications import tasks
+
+    make_notification(sales_a, now=day_time)
+    calls = _deadlock_once(monkeypatch)
+    countdowns = []
+    real_retry = tasks.dispatch_notifications.retry
+
+    def retry(*args, **kwargs):
+        countdowns.append(kwargs["countdown"])
+        return real_retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.dispatch_notifications, "retry", retry)
+    # throw=False: as a worker does, the eager run turns the Retry into a new run instead of raising it.
+    result = tasks.dispatch_notifications.apply(kwargs={"now": day_time.isoformat()}, throw=False)
+    assert result.successful() and result.result["sent"] == 1
+    assert calls["n"] == 2 and countdowns == [services.backoff_seconds(1)]  # the outbox's backoff: 60 s first
+    assert len(mailoutbox) == 1
+    assert Notification.objects.get().status == Status.SENT
+
+
+@override_settings(NOTIFICATIONS={"MAX_ATTEMPTS": 2})
+def test_dispatch_task_gives_up_after_the_last_try_and_leaves_rows_pending(sales_a, day_time, monkeypatch):
+    from django.db import OperationalError
+
+    from trainees.notifications import tasks
+
+    n = make_notification(sales_a, now=day_time)
+    calls = _deadlock_once(monkeypatch, times=99)
+    from lms.celery import app as celery_app
+
+    saved = celery_app.conf.task_eager_propagates
+    celery_app.conf.update(task_eager_propagates=False)  # every eager retry run handled as in a worker
+    try:
+        result = tasks.dispatch_notifications.apply(kwargs={"now": day_time.isoformat()})
+    finally:
+        celery_app.conf.update(task_eager_propagates=saved)
+    assert result.failed() and isinstance(result.result, OperationalError)
+    assert calls["n"] == 3  # the first run and two retries
+    n.refresh_from_db()
+    assert n.status == Status.PENDING  # the periodic dispatch sends it later; nothing is lost
+
+
+def test_an_smtp_error_is_not_a_task_retry(sales_a, day_time, monkeypatch):
+    """Send failures are the rows' business (their own backoff); only database errors retry the task."""
+    from trainees.notifications import tasks
+
+    monkeypatch.setattr(tasks.dispatch_notifications, "retry", lambda *a, **k: pytest.fail("the task must not retry"))
+    with override_settings(MAILERS=FLAKY):
+        FlakyBackend.calls, FlakyBackend.failures = 0, 1
+        make_notification(sales_a, now=day_time)
+        result = tasks.dispatch_notifications.apply(kwargs={"now": day_time.isoformat()})
+    assert result.successful() and result.result["retrying"] == 1
+
+
 # --- the whole set in one statement -------------------------------------------------------------------------------
 
 
@@ -364,8 +451,9 @@ def test_notify_from_query_plans_like_notify(now, quiet, django_assert_max_num_q
     from django.db import connection
 
     assert connection.features.supports_json_field  # SQLite probes this once; not part of the plan
-    # One statement (on PostgreSQL preceded by SET LOCAL jit = off, see notify_from_query).
-    with django_assert_max_num_queries(2 if connection.vendor == "postgresql" else 1):
+    # A read of the distinct quiet hours people chose, then one statement (on PostgreSQL preceded by SET LOCAL
+    # jit = off, see notify_from_query).
+    with django_assert_max_num_queries(3 if connection.vendor == "postgresql" else 2):
         assert _plan_users_in_sql(now) == 5
     assert _plan_users_in_sql(now) == 0  # replay: nothing written
     got = {n.recipient_id: n for n in Notification.objects.filter(kind="due_soon")}

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference
+from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference, QuietHours
 
 
 class DeferredFilter(admin.SimpleListFilter):
@@ -69,4 +69,13 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 class EmailDaySlotAdmin(admin.ModelAdmin):
     list_display = ("user", "kind", "day", "sent", "claimed_at")
     list_filter = ("kind", "sent", "day")
+    raw_id_fields = ("user",)
+
+
+@admin.register(QuietHours)
+class QuietHoursAdmin(admin.ModelAdmin):
+    """People who chose their own quiet hours (both times empty: none). Everyone else has the site's."""
+
+    list_display = ("user", "start", "end", "updated_at")
+    search_fields = ("user__username", "user__display_name")
     raw_id_fields = ("user",)

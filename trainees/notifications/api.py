@@ -58,13 +58,25 @@ class UnreadCountView(APIView):
 
 
 class MyPreferencesView(APIView):
+    @staticmethod
+    def _out(user) -> dict:
+        return {
+            "preferences": selectors.preferences_for_user(user=user),
+            "quiet_hours": selectors.quiet_hours_for_user(user=user),
+        }
+
     @extend_schema(responses=PreferencesOut)
     def get(self, request):
-        return Response({"preferences": selectors.preferences_for_user(user=request.user)})
+        return Response(self._out(request.user))
 
     @extend_schema(request=PreferencesIn, responses=PreferencesOut)
     def put(self, request):
+        """Either part may be sent alone; what is not sent is left as it is."""
         data = PreferencesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.preferences_update(user=request.user, items=data.validated_data["preferences"])
-        return Response({"preferences": selectors.preferences_for_user(user=request.user)})
+        services.preferences_update(
+            user=request.user,
+            items=data.validated_data.get("preferences"),
+            quiet_hours=data.validated_data.get("quiet_hours"),
+        )
+        return Response(self._out(request.user))

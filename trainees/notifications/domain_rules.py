@@ -169,6 +169,7 @@ def rule_manager_escalation(*, now: dt.datetime, id_range=None) -> int:
                         "person": e.user.display_name or e.user.get_username(),
                         "due_date": due.isoformat(),
                     },
+                    url=reverse("trainees:dashboards:person", args=[e.user_id]),
                 )
             )
     return notify_many(specs=specs, now=now)
@@ -227,6 +228,8 @@ def rule_certificate_expiring(*, now: dt.datetime, id_range=None) -> int:
             subject=subject_key(c),
             occasion=expires.isoformat(),
             context={"title": c.course_title, "expires_on": expires.isoformat()},
+            # The course in the catalogue, where one enrolls again.
+            url=reverse("courses:course_detail", args=[c.course_id]) if c.course_id else "",
         )
         for c in in_range(Certificate.objects.filter(expires_on=expires, user__is_active=True), id_range)
     ]
@@ -267,6 +270,7 @@ def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
         team_ids = [t for t, p in paths.items() if p.startswith(prefixes)]
         total = sum(per_team.get(t, {}).get("total", 0) for t in team_ids)
         done = sum(per_team.get(t, {}).get("done", 0) for t in team_ids)
+        overdue_count = sum(per_team.get(t, {}).get("overdue", 0) for t in team_ids)  # the list shows 20 at most
         overdue_list = list(
             Enrollment.objects.filter(user__team_id__in=team_ids, due_date__lt=today, unenrolled_at__isnull=True)
             .exclude(status=DONE)
@@ -287,10 +291,11 @@ def rule_manager_weekly_digest(*, now: dt.datetime, id_range=None) -> int:
                 kind="manager_weekly_digest",
                 subject="teams",
                 occasion=occasion,
+                url=reverse("trainees:dashboards:home"),
                 context={
                     "week": occasion,
                     "completion": round(100 * done / total) if total else 0,
-                    "overdue_count": len(overdue_list),
+                    "overdue_count": overdue_count,
                     "overdue": [
                         {
                             "person": e.user.display_name or e.user.get_username(),

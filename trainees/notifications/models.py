@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["EmailDaySlot", "Notification", "NotificationPreference"]
+__all__ = ["EmailDaySlot", "Notification", "NotificationPreference", "QuietHours"]
 
 
 class Notification(models.Model):
@@ -114,6 +114,40 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: app={self.in_app} email={self.email}"
+
+
+class QuietHours(models.Model):
+    """A person's own quiet hours, in local time (Asia/Shanghai): e-mails wait until `end`; in-app is never held.
+
+    No row: the site's default (NOTIFICATIONS["QUIET_HOURS"]). A row with both times empty: no quiet hours at all.
+    `start` later than `end` spans midnight (22:00-08:00); `start` equal to `end` is refused (say "none" instead)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="quiet_hours",
+    )
+    start = models.TimeField(_("quiet from"), null=True, blank=True)
+    end = models.TimeField(_("quiet until"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=True, end__isnull=True)
+                | (models.Q(start__isnull=False, end__isnull=False) & ~models.Q(start=models.F("end"))),
+                name="quiet_hours_both_or_none",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.start is None:
+            return f"{self.user_id}: none"
+        return f"{self.user_id}: {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 class EmailDaySlot(models.Model):

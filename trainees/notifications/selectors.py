@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from trainees.notifications import conf
 from trainees.notifications.kinds import configurable_kinds
-from trainees.notifications.models import Notification, NotificationPreference
+from trainees.notifications.models import Notification, NotificationPreference, QuietHours
 
 
 def notifications_for_user(*, user, unread_only: bool = False) -> QuerySet[Notification]:
@@ -48,3 +49,18 @@ def preferences_for_user(*, user) -> list[dict]:
             }
         )
     return out
+
+
+def quiet_hours_for_user(*, user) -> dict:
+    """The person's quiet hours: mode "default" (the site's), "none" or "custom"; `start`/`end` are the hours in
+    force ("HH:MM", None when none), `default_start`/`default_end` the site's."""
+    site_start, site_end = conf.quiet_hours()
+    site = (None, None) if site_start == site_end else (f"{site_start:%H:%M}", f"{site_end:%H:%M}")
+    row = QuietHours.objects.filter(user=user).values_list("start", "end").first()
+    if row is None:
+        mode, (start, end) = "default", site
+    elif row[0] is None:
+        mode, start, end = "none", None, None
+    else:
+        mode, start, end = "custom", f"{row[0]:%H:%M}", f"{row[1]:%H:%M}"
+    return {"mode": mode, "start": start, "end": end, "default_start": site[0], "default_end": site[1]}

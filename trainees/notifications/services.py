@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from celery import current_app
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trainees.notifications import conf
+from trainees.notifications import conf, quiet
 from trainees.notifications.kinds import KINDS, get_kind
 from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference
 
@@ -54,25 +54,14 @@ def occasion_key(occasion: dt.date | str | None) -> str:
     return str(occasion)
 
 
-def quiet_until(now: dt.datetime) -> dt.datetime | None:
-    """When `now` falls in quiet hours (local time), the moment they end; else None."""
-    start, end = conf.quiet_hours()
-    local = timezone.localtime(now)
-    t = local.time()
-    if start == end:
-        return None
-    in_quiet = (start <= t or t < end) if start > end else (start <= t < end)
-    if not in_quiet:
-        return None
-    day = local.date() if t < end else local.date() + dt.timedelta(days=1)
-    return timezone.make_aware(dt.datetime.combine(day, end), timezone.get_current_timezone())
+def quiet_until(now: dt.datetime, window: quiet.Window | object = quiet.SITE) -> dt.datetime | None:
+    """When `now` falls in quiet hours (the site's, or `window`), the moment they end; else None."""
+    return quiet.quiet_until(now, window)
 
 
-def next_morning(now: dt.datetime) -> dt.datetime:
-    """The end of the next quiet-hours window: when an e-mail postponed to "tomorrow" may go out."""
-    _start, end = conf.quiet_hours()
-    day = timezone.localtime(now).date() + dt.timedelta(days=1)
-    return timezone.make_aware(dt.datetime.combine(day, end), timezone.get_current_timezone())
+def next_morning(now: dt.datetime, window: quiet.Window | object = quiet.SITE) -> dt.datetime:
+    """When an e-mail postponed to "tomorrow" may go out: the next local day, after its quiet hours."""
+    return quiet.next_morning(now, window)
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -102,7 +91,8 @@ def preferences_for(*, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[tu
     return {(u, k): (in_app, email) for u, k, in_app, email in rows}
 
 
-def _plan(*, kind: str, pref: tuple[bool, str] | None, has_email: bool, now: dt.datetime, quiet: object = ...) -> dict:
+def _plan(*, kind: str, pref: tuple[bool, str] | None, has_email: bool, quiet_end: dt.datetime | None) -> dict:
+    """What becomes of one notification; `quiet_end` is when the recipient's quiet hours end if they are in them."""
     info = get_kind(kind)
     in_app, email = pref or (True, EmailMode.IMMEDIATE if info.email_default else EmailMode.OFF)
     plan = {"show_in_app": bool(info.in_app and in_app), "not_before": None}
@@ -114,7 +104,7 @@ def _plan(*, kind: str, pref: tuple[bool, str] | None, has_email: bool, now: dt.
         plan["status"] = Status.DIGEST
     else:
         plan["status"] = Status.PENDING
-        plan["not_before"] = quiet_until(now) if quiet is ... else quiet
+        plan["not_before"] = quiet_end
     return plan
 
 
@@ -134,9 +124,10 @@ def notify(
     that transaction commits; if the broker is down the row simply waits for the next dispatch."""
     now = now or timezone.now()
     pref = preferences_for(user_ids=[recipient.pk], kinds=[kind]).get((recipient.pk, kind))
-    defaults = {"context": context or {}, "url": url} | _plan(
-        kind=kind, pref=pref, has_email=bool(recipient.email and recipient.is_active), now=now
-    )
+    plan = _plan(kind=kind, pref=pref, has_email=bool(recipient.email and recipient.is_active), quiet_end=None)
+    if plan["status"] == Status.PENDING:
+        plan["not_before"] = quiet.quiet_until(now, quiet.windows_for(user_ids=[recipient.pk])[recipient.pk])
+    defaults = {"context": context or {}, "url": url} | plan
     notification, created = Notification.objects.get_or_create(
         recipient=recipient, kind=kind, subject=subject_key(subject), occasion=occasion_key(occasion), defaults=defaults
     )
@@ -165,21 +156,26 @@ def _write_specs(*, specs: list[Spec], now: dt.datetime, batch_size: int, return
     if not specs:
         return []
     written: list[Spec] = []
-    quiet = quiet_until(now)
+    ends: dict[quiet.Window, dt.datetime | None] = {}  # few distinct windows: each computed once
     for start in range(0, len(specs), batch_size):
         chunk = specs[start : start + batch_size]
         user_ids = {s.recipient_id for s in chunk}
         prefs = preferences_for(user_ids=user_ids, kinds={s.kind for s in chunk})
-        reachable = set(
-            User.objects.filter(id__in=user_ids, is_active=True).exclude(email="").values_list("id", flat=True)
-        )
+        # The people who can get e-mail, with their own quiet hours (LEFT JOIN: none means the site's).
+        reachable = {
+            uid: quiet.window_of(None if own is None else (q_start, q_end))
+            for uid, own, q_start, q_end in User.objects.filter(id__in=user_ids, is_active=True)
+            .exclude(email="")
+            .values_list("id", "quiet_hours__pk", "quiet_hours__start", "quiet_hours__end")
+        }
+        for window in set(reachable.values()) - ends.keys():
+            ends[window] = quiet.quiet_until(now, window)
         plans = [
             _plan(
                 kind=s.kind,
                 pref=prefs.get((s.recipient_id, s.kind)),
                 has_email=s.recipient_id in reachable,
-                now=now,
-                quiet=quiet,
+                quiet_end=ends[reachable[s.recipient_id]] if s.recipient_id in reachable else None,
             )
             for s in chunk
         ]
@@ -294,7 +290,7 @@ def notify_from_query(
     default_email = EmailMode.IMMEDIATE if info.email_default else EmailMode.OFF
     pref = NotificationPreference.objects.filter(user_id=OuterRef(recipient), kind=kind)
     reachable = User.objects.filter(pk=OuterRef(recipient), is_active=True).exclude(email="")
-    quiet = quiet_until(now)
+    deferral = quiet.deferral(now=now, recipient=recipient)
     json_context = (
         JSONObject(**{k: v if isinstance(v, models.Expression | F) else Value(v) for k, v in context.items()})
         if context
@@ -303,8 +299,8 @@ def notify_from_query(
     no_time = Cast(Value(None), output_field=DateTimeField())  # a typed NULL (PostgreSQL wants the type)
     not_before = (
         no_time
-        if quiet is None
-        else Case(When(n_status=Status.PENDING, then=Value(quiet, output_field=DateTimeField())), default=no_time)
+        if deferral is None
+        else Case(When(Q(n_status=Status.PENDING) & deferral[0], then=deferral[1]), default=no_time)
     )
     rows = source.annotate(
         n_mode=Coalesce(Subquery(pref.values("email")[:1]), Value(default_email)),
@@ -418,19 +414,42 @@ def claim_batch(*, token: uuid.UUID, now: dt.datetime, limit: int) -> int:
 
 def dispatch_batch(*, now: dt.datetime | None = None, limit: int | None = None) -> DispatchResult:
     """Claim one batch of due rows and deliver it, one message per (person, kind)."""
-    from trainees.notifications.channels import pushed_channels
-
     now = now or timezone.now()
     result = DispatchResult()
     reclaim_stale(now=now)
-    quiet_end = quiet_until(now)
-    if quiet_end is not None:
-        result.deferred = Notification.objects.filter(_due_q(now)).update(not_before=quiet_end)
-        return result
+    deferral = quiet.deferral(now=now, recipient="recipient_id")
+    if deferral is not None:  # each person's e-mails wait for the end of their own quiet hours
+        in_quiet, until = deferral
+        result.deferred = Notification.objects.filter(_due_q(now)).filter(in_quiet).update(not_before=until)
     token = uuid.uuid4()
     result.claimed = claim_batch(token=token, now=now, limit=limit or int(conf.get("BATCH_SIZE")))
     if not result.claimed:
         return result
+    try:
+        _deliver_batch(token=token, now=now, result=result)
+    except DatabaseError:
+        _release_batch(token=token, day=timezone.localtime(now).date())
+        raise
+    return result
+
+
+def _release_batch(*, token: uuid.UUID, day: dt.date) -> None:
+    """After a database error mid-batch (deadlock, serialization failure): give back what this batch claimed and did
+    not send, so a retry sends it now instead of after the lease. If the connection itself is gone, the lease does it.
+    """
+    try:
+        with transaction.atomic():
+            Notification.objects.filter(claim_token=token, status=Status.SENDING).update(
+                status=Status.PENDING, claim_token=None, claimed_at=None, attempts=F("attempts") - 1
+            )
+            EmailDaySlot.objects.filter(token=token, day=day, sent=False).delete()
+    except DatabaseError:
+        logger.warning("Could not release batch %s; its lease will.", token, exc_info=True)
+
+
+def _deliver_batch(*, token: uuid.UUID, now: dt.datetime, result: DispatchResult) -> None:
+    from trainees.notifications.channels import pushed_channels
+
     rows = list(
         Notification.objects.filter(claim_token=token, status=Status.SENDING)
         .select_related("recipient")
@@ -448,10 +467,11 @@ def dispatch_batch(*, now: dt.datetime | None = None, limit: int | None = None) 
         token=token,
         now=now,
     )
+    windows = quiet.windows_for(user_ids={uid for uid, _kind, _done in groups})  # for e-mails held to tomorrow
     for channel in channels:
         channel.open()
     try:
-        for (_uid, kind, done), group in groups.items():
+        for (uid, kind, done), group in groups.items():
             _deliver_group(
                 group=group,
                 kind=kind,
@@ -460,20 +480,24 @@ def dispatch_batch(*, now: dt.datetime | None = None, limit: int | None = None) 
                 token=token,
                 now=now,
                 held=held,
+                window=windows[uid],
                 result=result,
             )
     finally:
         for channel in channels:
             channel.close()
-    return result
 
 
-def _take_day_slots(*, keys: set[tuple[int, str]], day: dt.date, token: uuid.UUID, now: dt.datetime) -> set:
+def _take_day_slots(
+    *, keys: Iterable[tuple[int, str]], day: dt.date, token: uuid.UUID, now: dt.datetime
+) -> set[tuple[int, str]]:
     """Today's one e-mail of each (person, kind): one INSERT ... ON CONFLICT DO NOTHING for the whole batch, then
     read back which slots are ours."""
+    keys = list(keys)
     if not keys:
         return set()
-    # In key order: two workers inserting overlapping keys in different orders would deadlock on the unique index.
+    # In key order: two workers inserting overlapping keys in different orders deadlock on the unique index (and each
+    # worker process iterates a set in its own order: string hashes are seeded per process).
     EmailDaySlot.objects.bulk_create(
         [EmailDaySlot(user_id=u, kind=k, day=day, token=token, claimed_at=now) for u, k in sorted(keys)],
         ignore_conflicts=True,
@@ -491,7 +515,9 @@ def _take_over_slot(*, user_id: int, kind: str, day: dt.date, token: uuid.UUID, 
     )
 
 
-def _deliver_group(*, group, kind, done, channels, token, now, held: set, result: DispatchResult) -> None:
+def _deliver_group(
+    *, group, kind, done, channels, token, now, held: set, window: quiet.Window, result: DispatchResult
+) -> None:
     recipient = group[0].recipient
     ids = [n.id for n in group]
     mine = Notification.objects.filter(id__in=ids, claim_token=token, status=Status.SENDING)
@@ -505,7 +531,7 @@ def _deliver_group(*, group, kind, done, channels, token, now, held: set, result
     ):
         # Already had today's e-mail of this kind: the next one goes out tomorrow morning, not today.
         result.deferred += mine.update(
-            status=Status.PENDING, not_before=next_morning(now), claim_token=None, attempts=F("attempts") - 1
+            status=Status.PENDING, not_before=next_morning(now, window), claim_token=None, attempts=F("attempts") - 1
         )
         return
     delivered = set(done)
@@ -595,7 +621,7 @@ def build_daily_digests(*, now: dt.datetime | None = None) -> int:
     user_ids = list(waiting.values_list("recipient_id", flat=True).distinct())
     if not user_ids:
         return 0
-    not_before = quiet_until(now)
+    windows = quiet.windows_for(user_ids=user_ids)
     Notification.objects.bulk_create(
         [
             Notification(
@@ -606,7 +632,7 @@ def build_daily_digests(*, now: dt.datetime | None = None) -> int:
                 context={"date": day.isoformat()},
                 show_in_app=False,
                 status=Status.PENDING,
-                not_before=not_before,
+                not_before=quiet.quiet_until(now, windows[uid]),
                 claim_token=run,
             )
             for uid in user_ids
@@ -642,11 +668,83 @@ def notifications_mark_all_read(*, user) -> int:
     )
 
 
+QUIET_MODES = ("default", "none", "custom")
+
+
+def _parse_time(value: dt.time | str | None) -> dt.time | None:
+    if value is None or isinstance(value, dt.time):
+        return value
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.strptime(value, "%H:%M")  # noqa: DTZ007 - a wall-clock time, no date or zone
+    except ValueError:
+        raise ValidationError(_("Enter a time as HH:MM (00:00 to 23:59), for example 22:00.")) from None
+    return parsed.time()
+
+
+def quiet_hours_clean(*, mode: str, start: dt.time | str | None = None, end: dt.time | str | None = None) -> dict:
+    """Check a choice of quiet hours: "default" (the site's), "none", or "custom" with a start and an end ("HH:MM").
+    Start equal to end is refused: it would be read as "all day" by some and "never" by others; "none" says it.
+    Returns {"mode", "start", "end"} with times; a ValidationError names the field ("quiet_mode", "quiet_start",
+    "quiet_end")."""
+    if mode not in QUIET_MODES:
+        raise ValidationError({"quiet_mode": _("Choose one of: %(modes)s") % {"modes": ", ".join(QUIET_MODES)}})
+    if mode != "custom":
+        return {"mode": mode, "start": None, "end": None}
+    errors, times = {}, {}
+    for name, value in (("start", start), ("end", end)):
+        try:
+            times[name] = _parse_time(value)
+        except ValidationError as exc:
+            errors[f"quiet_{name}"] = exc.messages
+            continue
+        if times[name] is None:
+            errors[f"quiet_{name}"] = [_("Enter a time as HH:MM, or choose no quiet hours.")]
+    if not errors and times["start"] == times["end"]:
+        errors["quiet_end"] = [_("The end must differ from the start. To get e-mails at any hour, choose “None”.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"mode": mode, "start": times["start"], "end": times["end"]}
+
+
+def _quiet_hours_save(*, user, mode: str, start: dt.time | None, end: dt.time | None) -> None:
+    from trainees.notifications.models import QuietHours
+
+    if mode == "default":
+        changed = QuietHours.objects.filter(user=user).delete()[0] > 0
+    else:
+        row, created = QuietHours.objects.get_or_create(user=user, defaults={"start": start, "end": end})
+        changed = created or (row.start, row.end) != (start, end)
+        if changed and not created:
+            row.start, row.end = start, end
+            row.save(update_fields=["start", "end", "updated_at"])
+    if changed:
+        # E-mails already held for the old quiet hours are decided again by the dispatcher under the new ones (a
+        # retry's backoff, attempts > 0, is kept).
+        held = Notification.objects.filter(
+            recipient=user, status=Status.PENDING, attempts=0, not_before__gt=timezone.now()
+        ).update(not_before=None)
+        if held:
+            transaction.on_commit(enqueue_dispatch)
+
+
 @transaction.atomic
-def preferences_update(*, user, items: list[dict]) -> None:
-    """Set preferences for several kinds at once; unknown kinds or modes are a ValidationError, nothing written."""
+def preferences_update(*, user, items: list[dict] | None = None, quiet_hours: dict | None = None) -> None:
+    """Set preferences for several kinds at once, and/or one's quiet hours ({"mode", "start", "end"}, see
+    `quiet_hours_clean`). Everything is checked before anything is written: a ValidationError writes nothing."""
     errors = {}
     clean = []
+    quiet_choice = None
+    if quiet_hours is not None:
+        try:
+            quiet_choice = quiet_hours_clean(
+                mode=quiet_hours.get("mode", ""), start=quiet_hours.get("start"), end=quiet_hours.get("end")
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    items = items or []
     modes = {c for c, _label in EmailMode.choices}
     for item in items:
         kind = item.get("kind")
@@ -665,6 +763,8 @@ def preferences_update(*, user, items: list[dict]) -> None:
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"in_app": in_app, "email": email}
         )
+    if quiet_choice is not None:
+        _quiet_hours_save(user=user, **quiet_choice)
 
 
 # --- unsubscribe ---------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from trainees.notifications import conf, rules, services
@@ -68,11 +69,24 @@ def build_daily_digests(now: str | None = None) -> int:
 
 
 # Its hard limit stays well under NOTIFICATIONS["LEASE_SECONDS"]: a live worker finishes before its rows are reclaimed.
-@shared_task(time_limit=300, soft_time_limit=270)
-def dispatch_notifications(now: str | None = None) -> dict:
+@shared_task(bind=True, time_limit=300, soft_time_limit=270)
+def dispatch_notifications(self, now: str | None = None) -> dict:
     """Send what is due. Failed sends get their retry time in the row (exponential backoff); a follow-up dispatch is
-    queued for the earliest one, never further out than the broker's visibility timeout allows."""
-    result = services.dispatch_all(now=_when(now) if now else None)
+    queued for the earliest one, never further out than the broker's visibility timeout allows.
+
+    A database OperationalError (deadlock, serialization failure, lost connection) retries the whole task with the
+    same backoff, up to MAX_ATTEMPTS times: the batch it was sending has been given back (see `dispatch_batch`), so
+    the retry, or any other worker, sends it."""
+    try:
+        result = services.dispatch_all(now=_when(now) if now else None)
+    except OperationalError as exc:
+        attempt = self.request.retries + 1
+        logger.warning("Dispatch hit a database error (attempt %s), retrying: %s", attempt, exc)
+        raise self.retry(
+            exc=exc,
+            countdown=services.backoff_seconds(attempt),
+            max_retries=int(conf.get("MAX_ATTEMPTS")),
+        ) from exc
     if result.retrying and not now:
         wait = services.next_retry_in()
         if wait is not None:

@@ -52,8 +52,15 @@ def notification_read_all(request):
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     rows = selectors.preferences_for_user(user=request.user)
+    quiet = selectors.quiet_hours_for_user(user=request.user)
     errors = None
+    field_errors: dict[str, list[str]] = {}
     if request.method == "POST":
+        quiet_in = {
+            "mode": request.POST.get("quiet_mode", quiet["mode"]),
+            "start": request.POST.get("quiet_start", ""),
+            "end": request.POST.get("quiet_end", ""),
+        }
         items = [
             {
                 "kind": row["kind"],
@@ -63,9 +70,11 @@ def preferences(request):
             for row in rows
         ]
         try:
-            services.preferences_update(user=request.user, items=items)
+            services.preferences_update(user=request.user, items=items, quiet_hours=quiet_in)
         except ValidationError as exc:
-            errors = exc.messages
+            field_errors = {k: v for k, v in exc.message_dict.items() if k.startswith("quiet_")}
+            errors = [m for k, v in exc.message_dict.items() if k not in field_errors for m in v]
+            quiet.update(quiet_in)
             for row, item in zip(rows, items, strict=True):
                 row.update(in_app=item["in_app"], email=item["email"])
         else:
@@ -74,8 +83,14 @@ def preferences(request):
     return render(
         request,
         "notifications/preferences.html",
-        {"rows": rows, "modes": NotificationPreference.Email.choices, "errors": errors},
-        status=400 if errors else 200,
+        {
+            "rows": rows,
+            "modes": NotificationPreference.Email.choices,
+            "errors": errors,
+            "quiet": quiet,
+            "quiet_errors": field_errors,
+        },
+        status=400 if errors or field_errors else 200,
     )
 
 
