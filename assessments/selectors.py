@@ -169,6 +169,18 @@ def attempt_get_for_user(*, user, attempt_id) -> Attempt:
         raise Http404 from None
 
 
+def attempt_is_grading_for_user(*, user, attempt_id) -> bool:
+    """Whether the automatic grading of an attempt one may see is still to run (Attempt.is_grading), in one small
+    query: what the result page polls. Http404 when out of scope or missing."""
+    try:
+        row = attempts_visible(user=user).filter(pk=attempt_id).values_list("status", "score").first()
+    except (ValueError, TypeError):
+        row = None
+    if row is None:
+        raise Http404
+    return Attempt(status=row[0], score=row[1]).is_grading
+
+
 def attempt_get_for_taker(*, user, attempt_id) -> Attempt:
     """Only the person who took the attempt may act on it."""
     try:
@@ -420,12 +432,16 @@ def attempt_view(*, user, attempt: Attempt, now: dt.datetime | None = None) -> d
     else:
         show_items = show_score = show_key = False
     graded = attempt.status == Attempt.Status.GRADED
+    grading = attempt.is_grading
+    show_score = show_score and not grading  # no item has a score yet
     return {
         "id": attempt.id,
         "quiz": {"id": attempt.quiz_id, "title": attempt.quiz.title},
         "user": {"id": attempt.user_id, "name": str(attempt.user)},
         "number": attempt.number,
         "status": attempt.status,
+        # Submitted, automatic grading still to run (a few seconds): pages poll until the result is there.
+        "grading": grading,
         "started_at": attempt.started_at,
         "deadline": attempt.deadline,
         "submitted_at": attempt.submitted_at,

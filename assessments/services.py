@@ -8,6 +8,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NoReturn
 
 import nh3
 from django.conf import settings
@@ -557,24 +558,117 @@ def _save_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = No
 
 
 def attempt_submit(*, attempt: Attempt) -> Attempt:
-    """Submit exactly once: the first call wins the conditional UPDATE (which also holds the attempt's row lock
-    until commit), every other one answers a conflict. Grading is set-based; what the response does not need
-    (dashboards, notices, course completion) runs after commit in Celery."""
+    """Submit exactly once (the page: the caller has read the attempt and checked it is the taker's). See
+    `_submit`: the claim commits at once and the automatic grading runs in Celery."""
+    attempt.submitted_at = _submit(attempt_id=attempt.pk)
+    attempt.status, attempt.auto_closed = Attempt.Status.SUBMITTED, False
+    return attempt
+
+
+def attempt_submit_for_taker(*, user, attempt_id: int) -> dt.datetime:
+    """The API's submit: as attempt_submit, with the taker check folded into the claiming UPDATE (no read of the
+    attempt first). Http404 when the attempt is not this person's. Returns the time of the submit."""
+    return _submit(attempt_id=attempt_id, user_id=user.id)
+
+
+def attempt_submit_and_grade(*, attempt: Attempt) -> Attempt:
+    """Submit and grade at once in the caller's transaction, without Celery: for demo data and scripts, never for
+    a request (the burst at the end of a quiz uses attempt_submit)."""
     with transaction.atomic():
-        now = timezone.now()
-        # No re-read: the claiming UPDATE decides on the status, and the deadline never changes after the start.
-        current = attempt
-        late = current.deadline is not None and now >= current.deadline
-        if not _close_and_grade(current, now=now, auto=late):
+        if not _close_and_grade(attempt, now=timezone.now(), auto=False):
             raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
-    if late:
-        # Committed above: the attempt is closed at its deadline; the late submit itself is refused.
-        raise AssessmentError("deadline_passed", _("Time was up: the attempt was closed at its deadline and graded."))
-    return current
+    return attempt
+
+
+def _submit(*, attempt_id: int, user_id: int | None = None) -> dt.datetime:
+    """The hot path of the burst at the end of a quiz, kept lean: one conditional UPDATE claims the attempt (the
+    first call wins; every other one, and a submit past the deadline, reads the row to say why). The claim commits
+    in a durable transaction, so it is never rolled back by a caller and the worker finds it; only then is the
+    automatic grading queued (`grade_submitted_attempt`), or run here when the broker cannot take it. Until it has
+    run the attempt is submitted without a score (`Attempt.is_grading`): pages and the API show "grading"."""
+    now = timezone.now()
+    mine = {"user_id": user_id} if user_id is not None else {}
+    with transaction.atomic(durable=True):
+        claimed = (
+            Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS, **mine)
+            .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
+            .update(status=Attempt.Status.SUBMITTED, submitted_at=now, auto_closed=False)
+        )
+    if claimed:
+        _queue_grading(attempt_id)
+        return now
+    _submit_refused(attempt_id=attempt_id, now=now, **mine)
+
+
+def _submit_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = None) -> NoReturn:
+    """Why the claiming UPDATE of a submit matched nothing: not theirs (404), already submitted (409), or past the
+    deadline: then the attempt is closed at its deadline (and graded) and the late submit itself is refused."""
+    mine = {"user_id": user_id} if user_id is not None else {}
+    attempt = Attempt.objects.filter(pk=attempt_id, **mine).only("id", "status", "deadline").first()
+    if attempt is None:
+        raise Http404
+    if attempt.status == Attempt.Status.IN_PROGRESS and attempt.deadline is not None and now >= attempt.deadline:
+        with transaction.atomic(durable=True):
+            closed = Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS).update(
+                status=Attempt.Status.SUBMITTED, submitted_at=attempt.deadline, auto_closed=True
+            )
+        if closed:
+            _queue_grading(attempt_id)
+            raise AssessmentError(
+                "deadline_passed", _("Time was up: the attempt was closed at its deadline and graded.")
+            )
+    raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
+
+
+def _queue_grading(attempt_id: int) -> None:
+    """Hand the automatic grading to Celery; if the broker cannot take it, grade here: a submit is never failed or
+    lost by a broker outage (and `grade_waiting_attempts` picks up anything still left, e.g. a lost worker)."""
+    from assessments.tasks import grade_submitted_attempt
+    from lms.deferred import enqueue_or_run
+
+    enqueue_or_run(grade_submitted_attempt, attempt_id=attempt_id)
+
+
+def attempt_grade_submitted(*, attempt_id: int, skip_locked: bool = False) -> bool:
+    """The automatic grading of a submitted attempt, exactly once: the attempt's row is locked and only an attempt
+    still waiting for it (submitted, no score yet) is graded, so a task run twice, or at the same time as the sweep,
+    grades once (on PostgreSQL the second waits for the first and then finds the score set). False when there was
+    nothing to grade."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",), no_key=True, skip_locked=skip_locked)
+            .select_related("quiz")
+            .filter(pk=attempt_id, status=Attempt.Status.SUBMITTED, score__isnull=True)
+            .first()
+        )
+        if attempt is None:
+            return False
+        _grade(attempt, now=timezone.now())
+    return True
+
+
+GRADING_SWEEP_AFTER = dt.timedelta(minutes=2)
+
+
+def grade_waiting_attempts(*, limit: int = 500) -> int:
+    """The safety net (beat, every minute): grade attempts submitted more than GRADING_SWEEP_AFTER ago whose
+    grading task never ran (a worker lost with its task, a fallback that failed). Returns how many were graded."""
+    ids = list(
+        Attempt.objects.filter(
+            status=Attempt.Status.SUBMITTED,
+            score__isnull=True,
+            submitted_at__lte=timezone.now() - GRADING_SWEEP_AFTER,
+        )
+        .order_by("submitted_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for attempt_id in ids if attempt_grade_submitted(attempt_id=attempt_id, skip_locked=True))
 
 
 def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
-    """Claim the close with a conditional UPDATE (only one caller ever wins) and grade the automatic parts."""
+    """Close an overdue attempt (start, save or view after its deadline; the beat) and grade it in the same
+    transaction: the claim is a conditional UPDATE (only one caller ever wins). These closes are spread out in
+    time, unlike the submits at the end of a quiz, so they grade at once (the demo data's submits too)."""
     submitted_at = min(now, attempt.deadline) if auto and attempt.deadline else now
     claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
         status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_closed=auto
@@ -582,6 +676,13 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
     if not claimed:
         return False
     attempt.status, attempt.submitted_at, attempt.auto_closed = Attempt.Status.SUBMITTED, submitted_at, auto
+    _grade(attempt, now=now)
+    return True
+
+
+def _grade(attempt: Attempt, *, now: dt.datetime) -> None:
+    """Score the automatic parts of a claimed attempt (its row held by the caller) set-based: one read of the items,
+    one UPDATE of their scores, the area scores and the attempt. Answers a person must grade are marked."""
     items = _items_for_grading(attempt.pk)
     for item in items:
         fraction = grading.fraction_for(item.version, item.answer)
@@ -592,7 +693,6 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
             item.score = _q2(item.points * fraction)
     AttemptItem.objects.bulk_update(items, ["score", "needs_grading"])
     _finalise_if_complete(attempt, items=items, now=now)
-    return True
 
 
 def _items_for_grading(attempt_id: int) -> list[AttemptItem]:
@@ -645,12 +745,9 @@ def _enqueue_graded_effects(**effects) -> None:
     """After commit: hand the side effects of a final result to Celery; if the broker cannot take the task, run
     them here rather than lose them."""
     from assessments.tasks import attempt_graded_effects
+    from lms.deferred import enqueue_or_run
 
-    try:
-        attempt_graded_effects.delay(**effects)
-    except Exception:  # noqa: BLE001 - any broker failure: fall back to doing the work in this request
-        logger.exception("could not queue the effects of attempt %s; running them now", effects["attempt_id"])
-        attempt_graded_run_effects(**effects)
+    enqueue_or_run(attempt_graded_effects, **effects)
 
 
 def attempt_graded_run_effects(*, attempt_id: int, record: bool, notify: bool, course_id: int | None) -> None:
@@ -762,6 +859,8 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
     attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=item.attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         raise AssessmentError("not_submitted", _("This attempt has not been submitted yet."))
+    if attempt.is_grading:  # its grading task has not run yet: grade the automatic parts first (we hold the row)
+        _grade(attempt, now=timezone.now())
     item = AttemptItem.objects.select_related("version").get(pk=item.pk)
     try:
         score = Decimal(str(score))

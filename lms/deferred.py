@@ -36,11 +36,33 @@ def enqueue(task, *, args: tuple | list = (), kwargs: dict | None = None) -> boo
         if current_app.conf.task_always_eager:
             raise  # in eager mode the task itself ran and failed: that is not a broker outage
         logger.warning("Broker unreachable; %s kept for the relay (%s)", task.name, exc)
-        DeferredTask.objects.create(
-            name=task.name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300]
-        )
+        _keep(task.name, args, kwargs, exc)
         return False
     return True
+
+
+def _keep(name: str, args: list, kwargs: dict, exc: Exception) -> None:
+    DeferredTask.objects.create(name=name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300])
+
+
+def enqueue_or_run(task, /, **kwargs) -> str:
+    """Send the task now; if the broker is unreachable run it here instead, for work a person is waiting for (the
+    relay could be minutes late). If that run fails too, the task is kept for the relay. Outside eager mode it never
+    raises for the broker or the task. Returns "sent", "ran" or "kept"."""
+    try:
+        _publish(task.name, [], kwargs)
+        return "sent"
+    except Exception as exc:  # noqa: BLE001 - any broker failure
+        if current_app.conf.task_always_eager:
+            raise  # in eager mode the task itself ran and failed: that is not a broker outage
+        logger.warning("Broker unreachable; running %s in this process (%s)", task.name, exc)
+    try:
+        task(**kwargs)
+        return "ran"
+    except Exception as exc:  # noqa: BLE001 - e.g. the database hiccuped too: the relay sends it later
+        logger.exception("%s failed in this process; kept for the relay", task.name)
+        _keep(task.name, [], kwargs, exc)
+        return "kept"
 
 
 def enqueue_on_commit(task, /, *args, **kwargs) -> None:
