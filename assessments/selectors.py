@@ -172,8 +172,12 @@ def attempt_get_for_user(*, user, attempt_id) -> Attempt:
 def attempt_is_grading_for_user(*, user, attempt_id) -> bool:
     """Whether the automatic grading of an attempt one may see is still to run (Attempt.is_grading), in one small
     query: what the result page polls. Http404 when out of scope or missing."""
+    fields = ("status", "score")
     try:
-        row = attempts_visible(user=user).filter(pk=attempt_id).values_list("status", "score").first()
+        # The taker's own attempt first (what polls), then the wider scope of managers and trainers.
+        row = Attempt.objects.filter(pk=attempt_id, user_id=user.id).values_list(*fields).first()
+        if row is None:
+            row = attempts_visible(user=user).filter(pk=attempt_id).values_list(*fields).first()
     except (ValueError, TypeError):
         row = None
     if row is None:

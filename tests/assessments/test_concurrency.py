@@ -141,3 +141,23 @@ def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, trainer):
             release.set()
             thread.join(timeout=30)
     assert outcome == {"save": "quiz row free", "submit": "quiz row free"}
+
+
+def test_grading_task_run_concurrently_grades_once(sales_a, trainer, monkeypatch):
+    """The same grading task delivered to several workers at once (or with the beat's sweep): one grade."""
+    from unittest import mock
+
+    from assessments import tasks
+    from trainees.dashboards.models import PersonStats
+
+    qbank = f.bank()
+    quiz = f.quiz(trainer, [f.single(qbank), f.multiple(qbank), f.truefalse(qbank)])
+    attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async"):
+        services.attempt_submit(attempt=attempt)
+    outcomes = _in_parallel(sales_a, lambda _api: tasks.grade_submitted_attempt(attempt.id))
+    assert sorted(outcomes) == [False] * (N - 1) + [True]
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED
+    assert AttemptAreaScore.objects.filter(attempt=attempt, category__isnull=False).count() == 3
+    assert PersonStats.objects.get(user=sales_a).attempts == 1  # the effects ran once
