@@ -234,7 +234,12 @@ def attempt_item_types_for_taker(*, user, attempt_id) -> list[tuple[int, str]]:
 
 
 def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:
-    return list(attempt.items.select_related("version", "version__category", "version__competency").order_by("order"))
+    """The attempt's items in order, with their versions; those a new attempt came with (`new_items`, set by
+    services.attempt_start) without reading them again."""
+    new_items = getattr(attempt, "new_items", None)
+    if new_items is not None:
+        return sorted(new_items, key=lambda item: item.order)
+    return list(attempt.items.select_related("version").order_by("order"))
 
 
 def review_state(*, attempt: Attempt, now: dt.datetime | None = None) -> dict:

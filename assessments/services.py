@@ -385,16 +385,30 @@ def _deadline(quiz: Quiz, started: dt.datetime) -> dt.datetime | None:
     return min(ends) if ends else None
 
 
-@transaction.atomic
 def attempt_start(*, quiz: Quiz, user) -> Attempt:
     """Start (or resume the open) attempt. Parallel starts never exceed the attempts allowed: the person's row is
-    locked for the count, and (quiz, user, number) is unique besides."""
+    locked for the count, and (quiz, user, number) is unique besides. The new attempt comes with its items (the
+    versions already read), so showing it reads nothing again."""
+    try:
+        return _start(quiz=quiz, user=user)
+    except IntegrityError:  # a start that raced this one past the lock (the unique constraints held)
+        raise AssessmentError(
+            "start_conflict", _("Another start of this quiz is under way; reload the page.")
+        ) from None
+
+
+@transaction.atomic
+def _start(*, quiz: Quiz, user) -> Attempt:
     from django.contrib.auth import get_user_model
 
     # FOR NO KEY UPDATE: serialises this person's starts without blocking rows that merely reference them.
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True).first()
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).order_by().values_list(
+        "pk", flat=True
+    ).first()
     now = timezone.now()
-    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
+    # The person's attempts at this quiz, in one read: the open one (if any) and how many were used.
+    mine = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
+    open_attempt = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
     if open_attempt is not None:
         open_attempt.quiz, open_attempt.user = quiz, user
         if open_attempt.deadline is None or open_attempt.deadline > now:
@@ -406,7 +420,7 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
         raise AssessmentError("not_open", _("This quiz opens later."))
     if quiz.closes_at and now >= quiz.closes_at:
         raise AssessmentError("closed", _("This quiz has closed."))
-    used = Attempt.objects.filter(quiz=quiz, user=user).count()
+    used = len(mine)
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AssessmentError("no_attempts_left", _("You have used all the attempts allowed for this quiz."))
     picked = _pick_versions(quiz)
@@ -415,20 +429,14 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
     rng = _rng()
     if quiz.shuffle_questions:
         rng.shuffle(picked)
-    try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                quiz=quiz,
-                user=user,
-                number=used + 1,
-                started_at=now,
-                deadline=_deadline(quiz, now),
-                max_score=sum((points for _v, points in picked), Decimal("0")),
-            )
-    except IntegrityError:
-        raise AssessmentError(
-            "start_conflict", _("Another start of this quiz is under way; reload the page.")
-        ) from None
+    attempt = Attempt.objects.create(
+        quiz=quiz,
+        user=user,
+        number=used + 1,
+        started_at=now,
+        deadline=_deadline(quiz, now),
+        max_score=sum((points for _v, points in picked), Decimal("0")),
+    )
     items = []
     for order, (version, points) in enumerate(picked, start=1):
         keys = [o["key"] for o in version.options]
@@ -436,6 +444,8 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
             rng.shuffle(keys)
         items.append(AttemptItem(attempt=attempt, order=order, version=version, option_order=keys, points=points))
     AttemptItem.objects.bulk_create(items)
+    if all(item.pk for item in items):  # the database returned their ids (PostgreSQL, SQLite)
+        attempt.new_items = items  # selectors.attempt_items shows these instead of reading them again
     return attempt
 
 

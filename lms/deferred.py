@@ -7,6 +7,7 @@ A task sent is never kept, and a kept task is deleted in the same transaction th
 """
 
 import logging
+import os
 
 from celery import current_app
 from django.db import transaction
@@ -16,14 +17,30 @@ from lms.models import DeferredTask
 logger = logging.getLogger(__name__)
 
 
+_pools: dict = {}
+
+
+def _broker_connections(app):
+    """This process's pool of broker connections for the request path: failing fast (no connection retries), and
+    kept open between requests, since a new connection to Redis costs several ms of CPU (a submit burst queues one
+    task per request). One pool per process and broker URL (tests point the app at another broker)."""
+    key = (os.getpid(), app.conf.broker_url)
+    pool = _pools.get(key)
+    if pool is None:
+        template = app.connection_for_write(transport_options={"max_retries": 0})
+        pool = _pools.setdefault(key, template.Pool(limit=app.conf.broker_pool_limit or 10))
+    return pool
+
+
 def _publish(name: str, args: list, kwargs: dict) -> None:
     app = current_app
     task = app.tasks.get(name)
     if app.conf.task_always_eager and task is not None:  # tests and `make run` without a worker
         task.apply_async(args=args, kwargs=kwargs)
         return
-    # One attempt, no connection retries: this runs right after a user's request.
-    with app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+    # One attempt, no connection retries: this runs right after a user's request. A pooled connection broken by a
+    # broker restart fails this attempt and reconnects on its next use.
+    with _broker_connections(app).acquire(block=True, timeout=5) as conn:
         app.send_task(name, args=args, kwargs=kwargs, connection=conn, retry=False)
 
 
