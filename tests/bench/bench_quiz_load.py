@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.bench.servers import (  # noqa: E402
+    app_queues,
     django_setup,
     ensure_database,
     locust,
@@ -193,6 +194,18 @@ def in_process(tokens_path: Path, quiz_id: int, people: int, saves: int, profile
     return 0
 
 
+def purge_broker() -> int:
+    """Empty the bench broker's queues: tasks left by --in-process runs (queued, graded there) would otherwise keep
+    the worker busy during the ramp."""
+    from lms.celery import app
+
+    purged = 0
+    with app.connection_for_write() as conn:
+        for queue in app_queues():
+            purged += conn.default_channel.queue_purge(queue) or 0
+    return purged
+
+
 def wait_until_graded(quiz_id: int, burst_at: float, timeout: float) -> tuple[int, float | None]:
     """Poll the database until no attempt waits for its grading (or timeout). Returns (still waiting, seconds from
     the burst moment to the last grade)."""
@@ -257,6 +270,7 @@ def main() -> int:
     if args.in_process:
         return in_process(tokens, quiz_id, args.in_process, saves=5, profile=args.profile)
 
+    print(f"bench broker: {purge_broker()} leftover messages purged")
     server, host = start_gunicorn(env, workers=args.workers, threads=args.threads, log=work / "gunicorn.log")
     worker_log = work / "celery.log"
     worker = start_celery(
