@@ -171,6 +171,8 @@ def test_result_page_says_grading_and_polls_until_the_result_is_there(client_for
     assert "<script>" not in body  # the polling is htmx attributes, nothing inline (CSP)
     assert " 分<" not in body  # no item scores yet
 
+    assert "评分中" in client.get(reverse("assessments:quiz", args=[auto_quiz.id])).content.decode()
+
     waiting = client.get(poll, HTTP_HX_REQUEST="true")
     assert waiting.status_code == 204 and "HX-Refresh" not in waiting
     tasks.grade_submitted_attempt(attempt.id)
