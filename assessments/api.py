@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -351,16 +352,38 @@ class AttemptAnswersView(APIView):
         return Response({"seq": seq})
 
 
+class AttemptSubmittedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text='"submitted"')
+    grading = serializers.BooleanField(help_text="true: the automatic grading runs in the background")
+    submitted_at = serializers.DateTimeField()
+    result = serializers.CharField(help_text="GET it for the result; it says grading: true until it is there")
+
+
 class AttemptSubmitView(APIView):
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="the attempt after submit")})
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                AttemptSubmittedOut,
+                description="submitted (once: a second submit is a 409); the result follows in a few seconds",
+            )
+        },
+    )
     def post(self, request, pk: int):
-        attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=pk)
+        # The burst at the end of a quiz: one conditional UPDATE (the taker check folded in), grading in Celery.
         try:
-            attempt = services.attempt_submit(attempt=attempt)
+            submitted_at = services.attempt_submit_for_taker(user=request.user, attempt_id=pk)
         except services.AssessmentError as exc:
             return _conflict(exc)
-        attempt.user = request.user
-        return _attempt(request, attempt)
+        data = {
+            "id": pk,
+            "status": Attempt.Status.SUBMITTED,
+            "grading": True,
+            "submitted_at": submitted_at,
+            "result": reverse("api-attempt", args=[pk]),
+        }
+        return Response(AttemptSubmittedOut(data).data)
 
 
 # ---------------------------------------------------------------------------------------------------------------

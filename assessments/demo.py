@@ -789,4 +789,4 @@ def _demo_attempts(quiz: Quiz) -> None:
             elif version.qtype == "essay":
                 answers[str(item.id)] = "先倾听客户，确认问题，再给出方案并跟进。" if index >= 8 else ""
         services.attempt_save_answers(attempt=attempt, seq=1, answers=answers)
-        services.attempt_submit(attempt=attempt)
+        services.attempt_submit_and_grade(attempt=attempt)

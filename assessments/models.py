@@ -262,6 +262,12 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         return f"{self.quiz} #{self.number} ({self.user})"
 
+    @property
+    def is_grading(self) -> bool:
+        """Submitted, and its automatic grading (the Celery task the submit queued) has not run yet: it sets the
+        score, so until then the score is empty. Afterwards a submitted attempt waits for a trainer."""
+        return self.status == self.Status.SUBMITTED and self.score is None
+
 
 class AttemptItem(models.Model):
     """One question of an attempt, frozen at start: its version, its option order, the answer and its score."""

@@ -169,6 +169,22 @@ def attempt_get_for_user(*, user, attempt_id) -> Attempt:
         raise Http404 from None
 
 
+def attempt_is_grading_for_user(*, user, attempt_id) -> bool:
+    """Whether the automatic grading of an attempt one may see is still to run (Attempt.is_grading), in one small
+    query: what the result page polls. Http404 when out of scope or missing."""
+    fields = ("status", "score")
+    try:
+        # The taker's own attempt first (what polls), then the wider scope of managers and trainers.
+        row = Attempt.objects.filter(pk=attempt_id, user_id=user.id).values_list(*fields).first()
+        if row is None:
+            row = attempts_visible(user=user).filter(pk=attempt_id).values_list(*fields).first()
+    except (ValueError, TypeError):
+        row = None
+    if row is None:
+        raise Http404
+    return Attempt(status=row[0], score=row[1]).is_grading
+
+
 def attempt_get_for_taker(*, user, attempt_id) -> Attempt:
     """Only the person who took the attempt may act on it."""
     try:
@@ -218,7 +234,12 @@ def attempt_item_types_for_taker(*, user, attempt_id) -> list[tuple[int, str]]:
 
 
 def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:
-    return list(attempt.items.select_related("version", "version__category", "version__competency").order_by("order"))
+    """The attempt's items in order, with their versions; those a new attempt came with (`new_items`, set by
+    services.attempt_start) without reading them again."""
+    new_items = getattr(attempt, "new_items", None)
+    if new_items is not None:
+        return sorted(new_items, key=lambda item: item.order)
+    return list(attempt.items.select_related("version").order_by("order"))
 
 
 def review_state(*, attempt: Attempt, now: dt.datetime | None = None) -> dict:
@@ -420,12 +441,16 @@ def attempt_view(*, user, attempt: Attempt, now: dt.datetime | None = None) -> d
     else:
         show_items = show_score = show_key = False
     graded = attempt.status == Attempt.Status.GRADED
+    grading = attempt.is_grading
+    show_score = show_score and not grading  # no item has a score yet
     return {
         "id": attempt.id,
         "quiz": {"id": attempt.quiz_id, "title": attempt.quiz.title},
         "user": {"id": attempt.user_id, "name": str(attempt.user)},
         "number": attempt.number,
         "status": attempt.status,
+        # Submitted, automatic grading still to run (a few seconds): pages poll until the result is there.
+        "grading": grading,
         "started_at": attempt.started_at,
         "deadline": attempt.deadline,
         "submitted_at": attempt.submitted_at,

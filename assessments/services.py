@@ -8,12 +8,13 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NoReturn
 
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -384,16 +385,30 @@ def _deadline(quiz: Quiz, started: dt.datetime) -> dt.datetime | None:
     return min(ends) if ends else None
 
 
-@transaction.atomic
 def attempt_start(*, quiz: Quiz, user) -> Attempt:
     """Start (or resume the open) attempt. Parallel starts never exceed the attempts allowed: the person's row is
-    locked for the count, and (quiz, user, number) is unique besides."""
+    locked for the count, and (quiz, user, number) is unique besides. The new attempt comes with its items (the
+    versions already read), so showing it reads nothing again."""
+    try:
+        return _start(quiz=quiz, user=user)
+    except IntegrityError:  # a start that raced this one past the lock (the unique constraints held)
+        raise AssessmentError(
+            "start_conflict", _("Another start of this quiz is under way; reload the page.")
+        ) from None
+
+
+@transaction.atomic
+def _start(*, quiz: Quiz, user) -> Attempt:
     from django.contrib.auth import get_user_model
 
     # FOR NO KEY UPDATE: serialises this person's starts without blocking rows that merely reference them.
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True).first()
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).order_by().values_list(
+        "pk", flat=True
+    ).first()
     now = timezone.now()
-    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
+    # The person's attempts at this quiz, in one read: the open one (if any) and how many were used.
+    mine = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
+    open_attempt = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
     if open_attempt is not None:
         open_attempt.quiz, open_attempt.user = quiz, user
         if open_attempt.deadline is None or open_attempt.deadline > now:
@@ -405,7 +420,7 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
         raise AssessmentError("not_open", _("This quiz opens later."))
     if quiz.closes_at and now >= quiz.closes_at:
         raise AssessmentError("closed", _("This quiz has closed."))
-    used = Attempt.objects.filter(quiz=quiz, user=user).count()
+    used = len(mine)
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AssessmentError("no_attempts_left", _("You have used all the attempts allowed for this quiz."))
     picked = _pick_versions(quiz)
@@ -414,20 +429,14 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
     rng = _rng()
     if quiz.shuffle_questions:
         rng.shuffle(picked)
-    try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                quiz=quiz,
-                user=user,
-                number=used + 1,
-                started_at=now,
-                deadline=_deadline(quiz, now),
-                max_score=sum((points for _v, points in picked), Decimal("0")),
-            )
-    except IntegrityError:
-        raise AssessmentError(
-            "start_conflict", _("Another start of this quiz is under way; reload the page.")
-        ) from None
+    attempt = Attempt.objects.create(
+        quiz=quiz,
+        user=user,
+        number=used + 1,
+        started_at=now,
+        deadline=_deadline(quiz, now),
+        max_score=sum((points for _v, points in picked), Decimal("0")),
+    )
     items = []
     for order, (version, points) in enumerate(picked, start=1):
         keys = [o["key"] for o in version.options]
@@ -435,36 +444,37 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
             rng.shuffle(keys)
         items.append(AttemptItem(attempt=attempt, order=order, version=version, option_order=keys, points=points))
     AttemptItem.objects.bulk_create(items)
+    if all(item.pk for item in items):  # the database returned their ids (PostgreSQL, SQLite)
+        attempt.new_items = items  # selectors.attempt_items shows these instead of reading them again
     return attempt
 
 
-def _clean_answer(item: AttemptItem, value):
+def _clean_answer(*, item_id: int, qtype: str, option_order: list, value):
     """The stored form of one answer; ValidationError when it cannot be an answer to this question."""
-    qtype = item.version.qtype
     if value is None or value == "" or value == []:
         return None
-    keys = set(item.option_order)
+    keys = set(option_order)
     if qtype == QuestionType.SINGLE:
         if not isinstance(value, str) or value not in keys:
-            raise ValidationError({str(item.id): _("Choose one of the options.")})
+            raise ValidationError({str(item_id): _("Choose one of the options.")})
         return value
     if qtype == QuestionType.MULTIPLE:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v in keys for v in value):
-            raise ValidationError({str(item.id): _("Choose among the options.")})
+            raise ValidationError({str(item_id): _("Choose among the options.")})
         return sorted(set(value))
     if qtype == QuestionType.TRUE_FALSE:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         if not isinstance(value, bool):
-            raise ValidationError({str(item.id): _("Answer true or false.")})
+            raise ValidationError({str(item_id): _("Answer true or false.")})
         return value
     if not isinstance(value, (str, int, float)):
-        raise ValidationError({str(item.id): _("Answer with text.")})
+        raise ValidationError({str(item_id): _("Answer with text.")})
     text = str(value)
     if len(text) > 20000:
-        raise ValidationError({str(item.id): _("The answer is too long.")})
+        raise ValidationError({str(item_id): _("The answer is too long.")})
     return text
 
 
@@ -511,24 +521,30 @@ def _save_answers(
     if not claimed:
         return _save_refused(attempt_id=attempt.pk, now=now, **mine)
     wanted = [int(k) for k in answers if str(k).isdigit()]
-    items = {
-        str(i.id): i
-        for i in AttemptItem.objects.filter(attempt_id=attempt.pk, id__in=wanted)
-        .select_related("version")
-        .only("id", "option_order", "answer", "version", "version__qtype")
+    # Plain rows, not model instances: this runs for every autosave of every taker.
+    rows = {
+        str(row[0]): row
+        for row in AttemptItem.objects.filter(attempt_id=attempt.pk, id__in=wanted).values_list(
+            "id", "version__qtype", "option_order", "answer"
+        )
     }
-    changed = []
+    changed: dict[int, object] = {}
     for key, value in answers.items():
-        item = items.get(str(key))
-        if item is None:
+        row = rows.get(str(key))
+        if row is None:
             raise ValidationError({str(key): _("This question is not part of the attempt.")})
-        cleaned = _clean_answer(item, value)
-        if cleaned != item.answer:
-            item.answer = cleaned
-            item.answered_at = now
-            changed.append(item)
+        item_id, qtype, option_order, stored = row
+        cleaned = _clean_answer(item_id=item_id, qtype=qtype, option_order=option_order, value=value)
+        if cleaned != stored:
+            changed[item_id] = cleaned
     if changed:
-        AttemptItem.objects.bulk_update(changed, ["answer", "answered_at"])
+        # One UPDATE with a CASE on the id, as bulk_update writes it, minus the second CASE for answered_at (the same
+        # for every row), which halves the expressions to build.
+        field = AttemptItem._meta.get_field("answer")
+        whens = [When(pk=pk, then=Value(answer, output_field=field)) for pk, answer in changed.items()]
+        AttemptItem.objects.filter(pk__in=list(changed)).update(
+            answer=Case(*whens, output_field=field), answered_at=now
+        )
     attempt.save_seq = seq
     return attempt
 
@@ -557,24 +573,117 @@ def _save_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = No
 
 
 def attempt_submit(*, attempt: Attempt) -> Attempt:
-    """Submit exactly once: the first call wins the conditional UPDATE (which also holds the attempt's row lock
-    until commit), every other one answers a conflict. Grading is set-based; what the response does not need
-    (dashboards, notices, course completion) runs after commit in Celery."""
+    """Submit exactly once (the page: the caller has read the attempt and checked it is the taker's). See
+    `_submit`: the claim commits at once and the automatic grading runs in Celery."""
+    attempt.submitted_at = _submit(attempt_id=attempt.pk)
+    attempt.status, attempt.auto_closed = Attempt.Status.SUBMITTED, False
+    return attempt
+
+
+def attempt_submit_for_taker(*, user, attempt_id: int) -> dt.datetime:
+    """The API's submit: as attempt_submit, with the taker check folded into the claiming UPDATE (no read of the
+    attempt first). Http404 when the attempt is not this person's. Returns the time of the submit."""
+    return _submit(attempt_id=attempt_id, user_id=user.id)
+
+
+def attempt_submit_and_grade(*, attempt: Attempt) -> Attempt:
+    """Submit and grade at once in the caller's transaction, without Celery: for demo data and scripts, never for
+    a request (the burst at the end of a quiz uses attempt_submit)."""
     with transaction.atomic():
-        now = timezone.now()
-        # No re-read: the claiming UPDATE decides on the status, and the deadline never changes after the start.
-        current = attempt
-        late = current.deadline is not None and now >= current.deadline
-        if not _close_and_grade(current, now=now, auto=late):
+        if not _close_and_grade(attempt, now=timezone.now(), auto=False):
             raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
-    if late:
-        # Committed above: the attempt is closed at its deadline; the late submit itself is refused.
-        raise AssessmentError("deadline_passed", _("Time was up: the attempt was closed at its deadline and graded."))
-    return current
+    return attempt
+
+
+def _submit(*, attempt_id: int, user_id: int | None = None) -> dt.datetime:
+    """The hot path of the burst at the end of a quiz, kept lean: one conditional UPDATE claims the attempt (the
+    first call wins; every other one, and a submit past the deadline, reads the row to say why). The claim commits
+    in a durable transaction, so it is never rolled back by a caller and the worker finds it; only then is the
+    automatic grading queued (`grade_submitted_attempt`), or run here when the broker cannot take it. Until it has
+    run the attempt is submitted without a score (`Attempt.is_grading`): pages and the API show "grading"."""
+    now = timezone.now()
+    mine = {"user_id": user_id} if user_id is not None else {}
+    with transaction.atomic(durable=True):
+        claimed = (
+            Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS, **mine)
+            .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
+            .update(status=Attempt.Status.SUBMITTED, submitted_at=now, auto_closed=False)
+        )
+    if claimed:
+        _queue_grading(attempt_id)
+        return now
+    _submit_refused(attempt_id=attempt_id, now=now, **mine)
+
+
+def _submit_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = None) -> NoReturn:
+    """Why the claiming UPDATE of a submit matched nothing: not theirs (404), already submitted (409), or past the
+    deadline: then the attempt is closed at its deadline (and graded) and the late submit itself is refused."""
+    mine = {"user_id": user_id} if user_id is not None else {}
+    attempt = Attempt.objects.filter(pk=attempt_id, **mine).only("id", "status", "deadline").first()
+    if attempt is None:
+        raise Http404
+    if attempt.status == Attempt.Status.IN_PROGRESS and attempt.deadline is not None and now >= attempt.deadline:
+        with transaction.atomic(durable=True):
+            closed = Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS).update(
+                status=Attempt.Status.SUBMITTED, submitted_at=attempt.deadline, auto_closed=True
+            )
+        if closed:
+            _queue_grading(attempt_id)
+            raise AssessmentError(
+                "deadline_passed", _("Time was up: the attempt was closed at its deadline and graded.")
+            )
+    raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
+
+
+def _queue_grading(attempt_id: int) -> None:
+    """Hand the automatic grading to Celery; if the broker cannot take it, grade here: a submit is never failed or
+    lost by a broker outage (and `grade_waiting_attempts` picks up anything still left, e.g. a lost worker)."""
+    from assessments.tasks import grade_submitted_attempt
+    from lms.deferred import enqueue_or_run
+
+    enqueue_or_run(grade_submitted_attempt, attempt_id=attempt_id)
+
+
+def attempt_grade_submitted(*, attempt_id: int, skip_locked: bool = False) -> bool:
+    """The automatic grading of a submitted attempt, exactly once: the attempt's row is locked and only an attempt
+    still waiting for it (submitted, no score yet) is graded, so a task run twice, or at the same time as the sweep,
+    grades once (on PostgreSQL the second waits for the first and then finds the score set). False when there was
+    nothing to grade."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",), no_key=True, skip_locked=skip_locked)
+            .select_related("quiz")
+            .filter(pk=attempt_id, status=Attempt.Status.SUBMITTED, score__isnull=True)
+            .first()
+        )
+        if attempt is None:
+            return False
+        _grade(attempt, now=timezone.now())
+    return True
+
+
+GRADING_SWEEP_AFTER = dt.timedelta(minutes=2)
+
+
+def grade_waiting_attempts(*, limit: int = 500) -> int:
+    """The safety net (beat, every minute): grade attempts submitted more than GRADING_SWEEP_AFTER ago whose
+    grading task never ran (a worker lost with its task, a fallback that failed). Returns how many were graded."""
+    ids = list(
+        Attempt.objects.filter(
+            status=Attempt.Status.SUBMITTED,
+            score__isnull=True,
+            submitted_at__lte=timezone.now() - GRADING_SWEEP_AFTER,
+        )
+        .order_by("submitted_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for attempt_id in ids if attempt_grade_submitted(attempt_id=attempt_id, skip_locked=True))
 
 
 def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
-    """Claim the close with a conditional UPDATE (only one caller ever wins) and grade the automatic parts."""
+    """Close an overdue attempt (start, save or view after its deadline; the beat) and grade it in the same
+    transaction: the claim is a conditional UPDATE (only one caller ever wins). These closes are spread out in
+    time, unlike the submits at the end of a quiz, so they grade at once (the demo data's submits too)."""
     submitted_at = min(now, attempt.deadline) if auto and attempt.deadline else now
     claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
         status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_closed=auto
@@ -582,6 +691,13 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
     if not claimed:
         return False
     attempt.status, attempt.submitted_at, attempt.auto_closed = Attempt.Status.SUBMITTED, submitted_at, auto
+    _grade(attempt, now=now)
+    return True
+
+
+def _grade(attempt: Attempt, *, now: dt.datetime) -> None:
+    """Score the automatic parts of a claimed attempt (its row held by the caller) set-based: one read of the items,
+    one UPDATE of their scores, the area scores and the attempt. Answers a person must grade are marked."""
     items = _items_for_grading(attempt.pk)
     for item in items:
         fraction = grading.fraction_for(item.version, item.answer)
@@ -592,7 +708,6 @@ def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:
             item.score = _q2(item.points * fraction)
     AttemptItem.objects.bulk_update(items, ["score", "needs_grading"])
     _finalise_if_complete(attempt, items=items, now=now)
-    return True
 
 
 def _items_for_grading(attempt_id: int) -> list[AttemptItem]:
@@ -645,12 +760,9 @@ def _enqueue_graded_effects(**effects) -> None:
     """After commit: hand the side effects of a final result to Celery; if the broker cannot take the task, run
     them here rather than lose them."""
     from assessments.tasks import attempt_graded_effects
+    from lms.deferred import enqueue_or_run
 
-    try:
-        attempt_graded_effects.delay(**effects)
-    except Exception:  # noqa: BLE001 - any broker failure: fall back to doing the work in this request
-        logger.exception("could not queue the effects of attempt %s; running them now", effects["attempt_id"])
-        attempt_graded_run_effects(**effects)
+    enqueue_or_run(attempt_graded_effects, **effects)
 
 
 def attempt_graded_run_effects(*, attempt_id: int, record: bool, notify: bool, course_id: int | None) -> None:
@@ -767,6 +879,8 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
     attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=item.attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         raise AssessmentError("not_submitted", _("This attempt has not been submitted yet."))
+    if attempt.is_grading:  # its grading task has not run yet: grade the automatic parts first (we hold the row)
+        _grade(attempt, now=timezone.now())
     item = AttemptItem.objects.select_related("version").get(pk=item.pk)
     try:
         score = Decimal(str(score))

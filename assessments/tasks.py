@@ -7,8 +7,16 @@ from assessments import services
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def close_overdue_attempts() -> int:
-    """Every minute (beat): close and grade attempts left open past their deadline."""
-    return services.close_overdue_attempts()
+    """Every minute (beat): close and grade attempts left open past their deadline, and grade submitted attempts
+    whose grading task never ran (the safety net of grade_submitted_attempt)."""
+    return services.close_overdue_attempts() + services.grade_waiting_attempts()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def grade_submitted_attempt(attempt_id: int) -> bool:
+    """Queued by each submit once its claim has committed: the automatic grading. Safe to run twice or
+    concurrently (only an attempt still waiting for it is graded, under its row lock)."""
+    return services.attempt_grade_submitted(attempt_id=attempt_id)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:attempt_id>/save/", views.attempt_save, name="attempt_save"),
     path("attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt_submit"),
+    path("attempts/<int:attempt_id>/grading/", views.attempt_grading, name="attempt_grading"),
     path("quiz-results/", views.results, name="results"),
     path("questions/", views.question_list, name="questions"),
     path("questions/new/", views.question_edit, name="question_new"),

@@ -132,6 +132,16 @@ def attempt_submit(request, attempt_id: int):
 
 
 @login_required
+@require_GET
+def attempt_grading(request, attempt_id: int):
+    """Polled by the result page (htmx, every 2 s) while the automatic grading runs: 204 (nothing to do) until the
+    result is there, then HX-Refresh, so the page reloads itself and shows it. 404 for an attempt one cannot see."""
+    if selectors.attempt_is_grading_for_user(user=request.user, attempt_id=attempt_id):
+        return HttpResponse(status=204)
+    return HttpResponse(status=200, headers={"HX-Refresh": "true"})
+
+
+@login_required
 @role_required(MANAGER, TRAINER)
 def results(request):
     status = request.GET.get("status", "")

@@ -7,6 +7,7 @@ A task sent is never kept, and a kept task is deleted in the same transaction th
 """
 
 import logging
+import os
 
 from celery import current_app
 from django.db import transaction
@@ -16,14 +17,30 @@ from lms.models import DeferredTask
 logger = logging.getLogger(__name__)
 
 
+_pools: dict = {}
+
+
+def _broker_connections(app):
+    """This process's pool of broker connections for the request path: failing fast (no connection retries), and
+    kept open between requests, since a new connection to Redis costs several ms of CPU (a submit burst queues one
+    task per request). One pool per process and broker URL (tests point the app at another broker)."""
+    key = (os.getpid(), app.conf.broker_url)
+    pool = _pools.get(key)
+    if pool is None:
+        template = app.connection_for_write(transport_options={"max_retries": 0})
+        pool = _pools.setdefault(key, template.Pool(limit=app.conf.broker_pool_limit or 10))
+    return pool
+
+
 def _publish(name: str, args: list, kwargs: dict) -> None:
     app = current_app
     task = app.tasks.get(name)
     if app.conf.task_always_eager and task is not None:  # tests and `make run` without a worker
         task.apply_async(args=args, kwargs=kwargs)
         return
-    # One attempt, no connection retries: this runs right after a user's request.
-    with app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+    # One attempt, no connection retries: this runs right after a user's request. A pooled connection broken by a
+    # broker restart fails this attempt and reconnects on its next use.
+    with _broker_connections(app).acquire(block=True, timeout=5) as conn:
         app.send_task(name, args=args, kwargs=kwargs, connection=conn, retry=False)
 
 
@@ -36,11 +53,33 @@ def enqueue(task, *, args: tuple | list = (), kwargs: dict | None = None) -> boo
         if current_app.conf.task_always_eager:
             raise  # in eager mode the task itself ran and failed: that is not a broker outage
         logger.warning("Broker unreachable; %s kept for the relay (%s)", task.name, exc)
-        DeferredTask.objects.create(
-            name=task.name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300]
-        )
+        _keep(task.name, args, kwargs, exc)
         return False
     return True
+
+
+def _keep(name: str, args: list, kwargs: dict, exc: Exception) -> None:
+    DeferredTask.objects.create(name=name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300])
+
+
+def enqueue_or_run(task, /, **kwargs) -> str:
+    """Send the task now; if the broker is unreachable run it here instead, for work a person is waiting for (the
+    relay could be minutes late). If that run fails too, the task is kept for the relay. Outside eager mode it never
+    raises for the broker or the task. Returns "sent", "ran" or "kept"."""
+    try:
+        _publish(task.name, [], kwargs)
+        return "sent"
+    except Exception as exc:  # noqa: BLE001 - any broker failure
+        if current_app.conf.task_always_eager:
+            raise  # in eager mode the task itself ran and failed: that is not a broker outage
+        logger.warning("Broker unreachable; running %s in this process (%s)", task.name, exc)
+    try:
+        task(**kwargs)
+        return "ran"
+    except Exception as exc:  # noqa: BLE001 - e.g. the database hiccuped too: the relay sends it later
+        logger.exception("%s failed in this process; kept for the relay", task.name)
+        _keep(task.name, [], kwargs, exc)
+        return "kept"
 
 
 def enqueue_on_commit(task, /, *args, **kwargs) -> None:

@@ -101,15 +101,23 @@ def test_parallel_saves_keep_the_newest(sales_a, trainer):
     assert attempt.save_seq == newest[0] and item.answer == newest[1]
 
 
-def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, trainer):
-    """A plain FOR UPDATE with the joined quiz would lock the quiz row and queue every taker behind each other."""
-    from django.db import transaction
+def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, sales_b, trainer):
+    """A plain FOR UPDATE with the joined quiz would lock the quiz row and queue every taker behind each other.
+    (The submit itself is one UPDATE of the attempt row; the grading locks that row, as a close at the deadline.)"""
+    from unittest import mock
 
+    from django.db import transaction
+    from django.utils import timezone
+
+    from assessments import tasks
     from assessments.models import Quiz
 
     qbank = f.bank()
     quiz = f.quiz(trainer, [f.single(qbank)])
     attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    waiting = services.attempt_start(quiz=quiz, user=sales_b)
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async"):
+        services.attempt_submit(attempt=waiting)
     holding, release = threading.Event(), threading.Event()
     outcome = {}
 
@@ -124,7 +132,8 @@ def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, trainer):
 
     for name, call in (
         ("save", lambda: services._save_answers(attempt=attempt, seq=1, answers={})),
-        ("submit", lambda: services.attempt_submit(attempt=attempt)),
+        ("grading task", lambda: services.attempt_grade_submitted(attempt_id=waiting.id)),
+        ("close and grade", lambda: services._close_and_grade(attempt, now=timezone.now(), auto=False)),
     ):
         holding.clear()
         release.clear()
@@ -140,4 +149,25 @@ def test_saving_and_submitting_lock_the_attempt_row_only(sales_a, trainer):
         finally:
             release.set()
             thread.join(timeout=30)
-    assert outcome == {"save": "quiz row free", "submit": "quiz row free"}
+    assert outcome == {"save": "quiz row free", "grading task": "quiz row free", "close and grade": "quiz row free"}
+    assert Attempt.objects.filter(status=Attempt.Status.GRADED).count() == 2
+
+
+def test_grading_task_run_concurrently_grades_once(sales_a, trainer, monkeypatch):
+    """The same grading task delivered to several workers at once (or with the beat's sweep): one grade."""
+    from unittest import mock
+
+    from assessments import tasks
+    from trainees.dashboards.models import PersonStats
+
+    qbank = f.bank()
+    quiz = f.quiz(trainer, [f.single(qbank), f.multiple(qbank), f.truefalse(qbank)])
+    attempt = services.attempt_start(quiz=quiz, user=sales_a)
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async"):
+        services.attempt_submit(attempt=attempt)
+    outcomes = _in_parallel(sales_a, lambda _api: tasks.grade_submitted_attempt(attempt.id))
+    assert sorted(outcomes) == [False] * (N - 1) + [True]
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED
+    assert AttemptAreaScore.objects.filter(attempt=attempt, category__isnull=False).count() == 3
+    assert PersonStats.objects.get(user=sales_a).attempts == 1  # the effects ran once

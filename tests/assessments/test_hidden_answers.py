@@ -125,3 +125,28 @@ def test_after_close_review_opens_when_the_window_closes(api_for, sales_a, train
     assert f.EXPLAIN not in str(api.get(f"/api/v1/attempts/{attempt['id']}/").json())
     with time_machine.travel(closes + dt.timedelta(seconds=1)):
         assert f.EXPLAIN in str(api.get(f"/api/v1/attempts/{attempt['id']}/").json())
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: f"{p['review_policy']}-{p['review_shows_answers']}")
+def test_no_key_leaks_while_grading(client_for, api_for, sales_a, trainer, qbank, policy):
+    """Between the submit and its grading task (held back here) the page, its poll and the API show "grading" and
+    nothing of the key."""
+    from unittest import mock
+
+    from assessments import tasks
+
+    questions = [f.single(qbank), f.multiple(qbank), f.truefalse(qbank), f.short(qbank), f.essay(qbank)]
+    quiz = f.quiz(trainer, questions, closes_at=timezone.now() + dt.timedelta(days=1), takers=[sales_a], **policy)
+    api = api_for(sales_a)
+    attempt = api.post(f"/api/v1/quizzes/{quiz.id}/attempts/").json()
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async"):
+        _scan(api.post(f"/api/v1/attempts/{attempt['id']}/submit/"), "api submit (grading held back)")
+    assert _scan(api.get(f"/api/v1/attempts/{attempt['id']}/"), "api while grading").json()["grading"] is True
+    client = client_for(sales_a)
+    page = _scan(client.get(reverse("assessments:attempt", args=[attempt["id"]])), "result page while grading")
+    assert 'data-testid="grading"' in page.content.decode()
+    poll = client.get(reverse("assessments:attempt_grading", args=[attempt["id"]]))
+    assert poll.status_code == 204 and poll.content == b""
+    tasks.grade_submitted_attempt(attempt["id"])
+    _scan(api.get(f"/api/v1/attempts/{attempt['id']}/"), "api once graded")
+    _scan(client.get(reverse("assessments:attempt", args=[attempt["id"]])), "result page once graded")

@@ -1,8 +1,8 @@
 """Query budgets of the hot attempt endpoints (every autosave of every taker, and the submit burst at the end).
 
-The counts include the SAVEPOINT/RELEASE pair of the service's transaction (the test runs inside one). Side
-effects of a final result (dashboards, notices, course completion) leave the request: one after-commit callback
-that queues a Celery task.
+The counts include the SAVEPOINT/RELEASE pair of the service's transaction (the test runs inside one). The submit
+only claims the attempt; the grading runs in a Celery task, and the side effects of a final result (dashboards,
+notices, course completion) leave that too: one after-commit callback that queues another task.
 """
 
 from unittest import mock
@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import services
+from assessments import services, tasks
 from assessments.models import Attempt, AttemptItem
 from tests.assessments import factories as f
 
@@ -86,8 +86,8 @@ def test_htmx_autosave_of_someone_elses_attempt_is_404(client_for, api_for, sale
     assert not AttemptItem.objects.filter(attempt_id=attempt["id"], answer__isnull=False).exists()
 
 
-def test_api_submit_budget_and_side_effects_leave_the_request(
-    api_for, sales_a, big_quiz, django_assert_max_num_queries, django_capture_on_commit_callbacks
+def test_api_submit_is_one_conditional_update_and_queues_the_grading(
+    api_for, sales_a, big_quiz, django_assert_max_num_queries
 ):
     api = api_for(sales_a)
     attempt = _started(api, big_quiz)
@@ -95,15 +95,31 @@ def test_api_submit_budget_and_side_effects_leave_the_request(
         f"/api/v1/attempts/{attempt['id']}/answers/",
         {"seq": 1, "answers": {str(i["id"]): ANSWERS[i["qtype"]] for i in attempt["items"]}},
     )
-    with mock.patch("assessments.tasks.attempt_graded_effects.delay") as queued:
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async") as queued:
+        # the claiming UPDATE (the taker check folded in) + SAVEPOINT/RELEASE; no read of the attempt or its items
+        with django_assert_max_num_queries(3):
+            response = api.post(f"/api/v1/attempts/{attempt['id']}/submit/")
+    assert response.status_code == 200 and response.json()["grading"] is True
+    queued.assert_called_once_with(args=[], kwargs={"attempt_id": attempt["id"]})
+    assert Attempt.objects.get(pk=attempt["id"]).is_grading
+
+
+def test_grading_task_is_set_based_and_side_effects_leave_it(
+    sales_a, big_quiz, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    attempt = services.attempt_start(quiz=big_quiz, user=sales_a)
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async"):
+        services.attempt_submit(attempt=attempt)
+    with mock.patch.object(tasks.attempt_graded_effects, "apply_async") as effects:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            # claim (UPDATE), items (one SELECT), scores (one UPDATE), area scores (one INSERT), the attempt
-            # (one UPDATE), + SAVEPOINT/RELEASE; the response reads the area scores and the items once each
-            with django_assert_max_num_queries(10):
-                response = api.post(f"/api/v1/attempts/{attempt['id']}/submit/")
-    assert response.status_code == 200 and response.json()["status"] == "graded"
+            # lock and read the attempt (with its quiz), items (one SELECT), scores (one UPDATE), area scores (one
+            # INSERT), the attempt (one UPDATE), + SAVEPOINT/RELEASE
+            with django_assert_max_num_queries(7):
+                assert tasks.grade_submitted_attempt(attempt.id) is True
     assert len(callbacks) == 1
-    queued.assert_called_once_with(attempt_id=attempt["id"], record=True, notify=True, course_id=None)
+    effects.assert_called_once_with(
+        args=[], kwargs={"attempt_id": attempt.id, "record": True, "notify": True, "course_id": None}
+    )
 
 
 def test_submit_grades_set_based_whatever_the_number_of_questions(trainer, qbank, sales_a):
@@ -129,14 +145,16 @@ def test_graded_effects_run_in_the_task(sales_a, big_quiz, django_capture_on_com
     assert stats.attempts == 1
 
 
-def test_graded_effects_run_in_the_request_when_the_broker_fails(sales_a, big_quiz, django_capture_on_commit_callbacks):
+def test_graded_effects_run_in_the_request_when_the_broker_fails(
+    sales_a, big_quiz, broker_down, django_capture_on_commit_callbacks
+):
     from trainees.dashboards.models import PersonStats
 
     attempt = services.attempt_start(quiz=big_quiz, user=sales_a)
-    with mock.patch("assessments.tasks.attempt_graded_effects.delay", side_effect=ConnectionError("broker down")):
-        with django_capture_on_commit_callbacks(execute=True):
-            submitted = services.attempt_submit(attempt=attempt)
-    assert submitted.status == Attempt.Status.GRADED
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attempt_submit(attempt=attempt)  # neither the grading nor its effects can be queued: both run here
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED
     assert PersonStats.objects.get(user=sales_a).attempts == 1
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import string
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,9 +26,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.bench.servers import (  # noqa: E402
-    VENV_BIN,
     django_setup,
     ensure_database,
+    locust,
     python_env,
     read_stats,
     start_celery,
@@ -133,42 +132,18 @@ def run_locust(
     spawn_seconds: int = 10,
     background: bool = False,
 ):
-    command = [
-        str(VENV_BIN / "locust"),
-        "-f",
-        str(Path(__file__).with_name("locustfile_weekday.py")),
-        "--headless",
-        "--users",
-        str(users),
-        "--spawn-rate",
-        str(max(1.0, users / spawn_seconds)),
-        "--run-time",
-        f"{seconds}s",
-        "--stop-timeout",
-        "10",
-        "--host",
-        host,
-        "--csv",
-        prefix,
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-    ]
-    env = {**os.environ, "BENCH_ACCOUNTS": str(accounts)}
+    env = {"BENCH_ACCOUNTS": str(accounts)}
     if request_log:
         env["BENCH_REQUEST_LOG"] = str(request_log)
-    if background:
-        return subprocess.Popen(  # noqa: S603 - fixed command line
-            command,
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    return subprocess.run(  # noqa: S603 - fixed command line
-        command, cwd=ROOT, env=env, timeout=seconds + 90, capture_output=True, text=True
+    return locust(
+        Path(__file__).with_name("locustfile_weekday.py"),
+        host,
+        users=users,
+        spawn_rate=max(1.0, users / spawn_seconds),
+        seconds=seconds,
+        prefix=prefix,
+        env=env,
+        background=background,
     )
 
 

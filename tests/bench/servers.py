@@ -1,26 +1,70 @@
-"""Start and stop the processes of a bench on 127.0.0.1: gunicorn, a Celery worker (with beat), a private
+"""Start and stop the processes of a bench on 127.0.0.1: gunicorn, a Celery worker, Locust (headless), a private
 PostgreSQL cluster and a private redis-server. Every process is started in its own session and stopped by its id.
-
-The small helpers (free_port, ensure_database, django_setup, wait_ready, read_stats) are the quiz bench's.
+Also the small helpers every bench uses (free_port, ensure_database, django_setup, wait_ready, read_stats).
 """
 
+import csv
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-from tests.bench.bench_quiz_load import (  # noqa: F401 - re-exported for the other benches
-    ROOT,
-    VENV_BIN,
-    django_setup,
-    ensure_database,
-    free_port,
-    read_stats,
-    wait_ready,
-)
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cur.fetchone():
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def django_setup(env: dict) -> None:
+    os.environ.update(env)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def wait_ready(url: str, timeout: float = 120) -> None:  # a loaded shared machine boots slowly
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own 127.0.0.1 server
+            return
+        except urllib.error.HTTPError:
+            return  # it answers; a 503 only says some dependency (e.g. the broker) is missing
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer on {url}")
+
+
+def read_stats(prefix: str) -> list[dict]:
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -59,29 +103,83 @@ def start_gunicorn(env: dict, *, workers: int = 3, threads: int = 8, log: Path |
     return server, host
 
 
-def start_celery(env: dict, *, workdir: Path, log: Path, concurrency: int = 2) -> subprocess.Popen:
-    """One worker for every queue, with beat embedded (the periodic dispatch and the deferred-task relay)."""
+def app_queues() -> list[str]:
+    """The queues the app routes tasks to (CELERY_TASK_DEFAULT_QUEUE and CELERY_TASK_ROUTES); needs django_setup."""
+    from django.conf import settings
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values() if "queue" in route}
+    return [settings.CELERY_TASK_DEFAULT_QUEUE, *sorted(routed - {settings.CELERY_TASK_DEFAULT_QUEUE})]
+
+
+def start_celery(
+    env: dict, *, workdir: Path, log: Path, concurrency: int = 2, beat: bool = True, nice: int = 0
+) -> subprocess.Popen:
+    """One worker for every queue the app routes to, with beat embedded unless beat=False (the periodic dispatch
+    and the deferred-task relay). nice > 0 runs it at a lower CPU priority than the web server, as a deployment
+    sharing the web server's cores should (see the README)."""
+    command = [str(VENV_BIN / "celery"), "-A", "lms", "worker"]
+    if beat:
+        command += ["-B", "-s", str(workdir / "celerybeat-schedule")]
+    command += ["-Q", ",".join(app_queues()), "-c", str(concurrency), "--loglevel", "INFO"]
+    if nice:
+        command = ["nice", "-n", str(nice), *command]
     return subprocess.Popen(  # noqa: S603 - fixed command line
-        [
-            str(VENV_BIN / "celery"),
-            "-A",
-            "lms",
-            "worker",
-            "-B",
-            "-s",
-            str(workdir / "celerybeat-schedule"),
-            "-Q",
-            "celery,bulk,send",
-            "-c",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-        ],
+        command,
         cwd=ROOT,
         env={**os.environ, **env},
         start_new_session=True,
         stdout=open(log, "ab"),  # noqa: SIM115 - closed with the process
         stderr=subprocess.STDOUT,
+    )
+
+
+def locust(
+    locustfile: Path,
+    host: str,
+    *,
+    users: int,
+    spawn_rate: float,
+    seconds: float,
+    prefix: str,
+    env: dict,
+    background: bool = False,
+):
+    """Locust, headless, against our 127.0.0.1 server for a bounded time, writing {prefix}_stats.csv. Returns the
+    finished run (stdout/stderr captured) or, with background=True, the running process."""
+    command = [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(locustfile),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(spawn_rate),
+        "--run-time",
+        f"{int(seconds)}s",
+        "--stop-timeout",
+        "10",
+        "--host",
+        host,
+        "--csv",
+        prefix,
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    env = {**os.environ, **env}
+    if background:
+        return subprocess.Popen(  # noqa: S603 - fixed command line
+            command,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    return subprocess.run(  # noqa: S603 - fixed command line
+        command, cwd=ROOT, env=env, timeout=seconds + 90, capture_output=True, text=True
     )
 
 
@@ -190,8 +288,6 @@ class PrivateRedis:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 15
-        import socket
-
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()

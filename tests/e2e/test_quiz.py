@@ -93,3 +93,37 @@ def test_trainer_imports_gift_through_the_preview(page, login, screenshot, train
     assert Question.objects.count() == 2
     assert "电话预约时开场最重要的是" in page.content()
     screenshot("imported")
+
+
+def test_result_page_shows_grading_and_refreshes_itself_when_graded(page, login, screenshot, sales_a, trainer):
+    """The grading task is held back (no worker yet): the page says so and polls; once graded it reloads itself."""
+    from unittest import mock
+
+    from playwright.sync_api import expect
+
+    from assessments import services, tasks
+
+    qbank = f.bank()
+    quiz = f.quiz(trainer, [f.single(qbank)], review_policy=Quiz.Review.AFTER_SUBMIT, takers=[sales_a])
+    login(sales_a.username)
+    page.goto(f"/quizzes/{quiz.id}/")
+    page.get_by_test_id("start-quiz").click()
+    page.wait_for_url("**/attempts/*/")
+    attempt = Attempt.objects.get(user=sales_a)
+    item = attempt.items.get()
+    page.locator(f"#q-{item.id}-B").check()
+    page.get_by_test_id("saved").wait_for()
+    with mock.patch.object(tasks.grade_submitted_attempt, "apply_async") as queued:
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("submit-quiz").click()
+        expect(page.get_by_test_id("grading")).to_be_visible()
+    queued.assert_called_once()
+    assert "正在评分" in page.get_by_test_id("grading").inner_text()
+    assert "评分中" in page.locator("main").inner_text()
+    screenshot("grading")
+    services.attempt_grade_submitted(attempt_id=attempt.id)  # the worker runs it
+    expect(page.get_by_test_id("grading")).to_have_count(0, timeout=10000)
+    expect(page.get_by_test_id("result-summary")).to_contain_text("100")
+    screenshot("graded")
+    errors = [text for kind, text in page.console_messages if kind == "error"]
+    assert errors == []

@@ -431,7 +431,10 @@ def xlsx_documents(draw) -> bytes:
     workbook.save(buffer)
     data = buffer.getvalue()
     if draw(st.integers(0, 4)) == 0:  # a damaged workbook
-        at = draw(st.integers(0, len(data) - 1))
+        # The position is drawn as a share of the length, not as an index up to len(data): the saved bytes carry the
+        # time of saving, so the same draws give a few bytes more or less from one second to the next, and a range
+        # that depends on them made hypothesis fail with FlakyStrategyDefinition when it replayed an example.
+        at = draw(st.integers(0, 999)) * (len(data) - 1) // 999
         data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at + 8 :]
     return data
 
