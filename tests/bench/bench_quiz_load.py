@@ -27,6 +27,7 @@ import pstats
 import re
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +37,8 @@ if str(ROOT) not in sys.path:
 
 from tests.bench.servers import (  # noqa: E402
     app_queues,
+    cpu_by_command,
+    cpu_spent,
     django_setup,
     ensure_database,
     locust,
@@ -49,6 +52,7 @@ from tests.bench.servers import (  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/lms_assess_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/4"
+BURST_WINDOW = 3.0  # seconds after the burst moment over which each command's CPU is summed
 GRADED_WAIT = 180  # seconds to wait for the worker to grade every attempt after Locust has finished
 
 
@@ -281,6 +285,16 @@ def main() -> int:
     steady_from = time.time() + ramp + 2  # Locust starts in about a second or two
     submit_at = steady_from + args.steady
     prefix = str(work / "locust")
+    burst_cpu = {}
+
+    def watch_burst():  # who spends the CPU from the burst moment until its slowest answer came back
+        time.sleep(max(0.0, submit_at - time.time()))
+        burst_cpu["before"] = cpu_by_command()
+        time.sleep(BURST_WINDOW)
+        burst_cpu["after"] = cpu_by_command()
+
+    watcher = threading.Thread(target=watch_burst, daemon=True)
+    watcher.start()
     try:
         run = locust(
             Path(__file__).with_name("locustfile_quiz.py"),
@@ -308,6 +322,9 @@ def main() -> int:
         f"{args.threads} threads; Celery worker x{args.celery_concurrency} at nice {args.worker_nice}"
     )
     print(f"machine: before {load_before}; after {load_after}")
+    if "after" in burst_cpu:
+        spent = cpu_spent(burst_cpu["before"], burst_cpu["after"])
+        print(f"CPU seconds used in the {BURST_WINDOW:.0f} s from the burst moment, by command: {spent}")
     print(f"{'request':32} {'count':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
     for row in rows:
         print(

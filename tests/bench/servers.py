@@ -301,6 +301,27 @@ class PrivateRedis:
         self.process = None
 
 
+def cpu_by_command() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by every process on the machine, summed per command name
+    (gunicorn, postgres, celery, locust...): two snapshots around a moment show who spent the CPU."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float], *, top: int = 6) -> str:
+    spent = sorted(((after[k] - before.get(k, 0.0), k) for k in after), reverse=True)
+    return ", ".join(f"{name} {seconds:.2f} s" for seconds, name in spent[:top] if seconds >= 0.01)
+
+
 def uptime_load() -> str:
     """The 1-minute load average, to print next to each figure (the machine is shared)."""
     return f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
