@@ -320,8 +320,23 @@ def course_detail(request, course_id: int):
             "modules": selectors.course_outline(course=course),
             "enrollment": enrollment,
             "prerequisites": course.prerequisites.all(),
+            "renewal": enrollment_services.renewal_state(user=request.user, course=course) if enrollment else "",
         },
     )
+
+
+@login_required
+@require_POST
+def course_renew(request, course_id: int):
+    """Take a completed course again when its certificate expired or expires soon (the notice links here)."""
+    course = selectors.course_get_published(course_id=course_id)
+    try:
+        result = enrollment_services.enrollment_renew(user=request.user, course=course)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("courses:course_detail", course_id=course.id)
+    (messages.success if result.renewed else messages.info)(request, result.message)
+    return redirect("trainees:continue", course_id=course.id)
 
 
 @login_required

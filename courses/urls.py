@@ -57,6 +57,7 @@ urlpatterns = [
     path("catalogue/<int:course_id>/", course_views.course_detail, name="course_detail"),
     path("catalogue/<int:course_id>/cover/", course_views.course_cover, name="course_cover"),
     path("catalogue/<int:course_id>/enroll/", course_views.course_self_enroll, name="self_enroll"),
+    path("catalogue/<int:course_id>/renew/", course_views.course_renew, name="renew"),
     path("learn/<int:course_id>/<int:lesson_id>/", course_views.player, name="player"),
     path("learn/<int:course_id>/<int:lesson_id>/done/", course_views.lesson_done, name="lesson_done"),
     path("learn/<int:course_id>/<int:lesson_id>/file/", course_views.lesson_file, name="lesson_file"),

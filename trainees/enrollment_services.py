@@ -310,6 +310,99 @@ def self_enroll(*, user: User, course: Course) -> tuple[Enrollment, EnrollResult
     return enrollment_create(user=user, course=course, enrolled_by=user)
 
 
+# --- renewal (re-enrollment when a certificate expires) ---------------------------------------------------
+
+# How many days before a certificate's expiry the person may take the course again; the certificate-expiring
+# notice (trainees.notifications.domain_rules) is sent this many days ahead.
+CERTIFICATE_RENEW_DAYS = 30
+
+
+def certificate_renewable(*, certificate: Certificate | None) -> bool:
+    """Expired, or expiring within CERTIFICATE_RENEW_DAYS (a certificate without an expiry never needs renewing)."""
+    if certificate is None or certificate.expires_on is None:
+        return False
+    return certificate.expires_on <= timezone.localdate() + timedelta(days=CERTIFICATE_RENEW_DAYS)
+
+
+def renewal_state(*, user: User, course: Course) -> str:
+    """ "renewable" (completed, certificate near or past expiry), "renewed" (taking the course again after a
+    certificate), or "" (nothing to renew)."""
+    enrollment = Enrollment.objects.filter(user=user, course=course, unenrolled_at__isnull=True).first()
+    if enrollment is None:
+        return ""
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        cert = Certificate.objects.filter(enrollment=enrollment).first()
+        return "renewable" if certificate_renewable(certificate=cert) else ""
+    if Certificate.objects.filter(user=user, course=course, enrollment__isnull=True).exists():
+        return "renewed"
+    return ""
+
+
+@dataclass
+class RenewResult:
+    enrollment: Enrollment
+    renewed: bool
+
+    @property
+    def message(self) -> str:
+        if self.renewed:
+            return _("You are taking this course again. Your current certificate stays valid until it expires.")
+        return _("You have already renewed this course; carry on learning.")
+
+
+@transaction.atomic
+def enrollment_renew(*, user: User, course: Course) -> RenewResult:
+    """Take a completed course again because its certificate expired or expires soon.
+
+    The same enrollment row restarts (status, progress and completion cleared, the course's lesson progress reset)
+    and its certificate is detached and kept as history; the next completion issues a new certificate. Renewing
+    again while the course is being retaken changes nothing (renewed=False). Refused (ValidationError) when there
+    is no completed enrollment or the certificate is not near expiry.
+    """
+    enrollment = (
+        Enrollment.objects.select_for_update().filter(user=user, course=course, unenrolled_at__isnull=True).first()
+    )
+    if enrollment is None:
+        raise ValidationError(_("You are not enrolled in this course."), code="not_enrolled")
+    if enrollment.status != Enrollment.Status.COMPLETED:
+        if Certificate.objects.filter(user=user, course=course, enrollment__isnull=True).exists():
+            return RenewResult(enrollment=enrollment, renewed=False)
+        raise ValidationError(_("Finish the course first; there is nothing to renew yet."), code="not_completed")
+    certificate = Certificate.objects.filter(enrollment=enrollment).first()
+    if not certificate_renewable(certificate=certificate):
+        raise ValidationError(
+            _("Your certificate is still valid; you can renew it from %(days)d days before it expires.")
+            % {"days": CERTIFICATE_RENEW_DAYS},
+            code="not_due",
+        )
+    certificate.enrollment = None
+    certificate.save(update_fields=["enrollment"])
+    lesson_ids = list(ModuleItem.objects.filter(course=course).values_list("lesson_id", flat=True))
+    LessonProgress.objects.filter(user=user, lesson_id__in=lesson_ids).update(
+        completed_at=None, seconds_watched=0, last_position=0, last_heartbeat_at=None, updated_at=timezone.now()
+    )
+    enrollment.status = Enrollment.Status.NOT_STARTED
+    enrollment.progress = 0
+    enrollment.completed_at = None
+    enrollment.started_at = None
+    enrollment.last_lesson = None
+    if enrollment.due_date is not None and enrollment.due_date < timezone.localdate():
+        enrollment.due_date = None  # courses carry no default duration: the old, passed due date no longer applies
+    enrollment.save(update_fields=["status", "progress", "completed_at", "started_at", "last_lesson", "due_date"])
+    # Other open courses sharing these lessons lose that progress too: recompute them.
+    others = list(
+        Enrollment.objects.filter(user=user, unenrolled_at__isnull=True, course__items__lesson_id__in=lesson_ids)
+        .exclude(id=enrollment.id)
+        .exclude(status=Enrollment.Status.COMPLETED)
+        .distinct()
+    )
+    _recompute(others)
+    if enrollment.via_plan_id:
+        _refresh_plan_enrollment(enrollment.user_id, enrollment.via_plan_id)
+    _stats_changed([user.id], [course.id])
+    return RenewResult(enrollment=enrollment, renewed=True)
+
+
 # --- CSV of employee numbers -------------------------------------------------------------------------------
 
 HEADER_NAMES = {"employee_no", "employee number", "工号", "员工编号", "员工号"}

@@ -235,8 +235,15 @@ class Certificate(models.Model):
     course = models.ForeignKey(
         "courses.Course", verbose_name=_("course"), on_delete=models.CASCADE, related_name="certificates"
     )
+    # Null once the enrollment is renewed (taken again): the old certificate stays as history, valid until it
+    # expires, and the next completion issues a new one.
     enrollment = models.OneToOneField(
-        Enrollment, verbose_name=_("enrollment"), on_delete=models.CASCADE, related_name="certificate"
+        Enrollment,
+        verbose_name=_("enrollment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="certificate",
     )
     code = models.CharField(_("verification code"), max_length=32, unique=True)
     holder_name = models.CharField(_("name"), max_length=150)

@@ -91,7 +91,7 @@ register_kind(
         "certificate_expiring",
         _("Certificate expiring"),
         lambda c: _fmt(gettext("Your certificate %(title)s expires on %(expires_on)s"), c),
-        lambda c: gettext("Enroll again to renew it."),
+        lambda c: gettext("Open the course and choose Renew to take it again and earn a new certificate."),
     )
 )
 # The dashboard's one-click nudge: a manager asks an overdue person to catch up (at most once a day per person).
