@@ -505,6 +505,14 @@ def stats_people_changed(*, user_ids: Iterable[int], course_ids: Iterable[int] =
         transaction.on_commit(lambda: stats_refresh_courses(course_ids=courses))
 
 
+def stats_plans_changed(*, plan_ids: Iterable[int]) -> None:
+    """Refresh these plans' figures once the current transaction commits: their linked courses (sessions), days or
+    final-day exam changed. Called by the plans app (`courses.plan_services`) and the quizzes (`assessments`)."""
+    ids = sorted({pid for pid in plan_ids if pid})
+    if ids:
+        transaction.on_commit(lambda: stats_refresh_plans(plan_ids=ids))
+
+
 def stats_snapshot_week(*, week: date | None = None) -> int:
     """Copy every team's current figures into the snapshot of `week` (this week by default); one upsert."""
     week = week_start(week or timezone.localdate())
