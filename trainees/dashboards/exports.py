@@ -360,6 +360,35 @@ register(
 )
 
 
+def _team_courses_rows(*, scope, params: dict) -> QuerySet:
+    """The course completion table of `/dashboard/`: the courses the team's subtree is enrolled in, figures over
+    that subtree's enrolled people only (TeamCourseStats), in the page's order."""
+    sort = selectors.parse_course_sort(params["sort"])
+    field = selectors.COURSE_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-course_id"] if sort.startswith("-") else [field, "course_id"]
+    qs = selectors.team_courses(team=scope, search=params["q"], overdue_only=params["overdue"])
+    return qs.select_related(None).order_by(*order)
+
+
+register(
+    ExportTable(
+        name="team_courses",
+        title=gettext_lazy("Course completion"),
+        columns=(
+            Column(gettext_lazy("Course"), "s", "course__title"),
+            Column(gettext_lazy("Status"), "s", _status_label),
+            Column(gettext_lazy("People enrolled"), "n", "enrollments"),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "enrollments")),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
+            Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "enrollments", scale=1.0)),
+        ),
+        scope=_team_scope,
+        rows=_team_courses_rows,
+    )
+)
+
+
 def _plans_rows(*, scope, params: dict) -> QuerySet:
     """The training plans table of `/dashboard/`: plans the team's subtree takes part in, with figures over that
     subtree's participants only (TeamPlanStats), in the page's order."""
