@@ -389,6 +389,51 @@ register(
 )
 
 
+def _sub_teams_rows(*, scope, params: dict) -> QuerySet:
+    """The sub-teams table of `/dashboard/`: the team's direct sub-teams by name, each with its TeamStats (the
+    figures of its whole subtree; a sub-team without figures yet exports zeros). Filters: `q` (team name),
+    `overdue` (sub-teams with overdue items)."""
+    from trainees.models import Team
+
+    qs = Team.objects.filter(parent_id=scope.id)
+    if params["q"]:
+        qs = qs.filter(name__icontains=params["q"])
+    if params["overdue"]:
+        qs = qs.filter(stats__overdue__gt=0)
+    return qs.order_by("name", "id")
+
+
+def _zero(path: str):
+    return Coalesce(F(path), Value(0))
+
+
+register(
+    ExportTable(
+        name="sub_teams",
+        title=gettext_lazy("Sub-teams"),
+        columns=(
+            Column(gettext_lazy("Team"), "s", "name"),
+            Column(gettext_lazy("Full name"), "s", _text("full_name")),
+            Column(gettext_lazy("People"), "n", _zero("stats__people")),
+            Column(gettext_lazy("Enrollments"), "n", _zero("stats__enrollments")),
+            Column(gettext_lazy("Completed"), "n", _zero("stats__completed")),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("stats__completed", "stats__enrollments")),
+            Column(gettext_lazy("Overdue"), "n", _zero("stats__overdue")),
+            Column(gettext_lazy("People overdue"), "n", _zero("stats__overdue_people")),
+            Column(
+                gettext_lazy("Average progress (%)"),
+                "n",
+                _ratio("stats__progress_sum", "stats__enrollments", scale=1.0),
+            ),
+            Column(gettext_lazy("Average score"), "n", _ratio("stats__score_sum", "stats__attempts", scale=1.0)),
+            Column(gettext_lazy("Pass rate (%)"), "n", _ratio("stats__passed", "stats__attempts")),
+        ),
+        scope=_team_scope,
+        rows=_sub_teams_rows,
+    )
+)
+
+
 def _plans_rows(*, scope, params: dict) -> QuerySet:
     """The training plans table of `/dashboard/`: plans the team's subtree takes part in, with figures over that
     subtree's participants only (TeamPlanStats), in the page's order."""
