@@ -102,6 +102,11 @@ def dashboard(request):
         if not roots:
             return render(request, "dashboards/empty.html")
         team = roots[0]
+    course_params = _team_course_params(request)
+    if request.GET.get("partial") == "courses":
+        return render(
+            request, "dashboards/_team_courses_table.html", {"team": team, **_team_courses_table(team, course_params)}
+        )
     params = _table_params(request)
     table = _people_table(team, params)
     if request.htmx and request.GET.get("partial") == "people":
@@ -109,11 +114,6 @@ def dashboard(request):
     plans = _plans_table(selectors.team_plans(team=team), _plan_params(request), base_qs=f"team={team.id}&")
     if request.htmx and request.GET.get("partial") == "plans":
         return render(request, "dashboards/_plans_table.html", {"team": team, **plans})
-    course_params = _team_course_params(request)
-    if request.GET.get("partial") == "courses":
-        return render(
-            request, "dashboards/_team_courses_table.html", {"team": team, **_team_courses_table(team, course_params)}
-        )
     overview = selectors.team_overview(team=team)
     charts = selectors.team_charts(team=team)
     low_sort = selectors.parse_lowest_sort(request.GET.get("low"))
