@@ -907,11 +907,21 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
 # Quizzes
 
 
+def _plan_exam_changed(*plan_ids: int | None) -> None:
+    """A plan quiz was added, moved to another day or plan: which quiz is the plan's final-day exam may have
+    changed, so the managers' precomputed plan figures are rebuilt after commit."""
+    from trainees.dashboards.services import stats_plans_changed
+
+    stats_plans_changed(plan_ids=[pid for pid in plan_ids if pid])
+
+
 @transaction.atomic
 def quiz_create(*, owner, title: str, questions: Iterable[Question] = (), **fields) -> Quiz:
     quiz = Quiz(title=title, **fields)
     quiz.full_clean()
     quiz.save()
+    if quiz.plan_id:
+        _plan_exam_changed(quiz.plan_id)
     if owner is not None:
         quiz.owners.add(owner)
     for order, question in enumerate(questions, start=1):
@@ -931,7 +941,10 @@ def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]
         raise ValidationError({"questions": _("A published quiz with fixed questions needs at least one question.")})
     if quiz.mode == Quiz.Mode.RANDOM and quiz.status == Quiz.Status.PUBLISHED and not rules:
         raise ValidationError({"mode": _("A published random quiz needs at least one rule.")})
+    old_plan, old_day = Quiz.objects.filter(pk=quiz.pk).values_list("plan_id", "plan_day").first() or (None, None)
     quiz.save()
+    if (old_plan, old_day) != (quiz.plan_id, quiz.plan_day):
+        _plan_exam_changed(old_plan, quiz.plan_id)
     if owner is not None:
         quiz.owners.add(owner)
     existing = {row.question_id: row for row in quiz.quiz_questions.all()}

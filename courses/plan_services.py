@@ -87,6 +87,14 @@ def unregister_plan_change_listener(listener: Callable[..., None]) -> None:
         _change_listeners.remove(listener)
 
 
+def _plan_figures_changed(plan_id: int) -> None:
+    """The plan's linked courses, days (which day is its final-day exam) or exam changed: the managers' precomputed
+    plan figures are rebuilt right after commit (a repair job would catch it too, but later)."""
+    from trainees.dashboards.services import stats_plans_changed
+
+    stats_plans_changed(plan_ids=[plan_id])
+
+
 def _lock(plan: TrainingPlan) -> None:
     """Serialise schedule writes per plan, so two concurrent saves cannot both pass the room check."""
     list(TrainingPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk", flat=True))
@@ -178,6 +186,8 @@ def plan_update(
     if changed:
         plan.save(update_fields=[*changed, "updated_at"])
         _record(plan=plan, user=user, action="plan_updated", detail={"fields": changed}, request=request)
+        if "days" in changed:
+            _plan_figures_changed(plan.pk)
     if teams is not None:
         plan.teams.set(list(teams))
     return plan
@@ -393,6 +403,8 @@ def session_create(*, plan: TrainingPlan, user: User, **data) -> Session:
     data["title"] = (data.get("title") or "").strip()
     session_validate(plan=plan, data=data)
     session = Session.objects.create(plan=plan, **data)
+    if session.course_id:
+        _plan_figures_changed(plan.pk)
     _record(
         plan=plan,
         user=user,
@@ -420,6 +432,8 @@ def session_update(*, session: Session, user: User, **data) -> Session:
         setattr(session, name, merged[name])
     if changed:
         session.save(update_fields=[*changed, "updated_at"])
+        if "course" in changed:
+            _plan_figures_changed(plan.pk)
         _record(
             plan=plan,
             user=user,
@@ -438,6 +452,8 @@ def session_delete(*, session: Session, user: User) -> None:
         action="session_removed",
         detail={"session": _session_summary(session)},
     )
+    if session.course_id:
+        _plan_figures_changed(session.plan_id)
     session.delete()
 
 

@@ -24,6 +24,9 @@ urlpatterns = [
     path("dashboards/teams/<int:pk>/", dashboard_api.TeamDashboardView.as_view(), name="api-dashboard-team"),
     path("dashboards/teams/<int:pk>/people/", dashboard_api.TeamPeopleView.as_view(), name="api-dashboard-team-people"),
     path("dashboards/teams/<int:pk>/plans/", dashboard_api.TeamPlansView.as_view(), name="api-dashboard-team-plans"),
+    path(
+        "dashboards/teams/<int:pk>/courses/", dashboard_api.TeamCoursesView.as_view(), name="api-dashboard-team-courses"
+    ),
     path("dashboards/people/<int:pk>/", dashboard_api.PersonDashboardView.as_view(), name="api-dashboard-person"),
     path("exports/", dashboard_api.ExportStartView.as_view(), name="api-dashboard-exports"),
     path("exports/<int:pk>/", dashboard_api.ExportDetailView.as_view(), name="api-dashboard-export"),

@@ -286,6 +286,7 @@ from trainees.dashboards.models import (  # noqa: E402, F401
     Nudge,
     PersonCategoryScore,
     PersonStats,
+    TeamCourseStats,
     TeamPlanStats,
     TeamSnapshot,
     TeamStats,

@@ -112,6 +112,8 @@ def _counts(client_for, team, manager, django_assert_max_num_queries):
         (api, f"/api/v1/dashboards/teams/{team.id}/", {}),
         (api, f"/api/v1/dashboards/teams/{team.id}/people/", {"sort": "name"}),
         (api, f"/api/v1/dashboards/teams/{team.id}/plans/", {"sort": "title"}),
+        (client, HOME, {"team": team.id, "partial": "courses", "course_sort": "-overdue", "course_q": "课"}),
+        (api, f"/api/v1/dashboards/teams/{team.id}/courses/", {"sort": "completion"}),
     ):
         with django_assert_max_num_queries(10):
             counts.append(_count(c, url, params))

@@ -360,3 +360,68 @@ def test_forged_cursors_start_from_the_first_page(api_for, manager_a, team_a, su
         for path in ("plans", "people"):
             response = api.get(f"/api/v1/dashboards/teams/{team_a.id}/{path}/", {"cursor": cursor, "sort": "overdue"})
             assert response.status_code == 200, (value, path)
+
+
+def test_plan_edits_refresh_its_figures_right_after_commit(
+    team_a, courses, sales_a, trainer, django_capture_on_commit_callbacks
+):
+    """Linking, relinking and unlinking a course, changing the days and moving the exam rebuild the plan's figures
+    at commit, without waiting for the repair job."""
+    from assessments import services as assessment_services
+    from courses import plan_services
+
+    plan, exam = _plan("编辑计划", courses[:1])
+    Enrollment.objects.create(user=sales_a, plan=plan)
+    Enrollment.objects.create(user=sales_a, course=courses[1], status=Enrollment.Status.COMPLETED, progress=100)
+    services.stats_repair()
+    assert TeamPlanStats.objects.get(plan=plan, team=team_a).courses == 1
+
+    def row():
+        return TeamPlanStats.objects.get(plan=plan, team=team_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        added = plan_services.session_create(
+            plan=plan,
+            user=trainer,
+            day=3,
+            start_time=SessionFactory.start_time,
+            end_time=SessionFactory.end_time,
+            title="新课",
+            course=courses[1],
+        )
+    assert (row().courses, row().completed) == (2, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.session_update(session=added, user=trainer, course=courses[2])
+    assert (row().courses, row().completed) == (2, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.session_delete(session=added, user=trainer)
+    assert row().courses == 1
+    # A session without a course changes nothing and queues nothing.
+    with django_capture_on_commit_callbacks() as callbacks:
+        plan_services.session_create(
+            plan=plan,
+            user=trainer,
+            day=3,
+            start_time=SessionFactory.start_time,
+            end_time=SessionFactory.end_time,
+            title="茶歇",
+        )
+    assert not [c for c in callbacks if "stats_refresh_plans" in repr(c.__code__.co_names)]
+
+    # The exam (the quiz on the plan's last day, else on its latest day) moves between quizzes at each step.
+    now = timezone.now()
+    Attempt.objects.create(quiz=exam, user=sales_a, number=1, started_at=now, status="graded", percent=80, passed=True)
+    services.stats_refresh_plans(plan_ids=[plan.id])
+    assert row().exam_takers == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        newer = assessment_services.quiz_create(
+            owner=trainer, title="新终考", plan=plan, plan_day=6, status=Quiz.Status.DRAFT
+        )
+    assert plan_exam(plan=plan) == newer and row().exam_takers == 0
+    newer.plan_day = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_services.quiz_save(quiz=newer, owner=trainer, questions=[], rules=[])
+    assert plan_exam(plan=plan) == exam and row().exam_takers == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.plan_update(plan=plan, user=trainer, days=3)
+    assert plan_exam(plan=plan) == newer and row().exam_takers == 0

@@ -46,6 +46,13 @@ def test_manager_dashboard_drill_down_assign_and_export(
     expect(page.get_by_test_id("lowest-table").locator("tbody tr")).to_have_count(min(scored, LOWEST_KEPT))
     assert not [m for m in page.console_messages if m[0] == "error"]
     screenshot("dashboard")
+    # the course table loads through htmx when scrolled into view, and sorts in place
+    page.locator("#courses-title").scroll_into_view_if_needed()
+    course_table = page.get_by_test_id("team-courses-table")
+    expect(course_table.locator("tbody tr")).to_have_count(3)
+    course_table.locator("thead a").nth(2).click()  # completion rate
+    expect(page.get_by_test_id("team-courses-table").locator("tbody tr")).to_have_count(3)
+    assert not [m for m in page.console_messages if m[0] == "error"]
 
     # team weak spot: product scores are low; one click assigns its remedy to the whole team
     weak = page.get_by_test_id("team-weak-spots")

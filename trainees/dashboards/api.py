@@ -197,6 +197,53 @@ class TeamPlansView(APIView):
         return Response({"next": next_url, "results": PlanRowOut(rows, many=True).data})
 
 
+class TeamCourseRowOut(serializers.Serializer):
+    id = serializers.IntegerField(source="course_id")
+    title = serializers.CharField(source="course.title")
+    status = serializers.CharField(source="course.status")
+    enrollments = serializers.IntegerField(help_text="the team's people with an active enrollment in the course")
+    completed = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True, help_text="completed / enrollments, in %")
+    avg_progress = serializers.FloatField(allow_null=True)
+    overdue = serializers.IntegerField()
+
+
+class TeamCoursesView(APIView):
+    """The courses the team's subtree is enrolled in, figures over that subtree's enrolled people only."""
+
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(
+        responses=TeamCourseRowOut(many=True),
+        parameters=[
+            OpenApiParameter(
+                "sort", str, description=f"one of {', '.join(selectors.COURSE_SORTS)}, '-' for descending"
+            ),
+            OpenApiParameter("q", str),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+    )
+    def get(self, request, pk: int):
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        q = request.query_params.get("q", "").replace("\x00", "").strip()[:100]
+        overdue = request.query_params.get("overdue") in ("1", "true")
+        sort = selectors.parse_course_sort(request.query_params.get("sort"))
+        size = _page_size(request)
+        rows, next_cursor = selectors.courses_page(
+            qs=selectors.team_courses(team=team, search=q, overdue_only=overdue),
+            sort=sort,
+            cursor=request.query_params.get("cursor"),
+            size=size,
+        )
+        next_url = None
+        if next_cursor:
+            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
+            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+        return Response({"next": next_url, "results": TeamCourseRowOut(rows, many=True).data})
+
+
 class PersonDashboardView(APIView):
     permission_classes = [HasRole.of(MANAGER)]
 

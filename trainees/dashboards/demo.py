@@ -74,8 +74,34 @@ def _demo_practice() -> int:
     return len(created)
 
 
+def _demo_plan_teams() -> int:
+    """The teams of manager_b and manager_c take part in the demo plans team A takes part in (published, not
+    templates), so every demo manager's plan table has rows: the teams are added to the plan and their salespeople
+    enrolled in it and its linked courses (idempotent: enroll_users skips who is enrolled). Returns the plans."""
+    from courses.models import TrainingPlan
+    from lms.roles import SALESPERSON
+    from trainees.enrollment_services import enroll_users
+    from trainees.models import Team, User
+
+    teams = list(Team.objects.filter(managers__username__in=["manager_b", "manager_c"]).distinct().order_by("id"))
+    plans = list(
+        TrainingPlan.objects.filter(
+            is_template=False, status=TrainingPlan.Status.PUBLISHED, enrollments__isnull=False
+        ).distinct()
+    )
+    people = list(
+        User.objects.filter(team__in=teams, groups__name=SALESPERSON, is_active=True).values_list("id", flat=True)
+    )
+    for plan in plans:
+        plan.teams.add(*teams)
+        if people:
+            enroll_users(user_ids=people, plan=plan, due_date=plan.end_date)
+    return len(plans)
+
+
 def seed(*, stdout=None) -> None:
     _demo_overdue()
+    _demo_plan_teams()
     sessions = _demo_practice()
     stats_refresh_mastery(teams=False)
     stats_repair()

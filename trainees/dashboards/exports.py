@@ -360,6 +360,80 @@ register(
 )
 
 
+def _team_courses_rows(*, scope, params: dict) -> QuerySet:
+    """The course completion table of `/dashboard/`: the courses the team's subtree is enrolled in, figures over
+    that subtree's enrolled people only (TeamCourseStats), in the page's order."""
+    sort = selectors.parse_course_sort(params["sort"])
+    field = selectors.COURSE_SORTS[sort.lstrip("-")]
+    order = [f"-{field}", "-course_id"] if sort.startswith("-") else [field, "course_id"]
+    qs = selectors.team_courses(team=scope, search=params["q"], overdue_only=params["overdue"])
+    return qs.select_related(None).order_by(*order)
+
+
+register(
+    ExportTable(
+        name="team_courses",
+        title=gettext_lazy("Course completion"),
+        columns=(
+            Column(gettext_lazy("Course"), "s", "course__title"),
+            Column(gettext_lazy("Status"), "s", _status_label),
+            Column(gettext_lazy("People enrolled"), "n", "enrollments"),
+            Column(gettext_lazy("Completed"), "n", "completed"),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("completed", "enrollments")),
+            Column(gettext_lazy("Overdue"), "n", "overdue"),
+            Column(gettext_lazy("Average progress (%)"), "n", _ratio("progress_sum", "enrollments", scale=1.0)),
+        ),
+        scope=_team_scope,
+        rows=_team_courses_rows,
+    )
+)
+
+
+def _sub_teams_rows(*, scope, params: dict) -> QuerySet:
+    """The sub-teams table of `/dashboard/`: the team's direct sub-teams by name, each with its TeamStats (the
+    figures of its whole subtree; a sub-team without figures yet exports zeros). Filters: `q` (team name),
+    `overdue` (sub-teams with overdue items)."""
+    from trainees.models import Team
+
+    qs = Team.objects.filter(parent_id=scope.id)
+    if params["q"]:
+        qs = qs.filter(name__icontains=params["q"])
+    if params["overdue"]:
+        qs = qs.filter(stats__overdue__gt=0)
+    return qs.order_by("name", "id")
+
+
+def _zero(path: str):
+    return Coalesce(F(path), Value(0))
+
+
+register(
+    ExportTable(
+        name="sub_teams",
+        title=gettext_lazy("Sub-teams"),
+        columns=(
+            Column(gettext_lazy("Team"), "s", "name"),
+            Column(gettext_lazy("Full name"), "s", _text("full_name")),
+            Column(gettext_lazy("People"), "n", _zero("stats__people")),
+            Column(gettext_lazy("Enrollments"), "n", _zero("stats__enrollments")),
+            Column(gettext_lazy("Completed"), "n", _zero("stats__completed")),
+            Column(gettext_lazy("Completion rate (%)"), "n", _ratio("stats__completed", "stats__enrollments")),
+            Column(gettext_lazy("Overdue"), "n", _zero("stats__overdue")),
+            Column(gettext_lazy("People overdue"), "n", _zero("stats__overdue_people")),
+            Column(
+                gettext_lazy("Average progress (%)"),
+                "n",
+                _ratio("stats__progress_sum", "stats__enrollments", scale=1.0),
+            ),
+            Column(gettext_lazy("Average score"), "n", _ratio("stats__score_sum", "stats__attempts", scale=1.0)),
+            Column(gettext_lazy("Pass rate (%)"), "n", _ratio("stats__passed", "stats__attempts")),
+        ),
+        scope=_team_scope,
+        rows=_sub_teams_rows,
+    )
+)
+
+
 def _plans_rows(*, scope, params: dict) -> QuerySet:
     """The training plans table of `/dashboard/`: plans the team's subtree takes part in, with figures over that
     subtree's participants only (TeamPlanStats), in the page's order."""

@@ -281,3 +281,37 @@ class TeamPlanStats(models.Model):
     @property
     def exam_avg(self) -> float | None:
         return round(self.exam_score_sum / self.exam_takers, 1) if self.exam_takers else None
+
+
+class TeamCourseStats(models.Model):
+    """One row per team and course that the team's subtree is enrolled in: figures over the subtree's active people
+    with an active enrollment in the course (the managers' course completion table). Rebuilt per course by
+    `trainees.dashboards.services.stats_refresh_team_courses` (with CourseStats, from the same hooks and repair)."""
+
+    team = models.ForeignKey("trainees.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("courses.Course", verbose_name=_("course"), on_delete=models.CASCADE, related_name="+")
+    enrollments = models.PositiveIntegerField(_("people enrolled"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    # Stored so the table sorts and pages by it in the database: completed * 100 / enrollments (rows exist only
+    # with enrollments > 0).
+    completion = models.FloatField(_("completion rate"), default=0)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("team course figures")
+        verbose_name_plural = _("team course figures")
+        constraints = [models.UniqueConstraint(fields=["team", "course"], name="teamcoursestats_once_per_team")]
+        indexes = [models.Index(fields=["team", "completion", "course"], name="teamcoursestats_completion_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}/{self.team_id}"
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(self.completed * 100 / self.enrollments, 1) if self.enrollments else None
+
+    @property
+    def avg_progress(self) -> float | None:
+        return round(self.progress_sum / self.enrollments, 1) if self.enrollments else None

@@ -671,8 +671,23 @@ def owned_courses(*, user, search: str = "", overdue_only: bool = False) -> Quer
     return qs
 
 
+def team_courses(*, team: Team, search: str = "", overdue_only: bool = False) -> QuerySet:
+    """The courses the team's subtree is enrolled in, with figures over that subtree's enrolled people only
+    (TeamCourseStats, with a stored `completion`): the managers' course completion table. Pages with
+    `courses_page` (the same sort keys as the trainer's table)."""
+    from trainees.dashboards.models import TeamCourseStats
+
+    qs = TeamCourseStats.objects.select_related("course").filter(team_id=team.id)
+    if search:
+        qs = qs.filter(course__title__icontains=search)
+    if overdue_only:
+        qs = qs.filter(overdue__gt=0)
+    return qs
+
+
 def courses_page(*, qs: QuerySet, sort: str, cursor: str | None, size: int = PAGE_SIZE):
-    """A page of the trainer's course table by (sort field, course id), like `keyset_page`."""
+    """A page of a course table (the trainer's CourseStats or a team's TeamCourseStats) by (sort field, course
+    id), like `keyset_page`."""
     sort = parse_course_sort(sort)
     field = COURSE_SORTS[sort.lstrip("-")]
     return _keyset(qs=qs, field=field, desc=sort.startswith("-"), pk="course_id", cursor=cursor, size=size)

@@ -28,6 +28,7 @@ from trainees.dashboards.models import (
     Nudge,
     PersonCategoryScore,
     PersonStats,
+    TeamCourseStats,
     TeamPlanStats,
     TeamSnapshot,
     TeamStats,
@@ -335,7 +336,70 @@ def stats_refresh_courses(*, course_ids: Iterable[int] | None = None) -> int:
         unique_fields=["course"],
         update_fields=["enrollments", "completed", "overdue", "progress_sum", "refreshed_at"],
     )
+    stats_refresh_team_courses(course_ids=ids)
     return len(rows)
+
+
+COURSE_SUM_FIELDS = ("enrollments", "completed", "overdue", "progress_sum")
+
+
+def stats_refresh_team_courses(*, course_ids: Iterable[int] | None = None) -> int:
+    """Rebuild TeamCourseStats of these courses (all when None): per batch of courses, one grouped read of the
+    active people's active enrollments per (course, own team), rolled up the team tree; the courses' rows are
+    replaced in one transaction with the courses locked (two refreshes of one course run one after the other).
+    Called by `stats_refresh_courses`, so the same hooks and the repair keep both current."""
+    from courses.models import Course
+
+    today = timezone.localdate()
+    ids = list(Course.objects.values_list("id", flat=True)) if course_ids is None else sorted(set(course_ids))
+    if not ids:
+        return 0
+    path_of = dict(Team.objects.values_list("id", "path"))
+    written = 0
+    for start in range(0, len(ids), PLAN_BATCH):
+        batch = ids[start : start + PLAN_BATCH]
+        with transaction.atomic():
+            locked = list(
+                Course.objects.select_for_update().filter(id__in=batch).order_by("id").values_list("id", flat=True)
+            )
+            totals: dict[tuple[int, int], dict] = {}
+            for row in (
+                Enrollment.objects.filter(
+                    course_id__in=locked, unenrolled_at__isnull=True, user__is_active=True, user__team__isnull=False
+                )
+                .values("course_id", "user__team_id")
+                .annotate(
+                    enrollments=Count("id"),
+                    completed=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
+                    overdue=Count(
+                        "id",
+                        filter=~Q(status=Enrollment.Status.COMPLETED)
+                        & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
+                    ),
+                    progress_sum=Sum("progress"),
+                )
+            ):
+                tid = row["user__team_id"]
+                for scope in _ancestors(path_of[tid]) if tid in path_of else [tid]:
+                    acc = totals.setdefault((row["course_id"], scope), dict.fromkeys(COURSE_SUM_FIELDS, 0))
+                    for key in COURSE_SUM_FIELDS:
+                        acc[key] += row[key] or 0
+            now = timezone.now()
+            rows = [
+                TeamCourseStats(
+                    course_id=cid,
+                    team_id=tid,
+                    completion=round(vals["completed"] * 100 / vals["enrollments"], 1),
+                    refreshed_at=now,
+                    **vals,
+                )
+                for (cid, tid), vals in sorted(totals.items())
+                if vals["enrollments"]
+            ]
+            TeamCourseStats.objects.filter(course_id__in=locked).delete()
+            TeamCourseStats.objects.bulk_create(rows, batch_size=BATCH)
+        written += len(rows)
+    return written
 
 
 # --- training plans ----------------------------------------------------------------------------------------
@@ -503,6 +567,14 @@ def stats_people_changed(*, user_ids: Iterable[int], course_ids: Iterable[int] =
         transaction.on_commit(lambda: stats_refresh_plans(plan_ids=_plans_of_people(ids)))
     if courses:
         transaction.on_commit(lambda: stats_refresh_courses(course_ids=courses))
+
+
+def stats_plans_changed(*, plan_ids: Iterable[int]) -> None:
+    """Refresh these plans' figures once the current transaction commits: their linked courses (sessions), days or
+    final-day exam changed. Called by the plans app (`courses.plan_services`) and the quizzes (`assessments`)."""
+    ids = sorted({pid for pid in plan_ids if pid})
+    if ids:
+        transaction.on_commit(lambda: stats_refresh_plans(plan_ids=ids))
 
 
 def stats_snapshot_week(*, week: date | None = None) -> int:

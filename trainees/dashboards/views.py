@@ -55,6 +55,34 @@ def _plans_table(qs, params, *, base_qs: str) -> dict:
     return {"plan_rows": rows, "plan_next_cursor": next_cursor, "plan_params": params, "plan_base_qs": base_qs}
 
 
+def _team_course_params(request) -> dict:
+    return {
+        "q": request.GET.get("course_q", "").replace("\x00", "").strip()[:100],
+        "overdue": request.GET.get("course_overdue") == "1",
+        "sort": selectors.parse_course_sort(request.GET.get("course_sort")),
+        "cursor": request.GET.get("course_cursor") or None,
+    }
+
+
+def _team_courses_table(team, params) -> dict:
+    """The managers' course completion table (TeamCourseStats). The full page does not read it: it is loaded
+    through htmx when scrolled into view (`partial=courses`), which keeps the page within its query budget."""
+    from urllib.parse import urlencode
+
+    rows, next_cursor = selectors.courses_page(
+        qs=selectors.team_courses(team=team, search=params["q"], overdue_only=params["overdue"]),
+        sort=params["sort"],
+        cursor=params["cursor"],
+    )
+    base = {"team": team.id, "course_q": params["q"]} | ({"course_overdue": 1} if params["overdue"] else {})
+    return {
+        "team_course_rows": rows,
+        "team_course_next_cursor": next_cursor,
+        "team_course_params": params,
+        "team_course_base": urlencode(base),
+    }
+
+
 def _due_default():
     from datetime import timedelta
 
@@ -74,6 +102,11 @@ def dashboard(request):
         if not roots:
             return render(request, "dashboards/empty.html")
         team = roots[0]
+    course_params = _team_course_params(request)
+    if request.GET.get("partial") == "courses":
+        return render(
+            request, "dashboards/_team_courses_table.html", {"team": team, **_team_courses_table(team, course_params)}
+        )
     params = _table_params(request)
     table = _people_table(team, params)
     if request.htmx and request.GET.get("partial") == "people":
@@ -104,6 +137,7 @@ def dashboard(request):
             "export_form": ExportForm(initial={"format": "xlsx"}),
             **table,
             **plans,
+            "team_course_params": course_params,
         },
     )
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trainees', '0009_notification_quiet_hours'),
+        ('trainees', '0010_dashboard_team_course_stats'),
     ]
 
     operations = [
