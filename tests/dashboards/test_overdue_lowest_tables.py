@@ -242,4 +242,4 @@ def test_partials_and_routes_cost_the_same_queries_at_two_sizes(client_for, api_
             counts.append(len(ctx.captured_queries))
         assert max(counts) <= 10
         results.append(counts)
-    assert results[0] == results[1]
+    assert results[0] == results[1], results
