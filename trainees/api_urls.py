@@ -27,6 +27,14 @@ urlpatterns = [
     path(
         "dashboards/teams/<int:pk>/courses/", dashboard_api.TeamCoursesView.as_view(), name="api-dashboard-team-courses"
     ),
+    path(
+        "dashboards/teams/<int:pk>/overdue/", dashboard_api.TeamOverdueView.as_view(), name="api-dashboard-team-overdue"
+    ),
+    path(
+        "dashboards/teams/<int:pk>/lowest-scores/",
+        dashboard_api.TeamLowestScoresView.as_view(),
+        name="api-dashboard-team-lowest-scores",
+    ),
     path("dashboards/people/<int:pk>/", dashboard_api.PersonDashboardView.as_view(), name="api-dashboard-person"),
     path("exports/", dashboard_api.ExportStartView.as_view(), name="api-dashboard-exports"),
     path("exports/<int:pk>/", dashboard_api.ExportDetailView.as_view(), name="api-dashboard-export"),

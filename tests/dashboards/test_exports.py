@@ -161,9 +161,13 @@ def test_page_buttons_post_the_current_filters(manager_a, team_a, filled_team_a)
     client = _client(manager_a)
     page = client.get(reverse("trainees:dashboards:home"), {"team": team_a.id, "q": "s1", "overdue": "1"})
     html = page.content.decode()
-    for table in ("people", "overdue"):
-        assert f'data-testid="export-{table}"' in html
+    assert 'data-testid="export-people"' in html
     assert 'name="q" value="s1"' in html and 'name="overdue" value="on"' in html
+    # the overdue table's buttons come with its htmx partial, and carry that table's own filters
+    params = {"team": team_a.id, "partial": "overdue", "overdue_q": "s1", "overdue_days": "3", "overdue_sort": "name"}
+    html = client.get(reverse("trainees:dashboards:home"), params).content.decode()
+    assert 'data-testid="export-overdue"' in html
+    assert 'name="q" value="s1"' in html and 'name="min_days" value="3"' in html and 'name="sort" value="name"' in html
 
 
 # --- scope and bad input -------------------------------------------------------------------------------------

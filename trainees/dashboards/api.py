@@ -244,6 +244,106 @@ class TeamCoursesView(APIView):
         return Response({"next": next_url, "results": TeamCourseRowOut(rows, many=True).data})
 
 
+class OverdueRowOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the enrollment")
+    person_id = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.__str__")
+    employee_no = serializers.CharField(source="user.employee_no", allow_null=True)
+    course_id = serializers.IntegerField()
+    course = serializers.CharField(source="course.title")
+    due_date = serializers.DateField(allow_null=True)
+    days_overdue = serializers.IntegerField(allow_null=True)
+    progress = serializers.IntegerField()
+
+
+def _search(request) -> str:
+    return request.query_params.get("q", "").replace("\x00", "").strip()[:100]
+
+
+def _next_url(request, params: dict) -> str:
+    return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+
+
+class TeamOverdueView(APIView):
+    """Every overdue course enrollment of the team's subtree (the dashboard's overdue items table)."""
+
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(
+        responses=OverdueRowOut(many=True),
+        parameters=[
+            OpenApiParameter(
+                "sort", str, description=f"one of {', '.join(selectors.OVERDUE_SORTS)}, '-' for descending"
+            ),
+            OpenApiParameter("q", str, description="person (name, employee number) or course title"),
+            OpenApiParameter("min_days", int, description="only items at least this many days past their due date"),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+    )
+    def get(self, request, pk: int):
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        q = _search(request)
+        min_days = exports.parse_min_days(request.query_params.get("min_days"))
+        sort = selectors.parse_overdue_sort(request.query_params.get("sort"))
+        size = _page_size(request)
+        rows, next_cursor = selectors.overdue_page(
+            qs=selectors.team_overdue_enrollments(team=team, search=q, min_days=min_days),
+            sort=sort,
+            cursor=request.query_params.get("cursor"),
+            size=size,
+        )
+        next_url = None
+        if next_cursor:
+            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "min_days": min_days}
+            next_url = _next_url(request, params)
+        return Response({"next": next_url, "results": OverdueRowOut(rows, many=True).data})
+
+
+class LowestRowOut(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.__str__")
+    employee_no = serializers.CharField(source="user.employee_no", allow_null=True)
+    team = serializers.CharField(source="team.full_name", allow_null=True, default=None)
+    avg_score = serializers.FloatField()
+    attempts = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    pass_rate = serializers.FloatField(source="pass_rate_sort", help_text="passed / attempts, in %")
+
+
+class TeamLowestScoresView(APIView):
+    """The team's people with quiz results, lowest average score first (the dashboard's lowest scores table)."""
+
+    permission_classes = [HasRole.of(MANAGER)]
+
+    @extend_schema(
+        responses=LowestRowOut(many=True),
+        parameters=[
+            OpenApiParameter(
+                "sort", str, description=f"one of {', '.join(selectors.LOWEST_PAGE_SORTS)}, '-' for descending"
+            ),
+            OpenApiParameter("q", str, description="name or employee number"),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
+        ],
+    )
+    def get(self, request, pk: int):
+        team = selectors.dashboard_team_get(user=request.user, team_id=pk)
+        q = _search(request)
+        sort = selectors.parse_lowest_sort(request.query_params.get("sort"))
+        size = _page_size(request)
+        rows, next_cursor = selectors.lowest_page(
+            qs=selectors.team_lowest_people(team=team, search=q),
+            sort=sort,
+            cursor=request.query_params.get("cursor"),
+            size=size,
+        )
+        next_url = None
+        if next_cursor:
+            next_url = _next_url(request, {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q})
+        return Response({"next": next_url, "results": LowestRowOut(rows, many=True).data})
+
+
 class PersonDashboardView(APIView):
     permission_classes = [HasRole.of(MANAGER)]
 
@@ -315,6 +415,9 @@ class ExportIn(JSONInSerializer):
     q = _SearchField(required=False, allow_blank=True, max_length=exports.MAX_SEARCH, default="")
     overdue = serializers.BooleanField(required=False, default=False)
     sort = _SearchField(required=False, allow_blank=True, max_length=40, default="")
+    min_days = serializers.IntegerField(
+        required=False, min_value=0, max_value=3650, default=0, help_text="overdue table: days past the due date"
+    )
 
 
 def _job_data(request, job) -> dict:

@@ -35,7 +35,6 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    Q,
     QuerySet,
     TextField,
     Value,
@@ -119,7 +118,17 @@ def export_params(data: Mapping) -> dict:
         "overdue": overdue in (True, "1", "on", "true", "True"),
         # Each table reads the sort keys it knows (people: selectors.SORTS, plans: selectors.PLAN_SORTS).
         "sort": str(data.get("sort") or "").replace("\x00", "").strip()[:40],
+        # The overdue table: only items at least this many days past their due date (0: all).
+        "min_days": parse_min_days(data.get("min_days")),
     }
+
+
+def parse_min_days(value) -> int:
+    """A days-overdue minimum from a form, the API or the query string: 0 when missing or unreadable."""
+    try:
+        return max(0, min(int(str(value).strip()), 3650))
+    except (TypeError, ValueError):
+        return 0
 
 
 # --- SQL formatting (the same output on PostgreSQL and SQLite) ----------------------------------------------
@@ -248,31 +257,16 @@ register(
 )
 
 
-def _overdue_rows(*, scope, params: dict) -> QuerySet:
-    """Every overdue course enrollment of the team's active people (the page lists the first few), by due date
-    (undated ones last); the same rule as PersonStats.overdue."""
-    from trainees.models import Enrollment
+def _order(field: str, sort: str, pk: str) -> list[str]:
+    return [f"-{field}", f"-{pk}"] if sort.startswith("-") else [field, pk]
 
-    today = timezone.localdate()
-    qs = (
-        Enrollment.objects.filter(
-            user__team__path__startswith=scope.path,
-            user__is_active=True,
-            course__isnull=False,
-            unenrolled_at__isnull=True,
-        )
-        .exclude(status=Enrollment.Status.COMPLETED)
-        .filter(Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today))
-    )
-    if params["q"]:
-        q = params["q"]
-        qs = qs.filter(
-            Q(user__display_name__icontains=q)
-            | Q(user__employee_no__icontains=q)
-            | Q(user__username__icontains=q)
-            | Q(course__title__icontains=q)
-        )
-    return qs.order_by(F("due_date").asc(nulls_last=True), "id")
+
+def _overdue_rows(*, scope, params: dict) -> QuerySet:
+    """Every overdue course enrollment of the team's active people (the page shows them a page at a time), in
+    the page's order (by due date, undated last, by default) and with its filters (search, days overdue)."""
+    sort = selectors.parse_overdue_sort(params["sort"])
+    qs = selectors.team_overdue_enrollments(team=scope, search=params["q"], min_days=params.get("min_days") or 0)
+    return qs.order_by(*_order(selectors.OVERDUE_SORTS[sort.lstrip("-")], sort, "id"))
 
 
 register(
@@ -295,9 +289,13 @@ register(
 
 
 def _lowest_rows(*, scope, params: dict) -> QuerySet:
-    """The team's people with quiz results, lowest average score first (from PersonStats)."""
-    qs = selectors.team_people(team=scope, search=params["q"], overdue_only=params["overdue"])
-    return qs.select_related(None).filter(avg_score__isnull=False).order_by("avg_score", "user_id")
+    """The team's people with quiz results (from PersonStats), in the page's order (lowest average score first
+    by default) and with its filters (search, overdue only)."""
+    sort = selectors.parse_lowest_sort(params["sort"])
+    qs = selectors.team_lowest_people(team=scope, search=params["q"])
+    if params["overdue"]:
+        qs = qs.filter(overdue__gt=0)
+    return qs.select_related(None).order_by(*_order(selectors.LOWEST_PAGE_SORTS[sort.lstrip("-")], sort, "user_id"))
 
 
 register(

@@ -10,11 +10,11 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import StrIndex
+from django.db.models import DateField, Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, StrIndex
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -264,7 +264,8 @@ def parse_sort(value: str | None) -> str:
 
 
 def _encode(value, pk: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([value, pk], ensure_ascii=False).encode()).decode()
+    # default=str: a date sort value travels as its ISO text (the field parses it back in the filter).
+    return base64.urlsafe_b64encode(json.dumps([value, pk], ensure_ascii=False, default=str).encode()).decode()
 
 
 def _decode(cursor: str):
@@ -351,32 +352,6 @@ def owned_plans(*, user, search: str = "", overdue_only: bool = False) -> QueryS
 
 
 # --- lists -------------------------------------------------------------------------------------------------
-
-
-def _top_people(*, team: Team, field: str, limit: int):
-    """The ids of the team's people with the most of `field` (from PersonStats: an index read, not a scan of
-    every enrollment of the subtree)."""
-    return (
-        PersonStats.objects.filter(is_active=True, team__path__startswith=team.path, **{f"{field}__gt": 0})
-        .order_by(f"-{field}", "-user_id")
-        .values("user_id")[:limit]
-    )
-
-
-def team_overdue_items(*, team: Team, limit: int = 20, people: int = 10) -> list[Enrollment]:
-    """Overdue course enrollments of the `people` most overdue people of the team, by due date. One query."""
-    today = timezone.localdate()
-    return list(
-        Enrollment.objects.filter(
-            user_id__in=_top_people(team=team, field="overdue", limit=people),
-            course__isnull=False,
-            unenrolled_at__isnull=True,
-        )
-        .exclude(status=Enrollment.Status.COMPLETED)
-        .filter(Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today))
-        .select_related("user", "course")
-        .order_by("due_date", "id")[:limit]
-    )
 
 
 def team_expiring_certificates(*, team: Team) -> list[dict]:
@@ -691,6 +666,100 @@ def courses_page(*, qs: QuerySet, sort: str, cursor: str | None, size: int = PAG
     sort = parse_course_sort(sort)
     field = COURSE_SORTS[sort.lstrip("-")]
     return _keyset(qs=qs, field=field, desc=sort.startswith("-"), pk="course_id", cursor=cursor, size=size)
+
+
+# --- overdue items and lowest scores tables ------------------------------------------------------------------
+
+OVERDUE_SORTS = {"due": "due_sort", "name": "user__display_name", "course": "course__title"}
+DEFAULT_OVERDUE_SORT = "due"
+NO_DUE_DATE = date(9999, 12, 31)  # undated overdue items (status OVERDUE) sort after every dated one
+
+
+def parse_overdue_sort(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value.lstrip("-") in OVERDUE_SORTS else DEFAULT_OVERDUE_SORT
+
+
+def team_overdue_enrollments(*, team: Team, search: str = "", min_days: int = 0) -> QuerySet[Enrollment]:
+    """Every overdue course enrollment of the team's active people (the rule of PersonStats.overdue), with
+    `due_sort` (the due date, undated last) to sort and page by. `search`: person or course; `min_days`: only
+    items at least that many days past their due date. The overdue table, its API and its export read this."""
+    today = timezone.localdate()
+    qs = (
+        Enrollment.objects.filter(
+            user__team__path__startswith=team.path,
+            user__is_active=True,
+            course__isnull=False,
+            unenrolled_at__isnull=True,
+        )
+        .exclude(status=Enrollment.Status.COMPLETED)
+        .filter(Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today))
+        .annotate(due_sort=Coalesce("due_date", Value(NO_DUE_DATE), output_field=DateField()))
+    )
+    if search:
+        qs = qs.filter(
+            Q(user__display_name__icontains=search)
+            | Q(user__employee_no__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(course__title__icontains=search)
+        )
+    if min_days > 0:
+        qs = qs.filter(due_date__lte=today - timedelta(days=min_days))
+    return qs
+
+
+def overdue_page(*, qs: QuerySet[Enrollment], sort: str, cursor: str | None, size: int = PAGE_SIZE):
+    """A page of the overdue table by (sort field, enrollment id), like `keyset_page`; rows carry `days_overdue`."""
+    sort = parse_overdue_sort(sort)
+    rows, next_cursor = _keyset(
+        qs=qs.select_related("user", "course"),
+        field=OVERDUE_SORTS[sort.lstrip("-")],
+        desc=sort.startswith("-"),
+        pk="id",
+        cursor=cursor,
+        size=size,
+    )
+    today = timezone.localdate()
+    for row in rows:
+        row.days_overdue = (today - row.due_date).days if row.due_date else None
+    return rows, next_cursor
+
+
+LOWEST_PAGE_SORTS = {
+    "avg_score": "avg_score",
+    "name": "user__display_name",
+    "attempts": "attempts",
+    "pass_rate": "pass_rate_sort",
+}
+
+
+def team_lowest_people(*, team: Team, search: str = "") -> QuerySet[PersonStats]:
+    """The team's active people with quiz results (PersonStats), with `pass_rate_sort` (passed * 100 / attempts,
+    0 without attempts): the lowest scores table, its API and its export. `search`: name or employee number."""
+    from django.db.models.functions import Cast, NullIf
+
+    return (
+        team_people(team=team, search=search)
+        .filter(avg_score__isnull=False)
+        .annotate(
+            pass_rate_sort=Coalesce(
+                Cast("passed", FloatField()) * 100.0 / NullIf(F("attempts"), 0), Value(0.0), output_field=FloatField()
+            )
+        )
+    )
+
+
+def lowest_page(*, qs: QuerySet[PersonStats], sort: str, cursor: str | None, size: int = PAGE_SIZE):
+    """A page of the lowest scores table by (sort field, user id), like `keyset_page`."""
+    sort = parse_lowest_sort(sort)
+    return _keyset(
+        qs=qs,
+        field=LOWEST_PAGE_SORTS[sort.lstrip("-")],
+        desc=sort.startswith("-"),
+        pk="user_id",
+        cursor=cursor,
+        size=size,
+    )
 
 
 # --- a training plan's participants -------------------------------------------------------------------------

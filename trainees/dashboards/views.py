@@ -83,6 +83,64 @@ def _team_courses_table(team, params) -> dict:
     }
 
 
+def _clean_q(value: str | None) -> str:
+    return (value or "").replace("\x00", "").strip()[:100]
+
+
+def _overdue_params(request) -> dict:
+    return {
+        "q": _clean_q(request.GET.get("overdue_q")),
+        "min_days": exports.parse_min_days(request.GET.get("overdue_days")),
+        "sort": selectors.parse_overdue_sort(request.GET.get("overdue_sort")),
+        "cursor": request.GET.get("overdue_cursor") or None,
+    }
+
+
+def _overdue_table(team, params) -> dict:
+    """The overdue items table: every overdue course enrollment of the subtree, a page at a time. Loaded through
+    htmx when scrolled into view (`partial=overdue`), like the course table."""
+    from urllib.parse import urlencode
+
+    rows, next_cursor = selectors.overdue_page(
+        qs=selectors.team_overdue_enrollments(team=team, search=params["q"], min_days=params["min_days"]),
+        sort=params["sort"],
+        cursor=params["cursor"],
+    )
+    base = {"team": team.id, "overdue_q": params["q"]} | (
+        {"overdue_days": params["min_days"]} if params["min_days"] else {}
+    )
+    return {
+        "overdue_rows": rows,
+        "overdue_next_cursor": next_cursor,
+        "overdue_params": params,
+        "overdue_base": urlencode(base),
+    }
+
+
+def _lowest_params(request) -> dict:
+    return {
+        "q": _clean_q(request.GET.get("low_q")),
+        "sort": selectors.parse_lowest_sort(request.GET.get("low_sort") or request.GET.get("low")),
+        "cursor": request.GET.get("low_cursor") or None,
+    }
+
+
+def _lowest_table(team, params) -> dict:
+    """The lowest scores table: the subtree's people with quiz results (PersonStats), a page at a time. Loaded
+    through htmx when scrolled into view (`partial=lowest`)."""
+    from urllib.parse import urlencode
+
+    rows, next_cursor = selectors.lowest_page(
+        qs=selectors.team_lowest_people(team=team, search=params["q"]), sort=params["sort"], cursor=params["cursor"]
+    )
+    return {
+        "lowest_rows": rows,
+        "lowest_next_cursor": next_cursor,
+        "lowest_params": params,
+        "lowest_base": urlencode({"team": team.id, "low_q": params["q"]}),
+    }
+
+
 def _due_default():
     from datetime import timedelta
 
@@ -107,6 +165,12 @@ def dashboard(request):
         return render(
             request, "dashboards/_team_courses_table.html", {"team": team, **_team_courses_table(team, course_params)}
         )
+    overdue_params = _overdue_params(request)
+    if request.GET.get("partial") == "overdue":
+        return render(request, "dashboards/_overdue_table.html", {"team": team, **_overdue_table(team, overdue_params)})
+    lowest_params = _lowest_params(request)
+    if request.GET.get("partial") == "lowest":
+        return render(request, "dashboards/_lowest_table.html", {"team": team, **_lowest_table(team, lowest_params)})
     params = _table_params(request)
     table = _people_table(team, params)
     if request.htmx and request.GET.get("partial") == "people":
@@ -116,7 +180,6 @@ def dashboard(request):
         return render(request, "dashboards/_plans_table.html", {"team": team, **plans})
     overview = selectors.team_overview(team=team)
     charts = selectors.team_charts(team=team)
-    low_sort = selectors.parse_lowest_sort(request.GET.get("low"))
     return render(
         request,
         "dashboards/dashboard.html",
@@ -127,12 +190,11 @@ def dashboard(request):
             "charts": charts,
             "mastery_axes": list(charts["mastery"].items()),
             "chart_data": selectors.chart_payload(overview=overview, charts=charts),
-            "lowest": selectors.team_lowest_scores(team=team, sort=low_sort),
-            "low_sort": low_sort,
+            "lowest_params": lowest_params,
             "weak_spots": selectors.weak_spots(areas=charts["mastery"]["category"] + charts["mastery"]["competency"]),
             "weak_threshold": settings.DASHBOARD_WEAK_SCORE,
             "due_default": _due_default(),
-            "overdue_items": selectors.team_overdue_items(team=team),
+            "overdue_params": overdue_params,
             "expiring": selectors.team_expiring_certificates(team=team),
             "export_form": ExportForm(initial={"format": "xlsx"}),
             **table,
