@@ -221,10 +221,14 @@ def test_the_daily_digest_waits_for_each_persons_hours(mailoutbox):
 
 
 def test_changing_ones_hours_redecides_held_emails(mailoutbox):
+    import time_machine
+
     person = UserFactory()
-    n = make_notification(person, now=local(2026, 11, 24, 23))
-    assert n.not_before == local(2026, 11, 25, 8)
-    services.preferences_update(user=person, quiet_hours={"mode": "none"})
+    # The clock is frozen at the moment the e-mail is held: only e-mails held into the future are released.
+    with time_machine.travel(local(2026, 11, 24, 23), tick=False):
+        n = make_notification(person, now=local(2026, 11, 24, 23))
+        assert n.not_before == local(2026, 11, 25, 8)
+        services.preferences_update(user=person, quiet_hours={"mode": "none"})
     n.refresh_from_db()
     assert n.not_before is None  # the dispatcher decides again under the new hours
 
