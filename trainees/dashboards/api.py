@@ -163,6 +163,22 @@ def _page_size(request) -> int:
         return selectors.PAGE_SIZE
 
 
+def _search(request) -> str:
+    return request.query_params.get("q", "").replace("\x00", "").strip()[:100]
+
+
+def _table_page(request, *, page, qs, sort: str, out, filters: dict) -> Response:
+    """One cursor page of a dashboard table (plans, courses, overdue items, lowest scores), with the link to the
+    next page carrying the same sort and filters."""
+    size = _page_size(request)
+    rows, next_cursor = page(qs=qs, sort=sort, cursor=request.query_params.get("cursor"), size=size)
+    next_url = None
+    if next_cursor:
+        params = {"sort": sort, "cursor": next_cursor, "page_size": size, **filters}
+        next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+    return Response({"next": next_url, "results": out(rows, many=True).data})
+
+
 class TeamPlansView(APIView):
     """The training plans the team's subtree takes part in, figures over that subtree's participants only."""
 
@@ -180,21 +196,16 @@ class TeamPlansView(APIView):
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
-        q = request.query_params.get("q", "").replace("\x00", "").strip()[:100]
+        q = _search(request)
         overdue = request.query_params.get("overdue") in ("1", "true")
-        sort = selectors.parse_plan_sort(request.query_params.get("sort"))
-        size = _page_size(request)
-        rows, next_cursor = selectors.plans_page(
+        return _table_page(
+            request,
+            page=selectors.plans_page,
             qs=selectors.team_plans(team=team, search=q, overdue_only=overdue),
-            sort=sort,
-            cursor=request.query_params.get("cursor"),
-            size=size,
+            sort=selectors.parse_plan_sort(request.query_params.get("sort")),
+            out=PlanRowOut,
+            filters={"q": q, "overdue": int(overdue)},
         )
-        next_url = None
-        if next_cursor:
-            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
-            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
-        return Response({"next": next_url, "results": PlanRowOut(rows, many=True).data})
 
 
 class TeamCourseRowOut(serializers.Serializer):
@@ -227,21 +238,16 @@ class TeamCoursesView(APIView):
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
-        q = request.query_params.get("q", "").replace("\x00", "").strip()[:100]
+        q = _search(request)
         overdue = request.query_params.get("overdue") in ("1", "true")
-        sort = selectors.parse_course_sort(request.query_params.get("sort"))
-        size = _page_size(request)
-        rows, next_cursor = selectors.courses_page(
+        return _table_page(
+            request,
+            page=selectors.courses_page,
             qs=selectors.team_courses(team=team, search=q, overdue_only=overdue),
-            sort=sort,
-            cursor=request.query_params.get("cursor"),
-            size=size,
+            sort=selectors.parse_course_sort(request.query_params.get("sort")),
+            out=TeamCourseRowOut,
+            filters={"q": q, "overdue": int(overdue)},
         )
-        next_url = None
-        if next_cursor:
-            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
-            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
-        return Response({"next": next_url, "results": TeamCourseRowOut(rows, many=True).data})
 
 
 class OverdueRowOut(serializers.Serializer):
@@ -254,14 +260,6 @@ class OverdueRowOut(serializers.Serializer):
     due_date = serializers.DateField(allow_null=True)
     days_overdue = serializers.IntegerField(allow_null=True)
     progress = serializers.IntegerField()
-
-
-def _search(request) -> str:
-    return request.query_params.get("q", "").replace("\x00", "").strip()[:100]
-
-
-def _next_url(request, params: dict) -> str:
-    return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
 
 
 class TeamOverdueView(APIView):
@@ -285,19 +283,14 @@ class TeamOverdueView(APIView):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
         q = _search(request)
         min_days = exports.parse_min_days(request.query_params.get("min_days"))
-        sort = selectors.parse_overdue_sort(request.query_params.get("sort"))
-        size = _page_size(request)
-        rows, next_cursor = selectors.overdue_page(
+        return _table_page(
+            request,
+            page=selectors.overdue_page,
             qs=selectors.team_overdue_enrollments(team=team, search=q, min_days=min_days),
-            sort=sort,
-            cursor=request.query_params.get("cursor"),
-            size=size,
+            sort=selectors.parse_overdue_sort(request.query_params.get("sort")),
+            out=OverdueRowOut,
+            filters={"q": q, "min_days": min_days},
         )
-        next_url = None
-        if next_cursor:
-            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "min_days": min_days}
-            next_url = _next_url(request, params)
-        return Response({"next": next_url, "results": OverdueRowOut(rows, many=True).data})
 
 
 class LowestRowOut(serializers.Serializer):
@@ -330,18 +323,14 @@ class TeamLowestScoresView(APIView):
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
         q = _search(request)
-        sort = selectors.parse_lowest_sort(request.query_params.get("sort"))
-        size = _page_size(request)
-        rows, next_cursor = selectors.lowest_page(
+        return _table_page(
+            request,
+            page=selectors.lowest_page,
             qs=selectors.team_lowest_people(team=team, search=q),
-            sort=sort,
-            cursor=request.query_params.get("cursor"),
-            size=size,
+            sort=selectors.parse_lowest_sort(request.query_params.get("sort")),
+            out=LowestRowOut,
+            filters={"q": q},
         )
-        next_url = None
-        if next_cursor:
-            next_url = _next_url(request, {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q})
-        return Response({"next": next_url, "results": LowestRowOut(rows, many=True).data})
 
 
 class PersonDashboardView(APIView):
