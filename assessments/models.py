@@ -257,6 +257,12 @@ class Attempt(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"], name="attempt_status_deadline"),
             models.Index(fields=["user", "quiz", "status"], name="attempt_user_quiz_status"),
+            # What the grading run and the sweep read: attempts waiting for their automatic grading.
+            models.Index(
+                fields=["submitted_at"],
+                name="attempt_waiting_grading",
+                condition=Q(status="submitted", score__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from typing import NoReturn
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -598,17 +598,20 @@ def attempt_submit_and_grade(*, attempt: Attempt) -> Attempt:
 def _submit(*, attempt_id: int, user_id: int | None = None) -> dt.datetime:
     """The hot path of the burst at the end of a quiz, kept lean: one conditional UPDATE claims the attempt (the
     first call wins; every other one, and a submit past the deadline, reads the row to say why). The claim commits
-    in a durable transaction, so it is never rolled back by a caller and the worker finds it; only then is the
-    automatic grading queued (`grade_submitted_attempt`), or run here when the broker cannot take it. Until it has
-    run the attempt is submitted without a score (`Attempt.is_grading`): pages and the API show "grading"."""
+    by itself (never inside a caller's transaction, which could roll it back), so the worker finds it; only then is
+    the automatic grading queued (`_queue_grading`), or run here when the broker cannot take it. Until it has run
+    the attempt is submitted without a score (`Attempt.is_grading`): pages and the API show "grading"."""
     now = timezone.now()
     mine = {"user_id": user_id} if user_id is not None else {}
-    with transaction.atomic(durable=True):
-        claimed = (
-            Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS, **mine)
-            .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
-            .update(status=Attempt.Status.SUBMITTED, submitted_at=now, auto_closed=False)
-        )
+    claim = Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS, **mine).filter(
+        Q(deadline__isnull=True) | Q(deadline__gt=now)
+    )
+    values = {"status": Attempt.Status.SUBMITTED, "submitted_at": now, "auto_closed": False}
+    if connection.in_atomic_block:
+        with transaction.atomic(durable=True):  # refuses to run inside a caller's transaction (tests excepted)
+            claimed = claim.update(**values)
+    else:  # a request: the one statement commits by itself, without BEGIN and COMMIT round trips
+        claimed = claim.update(**values)
     if claimed:
         _queue_grading(attempt_id)
         return now
@@ -635,13 +638,56 @@ def _submit_refused(*, attempt_id: int, now: dt.datetime, user_id: int | None = 
     raise AssessmentError("already_submitted", _("This attempt has already been submitted."))
 
 
+# While a shared grading run is queued and has not started, this key is in the cache every process shares.
+GRADING_RUN_KEY = "assessments:grading-run-queued"
+# A run lost with its worker leaves the key: after this long the next submit queues another (and the beat's sweep
+# grades what was left after GRADING_SWEEP_AFTER).
+GRADING_RUN_KEY_SECONDS = 30
+
+
 def _queue_grading(attempt_id: int) -> None:
     """Hand the automatic grading to Celery; if the broker cannot take it, grade here: a submit is never failed or
-    lost by a broker outage (and `grade_waiting_attempts` picks up anything still left, e.g. a lost worker)."""
-    from assessments.tasks import grade_submitted_attempt
+    lost by a broker outage (and `grade_waiting_attempts` picks up anything still left, e.g. a lost worker).
+
+    With ASSESSMENT_GRADING_SHARED_RUN (a cache all processes share: Redis), submits share one queued run
+    (`grade_submitted_attempts`): only the submit that sets GRADING_RUN_KEY queues it, the others find it set and
+    queue nothing. Sending a Celery message costs more CPU than the rest of a submit, so in the burst at the end of
+    a quiz this is most of the saving. The run clears the key before it reads what waits (`grade_waiting_now`), so
+    a submit that found the key set had committed before that read, and sees its attempt graded by that run."""
+    from assessments.tasks import grade_submitted_attempt, grade_submitted_attempts
     from lms.deferred import enqueue_or_run
 
-    enqueue_or_run(grade_submitted_attempt, attempt_id=attempt_id)
+    if not settings.ASSESSMENT_GRADING_SHARED_RUN:
+        enqueue_or_run(grade_submitted_attempt, attempt_id=attempt_id)
+        return
+    if not _grading_run_mark():
+        return  # a run is queued and has not started: it grades this attempt
+    outcome = enqueue_or_run(
+        grade_submitted_attempts, run_instead=(grade_submitted_attempt, {"attempt_id": attempt_id})
+    )
+    if outcome != "sent":  # nothing is queued after all: the next submit tries again
+        _grading_run_unmark()
+
+
+def _grading_run_mark() -> bool:
+    """Set GRADING_RUN_KEY unless it is set; True when this call set it (so must queue the run). A cache that cannot
+    be reached says True: each submit then queues its own."""
+    from django.core.cache import cache
+
+    try:
+        return bool(cache.add(GRADING_RUN_KEY, 1, timeout=GRADING_RUN_KEY_SECONDS))
+    except Exception:  # noqa: BLE001 - Redis down: no sharing, the broker path decides
+        logger.warning("Cache unreachable; the submit queues its own grading run", exc_info=True)
+        return True
+
+
+def _grading_run_unmark() -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.delete(GRADING_RUN_KEY)
+    except Exception:  # noqa: BLE001 - the key expires by itself after GRADING_RUN_KEY_SECONDS
+        logger.warning("Cache unreachable; the grading run key expires by itself", exc_info=True)
 
 
 def attempt_grade_submitted(*, attempt_id: int, skip_locked: bool = False) -> bool:
@@ -665,19 +711,43 @@ def attempt_grade_submitted(*, attempt_id: int, skip_locked: bool = False) -> bo
 GRADING_SWEEP_AFTER = dt.timedelta(minutes=2)
 
 
-def grade_waiting_attempts(*, limit: int = 500) -> int:
+def grade_waiting_attempts() -> int:
     """The safety net (beat, every minute): grade attempts submitted more than GRADING_SWEEP_AFTER ago whose
-    grading task never ran (a worker lost with its task, a fallback that failed). Returns how many were graded."""
-    ids = list(
-        Attempt.objects.filter(
-            status=Attempt.Status.SUBMITTED,
-            score__isnull=True,
-            submitted_at__lte=timezone.now() - GRADING_SWEEP_AFTER,
-        )
-        .order_by("submitted_at")
-        .values_list("id", flat=True)[:limit]
-    )
-    return sum(1 for attempt_id in ids if attempt_grade_submitted(attempt_id=attempt_id, skip_locked=True))
+    grading never ran (a worker lost with its task, a fallback that failed). Returns how many were graded."""
+    return _grade_waiting(submitted_before=timezone.now() - GRADING_SWEEP_AFTER)
+
+
+def grade_waiting_now() -> int:
+    """The shared grading run (`_queue_grading`): clear GRADING_RUN_KEY first (a submit after this queues the next
+    run), then grade every attempt waiting for its automatic grading. Returns how many this run graded."""
+    _grading_run_unmark()
+    return _grade_waiting(submitted_before=None)
+
+
+def _grade_waiting(*, submitted_before: dt.datetime | None, chunk: int = 200) -> int:
+    """Grade waiting attempts, oldest first, each in its own transaction, until none is left. One another run holds
+    (skip_locked) is that run's; one that fails is logged and left to the sweep, the others still graded (and the
+    first error raised at the end, so the task is retried). Returns how many were graded here."""
+    waiting = Attempt.objects.filter(status=Attempt.Status.SUBMITTED, score__isnull=True)
+    if submitted_before is not None:
+        waiting = waiting.filter(submitted_at__lte=submitted_before)
+    graded, passed, failure = 0, set(), None
+    while ids := list(
+        waiting.exclude(pk__in=passed).order_by("submitted_at", "pk").values_list("id", flat=True)[:chunk]
+    ):
+        for attempt_id in ids:
+            try:
+                done = attempt_grade_submitted(attempt_id=attempt_id, skip_locked=True)
+            except Exception as exc:  # noqa: BLE001 - one bad attempt must not hold up the others
+                logger.exception("Grading attempt %s failed", attempt_id)
+                done, failure = False, failure or exc
+            if done:
+                graded += 1
+            else:
+                passed.add(attempt_id)
+    if failure is not None:
+        raise failure
+    return graded
 
 
 def _close_and_grade(attempt: Attempt, *, now: dt.datetime, auto: bool) -> bool:

@@ -19,6 +19,13 @@ def grade_submitted_attempt(attempt_id: int) -> bool:
     return services.attempt_grade_submitted(attempt_id=attempt_id)
 
 
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def grade_submitted_attempts() -> int:
+    """The grading run submits share (ASSESSMENT_GRADING_SHARED_RUN): queued by the first submit while none is
+    pending, it grades every attempt waiting for its automatic grading. Returns how many it graded."""
+    return services.grade_waiting_now()
+
+
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def close_attempt_if_overdue(attempt_id: int) -> bool:
     return services.attempt_close_if_overdue(attempt_id=attempt_id)

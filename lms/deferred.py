@@ -62,10 +62,12 @@ def _keep(name: str, args: list, kwargs: dict, exc: Exception) -> None:
     DeferredTask.objects.create(name=name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300])
 
 
-def enqueue_or_run(task, /, **kwargs) -> str:
+def enqueue_or_run(task, /, *, run_instead: tuple | None = None, **kwargs) -> str:
     """Send the task now; if the broker is unreachable run it here instead, for work a person is waiting for (the
-    relay could be minutes late). If that run fails too, the task is kept for the relay. Outside eager mode it never
-    raises for the broker or the task. Returns "sent", "ran" or "kept"."""
+    relay could be minutes late). If that run fails too, the task is kept for the relay. `run_instead` = (task,
+    kwargs) names a smaller task to run here and keep in its place (a shared grading run is sent, but a request
+    grades only its own attempt). Outside eager mode it never raises for the broker or the task. Returns "sent",
+    "ran" or "kept"."""
     try:
         _publish(task.name, [], kwargs)
         return "sent"
@@ -73,6 +75,8 @@ def enqueue_or_run(task, /, **kwargs) -> str:
         if current_app.conf.task_always_eager:
             raise  # in eager mode the task itself ran and failed: that is not a broker outage
         logger.warning("Broker unreachable; running %s in this process (%s)", task.name, exc)
+    if run_instead is not None:
+        task, kwargs = run_instead
     try:
         task(**kwargs)
         return "ran"

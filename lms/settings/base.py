@@ -385,3 +385,8 @@ CELERY_BEAT_SCHEDULE["dashboard-mastery-repair"] = {
     "task": "trainees.dashboards.tasks.stats_refresh_mastery",
     "schedule": 3600.0,
 }
+
+# --- Assessments: the submits at the end of a quiz share one queued grading run (assessments.services.
+# _queue_grading) while it waits, which needs a cache every process shares (Redis). Without Redis (`make run`:
+# a per-process cache) each submit queues its own grading task.
+ASSESSMENT_GRADING_SHARED_RUN = env_bool("ASSESSMENT_GRADING_SHARED_RUN", bool(REDIS_URL))

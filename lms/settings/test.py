@@ -15,3 +15,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if not REDIS_URL:  # noqa: F405
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# One grading task per submit, whether or not REDIS_URL is set (tests of the shared run turn it on themselves).
+ASSESSMENT_GRADING_SHARED_RUN = False

@@ -228,13 +228,17 @@ def wait_until_graded(quiz_id: int, burst_at: float, timeout: float) -> tuple[in
 
 
 def grading_tasks_in(log: Path) -> dict[str, int]:
-    """From the worker's log: grading tasks that graded (True), found nothing to do (False), or failed."""
+    """From the worker's log: attempts graded by grading tasks (one per submit, or the shared runs), tasks that
+    found nothing to do, shared runs, and failed or retried tasks."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    name = r"assessments\.tasks\.grade_submitted_attempt\[[^\]]+\]"
+    one = r"assessments\.tasks\.grade_submitted_attempt\[[^\]]+\] succeeded in [0-9.e-]+s: "
+    run = r"assessments\.tasks\.grade_submitted_attempts\[[^\]]+\] succeeded in [0-9.e-]+s: (\d+)"
+    runs = [int(n) for n in re.findall(run, text)]
     return {
-        "graded": len(re.findall(name + r" succeeded in [0-9.e-]+s: True", text)),
-        "nothing to do": len(re.findall(name + r" succeeded in [0-9.e-]+s: False", text)),
-        "failed": len(re.findall(name + r" (?:raised|retry)", text)),
+        "graded": len(re.findall(one + "True", text)) + sum(runs),
+        "nothing to do": len(re.findall(one + "False", text)) + runs.count(0),
+        "shared runs": len(runs),
+        "failed": len(re.findall(r"assessments\.tasks\.grade_submitted_attempts?\[[^\]]+\] (?:raised|retry)", text)),
     }
 
 
