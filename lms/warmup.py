@@ -2,7 +2,8 @@
 
 Django builds the URL resolver's reverse table lazily, per language, on the first `reverse()` (about 100 ms of CPU
 for our URLconf), and each thread that needs it before it is built builds it too. In a submit burst at the end of
-a quiz every thread of every fresh worker did so at once; gunicorn workers now build it when they load the app."""
+a quiz every thread of every fresh worker did so at once; gunicorn workers now build it when they load the app.
+Likewise the Celery app is finalised (its task registry built, reading package entry points) on first use."""
 
 from django.conf import settings
 from django.urls import get_resolver, reverse
@@ -10,6 +11,12 @@ from django.utils import translation
 
 
 def warm_up() -> None:
+    from django.apps import apps
+
+    from lms.celery import app
+
+    app.loader.autodiscover_tasks([config.name for config in apps.get_app_configs()])  # every app's tasks module
+    app.finalize(auto=True)
     get_resolver()  # the resolver itself, cached per URLconf
     for code, _name in settings.LANGUAGES:
         with translation.override(code):

@@ -32,3 +32,11 @@ def test_the_wsgi_module_warms_up():
     with mock.patch("lms.warmup.warm_up") as warm:
         importlib.reload(lms.wsgi)
     warm.assert_called_once_with()
+
+
+def test_warm_up_finalises_the_celery_app_with_every_task():
+    from lms.celery import app
+
+    warm_up()
+    assert app.finalized
+    assert {"assessments.tasks.grade_submitted_attempts", "lms.tasks.relay_deferred_tasks"} <= set(app.tasks)
