@@ -22,6 +22,13 @@ class ReferenceCodeField(serializers.SlugRelatedField):
         kwargs.setdefault("slug_field", "code")
         super().__init__(**kwargs)
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for a related field; the schema says a code or null, so "" is an unknown code
+        # (the API fuzz test found "" accepted where the schema refuses it).
+        if data == "":
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().run_validation(data)
+
 
 class ReferenceCodeFieldExtension(OpenApiSerializerFieldExtension):
     """The schema's enum is the codes seeded by migration 0002 (the schema is built without a database, e.g. by

@@ -35,6 +35,15 @@ def test_bad_course_input_has_error_shape(api_for, trainer):
     assert {"title", "track"} <= set(response.json()["error"]["fields"])
 
 
+@pytest.mark.parametrize("code", ["", "nope", "PRODUCT "])
+def test_an_empty_or_unknown_category_code_is_refused_not_read_as_none(api_for, trainer, code):
+    response = api_for(trainer).post("/api/v1/courses/", {"title": "课程", "category": code}, format="json")
+    assert response.status_code == 400
+    assert "category" in response.json()["error"]["fields"]
+    ok = api_for(trainer).post("/api/v1/courses/", {"title": "课程", "category": None}, format="json")
+    assert ok.status_code == 201 and ok.json()["category"] is None
+
+
 def test_a_bad_item_in_a_list_field_is_named_by_its_position(api_for, trainer, db):
     """The fuzzer found a NUL character inside one employee number; the message said `{8: [ErrorDetail(...)]}`."""
     course = CourseFactory(owners=[trainer], status="published")
