@@ -4,12 +4,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from lms.api.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from courses.course_selectors import course_get_for_author
 from courses.models import TrainingPlan
+from lms.api.authentication import TokenAuthentication
 from lms.api.exceptions import error_response
 from lms.models import Job
 from lms.roles import TRAINER, has_role, is_admin

@@ -11,10 +11,14 @@ from rest_framework.authtoken.models import Token
 
 
 def _user_by_token_sql() -> str:
+    from django.db import connection
+
+    q = connection.ops.quote_name
     user, token = get_user_model()._meta, Token._meta
+    # Identifiers from the models' metadata, quoted; the key itself is a query parameter.
     return (
-        f'SELECT u.* FROM "{user.db_table}" u JOIN "{token.db_table}" t '
-        f'ON t."{token.get_field("user").column}" = u."{user.pk.column}" WHERE t."{token.pk.column}" = %s'
+        f"SELECT u.* FROM {q(user.db_table)} u JOIN {q(token.db_table)} t "  # noqa: S608
+        f"ON t.{q(token.get_field('user').column)} = u.{q(user.pk.column)} WHERE t.{q(token.pk.column)} = %s"
     )
 
 
