@@ -363,7 +363,13 @@ class PersonDashboardView(APIView):
                     for e in data["enrollments"]
                 ],
                 "certificates": [
-                    {"code": c.code, "course": c.course_title, "issued_at": c.issued_at, "expires_on": c.expires_on}
+                    {
+                        "code": c.code,
+                        "course": c.course_title,
+                        "issued_at": c.issued_at,
+                        "expires_on": c.expires_on,
+                        "replaced": c.replaced,
+                    }
                     for c in data["certificates"]
                 ],
                 "category_scores": [

@@ -376,7 +376,11 @@ def person_overview(*, person: User) -> dict:
     enrollments = list(
         Enrollment.objects.filter(user_id=person.id).select_related("course", "plan").order_by("-created_at", "-id")
     )
-    certificates = list(Certificate.objects.filter(user_id=person.id).order_by("-issued_at"))
+    certificates = list(Certificate.objects.filter(user_id=person.id).order_by("-issued_at", "-id"))
+    seen: set[int] = set()
+    for c in certificates:  # newest first: an older one of a course already seen was replaced by a renewal
+        c.replaced = c.course_id in seen
+        seen.add(c.course_id)
     mastery = person_mastery(person=person)
     nudges = list(Nudge.objects.filter(user_id=person.id).order_by("-day")[:10])
     stats = getattr(person, "stats", None)

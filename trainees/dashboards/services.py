@@ -33,6 +33,7 @@ from trainees.dashboards.models import (
     TeamSnapshot,
     TeamStats,
 )
+from trainees.learning_selectors import certificate_superseded
 from trainees.models import Certificate, Enrollment, Team, User
 
 BATCH = 5000
@@ -93,6 +94,7 @@ def _person_rows(user_ids: list[int], today: date) -> list[PersonStats]:
     certs = {
         row["user_id"]: row
         for row in Certificate.objects.filter(user_id__in=user_ids)
+        .filter(~certificate_superseded())  # a renewal's new certificate replaces the old one in the figures
         .values("user_id")
         .annotate(
             valid=Count("id", filter=Q(expires_on__isnull=True) | Q(expires_on__gte=today)),
@@ -262,6 +264,7 @@ def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict
             expires_on__gte=today,
             expires_on__lte=today + timedelta(days=EXPIRING_DAYS),
         )
+        .filter(~certificate_superseded())  # replaced by a renewal's newer certificate: nothing to act on
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("user__team_id")], order_by=[F("expires_on").asc(), F("id").asc()])
         )
