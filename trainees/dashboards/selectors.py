@@ -96,12 +96,12 @@ def dashboard_team_get(*, user, team_id, with_children: bool = False) -> Team:
         raise Http404 from None
     qs = Team.objects.select_related("stats")
     if not is_admin(user):
-        if not has_role(user, MANAGER):
-            raise Http404
-        # In scope when one of the teams the user manages is this team or above it (its path is a prefix of ours):
-        # checked in the same query that loads the team.
+        # In scope when one of the teams the user manages is this team or above it (its path is a prefix of ours)
+        # and the user holds the manager role: both checked in the same query that loads the team (so an API
+        # route gated only on sign-in, like the team summary, spends no query on reading the roles).
         managing = Team.objects.filter(managers=user.id).alias(at=StrIndex(OuterRef("path"), F("path"))).filter(at=1)
-        qs = qs.filter(Exists(managing))
+        manager_role = User.groups.through.objects.filter(user_id=user.id, group__name=MANAGER)
+        qs = qs.filter(Exists(managing), Exists(manager_role))
     if not with_children:
         try:
             return qs.get(id=team_id)
