@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -175,6 +175,18 @@ def certificate_verify(*, code: str) -> Certificate:
         )
     except Certificate.DoesNotExist:
         raise Http404 from None
+
+
+def certificate_superseded() -> Exists:
+    """True for a certificate that a newer certificate of the same person and course replaced (a renewal kept the
+    old one as history, then completing again issued the new one): issued later, or at the same moment with a
+    higher id. Use as `Certificate.objects.filter(~certificate_superseded())` for the certificates in force (the
+    dashboards' valid and expiring figures, the expiring-certificate notice). One correlated lookup per row, on
+    the (person) index."""
+    newer = Certificate.objects.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id")).filter(
+        Q(issued_at__gt=OuterRef("issued_at")) | Q(issued_at=OuterRef("issued_at"), id__gt=OuterRef("id"))
+    )
+    return Exists(newer)
 
 
 def my_certificates(*, user) -> QuerySet[Certificate]:

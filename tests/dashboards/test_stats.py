@@ -27,7 +27,13 @@ def _expected_person(user_id, today):
         if e.status != Enrollment.Status.COMPLETED
         and (e.status == Enrollment.Status.OVERDUE or (e.due_date and e.due_date < today))
     ]
-    certs = list(Certificate.objects.filter(user_id=user_id))
+    every = list(Certificate.objects.filter(user_id=user_id))
+    # a certificate replaced by a newer one of the same course (a renewal's) no longer counts
+    certs = [
+        c
+        for c in every
+        if not any(o.course_id == c.course_id and (o.issued_at, o.id) > (c.issued_at, c.id) for o in every)
+    ]
     return {
         "enrollments": len(rows),
         "completed": len(done),
@@ -76,6 +82,17 @@ def _check_one_example(data, team_a, sub_team_a, courses):
                 unenrolled_at=now if removed else None,
             )
             expiry = data.draw(cert_st)
+            if data.draw(st.booleans()):  # an older certificate of the course, kept as history by a renewal
+                old_expiry = data.draw(cert_st)
+                Certificate.objects.create(
+                    user=person,
+                    course=course,
+                    code=f"O{e.id}",
+                    holder_name="x",
+                    course_title="x",
+                    issued_at=now - timedelta(days=data.draw(st.integers(0, 400))),
+                    expires_on=today + timedelta(days=old_expiry) if old_expiry is not None else None,
+                )
             if status == Enrollment.Status.COMPLETED and data.draw(st.booleans()):
                 Certificate.objects.create(
                     user=person,

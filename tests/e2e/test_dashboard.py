@@ -47,6 +47,13 @@ def test_manager_dashboard_drill_down_assign_and_export(
     # the lowest scores table loads through htmx when scrolled into view, a page (PAGE_SIZE) at a time
     page.locator("#lowest-title").scroll_into_view_if_needed()
     expect(page.get_by_test_id("lowest-table").locator("tbody tr")).to_have_count(min(scored, PAGE_SIZE))
+    # filtered by a content category: people by their score in it, the export button carries the filter
+    product = Category.objects.get(code="product")
+    page.get_by_test_id("lowest-category").select_option("product")
+    page.locator("form:has([data-testid=lowest-category])").get_by_role("button").click()
+    expect(page.get_by_test_id("lowest-table").locator("thead")).to_contain_text(f"{product.name_zh}得分")
+    expect(page.get_by_test_id("lowest-table").locator("tbody tr")).to_have_count(min(scored, PAGE_SIZE))
+    expect(page.get_by_test_id("export-lowest_scores").locator("input[name=category]")).to_have_value("product")
     assert not [m for m in page.console_messages if m[0] == "error"]
     screenshot("dashboard")
     # the course table loads through htmx when scrolled into view, and sorts in place

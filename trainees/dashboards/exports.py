@@ -120,7 +120,15 @@ def export_params(data: Mapping) -> dict:
         "sort": str(data.get("sort") or "").replace("\x00", "").strip()[:40],
         # The overdue table: only items at least this many days past their due date (0: all).
         "min_days": parse_min_days(data.get("min_days")),
+        # The lowest scores table: a content category's or a competency's code (checked by the table).
+        "category": _code(data.get("category")),
+        "competency": _code(data.get("competency")),
     }
+
+
+def _code(value) -> str:
+    # One character over the longest code, so an overlong one is refused as unknown rather than cut to a real one.
+    return str(value or "").replace("\x00", "").strip()[: selectors.AREA_CODE_MAX + 1]
 
 
 def parse_min_days(value) -> int:
@@ -289,10 +297,12 @@ register(
 
 
 def _lowest_rows(*, scope, params: dict) -> QuerySet:
-    """The team's people with quiz results (from PersonStats), in the page's order (lowest average score first
-    by default) and with its filters (search, overdue only)."""
+    """The team's people with quiz results (from PersonStats), or with a score in the chosen category or
+    competency, in the page's order (lowest score first by default) and with its filters (search, area, overdue
+    only). An unknown category or competency: ValidationError (the export does not start)."""
     sort = selectors.parse_lowest_sort(params["sort"])
-    qs = selectors.team_lowest_people(team=scope, search=params["q"])
+    area = selectors.parse_lowest_area(category=params.get("category"), competency=params.get("competency"))
+    qs = selectors.team_lowest_people(team=scope, search=params["q"], area=area)
     if params["overdue"]:
         qs = qs.filter(overdue__gt=0)
     return qs.select_related(None).order_by(*_order(selectors.LOWEST_PAGE_SORTS[sort.lstrip("-")], sort, "user_id"))
@@ -312,6 +322,9 @@ register(
             Column(gettext_lazy("Pass rate (%)"), "n", _ratio("passed", "attempts")),
             Column(gettext_lazy("Completed"), "n", "completed"),
             Column(gettext_lazy("Overdue"), "n", "overdue"),
+            # Filled when the table is filtered by a category or competency (empty otherwise).
+            Column(gettext_lazy("Score in the filtered area"), "n", Round1(F("area_score"))),
+            Column(gettext_lazy("Observations in the filtered area"), "n", "area_attempts"),
         ),
         scope=_team_scope,
         rows=_lowest_rows,

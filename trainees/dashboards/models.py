@@ -76,11 +76,9 @@ class TeamStats(models.Model):
     # Chart figures over the same subtree, rolled up with the sums above (see services.stats_refresh_teams):
     # `score_bins`: people per 10-point band of their average quiz score ([0-10), ..., [90-100]);
     # `areas`: {"category:<id>" | "competency:<id>": [observations, score sum, people]} (quizzes and practice);
-    # `lowest`: the LOWEST_KEPT people with the lowest average quiz score, lowest first;
     # `expiring`: the EXPIRING_KEPT certificates of the subtree that expire soonest (within EXPIRING_DAYS).
     score_bins = models.JSONField(default=list, blank=True)
     areas = models.JSONField(default=dict, blank=True)
-    lowest = models.JSONField(default=list, blank=True)
     expiring = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 

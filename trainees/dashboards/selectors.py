@@ -96,12 +96,12 @@ def dashboard_team_get(*, user, team_id, with_children: bool = False) -> Team:
         raise Http404 from None
     qs = Team.objects.select_related("stats")
     if not is_admin(user):
-        if not has_role(user, MANAGER):
-            raise Http404
-        # In scope when one of the teams the user manages is this team or above it (its path is a prefix of ours):
-        # checked in the same query that loads the team.
+        # In scope when one of the teams the user manages is this team or above it (its path is a prefix of ours)
+        # and the user holds the manager role: both checked in the same query that loads the team (so an API
+        # route gated only on sign-in, like the team summary, spends no query on reading the roles).
         managing = Team.objects.filter(managers=user.id).alias(at=StrIndex(OuterRef("path"), F("path"))).filter(at=1)
-        qs = qs.filter(Exists(managing))
+        manager_role = User.groups.through.objects.filter(user_id=user.id, group__name=MANAGER)
+        qs = qs.filter(Exists(managing), Exists(manager_role))
     if not with_children:
         try:
             return qs.get(id=team_id)
@@ -376,7 +376,11 @@ def person_overview(*, person: User) -> dict:
     enrollments = list(
         Enrollment.objects.filter(user_id=person.id).select_related("course", "plan").order_by("-created_at", "-id")
     )
-    certificates = list(Certificate.objects.filter(user_id=person.id).order_by("-issued_at"))
+    certificates = list(Certificate.objects.filter(user_id=person.id).order_by("-issued_at", "-id"))
+    seen: set[int] = set()
+    for c in certificates:  # newest first: an older one of a course already seen was replaced by a renewal
+        c.replaced = c.course_id in seen
+        seen.add(c.course_id)
     mastery = person_mastery(person=person)
     nudges = list(Nudge.objects.filter(user_id=person.id).order_by("-day")[:10])
     stats = getattr(person, "stats", None)
@@ -395,8 +399,6 @@ def person_overview(*, person: User) -> dict:
 # --- charts, lowest scores, weak spots -----------------------------------------------------------------------
 
 AXES = ("category", "competency")
-LOWEST_SORTS = {"name": "name", "avg_score": "avg_score", "attempts": "attempts", "pass_rate": "pass_rate"}
-DEFAULT_LOWEST_SORT = "avg_score"
 
 
 def _area(*, axis: str, id: int, code: str, name_zh: str, name_en: str, n: int, total: float, people=None) -> dict:
@@ -437,23 +439,6 @@ def team_charts(*, team: Team) -> dict:
                 )
             )
     return {"score_distribution": distribution, "mastery": mastery}
-
-
-def parse_lowest_sort(value: str | None) -> str:
-    value = (value or "").strip()
-    return value if value.lstrip("-") in LOWEST_SORTS else DEFAULT_LOWEST_SORT
-
-
-def team_lowest_scores(*, team: Team, sort: str = DEFAULT_LOWEST_SORT) -> list[dict]:
-    """The people of the subtree with the lowest average quiz scores (kept in TeamStats, no query), sorted by
-    `sort` (name, avg_score, attempts, pass_rate; "-" descending). Empty values sort last."""
-    rows = list(getattr(getattr(team, "stats", None), "lowest", None) or [])
-    sort = parse_lowest_sort(sort)
-    key = LOWEST_SORTS[sort.lstrip("-")]
-    present = [r for r in rows if r.get(key) is not None]
-    missing = [r for r in rows if r.get(key) is None]
-    present.sort(key=lambda r: (r[key], r["id"]), reverse=sort.startswith("-"))
-    return present + missing
 
 
 def weak_spots(*, areas: list[dict], threshold: float | None = None) -> list[dict]:
@@ -726,26 +711,93 @@ def overdue_page(*, qs: QuerySet[Enrollment], sort: str, cursor: str | None, siz
 
 
 LOWEST_PAGE_SORTS = {
-    "avg_score": "avg_score",
+    "avg_score": "score_sort",
     "name": "user__display_name",
-    "attempts": "attempts",
+    "attempts": "attempts_sort",
     "pass_rate": "pass_rate_sort",
 }
+DEFAULT_LOWEST_SORT = "avg_score"
+# The team API's summary shows the first rows of the lowest scores table (the full table: its own route).
+LOWEST_PREVIEW = 10
+AREA_CODE_MAX = 40
 
 
-def team_lowest_people(*, team: Team, search: str = "") -> QuerySet[PersonStats]:
-    """The team's active people with quiz results (PersonStats), with `pass_rate_sort` (passed * 100 / attempts,
-    0 without attempts): the lowest scores table, its API and its export. `search`: name or employee number."""
+def parse_lowest_sort(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if value.lstrip("-") in LOWEST_PAGE_SORTS else DEFAULT_LOWEST_SORT
+
+
+@dataclass(frozen=True)
+class LowestArea:
+    """The content category or competency the lowest scores table is filtered by."""
+
+    axis: str  # "category" or "competency"
+    id: int
+    code: str
+    name: str
+
+
+def parse_lowest_area(*, category: str | None = None, competency: str | None = None) -> LowestArea | None:
+    """The lowest scores table's area filter from a category code or a competency code (at most one; blank: no
+    filter). One query when a code is given. Unknown codes or both at once: ValidationError keyed by the field."""
+    from django.utils.translation import get_language
+
+    from courses.models import Category, Competency
+
+    codes = {
+        axis: (value or "").replace("\x00", "").strip()
+        for axis, value in (("category", category), ("competency", competency))
+    }
+    given = {axis: code for axis, code in codes.items() if code}
+    if not given:
+        return None
+    if len(given) > 1:
+        raise ValidationError({"competency": _("Filter by a category or by a competency, not both.")}, code="area_both")
+    [(axis, code)] = given.items()
+    model = Category if axis == "category" else Competency
+    row = None
+    if len(code) <= AREA_CODE_MAX:
+        row = model.objects.filter(code=code).values("id", "code", "name_zh", "name_en").first()
+    if row is None:
+        message = (
+            _("Unknown category “%(code)s”: choose one of the content categories.")
+            if axis == "category"
+            else _("Unknown competency “%(code)s”: choose one of the competencies.")
+        )
+        raise ValidationError({axis: message % {"code": code[:AREA_CODE_MAX]}}, code="area_unknown")
+    name = row["name_en"] if (get_language() or "").startswith("en") else row["name_zh"]
+    return LowestArea(axis=axis, id=row["id"], code=row["code"], name=name)
+
+
+def team_lowest_people(*, team: Team, search: str = "", area: LowestArea | None = None) -> QuerySet[PersonStats]:
+    """The lowest scores table, its API, its export and the team API's preview: the team's active people
+    (PersonStats) with `score_sort` and `attempts_sort` to sort and page by, and `pass_rate_sort` (passed * 100 /
+    attempts, 0 without attempts). Without `area`: people with quiz results, by their average quiz score and
+    attempts. With an `area` (see parse_lowest_area): people with a score in that category or competency
+    (PersonCategoryScore, quizzes and practice), by that score (`area_score`) and its observations
+    (`area_attempts`); both are NULL without an area. `search`: name or employee number."""
+    from django.db.models import ExpressionWrapper, IntegerField
     from django.db.models.functions import Cast, NullIf
 
-    return (
-        team_people(team=team, search=search)
-        .filter(avg_score__isnull=False)
-        .annotate(
-            pass_rate_sort=Coalesce(
-                Cast("passed", FloatField()) * 100.0 / NullIf(F("attempts"), 0), Value(0.0), output_field=FloatField()
-            )
+    qs = team_people(team=team, search=search).annotate(
+        pass_rate_sort=Coalesce(
+            Cast("passed", FloatField()) * 100.0 / NullIf(F("attempts"), 0), Value(0.0), output_field=FloatField()
         )
+    )
+    if area is None:
+        return qs.filter(avg_score__isnull=False).annotate(
+            area_score=Value(None, output_field=FloatField()),
+            area_attempts=Value(None, output_field=IntegerField()),
+            score_sort=F("avg_score"),
+            attempts_sort=F("attempts"),
+        )
+    rel = "user__category_scores"
+    # One filter() call and annotations over the same relation: a single join to the person's row of that area.
+    return qs.filter(**{f"{rel}__{area.axis}_id": area.id, f"{rel}__attempts__gt": 0}).annotate(
+        area_score=ExpressionWrapper(F(f"{rel}__score_sum") / F(f"{rel}__attempts"), output_field=FloatField()),
+        area_attempts=F(f"{rel}__attempts"),
+        score_sort=F("area_score"),
+        attempts_sort=F("area_attempts"),
     )
 
 

@@ -33,12 +33,11 @@ from trainees.dashboards.models import (
     TeamSnapshot,
     TeamStats,
 )
+from trainees.learning_selectors import certificate_superseded
 from trainees.models import Certificate, Enrollment, Team, User
 
 BATCH = 5000
 EXPIRING_DAYS = 30
-# How many of a team's lowest-scoring people TeamStats keeps for the "lowest scores" table.
-LOWEST_KEPT = 20
 # How many of a team's soonest-expiring certificates TeamStats keeps for the dashboard's list.
 EXPIRING_KEPT = 20
 # Plans rebuilt per transaction by stats_refresh_plans (each plan's rows are replaced as a whole).
@@ -93,6 +92,7 @@ def _person_rows(user_ids: list[int], today: date) -> list[PersonStats]:
     certs = {
         row["user_id"]: row
         for row in Certificate.objects.filter(user_id__in=user_ids)
+        .filter(~certificate_superseded())  # a renewal's new certificate replaces the old one in the figures
         .values("user_id")
         .annotate(
             valid=Count("id", filter=Q(expires_on__isnull=True) | Q(expires_on__gte=today)),
@@ -185,7 +185,7 @@ def stats_refresh_teams(*, team_ids: Iterable[int] | None = None, include_ancest
     charts = _team_charts(path_of=path_of, wanted=wanted)
     now = timezone.now()
     rows = [TeamStats(team_id=tid, refreshed_at=now, **vals, **charts[tid]) for tid, vals in totals.items()]
-    fields = ["people", "overdue_people", *SUM_FIELDS, "score_bins", "areas", "lowest", "expiring", "refreshed_at"]
+    fields = ["people", "overdue_people", *SUM_FIELDS, "score_bins", "areas", "expiring", "refreshed_at"]
     with transaction.atomic():
         TeamStats.objects.bulk_create(
             rows, batch_size=BATCH, update_conflicts=True, unique_fields=["team"], update_fields=fields
@@ -199,12 +199,12 @@ def _ancestors(path: str) -> list[int]:
 
 def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict]:
     """The chart figures of each wanted team over its subtree: three grouped reads (score bands, area sums,
-    lowest scorers per direct team) plus the two reference lists, rolled up the team tree in memory."""
+    soonest-expiring certificates per direct team) plus the two reference lists, rolled up the team tree in
+    memory. (The lowest scores are not kept here: the table reads PersonStats, see selectors.lowest_page.)"""
     from courses.models import Category, Competency
 
     bins = {tid: [0] * SCORE_BANDS for tid in wanted}
     sums: dict[int, dict[str, list]] = {tid: {} for tid in wanted}
-    lowest: dict[int, list[dict]] = {tid: [] for tid in wanted}
     scored = PersonStats.objects.filter(is_active=True, team__isnull=False, avg_score__isnull=False)
     for row in (
         scored.annotate(band=Least(Floor(F("avg_score") / 10), Value(SCORE_BANDS - 1.0)))
@@ -227,32 +227,6 @@ def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict
                 acc[0] += row["n"]
                 acc[1] += row["total"] or 0
                 acc[2] += row["people"]
-    ranked = scored.annotate(
-        rank=Window(RowNumber(), partition_by=[F("team_id")], order_by=[F("avg_score").asc(), F("user_id").asc()])
-    ).filter(rank__lte=LOWEST_KEPT)
-    for row in ranked.values(
-        "user_id",
-        "team_id",
-        "avg_score",
-        "attempts",
-        "passed",
-        "user__display_name",
-        "user__username",
-        "user__employee_no",
-        "team__name",
-    ):
-        person = {
-            "id": row["user_id"],
-            "name": row["user__display_name"] or row["user__username"],
-            "employee_no": row["user__employee_no"] or "",
-            "team": row["team__name"],
-            "avg_score": round(row["avg_score"], 1),
-            "attempts": row["attempts"],
-            "pass_rate": round(row["passed"] * 100 / row["attempts"], 1) if row["attempts"] else None,
-        }
-        for t in _ancestors(path_of.get(row["team_id"], "")):
-            if t in lowest:
-                lowest[t].append(person)
     expiring: dict[int, list[dict]] = {tid: [] for tid in wanted}
     today = timezone.localdate()
     soon = (
@@ -262,6 +236,7 @@ def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict
             expires_on__gte=today,
             expires_on__lte=today + timedelta(days=EXPIRING_DAYS),
         )
+        .filter(~certificate_superseded())  # replaced by a renewal's newer certificate: nothing to act on
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("user__team_id")], order_by=[F("expires_on").asc(), F("id").asc()])
         )
@@ -288,9 +263,8 @@ def _team_charts(*, path_of: dict[int, str], wanted: set[int]) -> dict[int, dict
         for axis, ref in refs:
             n, total, people = sums[tid].get(f"{axis}:{ref['id']}", [0, 0.0, 0])
             areas.append({"axis": axis, **ref, "n": n, "sum": round(total, 2), "people": people})
-        keep = sorted(lowest[tid], key=lambda p: (p["avg_score"], p["id"]))[:LOWEST_KEPT]
         soonest = sorted(expiring[tid], key=lambda c: (c["expires_on"], c["id"]))[:EXPIRING_KEPT]
-        out[tid] = {"score_bins": bins[tid], "areas": areas, "lowest": keep, "expiring": soonest}
+        out[tid] = {"score_bins": bins[tid], "areas": areas, "expiring": soonest}
     return out
 
 

@@ -120,24 +120,40 @@ def _overdue_table(team, params) -> dict:
 def _lowest_params(request) -> dict:
     return {
         "q": _clean_q(request.GET.get("low_q")),
+        "category": _clean_q(request.GET.get("low_category"))[: selectors.AREA_CODE_MAX + 1],
+        "competency": _clean_q(request.GET.get("low_competency"))[: selectors.AREA_CODE_MAX + 1],
         "sort": selectors.parse_lowest_sort(request.GET.get("low_sort") or request.GET.get("low")),
         "cursor": request.GET.get("low_cursor") or None,
     }
 
 
 def _lowest_table(team, params) -> dict:
-    """The lowest scores table: the subtree's people with quiz results (PersonStats), a page at a time. Loaded
-    through htmx when scrolled into view (`partial=lowest`)."""
+    """The lowest scores table: the subtree's people with quiz results (PersonStats), or with a score in the chosen
+    category or competency, a page at a time. Loaded through htmx when scrolled into view (`partial=lowest`). A
+    bad filter is shown as a message and dropped (the table shows everyone)."""
     from urllib.parse import urlencode
 
+    area, error = None, ""
+    try:
+        area = selectors.parse_lowest_area(category=params["category"], competency=params["competency"])
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        params = {**params, "category": "", "competency": "", "cursor": None}
     rows, next_cursor = selectors.lowest_page(
-        qs=selectors.team_lowest_people(team=team, search=params["q"]), sort=params["sort"], cursor=params["cursor"]
+        qs=selectors.team_lowest_people(team=team, search=params["q"], area=area),
+        sort=params["sort"],
+        cursor=params["cursor"],
     )
+    base = {"team": team.id, "low_q": params["q"]}
+    if area:
+        base[f"low_{area.axis}"] = area.code
     return {
         "lowest_rows": rows,
         "lowest_next_cursor": next_cursor,
         "lowest_params": params,
-        "lowest_base": urlencode({"team": team.id, "low_q": params["q"]}),
+        "lowest_area": area,
+        "lowest_error": error,
+        "lowest_base": urlencode(base),
     }
 
 

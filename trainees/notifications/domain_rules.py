@@ -218,7 +218,10 @@ def rule_session_tomorrow(*, now: dt.datetime, id_range=None) -> int:
 
 
 def rule_certificate_expiring(*, now: dt.datetime, id_range=None) -> int:
-    """A certificate expiring in 30 days: once, with a nudge to enroll again."""
+    """A certificate expiring in 30 days: once, with a nudge to enroll again. Not for a certificate that a newer
+    one of the same course replaced (the person renewed and completed again: nothing to renew)."""
+    from trainees.learning_selectors import certificate_superseded
+
     Certificate = _model("trainees.Certificate")
     expires = _today(now) + dt.timedelta(days=30)
     specs = [
@@ -231,7 +234,10 @@ def rule_certificate_expiring(*, now: dt.datetime, id_range=None) -> int:
             # The course in the catalogue, where one enrolls again.
             url=reverse("courses:course_detail", args=[c.course_id]) if c.course_id else "",
         )
-        for c in in_range(Certificate.objects.filter(expires_on=expires, user__is_active=True), id_range)
+        for c in in_range(
+            Certificate.objects.filter(expires_on=expires, user__is_active=True).filter(~certificate_superseded()),
+            id_range,
+        )
     ]
     return notify_many(specs=specs, now=now)
 
