@@ -28,6 +28,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     _sql: str | None = None
 
     def authenticate_credentials(self, key):
+        if "\x00" in key or len(key) > Token._meta.get_field("key").max_length:
+            # No such key can exist; PostgreSQL refuses a NUL in a string (that was a 500 with DRF's class too).
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if TokenAuthentication._sql is None:
             TokenAuthentication._sql = _user_by_token_sql()
         users = list(get_user_model().objects.raw(TokenAuthentication._sql, [key]))

@@ -3,6 +3,10 @@
 from drf_spectacular import openapi
 from rest_framework import serializers
 
+# A character Python's str.strip() keeps. ECMAScript's \S (the schema's regex dialect) lets through a few characters
+# Python counts as space (\x1c-\x1f, \x85 NEL): the API fuzz test sent a title of "\x85", which DRF trims to blank.
+NOT_ONLY_SPACE = r"[^\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema, plus one truth it leaves out: a required text field that trims whitespace
@@ -19,7 +23,7 @@ class AutoSchema(openapi.AutoSchema):
             and schema.get("type") == "string"
             and not {"pattern", "enum", "format", "$ref"} & schema.keys()
         ):
-            schema = {**schema, "pattern": r"\S"}
+            schema = {**schema, "pattern": NOT_ONLY_SPACE}
         return schema
 
 

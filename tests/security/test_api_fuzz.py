@@ -131,3 +131,15 @@ def test_every_operation_refuses_a_bad_token(client):
         assert response.json()["error"]["code"] == "authentication_failed"
         checked += 1
     assert checked >= 5
+
+
+def test_the_schemas_not_only_space_pattern_is_pythons_strip():
+    """A required trimmed text field's schema pattern accepts exactly the characters DRF's trimming keeps (every
+    code point: ECMAScript's \\S alone let "\\x85" through, which DRF trims to blank)."""
+    import re
+
+    from lms.api.schema import NOT_ONLY_SPACE
+
+    pattern = re.compile(NOT_ONLY_SPACE)
+    disagree = [hex(c) for c in range(0x110000) if chr(c).isspace() == bool(pattern.search(chr(c)))]
+    assert disagree == []
