@@ -709,6 +709,9 @@ def seed(stdout=None) -> None:
         quizzes.append(exam)
 
     _demo_attempts(base)
+    from trainees.dashboards.demo import seed_trainers
+
+    seed_trainers(stdout=stdout)  # the trainers' dashboards need these quizzes
     if stdout is not None:
         stdout.write(f"assessments: {Question.objects.filter(bank=bank).count()} questions, {len(quizzes)} quizzes")
 

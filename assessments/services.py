@@ -858,7 +858,7 @@ def _record_on_dashboards(attempt_id: int) -> None:
 
     attempt = (
         Attempt.objects.select_related("quiz")
-        .only("user_id", "percent", "passed", "quiz", "quiz__plan_id")
+        .only("user_id", "percent", "passed", "quiz", "quiz__plan_id", "quiz__course_id")
         .get(pk=attempt_id)
     )
     categories: dict[int, float] = {}
@@ -876,6 +876,7 @@ def _record_on_dashboards(attempt_id: int) -> None:
         category_scores=categories,
         competency_scores=competencies,
         plan_id=attempt.quiz.plan_id,
+        course_id=attempt.quiz.course_id,
     )
 
 

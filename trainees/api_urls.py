@@ -35,6 +35,7 @@ urlpatterns = [
         dashboard_api.TeamLowestScoresView.as_view(),
         name="api-dashboard-team-lowest-scores",
     ),
+    path("dashboards/trainer/", dashboard_api.TrainerDashboardView.as_view(), name="api-dashboard-trainer"),
     path("dashboards/people/<int:pk>/", dashboard_api.PersonDashboardView.as_view(), name="api-dashboard-person"),
     path("exports/", dashboard_api.ExportStartView.as_view(), name="api-dashboard-exports"),
     path("exports/<int:pk>/", dashboard_api.ExportDetailView.as_view(), name="api-dashboard-export"),

@@ -97,6 +97,24 @@ def main() -> None:
             f"plans alone {steps['plans']:.2f} s); "
             f"refresh of 1,000 people: {t4 - t3:.2f} s"
         )
+        # The trainers' figures (OwnerStats): a trainer owning every course and plan, refreshed as the repair does.
+        from courses.models import Course, TrainingPlan
+        from tests.factories import make_trainer
+
+        trainer = make_trainer(username="bench-trainer")
+        trainer.owned_courses.set(Course.objects.all())
+        trainer.owned_plans.set(TrainingPlan.objects.all())
+        t0, c0 = time.perf_counter(), time.process_time()
+        owners = services.stats_refresh_owners()
+        services.stats_snapshot_owners()
+        print(
+            f"trainer figures (stats_refresh_owners, {owners} rows over {n_courses} courses): "
+            f"{time.perf_counter() - t0:.2f} s (Python CPU {time.process_time() - c0:.2f} s)"
+        )
+        trainer_client = Client()
+        trainer_client.force_login(trainer)
+        trainer_api = APIClient()
+        trainer_api.force_authenticate(trainer)
         client = Client()
         client.force_login(manager)
         api = APIClient()
@@ -108,6 +126,8 @@ def main() -> None:
             ("API teams/<id>/", api, f"/api/v1/dashboards/teams/{region.id}/"),
             ("API teams/<id>/people/", api, f"/api/v1/dashboards/teams/{region.id}/people/?sort=-progress"),
             ("API teams/<id>/plans/", api, f"/api/v1/dashboards/teams/{region.id}/plans/?sort=-participants"),
+            ("page /dashboard/courses/ (trainer of every course)", trainer_client, "/dashboard/courses/"),
+            ("API dashboards/trainer/", trainer_api, "/api/v1/dashboards/trainer/"),
         ]
         for label, c, url in cases:
             c.get(url)  # warm up

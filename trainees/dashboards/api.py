@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from lms.api.serializers import JSONInSerializer
 from lms.jobs import JobOut
 from lms.permissions import HasRole
-from lms.roles import MANAGER
+from lms.roles import MANAGER, TRAINER
 from trainees.dashboards import exports, selectors
 
 
@@ -149,6 +149,42 @@ class TeamDashboardView(APIView):
                     {**_team_dict(c["team"]), "figures": FiguresOut(c["figures"].as_dict()).data}
                     for c in overview["children"]
                 ],
+            }
+        )
+
+
+class TrainerDashboardView(APIView):
+    """The trainer's dashboard: figures over the courses and training plans they own (admins: every course and
+    plan), the same shape as a team's summary and series."""
+
+    permission_classes = [HasRole.of(TRAINER)]
+
+    @extend_schema(
+        responses=dict,
+        summary="A trainer's headline figures over the courses and plans they own, change since last week, weekly "
+        "series, score distribution of graded attempts on their quizzes, mastery per category and competency",
+    )
+    def get(self, request):
+        stats = selectors.owner_stats_get(user=request.user)
+        overview = selectors.owner_overview(user=request.user, stats=stats)
+        charts = selectors.stats_charts(stats=stats)
+        return Response(
+            {
+                "scope": {
+                    "courses": overview["courses"],
+                    "plans": overview["plans"],
+                    "refreshed_at": overview["refreshed_at"],
+                },
+                "figures": FiguresOut(overview["figures"].as_dict()).data,
+                "headline": [
+                    {"key": h["key"], "value": h["value"], "change": h["change"]} for h in overview["headline"]
+                ],
+                "series": overview["series"],
+                "score_distribution": [
+                    {"band": b["band"], "from": b["from"], "attempts": b["people"]}
+                    for b in charts["score_distribution"]
+                ],
+                "mastery": {axis: [_area_out(a) for a in areas] for axis, areas in charts["mastery"].items()},
             }
         )
 

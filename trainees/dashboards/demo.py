@@ -10,6 +10,8 @@ from trainees.dashboards.services import SUM_FIELDS, stats_refresh_mastery, stat
 from trainees.models import Enrollment
 
 WEEKS = 8
+# Demo graded attempts per final quiz of the demo trainer's courses.
+PEOPLE_PER_QUIZ = 12
 
 
 def _demo_overdue() -> None:
@@ -124,3 +126,86 @@ def seed(*, stdout=None) -> None:
         stdout.write(
             f"dashboards: figures refreshed, {len(rows)} weekly snapshots of history, {sessions} practice sessions"
         )
+
+
+def seed_trainers(*, stdout=None) -> None:
+    """The trainers' dashboards: graded attempts spread over several weeks on the final quizzes of the demo
+    trainer's courses (once: quizzes that already have attempts are left alone), their figures
+    recomputed, and daily snapshots of history. Called at the end of `assessments.demo.seed` (the quizzes exist)."""
+    import random
+    from decimal import Decimal
+
+    from assessments.models import Attempt, AttemptAreaScore, Quiz
+    from courses.models import Competency
+    from trainees.dashboards.models import OwnerSnapshot, OwnerStats
+    from trainees.dashboards.services import dashboards_record_attempt, stats_refresh_owners, stats_snapshot_owners
+
+    competencies = list(Competency.objects.order_by("id").values_list("id", flat=True))
+    quizzes = list(
+        Quiz.objects.filter(course__owners__username="trainer", course__category__isnull=False, is_final=True)
+        .select_related("course")
+        .order_by("id")
+    )
+    now = timezone.now()
+    added = 0
+    for quiz in quizzes:
+        if Attempt.objects.filter(quiz_id=quiz.id).exists():
+            continue  # seeded before (or taken for real): left alone
+        people = list(
+            Enrollment.objects.filter(course_id=quiz.course_id, unenrolled_at__isnull=True, user__is_active=True)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)[:PEOPLE_PER_QUIZ]
+        )
+        for uid in people:
+            rng = random.Random(quiz.id * 1000 + uid)  # noqa: S311 (demo data)
+            percent = rng.randint(35, 98)
+            when = now - timedelta(days=rng.randint(0, 7 * WEEKS - 1), hours=rng.randint(0, 8))
+            attempt = Attempt.objects.create(
+                quiz=quiz,
+                user_id=uid,
+                number=1,
+                status=Attempt.Status.GRADED,
+                started_at=when - timedelta(minutes=15),
+                submitted_at=when,
+                graded_at=when,
+                score=Decimal(percent),
+                max_score=Decimal(100),
+                percent=Decimal(percent),
+                passed=percent >= 60,
+            )
+            competency = competencies[uid % len(competencies)] if competencies else None
+            rows = [
+                AttemptAreaScore(attempt=attempt, category_id=quiz.course.category_id, score=percent, max_score=100)
+            ]
+            if competency:
+                rows.append(AttemptAreaScore(attempt=attempt, competency_id=competency, score=percent, max_score=100))
+            AttemptAreaScore.objects.bulk_create(rows)
+            dashboards_record_attempt(
+                user_id=uid,
+                score=percent,
+                passed=percent >= 60,
+                category_scores={quiz.course.category_id: percent},
+                competency_scores={competency: percent} if competency else None,
+            )
+            added += 1
+    stats_refresh_owners()
+    stats_snapshot_owners()
+    # History: each earlier day holds a share of today's completions and attempts (demo only; real history comes
+    # from the per-minute repair's daily snapshot).
+    today = timezone.localdate()
+    fields = ["people", *SUM_FIELDS]
+    snapshots = []
+    for row in OwnerStats.objects.values("owner_key", *fields):
+        for back in range(1, 7 * WEEKS):
+            share = max(0.0, 1 - back * 0.015)
+            values = {f: row[f] for f in fields}
+            for f in ("completed", "progress_sum", "attempts", "passed"):
+                values[f] = int(row[f] * share)
+            values["score_sum"] = row["score_sum"] * share * (1 - back * 0.002)
+            values["overdue"] = int(row["overdue"] * (1 + back * 0.01))
+            snapshots.append(OwnerSnapshot(owner_key=row["owner_key"], day=today - timedelta(days=back), **values))
+    OwnerSnapshot.objects.bulk_create(
+        snapshots, update_conflicts=True, unique_fields=["owner_key", "day"], update_fields=fields
+    )
+    if stdout:
+        stdout.write(f"dashboards: {added} graded attempts for the trainers, {len(snapshots)} daily snapshots")

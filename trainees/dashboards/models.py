@@ -313,3 +313,67 @@ class TeamCourseStats(models.Model):
     @property
     def avg_progress(self) -> float | None:
         return round(self.progress_sum / self.enrollments, 1) if self.enrollments else None
+
+
+class OwnerStats(models.Model):
+    """One row per trainer who owns courses or training plans (and one for admins: `owner_key` 0, every course and
+    plan): the trainer's dashboard figures over their scope, kept by `services.stats_refresh_owners` (the same hooks
+    and per-minute repair as CourseStats). The scope: the courses they own and the courses linked to the plans they
+    own (active enrollments, certificates), and the quizzes of those courses and plans (graded attempts). The sum
+    fields mirror TeamStats, so the same `Figures`, headline and chart code reads both."""
+
+    # The owner's id, 0 for the everything row; unique, so refreshes upsert on it (a nullable FK cannot be).
+    owner_key = models.PositiveBigIntegerField(unique=True)
+    owner = models.ForeignKey(
+        "trainees.User", verbose_name=_("owner"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    courses = models.PositiveIntegerField(_("courses"), default=0)
+    plans = models.PositiveIntegerField(_("training plans"), default=0)
+    people = models.PositiveIntegerField(_("people"), default=0)
+    enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    certs_valid = models.PositiveIntegerField(_("valid certificates"), default=0)
+    certs_expiring = models.PositiveIntegerField(_("certificates expiring in 30 days"), default=0)
+    attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
+    passed = models.PositiveIntegerField(_("quiz attempts passed"), default=0)
+    score_sum = models.FloatField(default=0)
+    # `score_bins`: graded attempts per 10-point band of their score; `areas`: like TeamStats.areas, from the
+    # attempts' stored per-category / per-competency scores ([observations, score sum]).
+    score_bins = models.JSONField(default=list, blank=True)
+    areas = models.JSONField(default=list, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("trainer figures")
+        verbose_name_plural = _("trainer figures")
+
+    def __str__(self) -> str:
+        return f"{self.owner_key}"
+
+
+class OwnerSnapshot(models.Model):
+    """A trainer's figures (OwnerStats) as of one day: "change since last week" and "completion over time"."""
+
+    owner_key = models.PositiveBigIntegerField()
+    day = models.DateField(_("day"))
+    people = models.PositiveIntegerField(default=0)
+    enrollments = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    certs_valid = models.PositiveIntegerField(default=0)
+    certs_expiring = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    score_sum = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("daily trainer snapshot")
+        verbose_name_plural = _("daily trainer snapshots")
+        ordering = ["owner_key", "day"]
+        constraints = [models.UniqueConstraint(fields=["owner_key", "day"], name="ownersnapshot_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_key}@{self.day}"

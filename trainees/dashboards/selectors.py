@@ -202,6 +202,36 @@ def _delta(now, before):
     return round(now - before, 1)
 
 
+def headline_figures(*, now: Figures, before: Figures | None) -> list[dict]:
+    """The headline cards (team and trainer dashboards): each figure with its change since `before` (None: no
+    figures from last week, no change shown)."""
+    current, previous = now.as_dict(), before.as_dict() if before else {}
+    return [
+        {
+            "key": k,
+            "label": HEADLINES[k][0],
+            "unit": HEADLINES[k][1],
+            "value": current[k],
+            "change": _delta(current[k], previous.get(k)) if before else None,
+        }
+        for k in HEADLINE_KEYS
+    ]
+
+
+def weekly_series(points: list[tuple[date, Figures]]) -> list[dict]:
+    """The "completion over time" series from snapshots, one point per week (the week's Monday)."""
+    return [
+        {
+            "week": week.isoformat(),
+            "completion_rate": f.completion_rate,
+            "completed": f.completed,
+            "overdue": f.overdue,
+            "avg_progress": f.avg_progress,
+        }
+        for week, f in points
+    ]
+
+
 def team_overview(*, team: Team) -> dict:
     """Headline figures with the change since last week's snapshot, the weekly series and the sub-teams.
     Two queries (snapshots, sub-teams with stats); the team's own stats came with the team."""
@@ -211,30 +241,8 @@ def team_overview(*, team: Team) -> dict:
     snapshots = list(TeamSnapshot.objects.filter(team_id=team.id, week__gte=first_week).order_by("week"))
     last_week = week_start(today) - timedelta(weeks=1)
     before = next((s for s in snapshots if s.week == last_week), None)
-    before_fig = Figures.of(before) if before else None
-    current, previous = now.as_dict(), before_fig.as_dict() if before_fig else {}
-    headline = [
-        {
-            "key": k,
-            "label": HEADLINES[k][0],
-            "unit": HEADLINES[k][1],
-            "value": current[k],
-            "change": _delta(current[k], previous.get(k)) if before_fig else None,
-        }
-        for k in HEADLINE_KEYS
-    ]
-    series = []
-    for s in snapshots:
-        f = Figures.of(s)
-        series.append(
-            {
-                "week": s.week.isoformat(),
-                "completion_rate": f.completion_rate,
-                "completed": f.completed,
-                "overdue": f.overdue,
-                "avg_progress": f.avg_progress,
-            }
-        )
+    headline = headline_figures(now=now, before=Figures.of(before) if before else None)
+    series = weekly_series([(s.week, Figures.of(s)) for s in snapshots])
     sub_teams = getattr(team, "dashboard_children", None)
     if sub_teams is None:
         sub_teams = Team.objects.filter(parent_id=team.id).select_related("stats").order_by("name")
@@ -418,7 +426,11 @@ def _area(*, axis: str, id: int, code: str, name_zh: str, name_en: str, n: int, 
 def team_charts(*, team: Team) -> dict:
     """Score distribution and mastery radar of the team's subtree, from TeamStats (no query: the stats came with
     the team). `score_distribution`: people per 10-point band; `mastery`: per axis, every category/competency."""
-    stats = getattr(team, "stats", None)
+    return stats_charts(stats=getattr(team, "stats", None))
+
+
+def stats_charts(*, stats) -> dict:
+    """The charts of a precomputed row with `score_bins` and `areas` (TeamStats, OwnerStats); no query."""
     bins = (getattr(stats, "score_bins", None) or []) + [0] * 10
     distribution = [
         {"band": f"{10 * i}–{10 * i + 9 if i < 9 else 100}", "from": 10 * i, "people": bins[i]} for i in range(10)
@@ -887,3 +899,42 @@ def plan_participants(*, user, plan) -> dict | None:
         for e in enrollments
     ]
     return {"courses": courses, "exam": exam, "rows": rows, "truncated": truncated, "sees_all": sees_all}
+
+
+# --- a trainer's dashboard (the courses and plans they own) -------------------------------------------------
+
+
+def owner_stats_get(*, user):
+    """The trainer's precomputed figures (OwnerStats over the courses and plans they own; admins: the row over
+    everything), or None before the first refresh. One query."""
+    from trainees.dashboards.models import OwnerStats
+    from trainees.dashboards.services import EVERYTHING
+
+    key = EVERYTHING if is_admin(user) else user.id
+    return OwnerStats.objects.filter(owner_key=key).first()
+
+
+def owner_overview(*, user, stats) -> dict:
+    """Headline figures of the trainer's scope with the change since the snapshot of a week ago, and the weekly
+    series (each week's latest daily snapshot). One query (the snapshots of the last SERIES_WEEKS weeks)."""
+    from trainees.dashboards.models import OwnerSnapshot
+    from trainees.dashboards.services import EVERYTHING
+
+    today = timezone.localdate()
+    key = EVERYTHING if is_admin(user) else user.id
+    first_week = week_start(today) - timedelta(weeks=SERIES_WEEKS - 1)
+    snapshots = list(OwnerSnapshot.objects.filter(owner_key=key, day__gte=first_week, day__lte=today).order_by("day"))
+    week_ago = today - timedelta(days=7)
+    before = next((s for s in reversed(snapshots) if s.day <= week_ago), None)
+    weeks: dict[date, OwnerSnapshot] = {}
+    for snap in snapshots:  # ordered by day: the week's latest snapshot stays
+        weeks[week_start(snap.day)] = snap
+    return {
+        "figures": Figures.of(stats),
+        "headline": headline_figures(now=Figures.of(stats), before=Figures.of(before) if before else None),
+        "series": weekly_series([(week, Figures.of(snap)) for week, snap in weeks.items()]),
+        "children": [],
+        "courses": getattr(stats, "courses", 0),
+        "plans": getattr(stats, "plans", 0),
+        "refreshed_at": getattr(stats, "refreshed_at", None),
+    }

@@ -9,6 +9,8 @@ Hooks for other apps:
 - `dashboards_record_attempt(..., plan_id=...)`: an attempt at a plan's quiz also refreshes that plan's figures.
 - `stats_refresh_plans(plan_ids=...)`: rebuilds TeamPlanStats of these plans (people's enrollment changes reach
   it through `stats_people_changed`; plan edits that link or unlink courses are repaired within the minute).
+- `stats_owners_changed(course_ids=..., plan_ids=..., user_ids=...)`: refreshes the trainers' figures (OwnerStats)
+  of the owners of these courses and plans; the hooks above call it, and the repair recomputes every owner.
 - `stats_refresh_mastery()`: recomputes every person's category/competency mastery from graded quiz attempts and
   finished practice sessions (the hourly repair of what the two hooks above add up).
 """
@@ -276,21 +278,7 @@ def stats_refresh_courses(*, course_ids: Iterable[int] | None = None) -> int:
     ids = list(Course.objects.values_list("id", flat=True)) if course_ids is None else sorted(set(course_ids))
     if not ids:
         return 0
-    agg = {
-        row["course_id"]: row
-        for row in Enrollment.objects.filter(course_id__in=ids, unenrolled_at__isnull=True)
-        .values("course_id")
-        .annotate(
-            n=Count("id"),
-            done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
-            late=Count(
-                "id",
-                filter=~Q(status=Enrollment.Status.COMPLETED)
-                & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
-            ),
-            psum=Sum("progress"),
-        )
-    }
+    agg = _course_enrollment_figures(ids, today)
     now = timezone.now()
     rows = [
         CourseStats(
@@ -541,6 +529,7 @@ def stats_people_changed(*, user_ids: Iterable[int], course_ids: Iterable[int] =
         transaction.on_commit(lambda: stats_refresh_plans(plan_ids=_plans_of_people(ids)))
     if courses:
         transaction.on_commit(lambda: stats_refresh_courses(course_ids=courses))
+    stats_owners_changed(course_ids=courses, user_ids=ids)
 
 
 def stats_plans_changed(*, plan_ids: Iterable[int]) -> None:
@@ -549,6 +538,7 @@ def stats_plans_changed(*, plan_ids: Iterable[int]) -> None:
     ids = sorted({pid for pid in plan_ids if pid})
     if ids:
         transaction.on_commit(lambda: stats_refresh_plans(plan_ids=ids))
+        stats_owners_changed(plan_ids=ids)
 
 
 def stats_snapshot_week(*, week: date | None = None) -> int:
@@ -572,8 +562,10 @@ def stats_repair() -> dict:
     teams = stats_refresh_teams(team_ids=None)
     courses = stats_refresh_courses()
     plans = stats_refresh_plans()
+    owners = stats_refresh_owners()
     stats_snapshot_week()
-    return {"people": people, "teams": teams, "courses": courses, "plans": plans}
+    stats_snapshot_owners()
+    return {"people": people, "teams": teams, "courses": courses, "plans": plans, "owners": owners}
 
 
 # --- quiz results (fed by the assessments app) -------------------------------------------------------------
@@ -588,11 +580,13 @@ def dashboards_record_attempt(
     category_scores: Mapping[int, float] | None = None,
     competency_scores: Mapping[int, float] | None = None,
     plan_id: int | None = None,
+    course_id: int | None = None,
 ) -> None:
     """Count one submitted quiz attempt: `score` in 0-100, `category_scores` / `competency_scores` map a
     courses.Category / courses.Competency id to the attempt's 0-100 score on the questions tagged with it.
     Call once per attempt, after it is stored (it is additive). `plan_id`: the quiz's training plan, whose
-    figures (its exam results) are rebuilt after the commit."""
+    figures (its exam results) are rebuilt after the commit; `course_id` / `plan_id`: the quiz's course and plan,
+    whose owners' figures (OwnerStats) are refreshed after the commit too."""
     PersonStats.objects.get_or_create(user_id=user_id)
     PersonStats.objects.filter(user_id=user_id).update(
         attempts=F("attempts") + 1, passed=F("passed") + int(bool(passed)), score_sum=F("score_sum") + float(score)
@@ -602,6 +596,7 @@ def dashboards_record_attempt(
     _refresh_team_of(user_id)
     if plan_id:
         transaction.on_commit(lambda: stats_refresh_plans(plan_ids=[plan_id]))
+    stats_owners_changed(course_ids=[course_id] if course_id else (), plan_ids=[plan_id] if plan_id else ())
 
 
 @transaction.atomic
@@ -748,3 +743,263 @@ def nudge_overdue(*, user_ids: list[int], by: User) -> tuple[int, str]:
             "n": skipped
         }
     return sent, msg
+
+
+# --- trainers' figures (the courses and plans they own) ------------------------------------------------------
+
+# OwnerStats.owner_key of the row over every course and plan (what admins see).
+EVERYTHING = 0
+OWNER_FIELDS = ["courses", "plans", "people", *SUM_FIELDS, "score_bins", "areas", "refreshed_at"]
+
+
+def _owner_scopes(owner_ids: set[int] | None, *, everything: bool) -> dict[int, tuple[set[int], set[int]]]:
+    """{owner_key: (course ids, plan ids)}: the courses a trainer owns plus those linked to (a session of) the plans
+    they own, and those plans. `owner_ids` None: every owner. `everything`: add the EVERYTHING row. Four queries."""
+    from courses.models import Course, TrainingPlan
+    from courses.models.plans import Session
+
+    course_pairs = Course.owners.through.objects.values_list("user_id", "course_id")
+    plan_pairs = TrainingPlan.owners.through.objects.values_list("user_id", "trainingplan_id")
+    if owner_ids is not None:
+        course_pairs = course_pairs.filter(user_id__in=sorted(owner_ids))
+        plan_pairs = plan_pairs.filter(user_id__in=sorted(owner_ids))
+    scopes: dict[int, tuple[set[int], set[int]]] = {}
+    for uid, cid in course_pairs:
+        scopes.setdefault(uid, (set(), set()))[0].add(cid)
+    for uid, pid in plan_pairs:
+        scopes.setdefault(uid, (set(), set()))[1].add(pid)
+    wanted_plans = sorted({pid for _courses, plans in scopes.values() for pid in plans})
+    linked: dict[int, set[int]] = {}
+    if wanted_plans or everything:
+        sessions = Session.objects.filter(course__isnull=False)
+        if not everything:
+            sessions = sessions.filter(plan_id__in=wanted_plans)
+        for pid, cid in sessions.values_list("plan_id", "course_id").distinct():
+            linked.setdefault(pid, set()).add(cid)
+    for courses, plans in scopes.values():
+        for pid in plans:
+            courses.update(linked.get(pid, ()))
+    if everything:
+        scopes[EVERYTHING] = (
+            set(Course.objects.values_list("id", flat=True)),
+            set(TrainingPlan.objects.values_list("id", flat=True)),
+        )
+    return scopes
+
+
+def _course_enrollment_figures(course_ids: list[int], today: date) -> dict[int, dict]:
+    """Per course: active enrollments, completed, overdue (open and past due or marked overdue), progress sum."""
+    return {
+        row["course_id"]: row
+        for row in Enrollment.objects.filter(course_id__in=course_ids, unenrolled_at__isnull=True)
+        .values("course_id")
+        .annotate(
+            n=Count("id"),
+            done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
+            late=Count(
+                "id",
+                filter=~Q(status=Enrollment.Status.COMPLETED)
+                & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
+            ),
+            psum=Sum("progress"),
+        )
+    }
+
+
+def _owner_rows(scopes: dict[int, tuple[set[int], set[int]]], today: date) -> list:
+    """The OwnerStats of each scope: grouped reads per course (enrollments, certificates) and per quiz (graded
+    attempts by score band, their area scores) shared by every owner and summed per scope in memory, plus one
+    distinct-people count per owner (a person enrolled in two of a trainer's courses counts once)."""
+    from assessments.models import Attempt, AttemptAreaScore, Quiz
+    from courses.models import Category, Competency
+    from trainees.dashboards.models import OwnerStats
+
+    all_courses = sorted({c for courses, _plans in scopes.values() for c in courses})
+    all_plans = sorted({p for _courses, plans in scopes.values() for p in plans})
+    enr = _course_enrollment_figures(all_courses, today) if all_courses else {}
+    certs = {}
+    if all_courses:
+        certs = {
+            row["course_id"]: row
+            for row in Certificate.objects.filter(course_id__in=all_courses)
+            .values("course_id")
+            .annotate(
+                valid=Count("id", filter=Q(expires_on__isnull=True) | Q(expires_on__gte=today)),
+                expiring=Count(
+                    "id", filter=Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=EXPIRING_DAYS))
+                ),
+            )
+        }
+    quizzes = list(
+        Quiz.objects.filter(Q(course_id__in=all_courses) | Q(plan_id__in=all_plans)).values_list(
+            "id", "course_id", "plan_id"
+        )
+    )
+    quiz_ids = [q[0] for q in quizzes]
+    attempts: dict[int, list] = {}  # quiz -> [attempts, passed, score sum, bins]
+    areas: dict[int, dict[str, list]] = {}  # quiz -> {"category:<id>": [observations, score sum]}
+    if quiz_ids:
+        graded = Attempt.objects.filter(quiz_id__in=quiz_ids, status=Attempt.Status.GRADED, percent__isnull=False)
+        for row in (
+            graded.annotate(band=Least(Floor(Cast("percent", FloatField()) / 10.0), Value(SCORE_BANDS - 1.0)))
+            .values("quiz_id", "band")
+            .annotate(n=Count("id"), ok=Count("id", filter=Q(passed=True)), total=Sum("percent"))
+        ):
+            acc = attempts.setdefault(row["quiz_id"], [0, 0, 0.0, [0] * SCORE_BANDS])
+            acc[0] += row["n"]
+            acc[1] += row["ok"]
+            acc[2] += float(row["total"] or 0)
+            acc[3][max(0, min(SCORE_BANDS - 1, int(row["band"] or 0)))] += row["n"]
+        share = Case(
+            When(max_score__gt=0, then=Cast("score", FloatField()) * 100.0 / Cast("max_score", FloatField())),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        for row in (
+            AttemptAreaScore.objects.filter(attempt__quiz_id__in=quiz_ids, attempt__status=Attempt.Status.GRADED)
+            .values("attempt__quiz_id", "category_id", "competency_id")
+            .annotate(n=Count("id"), total=Sum(share))
+        ):
+            key = f"category:{row['category_id']}" if row["category_id"] else f"competency:{row['competency_id']}"
+            acc = areas.setdefault(row["attempt__quiz_id"], {}).setdefault(key, [0, 0.0])
+            acc[0] += row["n"]
+            acc[1] += float(row["total"] or 0)
+    refs = [
+        ("category", r) for r in Category.objects.order_by("order", "id").values("id", "code", "name_zh", "name_en")
+    ]
+    refs += [
+        ("competency", r) for r in Competency.objects.order_by("order", "id").values("id", "code", "name_zh", "name_en")
+    ]
+    now = timezone.now()
+    rows = []
+    for key, (courses, plans) in sorted(scopes.items()):
+        vals = dict.fromkeys(SUM_FIELDS, 0) | {"score_sum": 0.0}
+        for cid in courses:
+            e, c = enr.get(cid, {}), certs.get(cid, {})
+            vals["enrollments"] += e.get("n", 0)
+            vals["completed"] += e.get("done", 0)
+            vals["overdue"] += e.get("late", 0)
+            vals["progress_sum"] += e.get("psum") or 0
+            vals["certs_valid"] += c.get("valid", 0)
+            vals["certs_expiring"] += c.get("expiring", 0)
+        bins = [0] * SCORE_BANDS
+        sums: dict[str, list] = {}
+        for qid, course_id, plan_id in quizzes:
+            if course_id not in courses and plan_id not in plans:
+                continue
+            n, ok, total, quiz_bins = attempts.get(qid, (0, 0, 0.0, ()))
+            vals["attempts"] += n
+            vals["passed"] += ok
+            vals["score_sum"] += total
+            for i, count in enumerate(quiz_bins):
+                bins[i] += count
+            for area, (an, atotal) in areas.get(qid, {}).items():
+                acc = sums.setdefault(area, [0, 0.0])
+                acc[0] += an
+                acc[1] += atotal
+        people = 0
+        if courses or plans:
+            people = (
+                Enrollment.objects.filter(unenrolled_at__isnull=True)
+                .filter(Q(course_id__in=sorted(courses)) | Q(plan_id__in=sorted(plans)))
+                .values("user_id")
+                .distinct()
+                .count()
+            )
+        area_rows = []
+        for axis, ref in refs:
+            n, total = sums.get(f"{axis}:{ref['id']}", [0, 0.0])
+            area_rows.append({"axis": axis, **ref, "n": n, "sum": round(total, 2), "people": None})
+        vals["score_sum"] = round(vals["score_sum"], 2)
+        rows.append(
+            OwnerStats(
+                owner_key=key,
+                owner_id=key or None,
+                courses=len(courses),
+                plans=len(plans),
+                people=people,
+                score_bins=bins,
+                areas=area_rows,
+                refreshed_at=now,
+                **vals,
+            )
+        )
+    return rows
+
+
+def stats_refresh_owners(*, owner_ids: Iterable[int] | None = None) -> int:
+    """Recompute OwnerStats (the trainers' dashboard figures). `owner_ids` None: every owner and the EVERYTHING row
+    (the per-minute repair); else these owners only (the hooks), whose rows go when they own nothing any more.
+    One bulk upsert. Returns the rows written."""
+    from trainees.dashboards.models import OwnerStats
+
+    today = timezone.localdate()
+    wanted = None if owner_ids is None else {int(o) for o in owner_ids if o}
+    if wanted is not None and not wanted:
+        return 0
+    scopes = _owner_scopes(wanted, everything=wanted is None)
+    rows = _owner_rows(scopes, today)
+    with transaction.atomic():
+        OwnerStats.objects.bulk_create(
+            rows, batch_size=BATCH, update_conflicts=True, unique_fields=["owner_key"], update_fields=OWNER_FIELDS
+        )
+        gone = OwnerStats.objects.exclude(owner_key__in=list(scopes))
+        if wanted is not None:
+            gone = gone.filter(owner_key__in=sorted(wanted))
+        gone.delete()
+    return len(rows)
+
+
+def _owners_of(*, course_ids: Iterable[int] = (), plan_ids: Iterable[int] = (), user_ids: Iterable[int] = ()):
+    """The owners whose figures these courses, plans or people's enrollments feed: owners of the courses (and of
+    the plans linking them) and of the plans. Read when the hook runs (after the commit)."""
+    from courses.models import Course, TrainingPlan
+
+    courses = set(course_ids)
+    plans = set(plan_ids)
+    users = sorted(set(user_ids))
+    if users:
+        for cid, pid in (
+            Enrollment.objects.filter(user_id__in=users).values_list("course_id", "plan_id").distinct().order_by()
+        ):
+            if cid:
+                courses.add(cid)
+            else:
+                plans.add(pid)
+    courses.discard(None)
+    plans.discard(None)
+    if not courses and not plans:
+        return set()
+    owners = set(Course.owners.through.objects.filter(course_id__in=sorted(courses)).values_list("user_id", flat=True))
+    owners.update(
+        TrainingPlan.owners.through.objects.filter(
+            Q(trainingplan_id__in=sorted(plans)) | Q(trainingplan__sessions__course_id__in=sorted(courses))
+        ).values_list("user_id", flat=True)
+    )
+    return owners
+
+
+def stats_owners_changed(*, course_ids: Iterable[int] = (), plan_ids: Iterable[int] = (), user_ids: Iterable[int] = ()):
+    """Refresh the figures of the trainers who own these courses or plans (or the courses and plans these people
+    are enrolled in), once the current transaction commits. The EVERYTHING row follows within the minute."""
+    courses, plans, users = sorted(set(course_ids)), sorted(set(plan_ids)), sorted(set(user_ids))
+    if courses or plans or users:
+        transaction.on_commit(
+            lambda: stats_refresh_owners(owner_ids=_owners_of(course_ids=courses, plan_ids=plans, user_ids=users))
+        )
+
+
+def stats_snapshot_owners(*, day: date | None = None) -> int:
+    """Copy every trainer's current figures into the snapshot of `day` (today by default); one upsert."""
+    from trainees.dashboards.models import OwnerSnapshot, OwnerStats
+
+    day = day or timezone.localdate()
+    fields = ["people", *SUM_FIELDS]
+    rows = [
+        OwnerSnapshot(owner_key=row["owner_key"], day=day, **{f: row[f] for f in fields})
+        for row in OwnerStats.objects.values("owner_key", *fields)
+    ]
+    OwnerSnapshot.objects.bulk_create(
+        rows, batch_size=BATCH, update_conflicts=True, unique_fields=["owner_key", "day"], update_fields=fields
+    )
+    return len(rows)

@@ -223,8 +223,8 @@ def dashboard(request):
 @login_required
 @role_required(TRAINER)
 def courses(request):
-    """A trainer's view: completion of the courses and training plans they own (CourseStats, TeamPlanStats over
-    every participant)."""
+    """A trainer's dashboard: headline figures and charts over the courses and training plans they own (OwnerStats
+    and its daily snapshots), and the completion of each (CourseStats, TeamPlanStats over every participant)."""
     plans = _plans_table(selectors.owned_plans(user=request.user), _plan_params(request), base_qs="")
     if request.htmx and request.GET.get("partial") == "plans":
         return render(request, "dashboards/_plans_table.html", plans)
@@ -242,7 +242,21 @@ def courses(request):
     courses = {"course_rows": rows, "course_next_cursor": next_cursor, "course_params": params}
     if request.htmx and request.GET.get("partial") == "courses":
         return render(request, "dashboards/_courses_table.html", courses)
-    return render(request, "dashboards/courses.html", {**courses, **plans})
+    stats = selectors.owner_stats_get(user=request.user)
+    overview = selectors.owner_overview(user=request.user, stats=stats)
+    charts = selectors.stats_charts(stats=stats)
+    return render(
+        request,
+        "dashboards/courses.html",
+        {
+            **courses,
+            **plans,
+            "overview": overview,
+            "charts": charts,
+            "mastery_axes": list(charts["mastery"].items()),
+            "chart_data": selectors.chart_payload(overview=overview, charts=charts),
+        },
+    )
 
 
 @login_required
