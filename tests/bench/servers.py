@@ -123,7 +123,7 @@ def start_celery(
     command += ["-Q", ",".join(app_queues()), "-c", str(concurrency), "--loglevel", "INFO"]
     if nice:
         command = ["nice", "-n", str(nice), *command]
-    return subprocess.Popen(  # noqa: S603 - fixed command line
+    process = subprocess.Popen(  # noqa: S603 - fixed command line
         command,
         cwd=ROOT,
         env={**os.environ, **env},
@@ -131,6 +131,20 @@ def start_celery(
         stdout=open(log, "ab"),  # noqa: SIM115 - closed with the process
         stderr=subprocess.STDOUT,
     )
+    if nice:
+        _autogroup_nice(process.pid, nice)
+    return process
+
+
+def _autogroup_nice(pid: int, nice: int) -> None:
+    """With the kernel's autogroup scheduling (sched_autogroup_enabled, the Debian default) a process's nice value
+    only ranks it inside its session, and each bench process has its own session, so `nice` alone left the worker
+    an equal share against gunicorn (in a submit burst the worker took half the CPU). The session's autogroup gets
+    the nice value too."""
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice), encoding="ascii")
+    except OSError:
+        pass  # no autogroup scheduling here: nice alone ranks the processes
 
 
 def locust(
