@@ -56,23 +56,32 @@ class PersonStats(models.Model):
         return round(self.passed * 100 / self.attempts, 1) if self.attempts else None
 
 
-class TeamStats(models.Model):
-    """One row per team: the sums of PersonStats over the team and every team below it (active people)."""
+class FigureSums(models.Model):
+    """The summed figures TeamStats and OwnerStats share, so the same `Figures`, headline and chart code reads
+    both."""
 
-    team = models.OneToOneField(
-        "trainees.Team", verbose_name=_("team"), primary_key=True, on_delete=models.CASCADE, related_name="stats"
-    )
-    people = models.PositiveIntegerField(_("people"), default=0)
     enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
     completed = models.PositiveIntegerField(_("completed"), default=0)
     overdue = models.PositiveIntegerField(_("overdue"), default=0)
-    overdue_people = models.PositiveIntegerField(_("people overdue"), default=0)
     progress_sum = models.PositiveBigIntegerField(default=0)
     certs_valid = models.PositiveIntegerField(_("valid certificates"), default=0)
     certs_expiring = models.PositiveIntegerField(_("certificates expiring in 30 days"), default=0)
     attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
     passed = models.PositiveIntegerField(_("quiz attempts passed"), default=0)
     score_sum = models.FloatField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TeamStats(FigureSums):
+    """One row per team: the sums of PersonStats over the team and every team below it (active people)."""
+
+    team = models.OneToOneField(
+        "trainees.Team", verbose_name=_("team"), primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
+    people = models.PositiveIntegerField(_("people"), default=0)
+    overdue_people = models.PositiveIntegerField(_("people overdue"), default=0)
     # Chart figures over the same subtree, rolled up with the sums above (see services.stats_refresh_teams):
     # `score_bins`: people per 10-point band of their average quiz score ([0-10), ..., [90-100]);
     # `areas`: {"category:<id>" | "competency:<id>": [observations, score sum, people]} (quizzes and practice);
@@ -315,12 +324,12 @@ class TeamCourseStats(models.Model):
         return round(self.progress_sum / self.enrollments, 1) if self.enrollments else None
 
 
-class OwnerStats(models.Model):
+class OwnerStats(FigureSums):
     """One row per trainer who owns courses or training plans (and one for admins: `owner_key` 0, every course and
     plan): the trainer's dashboard figures over their scope, kept by `services.stats_refresh_owners` (the same hooks
     and per-minute repair as CourseStats). The scope: the courses they own and the courses linked to the plans they
     own (active enrollments, certificates), and the quizzes of those courses and plans (graded attempts). The sum
-    fields mirror TeamStats, so the same `Figures`, headline and chart code reads both."""
+    fields (FigureSums) are TeamStats', so the same `Figures`, headline and chart code reads both."""
 
     # The owner's id, 0 for the everything row; unique, so refreshes upsert on it (a nullable FK cannot be).
     owner_key = models.PositiveBigIntegerField(unique=True)
@@ -330,15 +339,6 @@ class OwnerStats(models.Model):
     courses = models.PositiveIntegerField(_("courses"), default=0)
     plans = models.PositiveIntegerField(_("training plans"), default=0)
     people = models.PositiveIntegerField(_("people"), default=0)
-    enrollments = models.PositiveIntegerField(_("enrollments"), default=0)
-    completed = models.PositiveIntegerField(_("completed"), default=0)
-    overdue = models.PositiveIntegerField(_("overdue"), default=0)
-    progress_sum = models.PositiveBigIntegerField(default=0)
-    certs_valid = models.PositiveIntegerField(_("valid certificates"), default=0)
-    certs_expiring = models.PositiveIntegerField(_("certificates expiring in 30 days"), default=0)
-    attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
-    passed = models.PositiveIntegerField(_("quiz attempts passed"), default=0)
-    score_sum = models.FloatField(default=0)
     # `score_bins`: graded attempts per 10-point band of their score; `areas`: like TeamStats.areas, from the
     # attempts' stored per-category / per-competency scores ([observations, score sum]).
     score_bins = models.JSONField(default=list, blank=True)

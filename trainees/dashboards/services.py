@@ -71,6 +71,21 @@ SUM_FIELDS = [
 ]
 
 
+def _enrollment_figures(today: date) -> dict:
+    """The annotations every enrollment roll-up uses: `n` active enrollments, `done` completed, `late` overdue
+    (marked overdue, or open past its due date; a completed one never is), `psum` the sum of progress."""
+    return {
+        "n": Count("id"),
+        "done": Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
+        "late": Count(
+            "id",
+            filter=~Q(status=Enrollment.Status.COMPLETED)
+            & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
+        ),
+        "psum": Sum("progress"),
+    }
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -78,18 +93,11 @@ def week_start(day: date) -> date:
 def _person_rows(user_ids: list[int], today: date) -> list[PersonStats]:
     """Three grouped reads (people, enrollments, certificates) for a batch of people."""
     people = list(User.objects.filter(id__in=user_ids).values_list("id", "team_id", "is_active"))
-    open_q = ~Q(status=Enrollment.Status.COMPLETED)
     enr = {
         row["user_id"]: row
         for row in Enrollment.objects.filter(user_id__in=user_ids, course__isnull=False, unenrolled_at__isnull=True)
         .values("user_id")
-        .annotate(
-            n=Count("id"),
-            done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
-            late=Count("id", filter=open_q & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today))),
-            psum=Sum("progress"),
-            last=Max("last_activity_at"),
-        )
+        .annotate(**_enrollment_figures(today), last=Max("last_activity_at"))
     }
     certs = {
         row["user_id"]: row
@@ -302,7 +310,8 @@ def stats_refresh_courses(*, course_ids: Iterable[int] | None = None) -> int:
     return len(rows)
 
 
-COURSE_SUM_FIELDS = ("enrollments", "completed", "overdue", "progress_sum")
+# TeamCourseStats field: the `_enrollment_figures` annotation summed into it.
+COURSE_SUM_FIELDS = {"enrollments": "n", "completed": "done", "overdue": "late", "progress_sum": "psum"}
 
 
 def stats_refresh_team_courses(*, course_ids: Iterable[int] | None = None) -> int:
@@ -330,22 +339,13 @@ def stats_refresh_team_courses(*, course_ids: Iterable[int] | None = None) -> in
                     course_id__in=locked, unenrolled_at__isnull=True, user__is_active=True, user__team__isnull=False
                 )
                 .values("course_id", "user__team_id")
-                .annotate(
-                    enrollments=Count("id"),
-                    completed=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
-                    overdue=Count(
-                        "id",
-                        filter=~Q(status=Enrollment.Status.COMPLETED)
-                        & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
-                    ),
-                    progress_sum=Sum("progress"),
-                )
+                .annotate(**_enrollment_figures(today))
             ):
                 tid = row["user__team_id"]
                 for scope in _ancestors(path_of[tid]) if tid in path_of else [tid]:
                     acc = totals.setdefault((row["course_id"], scope), dict.fromkeys(COURSE_SUM_FIELDS, 0))
-                    for key in COURSE_SUM_FIELDS:
-                        acc[key] += row[key] or 0
+                    for key, figure in COURSE_SUM_FIELDS.items():
+                        acc[key] += row[figure] or 0
             now = timezone.now()
             rows = [
                 TeamCourseStats(
@@ -422,15 +422,7 @@ def _plan_rows(plan_ids: list[int], path_of: dict[int, str], today: date) -> lis
         for row in (
             Enrollment.objects.filter(participating & pairs, course__isnull=False, unenrolled_at__isnull=True)
             .values("user__enrollments__plan_id", "user__team_id")
-            .annotate(
-                done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
-                late=Count(
-                    "id",
-                    filter=~Q(status=Enrollment.Status.COMPLETED)
-                    & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
-                ),
-                psum=Sum("progress"),
-            )
+            .annotate(**_enrollment_figures(today))
         ):
             acc = cell(row["user__enrollments__plan_id"], row["user__team_id"])
             acc["completed"] += row["done"]
@@ -793,16 +785,7 @@ def _course_enrollment_figures(course_ids: list[int], today: date) -> dict[int, 
         row["course_id"]: row
         for row in Enrollment.objects.filter(course_id__in=course_ids, unenrolled_at__isnull=True)
         .values("course_id")
-        .annotate(
-            n=Count("id"),
-            done=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
-            late=Count(
-                "id",
-                filter=~Q(status=Enrollment.Status.COMPLETED)
-                & (Q(status=Enrollment.Status.OVERDUE) | Q(due_date__lt=today)),
-            ),
-            psum=Sum("progress"),
-        )
+        .annotate(**_enrollment_figures(today))
     }
 
 
