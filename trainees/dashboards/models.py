@@ -99,13 +99,9 @@ class TeamStats(FigureSums):
         return f"{self.team_id}"
 
 
-class TeamSnapshot(models.Model):
-    """A team's figures as of one week (the Monday): "change since last week" and "completion over time"."""
+class SnapshotFigures(models.Model):
+    """The figures a snapshot keeps (TeamSnapshot weekly, OwnerSnapshot daily): FigureSums' and the people."""
 
-    team = models.ForeignKey(
-        "trainees.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="snapshots"
-    )
-    week = models.DateField(_("week"))
     people = models.PositiveIntegerField(default=0)
     enrollments = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
@@ -116,6 +112,18 @@ class TeamSnapshot(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     passed = models.PositiveIntegerField(default=0)
     score_sum = models.FloatField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TeamSnapshot(SnapshotFigures):
+    """A team's figures as of one week (the Monday): "change since last week" and "completion over time"."""
+
+    team = models.ForeignKey(
+        "trainees.Team", verbose_name=_("team"), on_delete=models.CASCADE, related_name="snapshots"
+    )
+    week = models.DateField(_("week"))
 
     class Meta:
         verbose_name = _("weekly team snapshot")
@@ -353,21 +361,11 @@ class OwnerStats(FigureSums):
         return f"{self.owner_key}"
 
 
-class OwnerSnapshot(models.Model):
+class OwnerSnapshot(SnapshotFigures):
     """A trainer's figures (OwnerStats) as of one day: "change since last week" and "completion over time"."""
 
     owner_key = models.PositiveBigIntegerField()
     day = models.DateField(_("day"))
-    people = models.PositiveIntegerField(default=0)
-    enrollments = models.PositiveIntegerField(default=0)
-    completed = models.PositiveIntegerField(default=0)
-    overdue = models.PositiveIntegerField(default=0)
-    progress_sum = models.PositiveBigIntegerField(default=0)
-    certs_valid = models.PositiveIntegerField(default=0)
-    certs_expiring = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0)
-    passed = models.PositiveIntegerField(default=0)
-    score_sum = models.FloatField(default=0)
 
     class Meta:
         verbose_name = _("daily trainer snapshot")

@@ -535,14 +535,23 @@ def stats_plans_changed(*, plan_ids: Iterable[int]) -> None:
 
 def stats_snapshot_week(*, week: date | None = None) -> int:
     """Copy every team's current figures into the snapshot of `week` (this week by default); one upsert."""
-    week = week_start(week or timezone.localdate())
+    return _snapshot(TeamStats, TeamSnapshot, key="team_id", moment={"week": week_start(week or timezone.localdate())})
+
+
+def _snapshot(source, target, *, key: str, moment: dict) -> int:
+    """Copy the figures of every `source` row (TeamStats, OwnerStats) into its `target` snapshot of `moment`
+    ({"week": ...} or {"day": ...}), upserted on (owner, moment)."""
     fields = ["people", *SUM_FIELDS]
     rows = [
-        TeamSnapshot(team_id=row["team_id"], week=week, **{f: row[f] for f in fields})
-        for row in TeamStats.objects.values("team_id", *fields)
+        target(**{key: row[key]}, **moment, **{f: row[f] for f in fields})
+        for row in source.objects.values(key, *fields)
     ]
-    TeamSnapshot.objects.bulk_create(
-        rows, batch_size=BATCH, update_conflicts=True, unique_fields=["team", "week"], update_fields=fields
+    target.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=[key.removesuffix("_id"), *moment],
+        update_fields=fields,
     )
     return len(rows)
 
@@ -976,13 +985,4 @@ def stats_snapshot_owners(*, day: date | None = None) -> int:
     """Copy every trainer's current figures into the snapshot of `day` (today by default); one upsert."""
     from trainees.dashboards.models import OwnerSnapshot, OwnerStats
 
-    day = day or timezone.localdate()
-    fields = ["people", *SUM_FIELDS]
-    rows = [
-        OwnerSnapshot(owner_key=row["owner_key"], day=day, **{f: row[f] for f in fields})
-        for row in OwnerStats.objects.values("owner_key", *fields)
-    ]
-    OwnerSnapshot.objects.bulk_create(
-        rows, batch_size=BATCH, update_conflicts=True, unique_fields=["owner_key", "day"], update_fields=fields
-    )
-    return len(rows)
+    return _snapshot(OwnerStats, OwnerSnapshot, key="owner_key", moment={"day": day or timezone.localdate()})
