@@ -138,6 +138,9 @@ def main() -> None:
                 f"bare SQL p50 {pct(bare, 50):.1f} ms, p95 {pct(bare, 95):.1f} ms; "
                 f"overhead x{pct(times, 50) / max(pct(bare, 50), 0.01):.1f}"
             )
+            if os.environ.get("BENCH_SQL_DETAIL"):  # the slowest statement of the request, to see where SQL time goes
+                slowest = max(sqls, key=lambda sql: pct(time_bare_sql([sql], 5), 50))
+                print(f"  slowest: {pct(time_bare_sql([slowest], 5), 50):.1f} ms: {slowest[:400]}")
         settings.DASHBOARD_EXPORT_SYNC_LIMIT = 10**9  # built in this process, as the Celery task does
         for table in ("people", "overdue", "lowest_scores", "plans"):
             for fmt in ("csv", "xlsx"):

@@ -42,6 +42,10 @@ class PersonStats(models.Model):
             models.Index(fields=["-overdue", "-user"], name="personstats_overdue_idx"),
             models.Index(fields=["-certs_expiring", "-user"], name="personstats_expiring_idx"),
             models.Index(fields=["avg_progress", "user"], name="personstats_progress_idx"),
+            # The lowest scores table's order (its first page is also the team API's preview).
+            models.Index(
+                fields=["avg_score", "user"], name="personstats_lowest_idx", condition=models.Q(avg_score__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
