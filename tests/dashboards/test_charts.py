@@ -92,12 +92,17 @@ def test_team_weak_spots_offer_remedies_of_the_category(scored_team_a):
     CourseFactory(title="草稿课程", category=product, status="draft")
     CourseFactory(title="市场课程", category=Category.objects.get(code="market"))
     quiz = Quiz.objects.create(title="产品小测", course=course, status=Quiz.Status.PUBLISHED)
+    # a quiz drawing questions from the category (two rules: listed once), and one that is not published
+    drawn = Quiz.objects.create(title="产品抽题", status=Quiz.Status.PUBLISHED, mode=Quiz.Mode.RANDOM)
+    drawn.rules.create(category=product, count=2)
+    drawn.rules.create(category=product, difficulty=3, count=1)
+    Quiz.objects.create(title="草稿测验", course=course, status=Quiz.Status.DRAFT)
     scenario = ScenarioFactory(title="产品陪练", category=product, status=Scenario.Status.PUBLISHED)
     spots = selectors.weak_spots(areas=_areas(scored_team_a))
     assert [(w["axis"], w["code"]) for w in spots] == [("category", "product")]
     [spot] = spots
     assert [c["title"] for c in spot["courses"]] == [course.title]
-    assert [q["id"] for q in spot["quizzes"]] == [quiz.id]
+    assert sorted(q["id"] for q in spot["quizzes"]) == sorted([quiz.id, drawn.id])
     assert [s["id"] for s in spot["scenarios"]] == [scenario.id]
     # the threshold is a setting
     assert selectors.weak_spots(areas=_areas(scored_team_a), threshold=0) == []
