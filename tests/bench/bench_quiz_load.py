@@ -242,6 +242,24 @@ def grading_tasks_in(log: Path) -> dict[str, int]:
     }
 
 
+def burst_floor(host: str, users: int, mode: str) -> dict:
+    """The same burst of `users` requests that do no work (see burst_floor.py): what the server, Django and DRF
+    alone cost at that concurrency on this machine, to read the submit burst against."""
+    import subprocess
+
+    done = subprocess.run(  # noqa: S603 - our own script and arguments
+        [sys.executable, str(Path(__file__).with_name("burst_floor.py")), host, str(users), mode],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **python_env()},
+    )
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": done.stderr[-500:]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=200)
@@ -316,6 +334,7 @@ def main() -> int:
         )
         load_after = uptime_load()
         waiting, all_graded_after = wait_until_graded(quiz_id, submit_at, GRADED_WAIT)
+        floors = [burst_floor(host, args.users, mode) for mode in ("rejected", "static")]
     finally:
         stop(server)
         stop(worker)
@@ -377,6 +396,14 @@ def main() -> int:
     print("one grade per attempt:", "yes" if one_grade else "NO")
     errors = sum(int(r["Failure Count"]) for r in rows if r["Name"] != "Aggregated")
     print(f"errors: {errors}")
+    print(
+        "the floor under the burst, the same server and shape after the run (tests/bench/burst_floor.py): "
+        f"{args.users} requests at once"
+    )
+    for label, floor in zip(
+        ("rejected at authentication (403, no work)", "static file (WhiteNoise)"), floors, strict=True
+    ):
+        print(f"  {label}: p50 {floor.get('p50')} ms, p95 {floor.get('p95')} ms, codes {floor.get('codes')}")
     print(f"(work files, logs of gunicorn and the worker in {work})")
     return 0 if one_grade and errors == 0 else 1
 
