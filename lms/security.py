@@ -89,3 +89,28 @@ class IdleTimeoutMiddleware:
             elif last is None or now - int(last) >= IDLE_REFRESH_SECONDS:
                 request.session[IDLE_SESSION_KEY] = now
         return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """Answers 400 with a message to an address carrying a NUL character (`%00`) in its query string or path.
+
+    PostgreSQL refuses NUL in any text, so such a value reaching a search or a lookup was a 500 (the dashboard's
+    people and plan searches, the people API's `q`). No field of ours can hold one, so refusing the request up front
+    loses nothing; JSON in the API's error shape under /api/, a page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path_info:
+            message = _("The address contains a NUL character, which no search, filter or name can contain.")
+            if request.path_info.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse(error_body("invalid", message), status=400)
+            from django.http import HttpResponseBadRequest
+            from django.template.loader import render_to_string
+
+            # Without the request: its user is not loaded yet (this runs before authentication).
+            return HttpResponseBadRequest(render_to_string("400.html", {"title": _("Bad request"), "message": message}))
+        return self.get_response(request)

@@ -317,6 +317,10 @@ MIDDLEWARE.insert(
     "lms.security.IdleTimeoutMiddleware",
 )
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into our 429 page / JSON error
+# After the locale is chosen, before any view: an address with a NUL character gets 400 and a message.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1, "lms.security.NulCharacterMiddleware"
+)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
 # Failed logins are counted per account and, separately, per IP; either reaching the limit locks for an hour.
