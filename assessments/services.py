@@ -475,6 +475,8 @@ def _clean_answer(*, item_id: int, qtype: str, option_order: list, value):
     text = str(value)
     if len(text) > 20000:
         raise ValidationError({str(item_id): _("The answer is too long.")})
+    if "\x00" in text:  # PostgreSQL cannot store it, not even inside JSON: it was a 500
+        raise ValidationError({str(item_id): _("The answer contains a NUL character; remove it and save again.")})
     return text
 
 

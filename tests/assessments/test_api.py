@@ -243,3 +243,26 @@ def test_api_lists_have_bounded_queries(api_for, trainer, qbank, mixed_quiz, dja
         with django_assert_max_num_queries(8):
             response = api.get(url)
         assert response.json()["count"] == count, url
+
+
+def test_an_answer_with_a_nul_character_is_refused_not_stored(api_for, client_for, sales_a, auto_quiz):
+    """PostgreSQL cannot store NUL, not even inside JSON: saving one was a 500 through the page and the API."""
+    from django.urls import reverse
+
+    from assessments.models import Attempt
+
+    api = api_for(sales_a)
+    attempt = start(api, auto_quiz)
+    short = next(i for i in attempt["items"] if i["qtype"] == "short")
+    url = f"/api/v1/attempts/{attempt['id']}/answers/"
+    bad = api.patch(url, {"seq": 1, "answers": {str(short["id"]): "a\x00b"}})
+    assert bad.status_code == 400 and str(short["id"]) in bad.json()["error"]["fields"]
+    page = client_for(sales_a).post(
+        reverse("assessments:attempt_save", args=[attempt["id"]]),
+        {"seq": "1", f"q-{short['id']}": "a\x00b"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert page.status_code == 400
+    # nothing was written: the next save with sequence 1 is still accepted
+    assert api.patch(url, {"seq": 1, "answers": {str(short["id"]): "ab"}}).json() == {"seq": 1}
+    assert Attempt.objects.get(id=attempt["id"]).items.get(id=short["id"]).answer == "ab"
