@@ -199,16 +199,17 @@ FORGED = [
 def test_a_forged_cursor_is_not_a_500(cursor, client_for, api_for, manager_a, scored_team_a):
     api = api_for(manager_a)
     client = client_for(manager_a)
+    ok = 400 if "\x00" in cursor else 200  # an address with NUL is refused as a whole (lms.security)
     for sort in ("due", "-name"):
         url = f"/api/v1/dashboards/teams/{scored_team_a.id}/overdue/"
-        assert api.get(url, {"cursor": cursor, "sort": sort}).status_code == 200
+        assert api.get(url, {"cursor": cursor, "sort": sort}).status_code == ok
         params = {"team": scored_team_a.id, "partial": "overdue", "overdue_cursor": cursor, "overdue_sort": sort}
-        assert client.get(HOME, params).status_code == 200
+        assert client.get(HOME, params).status_code == ok
     for sort in ("avg_score", "pass_rate", "name"):
         url = f"/api/v1/dashboards/teams/{scored_team_a.id}/lowest-scores/"
-        assert api.get(url, {"cursor": cursor, "sort": sort}).status_code == 200
+        assert api.get(url, {"cursor": cursor, "sort": sort}).status_code == ok
         params = {"team": scored_team_a.id, "partial": "lowest", "low_cursor": cursor, "low_sort": sort}
-        assert client.get(HOME, params).status_code == 200
+        assert client.get(HOME, params).status_code == ok
 
 
 def _team_of(size, seed, courses):
