@@ -189,36 +189,42 @@ class TrainerDashboardView(APIView):
         )
 
 
+def _table_parameters(sorts, *filters: OpenApiParameter, sort_note: str = "") -> list[OpenApiParameter]:
+    """The OpenAPI parameters of a cursor-paginated dashboard table: `sort` (one of `sorts`), its filters, then
+    `cursor` and `page_size`."""
+    return [
+        OpenApiParameter("sort", str, description=f"one of {', '.join(sorts)}, '-' for descending{sort_note}"),
+        *filters,
+        OpenApiParameter("cursor", str),
+        OpenApiParameter("page_size", int),
+    ]
+
+
+SEARCH_AND_OVERDUE = (OpenApiParameter("q", str), OpenApiParameter("overdue", bool))
+
+
+def _overdue_flag(request) -> bool:
+    return request.query_params.get("overdue") in ("1", "true")
+
+
 class TeamPeopleView(APIView):
     permission_classes = [HasRole.of(MANAGER)]
 
     @extend_schema(
-        responses=PersonRowOut(many=True),
-        parameters=[
-            OpenApiParameter("sort", str, description=f"one of {', '.join(selectors.SORTS)}, '-' for descending"),
-            OpenApiParameter("q", str),
-            OpenApiParameter("overdue", bool),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
+        responses=PersonRowOut(many=True), parameters=_table_parameters(selectors.SORTS, *SEARCH_AND_OVERDUE)
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
-        q = request.query_params.get("q", "").strip()[:100]
-        overdue = request.query_params.get("overdue") in ("1", "true")
-        sort = selectors.parse_sort(request.query_params.get("sort"))
-        size = _page_size(request)
-        rows, next_cursor = selectors.keyset_page(
+        q = _search(request)
+        overdue = _overdue_flag(request)
+        return _table_page(
+            request,
+            page=selectors.keyset_page,
             qs=selectors.team_people(team=team, search=q, overdue_only=overdue),
-            sort=sort,
-            cursor=request.query_params.get("cursor"),
-            size=size,
+            sort=selectors.parse_sort(request.query_params.get("sort")),
+            out=PersonRowOut,
+            filters={"q": q, "overdue": int(overdue)},
         )
-        next_url = None
-        if next_cursor:
-            params = {"sort": sort, "cursor": next_cursor, "page_size": size, "q": q, "overdue": int(overdue)}
-            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
-        return Response({"next": next_url, "results": PersonRowOut(rows, many=True).data})
 
 
 class PlanRowOut(serializers.Serializer):
@@ -266,19 +272,12 @@ class TeamPlansView(APIView):
     permission_classes = [HasRole.of(MANAGER)]
 
     @extend_schema(
-        responses=PlanRowOut(many=True),
-        parameters=[
-            OpenApiParameter("sort", str, description=f"one of {', '.join(selectors.PLAN_SORTS)}, '-' for descending"),
-            OpenApiParameter("q", str),
-            OpenApiParameter("overdue", bool),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
+        responses=PlanRowOut(many=True), parameters=_table_parameters(selectors.PLAN_SORTS, *SEARCH_AND_OVERDUE)
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
         q = _search(request)
-        overdue = request.query_params.get("overdue") in ("1", "true")
+        overdue = _overdue_flag(request)
         return _table_page(
             request,
             page=selectors.plans_page,
@@ -307,20 +306,12 @@ class TeamCoursesView(APIView):
 
     @extend_schema(
         responses=TeamCourseRowOut(many=True),
-        parameters=[
-            OpenApiParameter(
-                "sort", str, description=f"one of {', '.join(selectors.COURSE_SORTS)}, '-' for descending"
-            ),
-            OpenApiParameter("q", str),
-            OpenApiParameter("overdue", bool),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
+        parameters=_table_parameters(selectors.COURSE_SORTS, *SEARCH_AND_OVERDUE),
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
         q = _search(request)
-        overdue = request.query_params.get("overdue") in ("1", "true")
+        overdue = _overdue_flag(request)
         return _table_page(
             request,
             page=selectors.courses_page,
@@ -350,15 +341,11 @@ class TeamOverdueView(APIView):
 
     @extend_schema(
         responses=OverdueRowOut(many=True),
-        parameters=[
-            OpenApiParameter(
-                "sort", str, description=f"one of {', '.join(selectors.OVERDUE_SORTS)}, '-' for descending"
-            ),
+        parameters=_table_parameters(
+            selectors.OVERDUE_SORTS,
             OpenApiParameter("q", str, description="person (name, employee number) or course title"),
             OpenApiParameter("min_days", int, description="only items at least this many days past their due date"),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
-        ],
+        ),
     )
     def get(self, request, pk: int):
         team = selectors.dashboard_team_get(user=request.user, team_id=pk)
@@ -374,13 +361,8 @@ class TeamOverdueView(APIView):
         )
 
 
-LOWEST_PARAMETERS = [
-    OpenApiParameter(
-        "sort",
-        str,
-        description=f"one of {', '.join(selectors.LOWEST_PAGE_SORTS)}, '-' for descending; with a category or "
-        "competency, avg_score and attempts sort by the score and observations in it",
-    ),
+LOWEST_PARAMETERS = _table_parameters(
+    selectors.LOWEST_PAGE_SORTS,
     OpenApiParameter("q", str, description="name or employee number"),
     OpenApiParameter(
         "category", str, description="a content category's code: people by their score in it (400 when unknown)"
@@ -388,9 +370,8 @@ LOWEST_PARAMETERS = [
     OpenApiParameter(
         "competency", str, description="a competency's code: people by their score in it (400 when unknown)"
     ),
-    OpenApiParameter("cursor", str),
-    OpenApiParameter("page_size", int),
-]
+    sort_note="; with a category or competency, avg_score and attempts sort by the score and observations in it",
+)
 
 
 class TeamLowestScoresView(APIView):
