@@ -1,4 +1,4 @@
-"""Login throttling (django-axes), idle session timeout and "log out everywhere"."""
+"""Login throttling (django-axes), idle session timeout, "log out everywhere", and addresses with NUL refused."""
 
 import time
 
@@ -6,8 +6,9 @@ from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from lms.api.exceptions import error_body
@@ -58,8 +59,6 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     """What a locked-out login attempt gets: 429 with the API error shape under /api/, else the login page
     with the message (also 429)."""
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
         return JsonResponse(error_body("too_many_login_attempts", lockout_message()), status=429)
     form = AuthenticationForm(request)
     return render(
@@ -105,12 +104,7 @@ class NulCharacterMiddleware:
         if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path_info:
             message = _("The address contains a NUL character, which no search, filter or name can contain.")
             if request.path_info.startswith("/api/"):
-                from django.http import JsonResponse
-
                 return JsonResponse(error_body("invalid", message), status=400)
-            from django.http import HttpResponseBadRequest
-            from django.template.loader import render_to_string
-
             # Without the request: its user is not loaded yet (this runs before authentication).
             return HttpResponseBadRequest(render_to_string("400.html", {"title": _("Bad request"), "message": message}))
         return self.get_response(request)

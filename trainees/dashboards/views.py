@@ -19,9 +19,15 @@ from trainees.dashboards.forms import AssignForm, ExportForm
 from trainees.enrollment_services import team_member_ids
 
 
+def _clean_q(value: str | None) -> str:
+    """A table's search text: trimmed, at most 100 characters. (An address with NUL never gets here: the
+    NulCharacterMiddleware answers it with 400.)"""
+    return (value or "").strip()[:100]
+
+
 def _table_params(request) -> dict:
     return {
-        "q": request.GET.get("q", "").strip()[:100],
+        "q": _clean_q(request.GET.get("q")),
         "overdue": request.GET.get("overdue") == "1",
         "sort": selectors.parse_sort(request.GET.get("sort")),
         "cursor": request.GET.get("cursor") or None,
@@ -39,7 +45,7 @@ def _people_table(team, params) -> dict:
 
 def _plan_params(request) -> dict:
     return {
-        "q": request.GET.get("plan_q", "").strip()[:100],
+        "q": _clean_q(request.GET.get("plan_q")),
         "overdue": request.GET.get("plan_overdue") == "1",
         "sort": selectors.parse_plan_sort(request.GET.get("plan_sort")),
         "cursor": request.GET.get("plan_cursor") or None,
@@ -57,7 +63,7 @@ def _plans_table(qs, params, *, base_qs: str) -> dict:
 
 def _team_course_params(request) -> dict:
     return {
-        "q": request.GET.get("course_q", "").replace("\x00", "").strip()[:100],
+        "q": _clean_q(request.GET.get("course_q")),
         "overdue": request.GET.get("course_overdue") == "1",
         "sort": selectors.parse_course_sort(request.GET.get("course_sort")),
         "cursor": request.GET.get("course_cursor") or None,
@@ -81,10 +87,6 @@ def _team_courses_table(team, params) -> dict:
         "team_course_params": params,
         "team_course_base": urlencode(base),
     }
-
-
-def _clean_q(value: str | None) -> str:
-    return (value or "").replace("\x00", "").strip()[:100]
 
 
 def _overdue_params(request) -> dict:
@@ -229,7 +231,7 @@ def courses(request):
     if request.htmx and request.GET.get("partial") == "plans":
         return render(request, "dashboards/_plans_table.html", plans)
     params = {
-        "q": request.GET.get("q", "").strip()[:100],
+        "q": _clean_q(request.GET.get("q")),
         "overdue": request.GET.get("overdue") == "1",
         "sort": selectors.parse_course_sort(request.GET.get("sort")),
         "cursor": request.GET.get("cursor") or None,
