@@ -15,13 +15,8 @@ class AssessmentsConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from trainees.enrollment_services import register_completion_requirement
+        from assessments import selectors
+        from learning import hooks as learning_hooks
 
         # A course with a published final quiz completes only when that quiz is passed.
-        register_completion_requirement(_final_quiz_passed_for_enrollment)
-
-
-def _final_quiz_passed_for_enrollment(enrollment) -> bool:
-    from assessments.selectors import final_quiz_passed
-
-    return final_quiz_passed(enrollment.user_id, enrollment.course_id)
+        learning_hooks.completion_requirement.register(selectors.final_quiz_passed_for_enrollment)

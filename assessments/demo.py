@@ -5,10 +5,13 @@ published (non-template) plan.
 """
 
 from django.db import transaction
+from django.db.models import Count
 
 from assessments import services
 from assessments.models import Attempt, Question, QuestionBank, Quiz, QuizRule
 from courses.models import Category, Course, TrainingPlan
+from learning.models import Enrollment
+from learning.services import enroll_users, team_member_ids
 from trainees.models import User
 
 BANK_TITLE = "销售培训公共题库"
@@ -709,9 +712,6 @@ def seed(stdout=None) -> None:
         quizzes.append(exam)
 
     _demo_attempts(base)
-    from trainees.dashboards.demo import seed_trainers
-
-    seed_trainers(stdout=stdout)  # the trainers' dashboards need these quizzes
     if stdout is not None:
         stdout.write(f"assessments: {Question.objects.filter(bank=bank).count()} questions, {len(quizzes)} quizzes")
 
@@ -719,10 +719,6 @@ def seed(stdout=None) -> None:
 def _attach_to_busiest_course(quiz: Quiz) -> None:
     """Only people enrolled in a quiz's course (or plan) see it: the base quiz goes with the course most demo
     people are enrolled in."""
-    from django.db.models import Count
-
-    from trainees.models import Enrollment
-
     if quiz.course_id or quiz.plan_id:
         return
     busiest = (
@@ -739,8 +735,6 @@ def _attach_to_busiest_course(quiz: Quiz) -> None:
 
 def _enrol_plan_teams(plan: TrainingPlan) -> None:
     """The plan's teams take part in it, so they see its exam (enrolling is idempotent)."""
-    from trainees.enrollment_services import enroll_users, team_member_ids
-
     ids = [uid for team in plan.teams.all() for uid in team_member_ids(team=team)]
     if ids:
         enroll_users(user_ids=ids, plan=plan)

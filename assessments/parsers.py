@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from trainees import importing
+
 SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERIC, ESSAY = "single", "multiple", "truefalse", "short", "numeric", "essay"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_ERRORS = 200
@@ -73,8 +75,6 @@ def decode_text(data: bytes, *, allow_gb18030: bool = False) -> str:
     """Bytes to text with a clear reason when that is impossible, through the project's one decoder
     (`trainees.importing.decode`): UTF-8 (BOM or not); CSV also GBK and GB18030 (Excel in China). The checks
     before it and the UTF-8 message speak of text files, as GIFT and Aiken are not CSV."""
-    from trainees import importing
-
     if not data or not data.strip():
         raise FileRejected(_("The file is empty."))
     if b"\x00" in data[:8192]:

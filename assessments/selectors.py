@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from assessments import grading
-from assessments.models import Attempt, AttemptItem, Question, QuestionBank, QuestionImport, QuestionType, Quiz
+from assessments.models import (
+    Attempt,
+    AttemptAreaScore,
+    AttemptItem,
+    Question,
+    QuestionBank,
+    QuestionImport,
+    QuestionType,
+    Quiz,
+)
+from learning.models import Enrollment
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.selectors import managed_team_ids
 
@@ -34,6 +44,11 @@ def final_quiz_passed_user_ids(*, course_id: int, user_ids: Iterable[int]) -> se
 def final_quiz_passed(user_id: int, course_id: int) -> bool:
     """True when the course has no published final quiz, or this person passed it."""
     return user_id in final_quiz_passed_user_ids(course_id=course_id, user_ids=[user_id])
+
+
+def final_quiz_passed_for_enrollment(*, enrollment) -> bool:
+    """`learning.hooks.completion_requirement`: a course enrollment completes only once its final quiz is passed."""
+    return final_quiz_passed(enrollment.user_id, enrollment.course_id)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -88,8 +103,6 @@ def import_get_for_user(*, user, import_id) -> QuestionImport:
 
 def _enrolled_q(user) -> Q:
     """Published quizzes of the courses and training plans the person is enrolled in (active, not unenrolled)."""
-    from trainees.models import Enrollment
-
     active = Enrollment.objects.filter(user_id=user.id, unenrolled_at__isnull=True)
     return Q(status=Quiz.Status.PUBLISHED) & (
         Q(course_id__in=active.filter(course__isnull=False).values("course_id"))
@@ -472,10 +485,6 @@ def attempt_view(*, user, attempt: Attempt, now: dt.datetime | None = None) -> d
 def area_averages(*, user_ids: Iterable[int], axis: str = "category") -> list[dict]:
     """Dashboards: mean stored score per category (or competency) over these people's graded attempts, weakest
     first. Reads AttemptAreaScore only, one query."""
-    from django.db.models import Count, Sum
-
-    from assessments.models import AttemptAreaScore
-
     field = "category" if axis == "category" else "competency"
     rows = (
         AttemptAreaScore.objects.filter(

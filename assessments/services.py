@@ -12,6 +12,8 @@ from typing import NoReturn
 
 import nh3
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Q, Value, When
@@ -19,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import grading, parsers
+from assessments import grading, hooks, parsers
 from assessments.models import (
     CHOICE_TYPES,
     Attempt,
@@ -32,11 +34,21 @@ from assessments.models import (
     QuestionType,
     QuestionVersion,
     Quiz,
+    QuizRule,
 )
 from courses.models import Category, Competency
+from learning.services import enrollment_refresh
+from lms.deferred import enqueue_or_run, registered_task
+from lms.jobs import job_create, run_job
+from lms.models import Job
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
+# The Celery tasks these services queue, by name (assessments.tasks imports this module, never the reverse).
+GRADE_ONE_TASK = "assessments.tasks.grade_submitted_attempt"
+GRADE_WAITING_TASK = "assessments.tasks.grade_submitted_attempts"
+GRADED_EFFECTS_TASK = "assessments.tasks.attempt_graded_effects"
+IMPORT_TASK = "assessments.tasks.question_import_run"
 
 
 class AssessmentError(Exception):
@@ -235,9 +247,6 @@ def _background_from() -> int:
 def import_commit(*, pending: QuestionImport, user, valid_only: bool):
     """Import a previewed file: at once (returns the count) or, for a large file, in Celery with a progress bar
     (returns the Job). Refused while errors remain unless valid_only; never twice."""
-    from lms.jobs import job_create
-    from lms.models import Job
-
     pending = QuestionImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=pending.pk)
     if pending.imported_count is not None:
         raise AssessmentError("already_imported", _("This file has already been imported."))
@@ -260,10 +269,8 @@ def import_commit(*, pending: QuestionImport, user, valid_only: bool):
 
 
 def _enqueue_import(*, import_id: int, job_id: int) -> None:
-    from assessments.tasks import question_import_run
-
     try:
-        question_import_run.delay(import_id=import_id, job_id=job_id)
+        registered_task(IMPORT_TASK).delay(import_id=import_id, job_id=job_id)
     except Exception:  # noqa: BLE001 - the broker is down: import here rather than leave the job waiting
         logger.exception("could not queue question import %s; running it now", import_id)
         import_run(import_id=import_id, job_id=job_id)
@@ -272,8 +279,6 @@ def _enqueue_import(*, import_id: int, job_id: int) -> None:
 def import_run(*, import_id: int, job_id: int) -> None:
     """The background import (Celery): chunks of IMPORT_CHUNK questions, each committed so the progress shows; if
     a chunk fails, the questions already written by this run are removed again, so a failed import leaves nothing."""
-    from lms.jobs import run_job
-
     pending = QuestionImport.objects.select_related("bank", "user").get(pk=import_id)
     if pending.imported_count is not None:
         return
@@ -399,8 +404,6 @@ def attempt_start(*, quiz: Quiz, user) -> Attempt:
 
 @transaction.atomic
 def _start(*, quiz: Quiz, user) -> Attempt:
-    from django.contrib.auth import get_user_model
-
     # FOR NO KEY UPDATE: serialises this person's starts without blocking rows that merely reference them.
     get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).order_by().values_list(
         "pk", flat=True
@@ -656,17 +659,12 @@ def _queue_grading(attempt_id: int) -> None:
     queue nothing. Sending a Celery message costs more CPU than the rest of a submit, so in the burst at the end of
     a quiz this is most of the saving. The run clears the key before it reads what waits (`grade_waiting_now`), so
     a submit that found the key set had committed before that read, and sees its attempt graded by that run."""
-    from assessments.tasks import grade_submitted_attempt, grade_submitted_attempts
-    from lms.deferred import enqueue_or_run
-
     if not settings.ASSESSMENT_GRADING_SHARED_RUN:
-        enqueue_or_run(grade_submitted_attempt, attempt_id=attempt_id)
+        enqueue_or_run(GRADE_ONE_TASK, attempt_id=attempt_id)
         return
     if not _grading_run_mark():
         return  # a run is queued and has not started: it grades this attempt
-    outcome = enqueue_or_run(
-        grade_submitted_attempts, run_instead=(grade_submitted_attempt, {"attempt_id": attempt_id})
-    )
+    outcome = enqueue_or_run(GRADE_WAITING_TASK, run_instead=(GRADE_ONE_TASK, {"attempt_id": attempt_id}))
     if outcome != "sent":  # nothing is queued after all: the next submit tries again
         _grading_run_unmark()
 
@@ -674,8 +672,6 @@ def _queue_grading(attempt_id: int) -> None:
 def _grading_run_mark() -> bool:
     """Set GRADING_RUN_KEY unless it is set; True when this call set it (so must queue the run). A cache that cannot
     be reached says True: each submit then queues its own."""
-    from django.core.cache import cache
-
     try:
         return bool(cache.add(GRADING_RUN_KEY, 1, timeout=GRADING_RUN_KEY_SECONDS))
     except Exception:  # noqa: BLE001 - Redis down: no sharing, the broker path decides
@@ -684,8 +680,6 @@ def _grading_run_mark() -> bool:
 
 
 def _grading_run_unmark() -> None:
-    from django.core.cache import cache
-
     try:
         cache.delete(GRADING_RUN_KEY)
     except Exception:  # noqa: BLE001 - the key expires by itself after GRADING_RUN_KEY_SECONDS
@@ -831,10 +825,7 @@ def _finalise_if_complete(attempt: Attempt, *, items: list[AttemptItem], now: dt
 def _enqueue_graded_effects(**effects) -> None:
     """After commit: hand the side effects of a final result to Celery; if the broker cannot take the task, run
     them here rather than lose them."""
-    from assessments.tasks import attempt_graded_effects
-    from lms.deferred import enqueue_or_run
-
-    enqueue_or_run(attempt_graded_effects, **effects)
+    enqueue_or_run(GRADED_EFFECTS_TASK, **effects)
 
 
 def attempt_graded_run_effects(*, attempt_id: int, record: bool, notify: bool, course_id: int | None) -> None:
@@ -845,8 +836,6 @@ def attempt_graded_run_effects(*, attempt_id: int, record: bool, notify: bool, c
     if notify:
         _notify_attempt_graded(attempt_id)
     if course_id:
-        from trainees.enrollment_services import enrollment_refresh
-
         user_id = Attempt.objects.filter(pk=attempt_id).values_list("user_id", flat=True).first()
         if user_id is not None:
             enrollment_refresh(user_id=user_id, course_id=course_id)
@@ -855,9 +844,8 @@ def attempt_graded_run_effects(*, attempt_id: int, record: bool, notify: bool, c
 
 
 def _record_on_dashboards(attempt_id: int) -> None:
-    """Feed the managers' precomputed figures (once per attempt: a regrade does not count again)."""
-    from trainees.dashboards.services import dashboards_record_attempt
-
+    """Feed the managers' precomputed figures (once per attempt: a regrade does not count again): the apps above
+    count it (`hooks.attempt_recorded`; dashboards/)."""
     attempt = (
         Attempt.objects.select_related("quiz")
         .only("user_id", "percent", "passed", "quiz", "quiz__plan_id", "quiz__course_id")
@@ -871,7 +859,7 @@ def _record_on_dashboards(attempt_id: int) -> None:
             categories[area.category_id] = share
         if area.competency_id:
             competencies[area.competency_id] = share
-    dashboards_record_attempt(
+    hooks.attempt_recorded.call(
         user_id=attempt.user_id,
         score=float(attempt.percent or 0),
         passed=bool(attempt.passed),
@@ -907,8 +895,6 @@ def _store_area_scores(attempt: Attempt, items: list[AttemptItem], *, replace: b
 def _notify_attempt_graded(attempt_id: int) -> None:
     """Called after commit once an attempt's result is final. The person hears "quiz graded" (in-app + e-mail,
     exactly once per attempt) only when a trainer graded part of it by hand: an automatic result is shown at once."""
-    from trainees.notifications import domain_rules
-
     with transaction.atomic():
         attempt = (
             Attempt.objects.select_related("quiz")
@@ -919,7 +905,7 @@ def _notify_attempt_graded(attempt_id: int) -> None:
         if attempt is None:
             logger.debug("attempt %s graded automatically: no notice", attempt_id)
             return
-        domain_rules.notify_quiz_graded(attempt=attempt)
+        hooks.attempt_graded_by_hand.call(attempt=attempt)
 
 
 def attempt_close_if_overdue(*, attempt_id: int) -> bool:
@@ -983,9 +969,7 @@ def item_grade(*, item: AttemptItem, grader, score: Decimal, comment: str = "") 
 def _plan_exam_changed(*plan_ids: int | None) -> None:
     """A plan quiz was added, moved to another day or plan: which quiz is the plan's final-day exam may have
     changed, so the managers' precomputed plan figures are rebuilt after commit."""
-    from trainees.dashboards.services import stats_plans_changed
-
-    stats_plans_changed(plan_ids=[pid for pid in plan_ids if pid])
+    hooks.plan_exam_changed.call(plan_ids=[pid for pid in plan_ids if pid])
 
 
 @transaction.atomic
@@ -1007,8 +991,6 @@ def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]
     """Save a quiz built in the form: its settings, its fixed questions in order, and its random rules.
 
     Attempts already started are not touched: their questions were frozen at start."""
-    from assessments.models import QuizRule
-
     quiz.full_clean()
     if quiz.mode == Quiz.Mode.FIXED and quiz.status == Quiz.Status.PUBLISHED and not questions:
         raise ValidationError({"questions": _("A published quiz with fixed questions needs at least one question.")})

@@ -15,7 +15,6 @@ class CoursesConfig(AppConfig):
             "order": 20,
         },
         {"label": _("Reference data"), "url": "courses:reference_index", "roles": (TRAINER,), "order": 80},
-        {"label": _("Catalogue"), "url": "courses:catalogue", "roles": ("*",), "order": 20},
         {"label": _("Courses"), "url": "courses:course_list", "roles": (TRAINER,), "order": 40},
         {"label": _("Lesson library"), "url": "courses:lesson_list", "roles": (TRAINER,), "order": 45},
     )

@@ -1,4 +1,4 @@
-"""API: /api/v1/courses/ (+ modules, items), /api/v1/lessons/, lesson complete and heartbeat."""
+"""API: /api/v1/courses/ (+ modules, items) and /api/v1/lessons/ (the learner's complete and heartbeat are learning/'s)."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -15,8 +15,6 @@ from courses.sanitize import sanitize_html
 from lms.api.serializers import JSONInSerializer
 from lms.permissions import HasRole
 from lms.roles import TRAINER
-from trainees import enrollment_services
-from trainees.learning_serializers import LessonProgressOut, ProgressIn
 
 # --- serializers -------------------------------------------------------------------------------------------
 
@@ -126,9 +124,7 @@ class CourseListView(generics.ListCreateAPIView):
         params = self.request.query_params
         if params.get("mine") == "1":
             return selectors.course_list_for_author(user=self.request.user)
-        return selectors.catalogue(
-            user=self.request.user, track=params.get("track", ""), category=params.get("category", "")
-        )
+        return selectors.published_courses(track=params.get("track", ""), category=params.get("category", ""))
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -241,29 +237,3 @@ class LessonDetailView(APIView):
             lesson=lesson, video_file=d.pop("video_file", None), file=d.pop("file", None), **d
         )
         return Response(LessonOut(lesson).data)
-
-
-def _enrollments_out(enrollments) -> list[dict]:
-    return [{"id": e.id, "course": e.course_id, "progress": e.progress, "status": e.status} for e in enrollments]
-
-
-class LessonCompleteView(APIView):
-    """Mark a text, file or link lesson done; 404 unless you are enrolled in a course holding it."""
-
-    @extend_schema(request=None, responses=LessonProgressOut)
-    def post(self, request, pk: int):
-        enrollments = enrollment_services.lesson_complete(user=request.user, lesson_id=pk)
-        progress = request.user.lesson_progress.get(lesson_id=pk)
-        return Response(LessonProgressOut(progress, context={"enrollments": _enrollments_out(enrollments)}).data)
-
-
-class LessonHeartbeatView(APIView):
-    """The video player's periodic heartbeat while playing."""
-
-    @extend_schema(request=ProgressIn, responses=LessonProgressOut)
-    def post(self, request, pk: int):
-        data = ProgressIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        progress = enrollment_services.lesson_heartbeat(user=request.user, lesson_id=pk, **data.validated_data)
-        enrollments = request.user.enrollments.filter(course__items__lesson_id=pk, unenrolled_at__isnull=True)
-        return Response(LessonProgressOut(progress, context={"enrollments": _enrollments_out(enrollments)}).data)

@@ -1,11 +1,13 @@
 """Demo courses, lessons and enrollments for `seed_demo` (our own words, Chinese first). Idempotent."""
 
-import datetime as dt
+import io
 
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from reportlab.pdfgen import canvas
 
 from courses.models import Category, Course, Lesson, Module, ModuleItem, Track
+from trainees.models import User
 
 # (title, category code, track code, minutes, self-enrol, certificate validity days, description, modules)
 # A module is (title, [lesson titles]); lesson bodies are in LESSONS.
@@ -139,10 +141,6 @@ FILES = {"产品手册（PDF）"}
 
 
 def _demo_pdf() -> bytes:
-    import io
-
-    from reportlab.pdfgen import canvas
-
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
     pdf.drawString(72, 760, "Product handbook (demo)")
@@ -158,8 +156,6 @@ def _lesson(title: str, author) -> Lesson:
     if title in LINKS:
         return Lesson.objects.create(title=title, kind=Lesson.Kind.LINK, url=LINKS[title], created_by=author)
     if title in FILES:
-        from django.core.files.base import ContentFile
-
         lesson = Lesson(title=title, kind=Lesson.Kind.FILE, file_name="产品手册.pdf", created_by=author)
         lesson.file.save("product-handbook.pdf", ContentFile(_demo_pdf()), save=False)
         lesson.save()
@@ -169,8 +165,6 @@ def _lesson(title: str, author) -> Lesson:
 
 @transaction.atomic
 def seed_courses() -> list[Course]:
-    from trainees.models import User
-
     trainer = User.objects.filter(username="trainer").first()
     trainer2 = User.objects.filter(username="trainer2").first()
     categories = {c.code: c for c in Category.objects.all()}
@@ -207,42 +201,13 @@ def seed_courses() -> list[Course]:
     return courses
 
 
-def seed_enrollments(courses: list[Course]) -> None:
-    """Teams enrolled with a mix of completed, in progress, not started and overdue; certificates follow."""
-    from trainees import enrollment_services as services
-    from trainees.models import LessonProgress, User
-
-    trainer = User.objects.filter(username="trainer").first()
-    sales = list(User.objects.filter(username__startswith="sales").order_by("username"))
-    if not sales or not courses:
-        return
-    today = timezone.localdate()
-    plan = [
-        (courses[0], today + dt.timedelta(days=14)),
-        (courses[2], today + dt.timedelta(days=30)),
-        (courses[5], today - dt.timedelta(days=3)),
-        (courses[6], None),
-    ]
-    for course, due in plan:
-        services.enroll_users(user_ids=[u.id for u in sales], course=course, due_date=due, enrolled_by=trainer)
-    # Progress: the first third finish course 0, the next third are half way, the rest have not started.
-    now = timezone.now()
-    for n, user in enumerate(sales):
-        for course, share in (
-            (courses[0], 1.0 if n % 3 == 0 else 0.5 if n % 3 == 1 else 0),
-            (courses[5], 1.0 if n % 4 == 0 else 0),
-        ):
-            items = list(ModuleItem.objects.filter(course=course).order_by("module__order", "order"))
-            for item in items[: round(len(items) * share)]:
-                LessonProgress.objects.get_or_create(
-                    user=user, lesson=item.lesson, defaults={"completed_at": now - dt.timedelta(days=n % 7)}
-                )
-    for course, _due in plan:
-        services.course_progress_refresh(course_id=course.id)
+def demo_courses() -> list[Course]:
+    """The demo courses, in the order of COURSES (those that exist)."""
+    by_title = {c.title: c for c in Course.objects.filter(title__in=[row[0] for row in COURSES])}
+    return [by_title[row[0]] for row in COURSES if row[0] in by_title]
 
 
 def seed(*, stdout=None) -> None:
     courses = seed_courses()
-    seed_enrollments(courses)
     if stdout is not None:
-        stdout.write(f"courses: {len(courses)} demo courses, enrollments for the demo teams")
+        stdout.write(f"courses: {len(courses)} demo courses")

@@ -1,6 +1,6 @@
 """Reads for courses, modules and the lesson library. Access functions answer 404 for "not yours"."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from courses.models import Course, Lesson, Module, ModuleItem
@@ -38,10 +38,8 @@ def course_list_for_author(*, user, search: str = "", status: str = "") -> Query
     return qs.order_by("-updated_at", "-id")
 
 
-def catalogue(*, user, track: str = "", category: str = "", search: str = "") -> QuerySet[Course]:
-    """Published courses, filterable by track and category codes, each annotated with `is_enrolled`."""
-    from trainees.models import Enrollment
-
+def published_courses(*, track: str = "", category: str = "", search: str = "") -> QuerySet[Course]:
+    """Published courses, filterable by track and category codes and a search text, in catalogue order."""
     qs = Course.objects.filter(status=Course.Status.PUBLISHED).select_related("category", "track")
     if track:
         qs = qs.filter(track__code=track)
@@ -49,8 +47,7 @@ def catalogue(*, user, track: str = "", category: str = "", search: str = "") ->
         qs = qs.filter(category__code=category)
     if search:
         qs = qs.filter(Q(title__icontains=search) | Q(description__icontains=search))
-    enrolled = Enrollment.objects.filter(course_id=OuterRef("pk"), user_id=user.id, unenrolled_at__isnull=True)
-    return qs.annotate(is_enrolled=Exists(enrolled)).order_by("track__order", "category__order", "title", "id")
+    return qs.order_by("track__order", "category__order", "title", "id")
 
 
 def course_get_published(*, course_id) -> Course:

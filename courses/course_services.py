@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from courses import hooks
 from courses.models import Course, Lesson, Module, ModuleItem
 from courses.sanitize import sanitize_html
 from courses.uploads import validate_upload
-from lms.deferred import enqueue_on_commit
 
 COURSE_FIELDS = (
     "title",
@@ -32,9 +32,7 @@ def _store(field_file, upload: UploadedFile, *, kind: str) -> None:
 
 
 def _refresh_progress_later(course_id: int) -> None:
-    from trainees.tasks import course_progress_refresh
-
-    enqueue_on_commit(course_progress_refresh, course_id)
+    hooks.course_outline_changed.call(course_id=course_id)
 
 
 @transaction.atomic

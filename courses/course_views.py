@@ -1,4 +1,4 @@
-"""Pages: course authoring (trainers), the lesson library, the catalogue and the course player."""
+"""Pages: course authoring (trainers) and the lesson library. The catalogue and the player are learning/'s."""
 
 import json
 
@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 from courses import course_selectors as selectors
 from courses import course_services as services
 from courses.course_forms import CourseForm, LessonForm
-from courses.models import Category, Course, Lesson, Track
+from courses.models import Course, Lesson
+from courses.uploads import lesson_file_response
 from lms.permissions import role_required
 from lms.roles import TRAINER
-from trainees import enrollment_services, learning_selectors
 
 # --- authoring ---------------------------------------------------------------------------------------------
 
@@ -284,147 +284,10 @@ def lesson_preview(request, lesson_id: int):
     return render(request, "courses/lesson_preview.html", {"lesson": lesson})
 
 
-# --- learners ----------------------------------------------------------------------------------------------
-
-
-@login_required
-def catalogue(request):
-    track = request.GET.get("track", "")
-    category = request.GET.get("category", "")
-    search = request.GET.get("q", "").strip()
-    qs = selectors.catalogue(user=request.user, track=track, category=category, search=search)
-    page = Paginator(qs, 24).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "courses/catalogue.html",
-        {
-            "page": page,
-            "track": track,
-            "category": category,
-            "q": search,
-            "tracks": Track.objects.order_by("order"),
-            "categories": Category.objects.order_by("order"),
-        },
-    )
-
-
-@login_required
-def course_detail(request, course_id: int):
-    course = selectors.course_get_published(course_id=course_id)
-    enrollment = course.enrollments.filter(user=request.user, unenrolled_at__isnull=True).first()
-    return render(
-        request,
-        "courses/course_detail.html",
-        {
-            "course": course,
-            "modules": selectors.course_outline(course=course),
-            "enrollment": enrollment,
-            "prerequisites": course.prerequisites.all(),
-            "renewal": enrollment_services.renewal_state(user=request.user, course=course) if enrollment else "",
-        },
-    )
-
-
-@login_required
-@require_POST
-def course_renew(request, course_id: int):
-    """Take a completed course again when its certificate expired or expires soon (the notice links here)."""
-    course = selectors.course_get_published(course_id=course_id)
-    try:
-        result = enrollment_services.enrollment_renew(user=request.user, course=course)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("courses:course_detail", course_id=course.id)
-    (messages.success if result.renewed else messages.info)(request, result.message)
-    return redirect("trainees:continue", course_id=course.id)
-
-
-@login_required
-@require_POST
-def course_self_enroll(request, course_id: int):
-    course = selectors.course_get_published(course_id=course_id)
-    try:
-        _enrollment, result = enrollment_services.self_enroll(user=request.user, course=course)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("courses:course_detail", course_id=course.id)
-    if result.created or result.restored:
-        messages.success(request, _("You are enrolled. Enjoy the course!"))
-    else:
-        messages.info(request, _("You are already enrolled in this course."))
-    return redirect("trainees:continue", course_id=course.id)
-
-
-def _player_context(request, course_id: int, lesson_id: int):
-    enrollment = learning_selectors.learner_enrollment(user=request.user, course_id=course_id)
-    items = selectors.course_items_in_order(course_id=course_id)
-    index = next((i for i, item in enumerate(items) if item.lesson_id == int(lesson_id)), None)
-    if index is None:
-        raise Http404
-    return enrollment, items, index
-
-
-@login_required
-def player(request, course_id: int, lesson_id: int):
-    enrollment, items, index = _player_context(request, course_id, lesson_id)
-    item = items[index]
-    enrollment_services.lesson_open(user=request.user, lesson=item.lesson, enrollment=enrollment)
-    done = learning_selectors.completed_lesson_ids(user_id=request.user.id, course_id=course_id)
-    modules: list[dict] = []
-    for it in items:
-        if not modules or modules[-1]["module"].id != it.module_id:
-            modules.append({"module": it.module, "items": []})
-        modules[-1]["items"].append(it)
-    progress = None
-    if item.lesson.kind == Lesson.Kind.VIDEO:
-        progress = item.lesson.progress.filter(user=request.user).first()
-    from django.conf import settings
-
-    return render(
-        request,
-        "courses/player.html",
-        {
-            "enrollment": enrollment,
-            "course": enrollment.course,
-            "item": item,
-            "lesson": item.lesson,
-            "modules": modules,
-            "done": done,
-            "is_done": item.lesson_id in done,
-            "previous": items[index - 1] if index > 0 else None,
-            "next": items[index + 1] if index + 1 < len(items) else None,
-            "video_progress": progress,
-            "heartbeat_interval": settings.VIDEO_HEARTBEAT_INTERVAL,
-            "certificate": getattr(enrollment, "certificate", None) if enrollment.status == "completed" else None,
-        },
-    )
-
-
-@login_required
-@require_POST
-def lesson_done(request, course_id: int, lesson_id: int):
-    _enrollment, items, index = _player_context(request, course_id, lesson_id)
-    try:
-        enrollment_services.lesson_complete(user=request.user, lesson_id=lesson_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("courses:player", course_id=course_id, lesson_id=lesson_id)
-    if index + 1 < len(items):
-        return redirect("courses:player", course_id=course_id, lesson_id=items[index + 1].lesson_id)
-    return redirect("courses:player", course_id=course_id, lesson_id=lesson_id)
-
-
-@login_required
-def lesson_file(request, course_id: int, lesson_id: int):
-    """Lesson files and videos are served through the access check, from whatever storage is configured."""
-    _enrollment, items, index = _player_context(request, course_id, lesson_id)
-    return _serve(items[index].lesson)
-
-
 @login_required
 @role_required(TRAINER)
 def lesson_file_preview(request, lesson_id: int):
-    return _serve(selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id))
+    return lesson_file_response(selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id))
 
 
 def course_cover(request, course_id: int):
@@ -438,11 +301,3 @@ def course_cover(request, course_id: int):
     response = FileResponse(course.cover.open("rb"))
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _serve(lesson: Lesson):
-    field = lesson.video_file if lesson.kind == Lesson.Kind.VIDEO else lesson.file
-    if not field:
-        raise Http404
-    name = lesson.file_name or field.name.rsplit("/", 1)[-1]
-    return FileResponse(field.open("rb"), as_attachment=lesson.kind == Lesson.Kind.FILE, filename=name)

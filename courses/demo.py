@@ -1,10 +1,8 @@
 """Demo data for the courses app, called by `seed_demo`. Each part is idempotent."""
 
 from courses import course_demo, plan_demo
-from trainees.dashboards import demo as dashboards_demo
 
 
 def seed(*, stdout=None) -> None:
     course_demo.seed(stdout=stdout)
     plan_demo.seed(stdout=stdout)
-    dashboards_demo.seed(stdout=stdout)  # last: the dashboard figures need the demo enrollments

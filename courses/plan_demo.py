@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from courses import plan_services
 from courses.models import Category, Competency, Course, Method, Objective, Session, TrainingPlan
-from lms.roles import SALESPERSON
 from trainees.models import Team, User
 
 K, S, A = Objective.Kind.KNOWLEDGE, Objective.Kind.SKILL, Objective.Kind.ATTITUDE
@@ -190,15 +189,24 @@ def seed_templates() -> list[TrainingPlan]:
     return plans
 
 
+def demo_team_a() -> Team | None:
+    """The demo team that takes part in the demo plan (learning/'s demo enrolls it)."""
+    return (
+        Team.objects.filter(full_name="华东区/上海销售部/一组").first()
+        or Team.objects.filter(name="一组", parent__name="上海销售部").first()
+    )
+
+
+def demo_plan() -> TrainingPlan | None:
+    return TrainingPlan.objects.filter(title=DEMO_PLAN_TITLE, is_template=False).first()
+
+
 @transaction.atomic
 def seed(*, stdout=None) -> None:
     templates = seed_templates()
     trainer = User.objects.filter(username="trainer").first()
     trainer2 = User.objects.filter(username="trainer2").first()
-    team_a = (
-        Team.objects.filter(full_name="华东区/上海销售部/一组").first()
-        or Team.objects.filter(name="一组", parent__name="上海销售部").first()
-    )
+    team_a = demo_team_a()
     if trainer is None:
         return
     start = timezone.localdate() - dt.timedelta(days=2)
@@ -230,11 +238,5 @@ def seed(*, stdout=None) -> None:
         # Keep the demo "in progress" whenever it is loaded: today is always day 3.
         plan.start_date = start
         plan.save(update_fields=["start_date", "updated_at"])
-    if team_a is not None:
-        # Team A takes part: enrolled in the plan and in the courses its sessions link (idempotent).
-        from trainees.enrollment_services import enroll_users
-
-        member_ids = User.objects.filter(team=team_a, groups__name=SALESPERSON).values_list("id", flat=True)
-        enroll_users(user_ids=list(member_ids), plan=plan, due_date=plan.end_date, enrolled_by=trainer)
     if stdout is not None:
         stdout.write(f"Training plans: {len(templates)} templates, demo plan “{plan.title}” starting {plan.start_date}")

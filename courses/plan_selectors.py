@@ -5,42 +5,23 @@ Who sees which plan:
 - admins (staff/superusers): every plan;
 - trainers: plans they own or teach a session in, and every template (any trainer may read and clone one);
 - managers: plans for their teams (`TrainingPlan.teams` within the teams they manage) and whatever the
-  participation scopes below add (e.g. plans their team members are enrolled in), drafts included;
+  participation scopes of `courses.hooks.plan_participation_scope` add (e.g. plans their team members are enrolled in), drafts included;
 - anyone (salespeople): published or archived plans a participation scope says they take part in.
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from courses import hooks
 from courses.models import Category, Competency, Objective, Session, TrainingPlan
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.models import User
 from trainees.selectors import managed_team_ids
-
-# Other apps say who takes part in which plan (enrollments: "plans my team members are enrolled in",
-# "plans I am enrolled in"). Each provider takes the user and returns a Q over TrainingPlan.
-_plan_participation_scopes: list[Callable[[User], Q]] = []
-
-
-def register_plan_participation_scope(provider: Callable[[User], Q]) -> None:
-    """Add a provider `provider(user) -> Q over TrainingPlan` of the plans `user` takes part in.
-
-    Plans reached this way are readable (never editable); templates are never reached this way, and people who
-    are neither managers nor trainers only see published or archived plans through it.
-    """
-    if provider not in _plan_participation_scopes:
-        _plan_participation_scopes.append(provider)
-
-
-def unregister_plan_participation_scope(provider: Callable[[User], Q]) -> None:
-    if provider in _plan_participation_scopes:
-        _plan_participation_scopes.remove(provider)
 
 
 def _scope_q(user: User) -> Q | None:
@@ -61,8 +42,10 @@ def _scope_q(user: User) -> Q | None:
             participation |= Q(
                 pk__in=TrainingPlan.teams.through.objects.filter(team_id__in=team_ids).values("trainingplan_id")
             )
-    for provider in _plan_participation_scopes:
-        participation |= provider(user)
+    # The plans the apps above say `user` takes part in (learning/: enrolled). Readable, never editable; never
+    # templates; people who are neither managers nor trainers only see published or archived plans this way.
+    for scope in hooks.plan_participation_scope.call(user=user):
+        participation |= scope
     participation &= Q(is_template=False)
     if not (is_manager or has_role(user, TRAINER)):
         participation &= Q(status__in=[TrainingPlan.Status.PUBLISHED, TrainingPlan.Status.ARCHIVED])

@@ -10,7 +10,7 @@ Rules:
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import hooks
 from courses.models import Category, Competency, Course, Method, Objective, PlanChange, Session, TrainingPlan
 from courses.models.plans import MAX_PLAN_DAYS
 from lms.audit import AuditAction, audit_log_record
@@ -68,31 +69,15 @@ def _record(
             details={"change": action, **(detail or {})},
             request=request,
         )
-        for listener in _change_listeners:
-            transaction.on_commit(lambda listener=listener: listener(plan_id=plan.pk, change_id=change.pk))
-
-
-# Other apps react to changes of published plans (e.g. notify participants) by registering a listener here; it is
-# called after the transaction commits as `listener(plan_id=..., change_id=...)` and should only queue a task.
-_change_listeners: list[Callable[..., None]] = []
-
-
-def register_plan_change_listener(listener: Callable[..., None]) -> None:
-    if listener not in _change_listeners:
-        _change_listeners.append(listener)
-
-
-def unregister_plan_change_listener(listener: Callable[..., None]) -> None:
-    if listener in _change_listeners:
-        _change_listeners.remove(listener)
+        # The apps above hear of it after commit (e.g. to tell the participants).
+        plan_id, change_id = plan.pk, change.pk
+        transaction.on_commit(lambda: hooks.plan_changed.call(plan_id=plan_id, change_id=change_id))
 
 
 def _plan_figures_changed(plan_id: int) -> None:
     """The plan's linked courses, days (which day is its final-day exam) or exam changed: the managers' precomputed
     plan figures are rebuilt right after commit (a repair job would catch it too, but later)."""
-    from trainees.dashboards.services import stats_plans_changed
-
-    stats_plans_changed(plan_ids=[plan_id])
+    hooks.plan_figures_changed.call(plan_ids=[plan_id])
 
 
 def _lock(plan: TrainingPlan) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses import plan_exports, plan_selectors, plan_services
+from courses import hooks, plan_exports, plan_selectors, plan_services
 from courses.models import Category, Competency, Method, TrainingPlan
 from courses.plan_forms import CloneForm, NewPlanForm, ObjectiveForm, PlanForm, SessionForm, apply_errors
 from lms.permissions import role_required
@@ -118,11 +118,10 @@ def _plan_context(request, plan: TrainingPlan, *, editable: bool) -> dict:
 
 @login_required
 def plan_detail(request, plan_id: int):
-    from trainees.dashboards.selectors import plan_participants
-
     plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     context = _plan_context(request, plan, editable=False)
-    context["participants"] = plan_participants(user=request.user, plan=plan)
+    for extra in hooks.plan_page_context.call(user=request.user, plan=plan):
+        context.update(extra)
     return render(request, "courses/plans/detail.html", context)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -100,3 +101,12 @@ def validate_upload(upload: UploadedFile, *, kind: str) -> None:
             _("This file type is not allowed here. Allowed: %(types)s.") % {"types": KIND_LABELS[kind]},
             code="file_type",
         )
+
+
+def lesson_file_response(lesson) -> FileResponse:
+    """A lesson's file or video from whatever storage is configured; the caller has checked access."""
+    field = lesson.video_file if lesson.kind == lesson.Kind.VIDEO else lesson.file
+    if not field:
+        raise Http404
+    name = lesson.file_name or field.name.rsplit("/", 1)[-1]
+    return FileResponse(field.open("rb"), as_attachment=lesson.kind == lesson.Kind.FILE, filename=name)

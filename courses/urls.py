@@ -30,7 +30,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/plan.docx", plan_views.plan_docx, name="plan_docx"),
     path("reference/", reference_views.reference_index, name="reference_index"),
     path("reference/<str:kind>/<int:item_id>/", reference_views.reference_edit, name="reference_edit"),
-    # Courses, the lesson library, the catalogue and the player (issue 4)
+    # Courses and the lesson library
     path("courses/", course_views.course_list, name="course_list"),
     path("courses/new/", course_views.course_create, name="course_create"),
     path("courses/<int:course_id>/edit/", course_views.course_edit, name="course_edit"),
@@ -53,12 +53,5 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/", course_views.lesson_preview, name="lesson_preview"),
     path("lessons/<int:lesson_id>/edit/", course_views.lesson_edit, name="lesson_edit"),
     path("lessons/<int:lesson_id>/file/", course_views.lesson_file_preview, name="lesson_file_preview"),
-    path("catalogue/", course_views.catalogue, name="catalogue"),
-    path("catalogue/<int:course_id>/", course_views.course_detail, name="course_detail"),
     path("catalogue/<int:course_id>/cover/", course_views.course_cover, name="course_cover"),
-    path("catalogue/<int:course_id>/enroll/", course_views.course_self_enroll, name="self_enroll"),
-    path("catalogue/<int:course_id>/renew/", course_views.course_renew, name="renew"),
-    path("learn/<int:course_id>/<int:lesson_id>/", course_views.player, name="player"),
-    path("learn/<int:course_id>/<int:lesson_id>/done/", course_views.lesson_done, name="lesson_done"),
-    path("learn/<int:course_id>/<int:lesson_id>/file/", course_views.lesson_file, name="lesson_file"),
 ]

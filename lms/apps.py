@@ -1,5 +1,10 @@
-from django.apps import AppConfig
+from pathlib import Path
+
+from django.apps import AppConfig, apps
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from lms.celery import app as celery_app
 
 
 class LmsConfig(AppConfig):
@@ -7,14 +12,14 @@ class LmsConfig(AppConfig):
     verbose_name = _("Sales-training LMS")
 
     def ready(self) -> None:
-        from pathlib import Path
-
-        from django.conf import settings
-
         # The filesystem broker needs its folders before the first task is sent.
         if getattr(settings, "CELERY_BROKER_URL", "") == "filesystem://":
             for key in ("data_folder_in", "processed_folder", "control_folder"):
                 Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
 
-        # Audit log and session index receivers (login, logout, failed login).
+        # Every app's tasks module, in every process: services queue tasks by name (lms.deferred) and never import
+        # their tasks module, so the tasks must be registered before the first request queues one.
+        celery_app.loader.autodiscover_tasks([config.name for config in apps.get_app_configs()])
+
+        # Audit log and session index receivers (login, logout, failed login): models are loaded only now.
         import lms.audit  # noqa: F401

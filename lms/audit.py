@@ -11,6 +11,8 @@ empty). The log is append-only in the app: nothing edits or deletes rows.
 """
 
 import ipaddress
+import json
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -19,6 +21,7 @@ from django.db import models
 from django.dispatch import receiver
 
 from lms.models import AuditLog, UserSession
+from lms.security import IDLE_SESSION_KEY
 
 
 class AuditAction:
@@ -51,8 +54,6 @@ def _client_ip(request) -> str | None:
 
 
 def _jsonable(details: dict | None) -> dict:
-    import json
-
     if not details:
         return {}
     return json.loads(json.dumps(details, cls=DjangoJSONEncoder, default=str))
@@ -90,11 +91,7 @@ def audit_log_record(
 
 @receiver(user_logged_in, dispatch_uid="lms.audit.logged_in")
 def _on_logged_in(sender, request, user, **kwargs):
-    from lms.security import IDLE_SESSION_KEY
-
     if request is not None and hasattr(request, "session"):
-        import time
-
         request.session[IDLE_SESSION_KEY] = int(time.time())
         if not request.session.session_key:
             request.session.save()

@@ -1,7 +1,9 @@
 """Queue a Celery task from a request without letting a broker outage fail the request.
 
-`enqueue_on_commit(task, **kwargs)` hands the task to the broker once the transaction commits, failing fast (no
-connection retries). If the broker cannot be reached (Redis stopped), the task is kept as a `DeferredTask` row
+`enqueue_on_commit("app.tasks.name", **kwargs)` hands the task to the broker once the transaction commits, failing
+fast (no connection retries). Tasks are named, not imported: a service never imports its app's tasks module (the
+tasks import the services), and the name must be a registered task (every app's `tasks` module is loaded when
+Django starts, see `LmsConfig.ready`), so a misspelt name fails at once instead of queueing work nobody runs. If the broker cannot be reached (Redis stopped), the task is kept as a `DeferredTask` row
 and `relay_deferred_tasks` (Celery beat, every DEFERRED_TASK_RELAY_SECONDS) sends it when the broker is back.
 A task sent is never kept, and a kept task is deleted in the same transaction that sends it, so it goes out once.
 """
@@ -44,8 +46,17 @@ def _publish(name: str, args: list, kwargs: dict) -> None:
         app.send_task(name, args=args, kwargs=kwargs, connection=conn, retry=False)
 
 
-def enqueue(task, *, args: tuple | list = (), kwargs: dict | None = None) -> bool:
+def registered_task(name: str):
+    """The Celery task called `name`; LookupError when no such task is registered (a programming error)."""
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        raise LookupError(f"No Celery task is registered as {name!r}.") from None
+
+
+def enqueue(name: str, *, args: tuple | list = (), kwargs: dict | None = None) -> bool:
     """Send now; if the broker is unreachable keep the task for the relay. Never raises a broker error."""
+    task = registered_task(name)
     args, kwargs = list(args), dict(kwargs or {})
     try:
         _publish(task.name, args, kwargs)
@@ -62,12 +73,15 @@ def _keep(name: str, args: list, kwargs: dict, exc: Exception) -> None:
     DeferredTask.objects.create(name=name, args=args, kwargs=kwargs, error=f"{exc.__class__.__name__}: {exc}"[:300])
 
 
-def enqueue_or_run(task, /, *, run_instead: tuple | None = None, **kwargs) -> str:
+def enqueue_or_run(name: str, /, *, run_instead: tuple[str, dict] | None = None, **kwargs) -> str:
     """Send the task now; if the broker is unreachable run it here instead, for work a person is waiting for (the
-    relay could be minutes late). If that run fails too, the task is kept for the relay. `run_instead` = (task,
+    relay could be minutes late). If that run fails too, the task is kept for the relay. `run_instead` = (task name,
     kwargs) names a smaller task to run here and keep in its place (a shared grading run is sent, but a request
     grades only its own attempt). Outside eager mode it never raises for the broker or the task. Returns "sent",
     "ran" or "kept"."""
+    task = registered_task(name)
+    if run_instead is not None:
+        registered_task(run_instead[0])
     try:
         _publish(task.name, [], kwargs)
         return "sent"
@@ -76,7 +90,7 @@ def enqueue_or_run(task, /, *, run_instead: tuple | None = None, **kwargs) -> st
             raise  # in eager mode the task itself ran and failed: that is not a broker outage
         logger.warning("Broker unreachable; running %s in this process (%s)", task.name, exc)
     if run_instead is not None:
-        task, kwargs = run_instead
+        task, kwargs = registered_task(run_instead[0]), run_instead[1]
     try:
         task(**kwargs)
         return "ran"
@@ -86,9 +100,11 @@ def enqueue_or_run(task, /, *, run_instead: tuple | None = None, **kwargs) -> st
         return "kept"
 
 
-def enqueue_on_commit(task, /, *args, **kwargs) -> None:
-    """`task.delay(*args, **kwargs)` after the current transaction commits, surviving a broker outage."""
-    transaction.on_commit(lambda: enqueue(task, args=args, kwargs=kwargs))
+def enqueue_on_commit(name: str, /, *args, **kwargs) -> None:
+    """The task called `name`, `.delay(*args, **kwargs)` after the current transaction commits, surviving a broker
+    outage."""
+    registered_task(name)  # refuse a misspelt name now, in the caller's request, not after commit
+    transaction.on_commit(lambda: enqueue(name, args=args, kwargs=kwargs))
 
 
 def relay_deferred(*, limit: int = 500) -> int:

@@ -1,6 +1,7 @@
 """Strict readers for settings that come from the environment."""
 
 import os
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,8 +52,6 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 def mailer_from_url(url: str) -> dict:
     """EMAIL_URL -> a MAILERS entry. `console://`, `file:///var/mail`, `locmem://`,
     `smtp://user:pass@host:587?tls=true` (or `smtps://` for implicit SSL)."""
-    from urllib.parse import parse_qs, unquote, urlsplit
-
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "console":

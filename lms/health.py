@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lms.celery import app
+
 
 def _check_database() -> str:
     try:
@@ -18,8 +20,6 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    from lms.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

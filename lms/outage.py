@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as default_server_error
 
-from lms.api.exceptions import error_body
+from lms.errors import error_body
 
 logger = logging.getLogger(__name__)
 

@@ -4,14 +4,14 @@ import time
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from lms.api.exceptions import error_body
+from lms.errors import error_body
 
 IDLE_SESSION_KEY = "_last_seen"
 # The last-seen time is written at most this often, so ordinary requests do not write the session.
@@ -42,7 +42,6 @@ def login_username(request: HttpRequest, credentials: dict | None = None) -> str
         value = getattr(request, "data", request.POST).get(field)
     if value is None:
         return None
-    from django.contrib.auth import get_user_model
 
     limit = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length
     return str(value).replace("\x00", "")[:limit]

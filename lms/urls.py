@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from lms import health, views
+from lms import health, jobs, views
 
 # Redoc injects <style> elements at run time (styled-components) and runs its search in a blob: worker.
 REDOC_CSP = {
@@ -27,16 +27,26 @@ urlpatterns = [
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    re_path(
+        r"^admin/trainees/(?P<model>%s)/(?P<rest>.*)$" % "|".join(views.MOVED_ADMIN_MODELS),
+        views.moved_admin_page,
+        name="admin-moved-model",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("lms.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", csp_override(REDOC_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("", include("lms.account_urls")),
+    # Background job progress partial (lms.jobs), polled by any page with long work.
+    path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("", include("trainees.urls")),
     path("", include("courses.urls")),
+    path("", include("learning.urls")),
     path("", include("assessments.urls")),
     path("", include("practice.urls")),
+    path("dashboard/", include("dashboards.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

@@ -9,14 +9,11 @@ from django.conf import settings
 from django.urls import get_resolver, reverse
 from django.utils import translation
 
+from lms.celery import app
+
 
 def warm_up() -> None:
-    from django.apps import apps
-
-    from lms.celery import app
-
-    app.loader.autodiscover_tasks([config.name for config in apps.get_app_configs()])  # every app's tasks module
-    app.finalize(auto=True)
+    app.finalize(auto=True)  # every app's tasks module is loaded already (LmsConfig.ready)
     get_resolver()  # the resolver itself, cached per URLconf
     for code, _name in settings.LANGUAGES:
         with translation.override(code):

@@ -1,3 +1,4 @@
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -48,8 +49,6 @@ class SessionListCreateView(APIView):
         data.is_valid(raise_exception=True)
         scenario = selectors.scenario_get_for_user(user=request.user, scenario_id=data.validated_data["scenario"])
         if scenario.status != Scenario.Status.PUBLISHED and not selectors.can_author(request.user):
-            from django.http import Http404
-
             raise Http404
         session = services.session_start(user=request.user, scenario=scenario)
         return Response(PracticeSessionOut(session).data, status=status.HTTP_201_CREATED)

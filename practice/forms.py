@@ -4,6 +4,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import Course, TrainingPlan
 from practice.engine.spec import validate_spec
 from practice.models import Scenario
 
@@ -167,8 +168,6 @@ class RequirementForm(forms.Form):
     day = forms.IntegerField(label=_("Day of the plan"), required=False, min_value=1, max_value=30)
 
     def __init__(self, *args, **kwargs):
-        from courses.models import Course, TrainingPlan
-
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.order_by("title")
         self.fields["plan"].queryset = TrainingPlan.objects.order_by("title")

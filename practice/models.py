@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from practice.engine.spec import rubric_of
+
 
 class Scenario(models.Model):
     """陪练场景: who the virtual customer is and what a good conversation covers. The customer turn graph,
@@ -68,8 +70,6 @@ class Scenario(models.Model):
 
     @property
     def pass_mark(self) -> int:
-        from practice.engine.spec import rubric_of
-
         return int(rubric_of(self.spec)["pass_mark"])
 
 

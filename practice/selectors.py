@@ -7,12 +7,14 @@ from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from courses.models import Course
+from learning.models import Enrollment
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from practice.engine.scoring import SCORER_VERSION
 from practice.engine.semantic import describe_backend
 from practice.engine.spec import DIMENSIONS
 from practice.engine.text import split_sentences
 from practice.models import PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
+from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS
 from trainees.selectors import managed_team_ids
 
 # Which topic area to study when a dimension is weak (the key points follow the scenario's own category).
@@ -65,8 +67,6 @@ def scenario_list(*, user, language: str = "", category: str = "", difficulty: s
 
 
 def scenario_export_data(*, scenarios) -> dict:
-    from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS
-
     items = []
     for s in scenarios:
         item = {name: getattr(s, name) for name in SCENARIO_FIELDS}
@@ -269,6 +269,11 @@ def required_scenarios_passed(user_id: int, course_id: int) -> bool:
     )
 
 
+def required_scenarios_passed_for_enrollment(*, enrollment) -> bool:
+    """`learning.hooks.completion_requirement`: a course that requires role plays completes once they are passed."""
+    return required_scenarios_passed(enrollment.user_id, enrollment.course_id)
+
+
 def plan_required_scenarios_passed(user_id: int, plan_id: int, day: int | None = None) -> bool:
     """The same for a training plan (optionally one day of it, e.g. the day-4 role play)."""
     qs = ScenarioRequirement.objects.filter(plan_id=plan_id)
@@ -280,8 +285,6 @@ def plan_required_scenarios_passed(user_id: int, plan_id: int, day: int | None =
 def requirements_of(*, user) -> dict[int, list[ScenarioRequirement]]:
     """Per scenario id, the requirements that apply to this person: those of the courses and plans they are enrolled
     in (not unenrolled). One query; for the practice home, which marks these scenarios as required."""
-    from trainees.models import Enrollment
-
     enrolled = Enrollment.objects.filter(user_id=user.id, unenrolled_at__isnull=True)
     rows = (
         ScenarioRequirement.objects.filter(

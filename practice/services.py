@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Category, Competency
+from learning.services import enrollment_refresh, plan_enrollment_refresh
 from lms.audit import AuditAction, audit_log_record
+from practice import hooks
 from practice.engine.customers import Persona, get_customer_backend
 from practice.engine.scoring import score_transcript
 from practice.engine.spec import rubric_of, validate_spec
@@ -370,13 +372,12 @@ def _finish(session: PracticeSession) -> PracticeSession:
 
 
 def _record_on_dashboards(session: PracticeSession) -> None:
-    """Practice scores count in the managers' mastery radar (trainees.dashboards), once per finished session."""
-    from trainees.dashboards.services import dashboards_record_practice
-
+    """Practice scores count in the managers' mastery radar (dashboards/, through `hooks.session_scored`), once
+    per finished session, after commit."""
     user_id, score = session.user_id, float(session.score or 0)
     category_id, competency_id = session.scenario.category_id, session.scenario.competency_id
     transaction.on_commit(
-        lambda: dashboards_record_practice(
+        lambda: hooks.session_scored.call(
             user_id=user_id, score=score, category_id=category_id, competency_id=competency_id
         )
     )
@@ -386,8 +387,6 @@ def _refresh_required_courses(session: PracticeSession) -> None:
     """A pass may complete the courses and plans that require this scenario: re-evaluate them after commit."""
     if not session.passed:
         return
-    from trainees.enrollment_services import enrollment_refresh, plan_enrollment_refresh
-
     user_id = session.user_id
     targets = list(
         ScenarioRequirement.objects.filter(scenario_id=session.scenario_id).values_list("course_id", "plan_id")

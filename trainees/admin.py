@@ -108,6 +108,3 @@ class PeopleImportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-from trainees.notifications import admin as _notifications_admin  # noqa: E402,F401

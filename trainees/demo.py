@@ -92,9 +92,6 @@ def seed(*, stdout=None) -> None:
         _user(username, no, name, teams[key], "销售代表", {SALESPERSON}, base + dt.timedelta(days=30 * i))
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD, display_name="管理员")
-    from trainees.notifications.demo import seed as seed_notifications
-
-    seed_notifications(stdout=stdout)
     if stdout is not None and settings.DEBUG:
         stdout.write(
             f"Demo logins (password for all: {DEMO_PASSWORD}): "

@@ -1,22 +1,14 @@
 """Reads for people and teams. Every object access goes through the *_get_for_user functions here:
 "not yours" and "does not exist" both answer 404."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
+from trainees import hooks
 from trainees.models import PeopleImport, Team, User
-
-# Other apps add the people a trainer may see (e.g. those enrolled in what the trainer owns):
-# each provider takes the trainer and returns a Q over User.
-_trainer_people_scopes: list[Callable[[User], Q]] = []
-
-
-def register_trainer_people_scope(provider: Callable[[User], Q]) -> None:
-    if provider not in _trainer_people_scopes:
-        _trainer_people_scopes.append(provider)
 
 
 def team_subtree_ids(*, team_ids: Iterable[int]) -> set[int]:
@@ -59,7 +51,8 @@ def team_get_for_user(*, user: User, team_id: int) -> Team:
 
 
 def people_for_user(*, user: User) -> QuerySet[User]:
-    """Everyone the user may see: themself, their managed subtree, and for trainers whom their scopes add."""
+    """Everyone the user may see: themself, their managed subtree, and for trainers whom the apps above add
+    (`hooks.trainer_people_scope`)."""
     if not getattr(user, "is_authenticated", False):
         return User.objects.none()
     if is_admin(user):
@@ -69,8 +62,8 @@ def people_for_user(*, user: User) -> QuerySet[User]:
     if team_ids:
         q |= Q(team_id__in=team_ids)
     if has_role(user, TRAINER):
-        for provider in _trainer_people_scopes:
-            q |= provider(user)
+        for scope in hooks.trainer_people_scope.call(trainer=user):
+            q |= scope
     return User.objects.filter(q).distinct()
 
 
@@ -94,7 +87,6 @@ def person_list(*, user: User, search: str = "", team_id: int | None = None) -> 
 
 def people_import_get_for_user(*, user: User, import_id: int) -> PeopleImport:
     """An uploaded people CSV: only its owner may see or confirm it."""
-
     try:
         return PeopleImport.objects.get(id=import_id, owner_id=user.id)
     except (PeopleImport.DoesNotExist, ValueError, TypeError):

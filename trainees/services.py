@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.audit import AuditAction, audit_log_record
+from lms.models import AuditLog
 from lms.roles import MANAGER, ROLES, SALESPERSON
+from lms.services import sessions_end_all
 from trainees.importing import ParseResult, PersonRow, parse_people_csv
 from trainees.models import PeopleImport, Team, User
 
@@ -481,9 +483,6 @@ def person_anonymise(*, person: User, actor: User | None = None, request=None) -
     """Replace the person's personal data by `anon-<id>`, deactivate them, end their sessions and tokens.
     Their rows elsewhere (attempts, enrolments, scores) stay, linked by id, so team aggregates do not change.
     Their audit-log entries keep the link by id; the recorded name becomes the anonymous one."""
-    from lms.models import AuditLog
-    from lms.services import sessions_end_all
-
     person = User.objects.select_for_update().get(pk=person.pk)
     anon = anonymous_name(person.pk)
     person.username = anon

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,8 +81,6 @@ class TrainingPlan(models.Model):
     @property
     def is_in_progress(self) -> bool:
         """Published and today (in the site's time zone) is one of its days."""
-        from django.utils import timezone
-
         return bool(self.is_published and self.start_date and self.start_date <= timezone.localdate() <= self.end_date)
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext
 
 from courses.sanitize import render_html
 
@@ -13,6 +14,4 @@ def rich_text(value: str | None):
 
 @register.filter
 def minutes(value: int | None) -> str:
-    from django.utils.translation import gettext
-
     return gettext("%(n)s min") % {"n": value or 0}

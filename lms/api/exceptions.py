@@ -2,22 +2,21 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from lms.errors import error_body
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
-
-
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def _messages(value) -> list[str]:
@@ -86,9 +85,6 @@ def error_response(code: str, message: str, http_status: int, fields: dict | Non
 
 def api_aware_page_not_found(request, exception=None):
     """handler404: under /api/ an unknown URL answers in the JSON error shape; elsewhere Django's 404 page."""
-    from django.http import JsonResponse
-    from django.views.defaults import page_not_found
-
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     return page_not_found(request, exception)

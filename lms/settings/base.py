@@ -31,8 +31,11 @@ INSTALLED_APPS = [
     # Ours, in dependency order: seed_demo runs each app's demo in this order.
     "trainees",
     "courses",
+    "learning",
     "assessments",
     "practice",
+    "dashboards",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -193,7 +196,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 # courses (training plans): name the objective-kind enum so it does not collide with Team.kind in the schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ObjectiveKindEnum"] = "courses.models.plans.Objective.Kind"
 
-# --- Courses and learning (trainees.enrollment_services) ---
+# --- Learning (learning.services) ---
 from celery.schedules import crontab  # noqa: E402
 
 # Enrolling more people than this at once runs in Celery with a progress bar.
@@ -205,7 +208,7 @@ VIDEO_HEARTBEAT_INTERVAL = env_int("VIDEO_HEARTBEAT_INTERVAL", 10)
 VIDEO_HEARTBEAT_MAX_CREDIT = env_int("VIDEO_HEARTBEAT_MAX_CREDIT", 20)
 CELERY_BEAT_SCHEDULE["enrollments-mark-overdue"] = {
     # Every day at 00:10 Asia/Shanghai: open enrollments past their due date become overdue.
-    "task": "trainees.tasks.enrollments_mark_overdue",
+    "task": "learning.tasks.enrollments_mark_overdue",
     "schedule": crontab(hour=0, minute=10),
 }
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["LessonKindEnum"] = "courses.models.content.Lesson.Kind"
@@ -236,7 +239,7 @@ CELERY_BEAT_SCHEDULE["assessments-close-overdue-attempts"] = {
     "schedule": 60.0,
 }
 
-# --- trainees.notifications: reminders and notifications (queues, limits, beat schedule) ---
+# --- notifications: reminders and notifications (queues, limits, beat schedule) ---
 
 NOTIFICATIONS = {
     # E-mails wait during quiet hours (local time); in-app notifications appear at once.
@@ -253,13 +256,13 @@ NOTIFICATIONS = {
     # Absolute links in e-mails.
     "SITE_URL": env_str("SITE_URL", "http://127.0.0.1:8000"),
     # Pushed channels besides e-mail. Example (WeCom group robot), off by default:
-    # "wecom": {"CLASS": "trainees.notifications.channels.WebhookChannel", "URL": "https://qyapi.weixin.qq.com/...",
+    # "wecom": {"CLASS": "notifications.channels.WebhookChannel", "URL": "https://qyapi.weixin.qq.com/...",
     #           "ENABLED": True, "TIMEOUT": 5}
     "CHANNELS": {},
 }
 if env_str("NOTIFICATIONS_WEBHOOK_URL"):
     NOTIFICATIONS["CHANNELS"]["webhook"] = {
-        "CLASS": "trainees.notifications.channels.WebhookChannel",
+        "CLASS": "notifications.channels.WebhookChannel",
         "URL": env_str("NOTIFICATIONS_WEBHOOK_URL"),
         "ENABLED": env_bool("NOTIFICATIONS_WEBHOOK_ENABLED", True),
     }
@@ -267,39 +270,39 @@ if env_str("NOTIFICATIONS_WEBHOOK_URL"):
 # Scans go to "bulk", sends to "send": a long scan never holds up e-mails, and each can be scaled on its own.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
-    "trainees.notifications.tasks.scan_due_reminders": {"queue": "bulk"},
-    "trainees.notifications.tasks.run_rule_chunk": {"queue": "bulk"},
-    "trainees.notifications.tasks.build_daily_digests": {"queue": "bulk"},
-    "trainees.notifications.tasks.send_manager_weekly_digests": {"queue": "bulk"},
-    "trainees.notifications.tasks.send_trainer_grading_digests": {"queue": "bulk"},
-    "trainees.notifications.tasks.dispatch_notifications": {"queue": "send"},
+    "notifications.tasks.scan_due_reminders": {"queue": "bulk"},
+    "notifications.tasks.run_rule_chunk": {"queue": "bulk"},
+    "notifications.tasks.build_daily_digests": {"queue": "bulk"},
+    "notifications.tasks.send_manager_weekly_digests": {"queue": "bulk"},
+    "notifications.tasks.send_trainer_grading_digests": {"queue": "bulk"},
+    "notifications.tasks.dispatch_notifications": {"queue": "send"},
 }
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     # Every 15 minutes: run every registered reminder rule (due in 3 days / 1 day, overdue, session tomorrow...).
     "notifications-scan-due-reminders": {
-        "task": "trainees.notifications.tasks.scan_due_reminders",
+        "task": "notifications.tasks.scan_due_reminders",
         "schedule": crontab(minute="*/15"),
     },
     # Every minute: send pending e-mails whose time has come (also picks up anything an enqueue failure left behind).
-    "notifications-dispatch": {"task": "trainees.notifications.tasks.dispatch_notifications", "schedule": 60.0},
+    "notifications-dispatch": {"task": "notifications.tasks.dispatch_notifications", "schedule": 60.0},
     # Every day at 08:05 Asia/Shanghai, just after quiet hours: one digest e-mail per person who chose digests.
     "notifications-daily-digest": {
-        "task": "trainees.notifications.tasks.build_daily_digests",
+        "task": "notifications.tasks.build_daily_digests",
         "schedule": crontab(hour=8, minute=5),
     },
     # Every Monday at 09:00 Asia/Shanghai: the weekly team digest for managers.
     "notifications-manager-weekly-digest": {
-        "task": "trainees.notifications.tasks.send_manager_weekly_digests",
+        "task": "notifications.tasks.send_manager_weekly_digests",
         "schedule": crontab(hour=9, minute=0, day_of_week="mon"),
     },
     # Every day at 09:30 Asia/Shanghai: trainers hear how many answers wait for grading.
     "notifications-trainer-grading-digest": {
-        "task": "trainees.notifications.tasks.send_trainer_grading_digests",
+        "task": "notifications.tasks.send_trainer_grading_digests",
         "schedule": crontab(hour=9, minute=30),
     },
 }
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("trainees.notifications.context.unread_count")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context.unread_count")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Security and reliability (issue 9): login throttling (django-axes), Content-Security-Policy, idle sessions.
@@ -353,13 +356,13 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# --- Dashboards (trainees.dashboards) ---
+# --- Dashboards (dashboards) ---
 # Exports of more rows than this run in Celery with a progress bar.
 DASHBOARD_EXPORT_SYNC_LIMIT = env_int("DASHBOARD_EXPORT_SYNC_LIMIT", 2000)
 CELERY_BEAT_SCHEDULE["dashboard-stats-repair"] = {
     # Every minute: recompute the dashboard figures from enrollments (repairs drift; never more than 60 s stale)
     # and keep this week's snapshot current.
-    "task": "trainees.dashboards.tasks.stats_repair",
+    "task": "dashboards.tasks.stats_repair",
     "schedule": 60.0,
 }
 # A person's category is a weak spot when their average quiz score there is below this (0-100).
@@ -386,7 +389,7 @@ CELERY_BEAT_SCHEDULE["lms-relay-deferred-tasks"] = {
 # --- Dashboards (dashviz): hourly recompute of category/competency mastery from quiz and practice results (the
 # hooks keep it current; this repairs drift). Team weak spots are areas whose average is below DASHBOARD_WEAK_SCORE.
 CELERY_BEAT_SCHEDULE["dashboard-mastery-repair"] = {
-    "task": "trainees.dashboards.tasks.stats_refresh_mastery",
+    "task": "dashboards.tasks.stats_refresh_mastery",
     "schedule": 3600.0,
 }
 

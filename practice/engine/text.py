@@ -5,6 +5,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from practice.engine.model_cache import prepare_jieba
+
 CJK = re.compile(r"[\u3400-\u9fff]")
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])\s+")
 CLAUSE_BREAK = "，,。.!！?？;；:：\n、"
@@ -54,8 +56,6 @@ def _jieba():
     except ImportError:  # the lexical scorer still works on characters
         return None
     jieba.setLogLevel(logging.WARNING)
-    from practice.engine.model_cache import prepare_jieba
-
     prepare_jieba(jieba.dt)  # from our cache when it is there; else jieba builds it on first use and caches it
     return jieba
 

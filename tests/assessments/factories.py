@@ -4,7 +4,7 @@ for anything that would give the key away."""
 from assessments import services
 from assessments.models import QuestionBank, Quiz
 from courses.models import Category, Competency, Course
-from trainees.models import Enrollment
+from learning.models import Enrollment
 
 EXPLAIN = "EXPLAIN-MARKER"
 FEEDBACK = "FEEDBACK-MARKER"

@@ -158,7 +158,7 @@ def test_grading_task_run_concurrently_grades_once(sales_a, trainer, monkeypatch
     from unittest import mock
 
     from assessments import tasks
-    from trainees.dashboards.models import PersonStats
+    from dashboards.models import PersonStats
 
     qbank = f.bank()
     quiz = f.quiz(trainer, [f.single(qbank), f.multiple(qbank), f.truefalse(qbank)])

@@ -37,7 +37,8 @@ def test_demo_quizzes_are_visible_to_the_people_enrolled(db):
     """Quizzes are seen through enrollments: the base quiz goes with the busiest course, the plan's teams are
     enrolled in the plan so they see its exam, and people outside stay out."""
     from assessments.selectors import quizzes_for_user
-    from trainees.models import Enrollment, User
+    from learning.models import Enrollment
+    from trainees.models import User
 
     trainees_demo.seed()
     course = Course.objects.create(

@@ -159,14 +159,14 @@ def test_area_averages_read_stored_scores(trainer, qbank, sales_a, sales_b, djan
 def test_course_completes_only_once_its_final_quiz_is_passed(
     trainer, qbank, sales_a, django_capture_on_commit_callbacks
 ):
+    from learning import services as learning_services
+    from learning.models import Enrollment
     from tests.learning.factories import course_with_lessons
-    from trainees import enrollment_services
-    from trainees.models import Enrollment
 
     course = course_with_lessons(1, status=Course.Status.PUBLISHED)
     quiz = f.quiz(trainer, [f.single(qbank)], course=course, is_final=True, attempts_allowed=0)
-    enrollment, _ = enrollment_services.enrollment_create(user=sales_a, course=course)
-    enrollment_services.lesson_complete(user=sales_a, lesson_id=course.items.values_list("lesson_id", flat=True)[0])
+    enrollment, _ = learning_services.enrollment_create(user=sales_a, course=course)
+    learning_services.lesson_complete(user=sales_a, lesson_id=course.items.values_list("lesson_id", flat=True)[0])
     enrollment.refresh_from_db()
     assert enrollment.status != Enrollment.Status.COMPLETED  # lessons done, exam not yet passed
 
@@ -186,7 +186,7 @@ def test_course_completes_only_once_its_final_quiz_is_passed(
 
 
 def test_a_graded_attempt_feeds_the_dashboard_figures_once(trainer, qbank, sales_a, django_capture_on_commit_callbacks):
-    from trainees.dashboards.models import PersonCategoryScore, PersonStats
+    from dashboards.models import PersonCategoryScore, PersonStats
 
     quiz = f.quiz(trainer, [f.single(qbank, category="product"), f.truefalse(qbank, category="market")])
     attempt = services.attempt_start(quiz=quiz, user=sales_a)

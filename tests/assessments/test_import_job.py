@@ -54,7 +54,7 @@ def test_large_file_is_imported_in_the_background_with_progress(
     done_page = client.get(url).content.decode()
     assert "alert-success" in done_page and 'data-testid="confirm-import"' not in done_page
     # The progress partial is the owner's only.
-    assert client_for(sales_a).get(reverse("trainees:job_progress", args=[job.pk])).status_code == 404
+    assert client_for(sales_a).get(reverse("job_progress", args=[job.pk])).status_code == 404
 
 
 def test_small_file_is_still_imported_at_once(client_for, trainer, small_threshold):

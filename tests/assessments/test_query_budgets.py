@@ -136,7 +136,7 @@ def test_submit_grades_set_based_whatever_the_number_of_questions(trainer, qbank
 
 def test_graded_effects_run_in_the_task(sales_a, big_quiz, django_capture_on_commit_callbacks):
     """With the eager test broker the task runs at once: the result is recorded on the dashboards exactly once."""
-    from trainees.dashboards.models import PersonStats
+    from dashboards.models import PersonStats
 
     attempt = services.attempt_start(quiz=big_quiz, user=sales_a)
     with django_capture_on_commit_callbacks(execute=True):
@@ -148,7 +148,7 @@ def test_graded_effects_run_in_the_task(sales_a, big_quiz, django_capture_on_com
 def test_graded_effects_run_in_the_request_when_the_broker_fails(
     sales_a, big_quiz, broker_down, django_capture_on_commit_callbacks
 ):
-    from trainees.dashboards.models import PersonStats
+    from dashboards.models import PersonStats
 
     attempt = services.attempt_start(quiz=big_quiz, user=sales_a)
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,13 +161,13 @@ def test_graded_effects_run_in_the_request_when_the_broker_fails(
 def test_passed_final_exam_completes_the_course_through_the_task(
     sales_a, trainer, qbank, django_capture_on_commit_callbacks
 ):
-    from trainees.models import Enrollment
+    from learning.models import Enrollment
 
     quiz = f.quiz(trainer, [f.single(qbank)], is_final=True, takers=[sales_a])
     attempt = services.attempt_start(quiz=quiz, user=sales_a)
     item = attempt.items.get()
     services.attempt_save_answers(attempt=attempt, seq=1, answers={str(item.id): "B"})
-    with mock.patch("trainees.enrollment_services.enrollment_refresh") as refresh:
+    with mock.patch("assessments.services.enrollment_refresh") as refresh:
         with django_capture_on_commit_callbacks(execute=True):
             services.attempt_submit(attempt=attempt)
     refresh.assert_called_once_with(user_id=sales_a.id, course_id=quiz.course_id)

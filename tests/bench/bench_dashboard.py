@@ -71,8 +71,8 @@ def main() -> None:
         from django.test import Client
         from rest_framework.test import APIClient
 
+        from dashboards import exports, services
         from tests.bench.dashboard_data import add_attempts, add_plans, build_org, precompute
-        from trainees.dashboards import exports, services
         from trainees.models import User
 
         n_attempts = int(sys.argv[4]) if len(sys.argv) > 4 else 1_000_000

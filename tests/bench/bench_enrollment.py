@@ -28,8 +28,9 @@ def main() -> None:
     old = runner.setup_databases()
     try:
         from courses.models import Course
-        from trainees import enrollment_services
-        from trainees.models import Enrollment, User
+        from learning import services as learning_services
+        from learning.models import Enrollment
+        from trainees.models import User
 
         course = Course.objects.create(title="基准课程", status=Course.Status.PUBLISHED)
         t0 = time.perf_counter()
@@ -44,16 +45,16 @@ def main() -> None:
             import pstats
 
             with cProfile.Profile() as prof:
-                result = enrollment_services.enroll_users(user_ids=ids, course=course)
+                result = learning_services.enroll_users(user_ids=ids, course=course)
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
         else:
-            result = enrollment_services.enroll_users(user_ids=ids, course=course)
+            result = learning_services.enroll_users(user_ids=ids, course=course)
         t2 = time.perf_counter()
-        again = enrollment_services.enroll_users(user_ids=ids, course=course)
+        again = learning_services.enroll_users(user_ids=ids, course=course)
         t3 = time.perf_counter()
         # The same through the Celery task with a Job (run in process here), as a large page or API request does.
+        from learning.tasks import enroll_bulk
         from lms.jobs import job_create
-        from trainees.tasks import enroll_bulk
 
         owner = User.objects.create(username="bench-trainer")
         second = Course.objects.create(title="基准课程二", status=Course.Status.PUBLISHED)

@@ -30,9 +30,9 @@ PLAN_ROWS = 20_000
 def build(n_rows: int):
     from django.db import connection
 
+    from dashboards.models import PersonStats
+    from learning.models import Enrollment
     from tests.bench.dashboard_data import add_plan_rows, build_org, insert_select
-    from trainees.dashboards.models import PersonStats
-    from trainees.models import Enrollment
 
     region, _small, manager = build_org(n_rows, 50, enroll=False)
     insert_select(
@@ -100,8 +100,8 @@ def main() -> None:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        from dashboards import exports
         from lms.models import Job
-        from trainees.dashboards import exports
 
         print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (2 cores)")
         t0 = time.perf_counter()

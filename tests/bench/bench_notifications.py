@@ -94,8 +94,9 @@ def generate(today: dt.date) -> dict:
     from django.db import connection
 
     from courses.models import Course
+    from learning.models import Enrollment
     from lms.roles import MANAGER
-    from trainees.models import Enrollment, User
+    from trainees.models import User
     from trainees.services import team_create
 
     rng = random.Random(42)
@@ -232,7 +233,7 @@ def due_left() -> int:
     from django.db.models import Q
     from django.utils import timezone
 
-    from trainees.notifications.models import Notification
+    from notifications.models import Notification
 
     now = timezone.now()
     return Notification.objects.filter(
@@ -242,8 +243,8 @@ def due_left() -> int:
 
 def dispatch_until_done() -> dict:
     """Queue dispatch tasks (each sends up to 50 batches) and wait for them, until nothing due is left."""
-    from trainees.notifications import conf
-    from trainees.notifications.tasks import dispatch_notifications
+    from notifications import conf
+    from notifications.tasks import dispatch_notifications
 
     per_task = 50 * int(conf.get("BATCH_SIZE"))
     totals = {"claimed": 0, "sent": 0, "deferred": 0, "retrying": 0, "failed": 0, "tasks": 0}
@@ -259,7 +260,7 @@ def dispatch_until_done() -> dict:
 def chunked_scan(times: int = 2) -> tuple[int, float]:
     """The real periodic task `scan_due_reminders`, `times` at once (beat firing twice): it queues one chunk task per
     id range of each rule; wait until the 2 workers have run them all. Returns (chunk tasks, seconds)."""
-    from trainees.notifications import tasks
+    from notifications import tasks
 
     queued = []
     original = tasks.run_rule_chunk.apply_async
@@ -289,9 +290,9 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from trainees.models import Enrollment
-    from trainees.notifications import rules
-    from trainees.notifications.models import Notification
+    from learning.models import Enrollment
+    from notifications import rules
+    from notifications.models import Notification
 
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the bench runs on the real servers.")
@@ -313,7 +314,7 @@ def main() -> None:
     # 2. Plan and enqueue: every scan rule over the whole set, in this process; the dispatch goes to Redis.
     purge_queues()
     Notification.objects.exists()  # connect, and load the URL map (the rules reverse links), before the clock starts:
-    reverse("trainees:my_learning")  # a long-lived worker has done both long before a scan
+    reverse("learning:my_learning")  # a long-lived worker has done both long before a scan
     scan = rules.rules_in(rules.SCAN)
     t = time.perf_counter()
     per_rule = []

@@ -178,9 +178,9 @@ def settle(data: dict, *, mail_dir: Path, job_kind: str = "enrollment", timeout:
     from django.db import connection
     from django.db.models import Max
 
+    from learning.models import Enrollment
     from lms.models import DeferredTask, Job
-    from trainees.models import Enrollment
-    from trainees.notifications.models import Notification
+    from notifications.models import Notification
 
     expected_people = data["single_ids"] + data["member_ids"]
     notices = Notification.objects.filter(recipient_id__in=expected_people, kind="assigned")

@@ -65,9 +65,10 @@ def prepare(users: int, tokens_path: Path) -> int:
     from assessments import services
     from assessments.models import Attempt, QuestionBank, Quiz
     from courses.models import Course
+    from learning.models import Enrollment
     from lms.roles import SALESPERSON
     from trainees import services as people
-    from trainees.models import Enrollment, User
+    from trainees.models import User
 
     Quiz.objects.filter(title="压测测验").delete()
     bank, _ = QuestionBank.objects.get_or_create(title="压测题库")

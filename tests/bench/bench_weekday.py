@@ -66,9 +66,10 @@ def prepare_accounts(path: Path, *, quiz_accounts: int = QUIZ_ACCOUNTS) -> dict:
     call_command("migrate", verbosity=0)
     from assessments.models import Quiz
     from courses.models import Course, Module, TrainingPlan
+    from learning.models import Enrollment
     from lms.roles import MANAGER, SALESPERSON, TRAINER
     from tests.bench.bench_quiz_load import prepare as prepare_quiz
-    from trainees.models import Enrollment, User
+    from trainees.models import User
     from trainees.selectors import people_for_user
 
     if not User.objects.filter(username="trainer").exists():

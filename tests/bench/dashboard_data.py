@@ -53,7 +53,8 @@ def build_org(n_people: int, n_courses: int, *, enroll: bool = True):
 
     from assessments.models import Quiz
     from courses.models import Category, Course
-    from trainees.models import Enrollment, User
+    from learning.models import Enrollment
+    from trainees.models import User
     from trainees.services import team_create
 
     with connection.cursor() as cur:
@@ -158,7 +159,7 @@ def add_plans(n_plans: int = 10, courses_per_plan: int = 5) -> int:
     from assessments.models import Attempt, Quiz
     from courses.models import Course, TrainingPlan
     from courses.models.plans import Session
-    from trainees.models import Enrollment
+    from learning.models import Enrollment
 
     course_ids = list(Course.objects.filter(title__startswith="基准课程").order_by("id").values_list("id", flat=True))
     plans = TrainingPlan.objects.bulk_create(
@@ -216,7 +217,7 @@ def add_plans(n_plans: int = 10, courses_per_plan: int = 5) -> int:
 def add_plan_rows(team, n_plans: int) -> int:
     """See the module's docstring. Returns the number of rows."""
     from courses.models import TrainingPlan
-    from trainees.dashboards.models import TeamPlanStats
+    from dashboards.models import TeamPlanStats
 
     insert_select(
         TrainingPlan,
@@ -254,8 +255,8 @@ def precompute() -> dict:
     """The dashboard's figures for the whole dataset (see the module's docstring). Returns seconds per step."""
     import time
 
-    from trainees.dashboards import services
-    from trainees.dashboards.models import PersonCategoryScore, PersonStats
+    from dashboards import services
+    from dashboards.models import PersonCategoryScore, PersonStats
 
     t0 = time.perf_counter()
     services.stats_repair()

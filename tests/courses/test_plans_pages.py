@@ -4,7 +4,7 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from courses import plan_selectors
+from courses import hooks as courses_hooks
 from courses.models import Category, PlanChange, Session, TrainingPlan
 from tests.courses.plan_factories import *  # noqa: F403
 from tests.courses.plan_factories import START, PlanFactory, SessionFactory, fill_plan, t
@@ -44,11 +44,11 @@ def test_manager_of_parent_team_sees_plans_of_sub_teams(client_for, trainer, sub
 
 
 def test_salesperson_sees_published_plans_through_participation_scope(client_for, plan, trainer, sales_a, sales_b):
-    def provider(user):
+    def provider(*, user):
         return Q(pk__in=TrainingPlan.teams.through.objects.filter(team_id=user.team_id).values("trainingplan_id"))
 
     url = reverse("courses:plan_detail", args=[plan.pk])
-    plan_selectors.register_plan_participation_scope(provider)
+    courses_hooks.plan_participation_scope.register(provider)
     try:
         assert client_for(sales_a).get(url).status_code == 404  # a draft is not shown to participants
         plan.status = TrainingPlan.Status.PUBLISHED
@@ -57,7 +57,7 @@ def test_salesperson_sees_published_plans_through_participation_scope(client_for
         assert client_for(sales_a).get(reverse("courses:plan_edit", args=[plan.pk])).status_code == 404
         assert client_for(sales_b).get(url).status_code == 404
     finally:
-        plan_selectors.unregister_plan_participation_scope(provider)
+        courses_hooks.plan_participation_scope.unregister(provider)
     assert client_for(sales_a).get(url).status_code == 404
 
 

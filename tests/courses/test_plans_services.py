@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from courses import hooks as courses_hooks
 from courses import plan_selectors, plan_services
 from courses.models import Category, Competency, Method, Objective, PlanChange, Session, TrainingPlan
 from tests.courses.plan_factories import *  # noqa: F403
@@ -275,7 +276,7 @@ def test_change_listeners_run_after_commit_for_published_plans(plan, trainer, dj
     def listener(*, plan_id, change_id):
         calls.append((plan_id, PlanChange.objects.get(pk=change_id).action))
 
-    plan_services.register_plan_change_listener(listener)
+    courses_hooks.plan_changed.register(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             s = add(plan, trainer)  # a draft: no change log, no call
@@ -285,4 +286,4 @@ def test_change_listeners_run_after_commit_for_published_plans(plan, trainer, dj
             plan_services.session_move(session=s, user=trainer, day=2)
         assert calls == [(plan.pk, "published"), (plan.pk, "session_changed")]
     finally:
-        plan_services.unregister_plan_change_listener(listener)
+        courses_hooks.plan_changed.unregister(listener)

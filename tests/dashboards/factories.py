@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from learning.models import Certificate, Enrollment
 from lms.roles import SALESPERSON
-from trainees.models import Certificate, Enrollment, User
+from trainees.models import User
 
 STATES = [
     Enrollment.Status.NOT_STARTED,

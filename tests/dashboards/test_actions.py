@@ -8,14 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from trainees.dashboards.models import Nudge, PersonStats
-from trainees.models import Enrollment
+from dashboards.models import Nudge, PersonStats
+from learning.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
-ASSIGN = reverse("trainees:dashboards:assign")
-NUDGE = reverse("trainees:dashboards:nudge")
-EXPORT = reverse("trainees:dashboards:export_start")
+ASSIGN = reverse("dashboards:assign")
+NUDGE = reverse("dashboards:nudge")
+EXPORT = reverse("dashboards:export_start")
 
 
 def _due(days=7):
@@ -35,8 +35,8 @@ def test_assign_course_to_person_is_idempotent(client_for, manager_a, sales_a, c
 def test_assign_course_to_team_enrolls_subtree(
     client_for, manager_a, team_a, sub_team_a, courses, filled_team_a, django_capture_on_commit_callbacks
 ):
+    from dashboards.services import stats_repair
     from tests.learning.factories import CourseFactory
-    from trainees.dashboards.services import stats_repair
 
     course = CourseFactory(title="补救课程")
     client = client_for(manager_a)
@@ -83,7 +83,7 @@ def _download(client, job_url):
     page = client.get(job_url)
     assert page.status_code == 200
     job_id = int(job_url.rstrip("/").rsplit("/", 1)[-1])
-    return client.get(reverse("trainees:dashboards:export_download", args=[job_id]))
+    return client.get(reverse("dashboards:export_download", args=[job_id]))
 
 
 def test_csv_export_has_bom_and_respects_filters(client_for, manager_a, team_a, filled_team_a):

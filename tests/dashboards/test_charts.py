@@ -9,17 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Category, Competency
+from dashboards import selectors, services
+from dashboards.models import PersonCategoryScore, PersonStats, TeamStats
+from learning.models import Enrollment
 from tests.dashboards.factories import add_people
 from tests.factories import TeamFactory, make_manager
 from tests.learning.factories import CourseFactory
-from trainees.dashboards import selectors, services
-from trainees.dashboards.models import PersonCategoryScore, PersonStats, TeamStats
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("trainees:dashboards:home")
-ASSIGN = reverse("trainees:dashboards:assign")
+HOME = reverse("dashboards:home")
+ASSIGN = reverse("dashboards:assign")
 
 
 def give_scores(user_ids, *, seed=0, weak_code="product"):
@@ -172,14 +172,14 @@ def test_api_team_series_include_the_new_charts(api_for, manager_a, scored_team_
 
 
 def test_person_page_radar_and_weak_competency(client_for, api_for, manager_a, sales_a, team_a):
-    from trainees.dashboards.services import dashboards_record_attempt
+    from dashboards.services import dashboards_record_attempt
 
     comp = Competency.objects.get(code="ethics")
     cat = Category.objects.get(code="market")
     dashboards_record_attempt(
         user_id=sales_a.id, score=70, passed=True, category_scores={cat.id: 90}, competency_scores={comp.id: 30}
     )
-    body = client_for(manager_a).get(reverse("trainees:dashboards:person", args=[sales_a.id])).content.decode()
+    body = client_for(manager_a).get(reverse("dashboards:person", args=[sales_a.id])).content.decode()
     assert 'id="chart-radar-competency"' in body and 'data-testid="mastery-table-competency"' in body
     weak = body[body.index('data-testid="weak-spots"') :]
     weak = weak[: weak.index("</table>")]
@@ -216,7 +216,7 @@ def test_query_budget_with_charts_and_weak_spots_is_the_same_at_two_sizes(client
             (client, HOME, {"team": team.id}),
             (client, HOME, {}),
             (client, HOME, {"team": team.id, "partial": "lowest", "low_sort": "-attempts"}),
-            (client, reverse("trainees:dashboards:person", args=[person_id]), {}),
+            (client, reverse("dashboards:person", args=[person_id]), {}),
             (api, f"/api/v1/dashboards/teams/{team.id}/", {}),
             (api, f"/api/v1/dashboards/people/{person_id}/", {}),
         ):

@@ -5,9 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from trainees.dashboards import selectors
-from trainees.dashboards.models import TeamCourseStats, TeamPlanStats
-from trainees.models import Enrollment, User
+from dashboards import selectors
+from dashboards.models import TeamCourseStats, TeamPlanStats
+from learning.models import Enrollment
+from trainees.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from dashboards import exports
+from dashboards.services import stats_repair
 from lms import jobs
 from lms.jobs import job_create
 from lms.models import Job
 from tests.dashboards.factories import add_people
-from trainees.dashboards import exports
-from trainees.dashboards.services import stats_repair
 
 API = "/api/v1/exports/"
 
@@ -55,11 +55,9 @@ def test_poll_views_show_the_noted_progress_of_a_running_job(client_for, api_for
     job_note_progress(job_id=job.id, done=50)
     data = api_for(manager_a).get(f"{API}{job.id}/").json()
     assert (data["status"], data["done"], data["percent"], data["download"]) == ("running", 50, 25, None)
-    page = client_for(manager_a).get(
-        reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "true"}
-    )
+    page = client_for(manager_a).get(reverse("dashboards:export", args=[job.id]), headers={"HX-Request": "true"})
     assert b'aria-valuenow="25"' in page.content and b"hx-trigger" in page.content
-    generic = client_for(manager_a).get(reverse("trainees:job_progress", args=[job.id]))
+    generic = client_for(manager_a).get(reverse("job_progress", args=[job.id]))
     assert b'aria-valuenow="25"' in generic.content
     job_note_progress(job_id=job.id, done=10**6)  # never more than the total
     assert api_for(manager_a).get(f"{API}{job.id}/").json()["done"] == 200
@@ -123,9 +121,7 @@ def test_intermediate_progress_while_copy_streams(fmt, api_for, client_for, mana
         data = api_for(manager_a).get(f"{API}{job.id}/").json()
         assert data["status"] == "running" and 0 < data["done"] < total == data["total"]
         assert data["done"] == notes[0] and 0 < data["percent"] < 100
-        page = client_for(manager_a).get(
-            reverse("trainees:dashboards:export", args=[job.id]), headers={"HX-Request": "true"}
-        )
+        page = client_for(manager_a).get(reverse("dashboards:export", args=[job.id]), headers={"HX-Request": "true"})
         assert f'aria-valuenow="{data["percent"]}"'.encode() in page.content and b"hx-trigger" in page.content
         assert Job.objects.get(id=job.id).done == 0  # the row is written only when the stream ends
     finally:

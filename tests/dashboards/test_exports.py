@@ -12,17 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from dashboards import exports
+from dashboards.models import PersonStats
+from dashboards.services import dashboards_record_attempt, stats_repair
+from learning.models import Enrollment
 from lms.models import Job
 from tests.dashboards.factories import add_people
 from tests.factories import make_trainer
-from trainees.dashboards import exports
-from trainees.dashboards.models import PersonStats
-from trainees.dashboards.services import dashboards_record_attempt, stats_repair
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
-START = reverse("trainees:dashboards:export_start")
+START = reverse("dashboards:export_start")
 API = "/api/v1/exports/"
 
 
@@ -38,7 +38,7 @@ def _job_id(response) -> int:
 
 
 def _download(client, job_id) -> bytes:
-    response = client.get(reverse("trainees:dashboards:export_download", args=[job_id]))
+    response = client.get(reverse("dashboards:export_download", args=[job_id]))
     assert response.status_code == 200
     return b"".join(response.streaming_content)
 
@@ -135,7 +135,7 @@ def test_courses_export_lists_the_trainers_own_courses(trainer, courses, filled_
     courses[1].owners.add(make_trainer(username="other_trainer"))
     stats_repair()
     client = _client(trainer)
-    assert client.get(reverse("trainees:dashboards:courses")).status_code == 200
+    assert client.get(reverse("dashboards:courses")).status_code == 200
     rows = _export(client, table="courses", format="csv")
     assert [r[0] for r in rows[1:]] == [courses[0].title]
     stats = courses[0].stats
@@ -159,13 +159,13 @@ def test_csv_guards_formulas_and_xlsx_drops_control_characters(manager_a, team_a
 
 def test_page_buttons_post_the_current_filters(manager_a, team_a, filled_team_a):
     client = _client(manager_a)
-    page = client.get(reverse("trainees:dashboards:home"), {"team": team_a.id, "q": "s1", "overdue": "1"})
+    page = client.get(reverse("dashboards:home"), {"team": team_a.id, "q": "s1", "overdue": "1"})
     html = page.content.decode()
     assert 'data-testid="export-people"' in html
     assert 'name="q" value="s1"' in html and 'name="overdue" value="on"' in html
     # the overdue table's buttons come with its htmx partial, and carry that table's own filters
     params = {"team": team_a.id, "partial": "overdue", "overdue_q": "s1", "overdue_days": "3", "overdue_sort": "name"}
-    html = client.get(reverse("trainees:dashboards:home"), params).content.decode()
+    html = client.get(reverse("dashboards:home"), params).content.decode()
     assert 'data-testid="export-overdue"' in html
     assert 'name="q" value="s1"' in html and 'name="min_days" value="3"' in html and 'name="sort" value="name"' in html
 
@@ -178,8 +178,8 @@ def test_other_manager_gets_404_on_start_status_and_download(table, manager_a, m
     other = _client(manager_b)
     assert other.post(START, {"table": table, "team": team_a.id, "format": "csv"}).status_code == 404
     job_id = _job_id(_client(manager_a).post(START, {"table": table, "team": team_a.id, "format": "csv"}))
-    assert other.get(reverse("trainees:dashboards:export", args=[job_id])).status_code == 404
-    assert other.get(reverse("trainees:dashboards:export_download", args=[job_id])).status_code == 404
+    assert other.get(reverse("dashboards:export", args=[job_id])).status_code == 404
+    assert other.get(reverse("dashboards:export_download", args=[job_id])).status_code == 404
     from rest_framework.test import APIClient
 
     api = APIClient()
@@ -247,7 +247,7 @@ def test_large_export_runs_in_celery_with_progress(
     job = Job.objects.get(id=job_id)
     total = _overdue_q(team_a).count()
     assert job.status == Job.Status.PENDING and job.total == total > 3
-    page = client.get(reverse("trainees:dashboards:export", args=[job_id]), headers={"HX-Request": "true"})
+    page = client.get(reverse("dashboards:export", args=[job_id]), headers={"HX-Request": "true"})
     assert b"hx-trigger" in page.content  # keeps polling while pending
     assert len(callbacks) == 1
     callbacks[0]()  # Celery runs eagerly in tests
@@ -260,7 +260,7 @@ def test_large_export_runs_in_celery_with_progress(
         assert len(advances) == 1  # COPY streams without a pause for queries: progress once, at the end
     raw = _download(client, job_id)
     assert len(_xlsx(raw) if fmt == "xlsx" else _csv(raw)) - 1 == total
-    poll = _client(manager_a).get(reverse("trainees:dashboards:export", args=[job_id]), headers={"HX-Request": "true"})
+    poll = _client(manager_a).get(reverse("dashboards:export", args=[job_id]), headers={"HX-Request": "true"})
     assert b"hx-trigger" not in poll.content and b"export-download" in poll.content
 
 

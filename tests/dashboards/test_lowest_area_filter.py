@@ -11,16 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.models import Category, Competency
+from dashboards import exports, selectors
+from dashboards.models import PersonCategoryScore, PersonStats
+from dashboards.services import stats_repair
 from tests.dashboards.factories import add_people
 from tests.dashboards.test_charts import give_scores
 from tests.factories import TeamFactory, make_manager
 from tests.learning.factories import CourseFactory
-from trainees.dashboards import exports, selectors
-from trainees.dashboards.models import PersonCategoryScore, PersonStats
-from trainees.dashboards.services import stats_repair
 
 pytestmark = pytest.mark.django_db
-HOME = reverse("trainees:dashboards:home")
+HOME = reverse("dashboards:home")
 
 
 def _lowest_url(team) -> str:

@@ -9,17 +9,17 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from dashboards.models import Nudge
+from dashboards.services import nudge_overdue
+from learning.models import Enrollment
+from notifications import services as notification_services
+from notifications.models import Notification, NotificationPreference
 from tests.factories import make_salesperson
 from tests.learning.factories import CourseFactory
-from trainees.dashboards.models import Nudge
-from trainees.dashboards.services import nudge_overdue
-from trainees.models import Enrollment
-from trainees.notifications import services as notification_services
-from trainees.notifications.models import Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
 
-NUDGE = reverse("trainees:dashboards:nudge")
+NUDGE = reverse("dashboards:nudge")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TUESDAY = dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)  # outside quiet hours
 Status = Notification.Status
@@ -75,7 +75,7 @@ def test_one_click_writes_one_outbox_notification_per_overdue_person(
     assert mine.context["manager"] == manager_a.display_name and mine.context["count"] == 2
     assert {i["title"] for i in mine.context["items"]} == {"课程-sales_a"}
     assert mine.status == Status.PENDING and mine.not_before is None and mine.show_in_app
-    assert mine.url == reverse("trainees:my_learning")
+    assert mine.url == reverse("learning:my_learning")
     assert notification_services.enqueue_dispatch in callbacks  # sent once the click's transaction commits
     assert set(Nudge.objects.values_list("user_id", flat=True)) == {people["sales_a"].id, people["sub"].id}
     assert "2" in flash(response)

@@ -14,15 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards import exports
+from dashboards.models import PersonStats
+from dashboards.services import stats_repair
+from learning.models import Enrollment
 from tests.dashboards.factories import add_people
 from tests.factories import TeamFactory, make_manager
-from trainees.dashboards import exports
-from trainees.dashboards.models import PersonStats
-from trainees.dashboards.services import stats_repair
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db
-HOME = reverse("trainees:dashboards:home")
+HOME = reverse("dashboards:home")
 
 
 def _overdue_ids(team):

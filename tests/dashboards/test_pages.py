@@ -5,17 +5,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dashboards.services import stats_repair
 from tests.dashboards.factories import add_people
 from tests.factories import TeamFactory, make_manager
-from trainees.dashboards.services import stats_repair
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("trainees:dashboards:home")
+HOME = reverse("dashboards:home")
 
 
 def person_url(pid):
-    return reverse("trainees:dashboards:person", args=[pid])
+    return reverse("dashboards:person", args=[pid])
 
 
 def test_manager_sees_own_team_dashboard(client_for, manager_a, filled_team_a, sub_team_a):
@@ -40,7 +40,7 @@ def test_salesperson_and_trainer_have_no_dashboard(client_for, sales_a, trainer)
 
 
 def test_anonymous_is_sent_to_login(client, filled_team_a, sales_a):
-    for url in (HOME, person_url(sales_a.id), reverse("trainees:dashboards:assign") + f"?person={sales_a.id}"):
+    for url in (HOME, person_url(sales_a.id), reverse("dashboards:assign") + f"?person={sales_a.id}"):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -75,9 +75,9 @@ def _plans_and_weak_spots(ids, courses):
     """Every table and list of the page has rows: the people take part in two plans, and a few score low in a
     category that has a remedy course (so the weak-spot remedies are looked up too: the page's worst case)."""
     from courses.models import Category
+    from dashboards.models import PersonCategoryScore
+    from learning.models import Enrollment
     from tests.courses.plan_factories import PlanFactory, SessionFactory
-    from trainees.dashboards.models import PersonCategoryScore
-    from trainees.models import Enrollment
 
     for n, course in enumerate(courses):
         plan = PlanFactory()
@@ -202,8 +202,8 @@ def test_person_page_and_api_query_budget(client_for, api_for, manager_a, team_a
 
 def test_person_page_lists_weak_spots_with_remedy(client_for, manager_a, sales_a, django_capture_on_commit_callbacks):
     from courses.models import Category
+    from dashboards.services import dashboards_record_attempt
     from tests.learning.factories import CourseFactory
-    from trainees.dashboards.services import dashboards_record_attempt
 
     weak = Category.objects.get(code="product")
     strong = Category.objects.get(code="market")
@@ -220,14 +220,14 @@ def test_person_page_lists_weak_spots_with_remedy(client_for, manager_a, sales_a
 def test_trainer_sees_completion_of_own_courses_only(
     client_for, trainer, manager_a, sales_a, django_capture_on_commit_callbacks
 ):
+    from learning import services as learning_services
     from tests.learning.factories import CourseFactory
-    from trainees import enrollment_services
 
     mine = CourseFactory(title="我的课程", owners=[trainer])
     other = CourseFactory(title="别人的课程")
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enroll_users(user_ids=[sales_a.id], course=mine)
-    url = reverse("trainees:dashboards:courses")
+        learning_services.enroll_users(user_ids=[sales_a.id], course=mine)
+    url = reverse("dashboards:courses")
     body = client_for(trainer).get(url).content.decode()
     assert "我的课程" in body and other.title not in body
     assert mine.stats.enrollments == 1
@@ -243,7 +243,7 @@ def test_trainer_course_table_sorts_filters_and_pages(client_for, trainer, cours
     extra = [CourseFactory(title=f"额外课程{i}", owners=[trainer]) for i in range(30)]
     stats_repair()
     client = client_for(trainer)
-    url = reverse("trainees:dashboards:courses")
+    url = reverse("dashboards:courses")
     seen, params = [], {"sort": "-completion"}
     while True:
         body = client.get(url, params).content.decode()

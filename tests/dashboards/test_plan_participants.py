@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
 from courses.models import TrainingPlan
+from dashboards.selectors import plan_participants
+from learning.models import Enrollment
 from tests.courses.plan_factories import PlanFactory, SessionFactory
 from tests.dashboards.factories import add_people
 from tests.factories import make_trainer
 from tests.learning.factories import CourseFactory
-from trainees.dashboards.selectors import plan_participants
-from trainees.models import Enrollment, User
+from trainees.models import User
 
 pytestmark = pytest.mark.django_db
 

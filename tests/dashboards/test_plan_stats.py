@@ -16,19 +16,19 @@ from openpyxl import load_workbook
 
 from assessments.models import Attempt, Quiz
 from courses.models import TrainingPlan
+from dashboards import services
+from dashboards.models import TeamPlanStats
+from dashboards.selectors import plan_exam
+from learning import services as learning_services
+from learning.models import Enrollment
 from tests.courses.plan_factories import PlanFactory, SessionFactory
 from tests.dashboards.factories import STATES
 from tests.factories import make_salesperson
-from trainees import enrollment_services
-from trainees.dashboards import services
-from trainees.dashboards.models import TeamPlanStats
-from trainees.dashboards.selectors import plan_exam
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("trainees:dashboards:home")
-START = reverse("trainees:dashboards:export_start")
+HOME = reverse("dashboards:home")
+START = reverse("dashboards:export_start")
 
 
 def _plan(title, courses, *, exam_day=6, owners=()):
@@ -258,7 +258,7 @@ def test_plans_export_with_the_page_filters(client_for, manager_a, team_a, sub_t
     response = client.post(START, {"table": "plans", "team": team_a.id, "format": fmt, "sort": "-participants"})
     assert response.status_code == 302
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
-    download = client.get(reverse("trainees:dashboards:export_download", args=[job_id]))
+    download = client.get(reverse("dashboards:export_download", args=[job_id]))
     raw = b"".join(download.streaming_content)
     if fmt == "csv":
         assert raw.startswith(b"\xef\xbb\xbf")
@@ -270,7 +270,7 @@ def test_plans_export_with_the_page_filters(client_for, manager_a, team_a, sub_t
     assert str(rows[1][-1]) == "90.0"
     filtered = client.post(START, {"table": "plans", "team": team_a.id, "format": "csv", "q": "不存在"})
     job_id = int(filtered["Location"].rstrip("/").rsplit("/", 1)[-1])
-    raw = b"".join(client.get(reverse("trainees:dashboards:export_download", args=[job_id])).streaming_content)
+    raw = b"".join(client.get(reverse("dashboards:export_download", args=[job_id])).streaming_content)
     assert len(list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))) == 1  # the header only
 
 
@@ -278,7 +278,7 @@ def test_enrollment_and_exam_hooks_refresh_plan_figures(team_a, courses, sales_a
     plan, exam = _plan("钩子计划", courses[:2])
     Enrollment.objects.create(user=sales_a, plan=plan)
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enroll_users(user_ids=[sales_a.id], course=courses[0], due_date=None, enrolled_by=None)
+        learning_services.enroll_users(user_ids=[sales_a.id], course=courses[0], due_date=None, enrolled_by=None)
     row = TeamPlanStats.objects.get(plan=plan, team=team_a)
     assert (row.participants, row.courses, row.expected) == (1, 2, 2)
     Attempt.objects.create(
@@ -326,27 +326,25 @@ def test_trainer_sees_and_exports_the_plans_they_own_over_every_participant(
 
     shared, only_b, _people = _setup(team_a, sub_team_a, team_b, courses)
     shared.owners.add(trainer)
-    page = client_for(trainer).get(reverse("trainees:dashboards:courses")).content.decode()
+    page = client_for(trainer).get(reverse("dashboards:courses")).content.decode()
     table = page[page.index('data-testid="plans-table"') :]
     table = table[: table.index("</table>")]
     assert shared.title in table and only_b.title not in table
     assert "<td>3</td>" in table  # every participant, from both teams
     partial = client_for(trainer).get(
-        reverse("trainees:dashboards:courses"), {"partial": "plans", "plan_q": "不存在"}, headers={"HX-Request": "true"}
+        reverse("dashboards:courses"), {"partial": "plans", "plan_q": "不存在"}, headers={"HX-Request": "true"}
     )
     assert shared.title not in partial.content.decode() and b"<html" not in partial.content
     response = client_for(trainer).post(START, {"table": "owned_plans", "format": "csv"})
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
-    raw = b"".join(
-        client_for(trainer).get(reverse("trainees:dashboards:export_download", args=[job_id])).streaming_content
-    )
+    raw = b"".join(client_for(trainer).get(reverse("dashboards:export_download", args=[job_id])).streaming_content)
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == [shared.title] and rows[1][3] == "3"
     other = make_trainer(username="trainer-other")
-    assert shared.title not in client_for(other).get(reverse("trainees:dashboards:courses")).content.decode()
+    assert shared.title not in client_for(other).get(reverse("dashboards:courses")).content.decode()
     # a manager (not a trainer) and a salesperson have no such table
     assert client_for(manager_a).post(START, {"table": "owned_plans", "format": "csv"}).status_code == 404
-    assert client_for(sales_a).get(reverse("trainees:dashboards:courses")).status_code == 404
+    assert client_for(sales_a).get(reverse("dashboards:courses")).status_code == 404
 
 
 def test_forged_cursors_start_from_the_first_page(api_for, manager_a, team_a, sub_team_a, team_b, courses):

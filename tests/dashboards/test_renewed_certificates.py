@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards import selectors
+from dashboards.models import PersonStats, TeamStats
+from dashboards.services import stats_repair
+from learning import services as learning_services
+from learning.models import Certificate
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services
-from trainees.dashboards import selectors
-from trainees.dashboards.models import PersonStats, TeamStats
-from trainees.dashboards.services import stats_repair
-from trainees.models import Certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,12 @@ def renew_course(trainer):
 
 def _finish(user, course) -> Certificate:
     for item in course.items.all():
-        enrollment_services.lesson_complete(user=user, lesson_id=item.lesson_id)
+        learning_services.lesson_complete(user=user, lesson_id=item.lesson_id)
     return Certificate.objects.get(user=user, course=course, enrollment__isnull=False)
 
 
 def _certified(user, course, *, trainer, expires_in: int) -> Certificate:
-    enrollment_services.enrollment_create(user=user, course=course, enrolled_by=trainer)
+    learning_services.enrollment_create(user=user, course=course, enrolled_by=trainer)
     cert = _finish(user, course)
     Certificate.objects.filter(id=cert.id).update(expires_on=timezone.localdate() + dt.timedelta(days=expires_in))
     return cert
@@ -40,7 +40,7 @@ def _certified(user, course, *, trainer, expires_in: int) -> Certificate:
 def renewed(renew_course, sales_a, trainer):
     """sales_a: a certificate expiring in 30 days, renewed and completed again (a new one for 365 days)."""
     old = _certified(sales_a, renew_course, trainer=trainer, expires_in=30)
-    enrollment_services.enrollment_renew(user=sales_a, course=renew_course)
+    learning_services.enrollment_renew(user=sales_a, course=renew_course)
     new = _finish(sales_a, renew_course)
     assert new.id != old.id
     return old, new
@@ -68,7 +68,7 @@ def test_only_an_old_certificate_still_counts(renewed, renew_course, sales_a, te
 
     other = make_salesperson(team_a, username="renewing")
     waiting = _certified(other, renew_course, trainer=trainer, expires_in=20)
-    enrollment_services.enrollment_renew(user=other, course=renew_course)
+    learning_services.enrollment_renew(user=other, course=renew_course)
     stats_repair()
     assert (PersonStats.objects.get(user=other).certs_valid, PersonStats.objects.get(user=other).certs_expiring) == (
         1,
@@ -89,7 +89,7 @@ def test_the_hooks_keep_the_figures_current_through_a_renewal(
     assert PersonStats.objects.get(user=sales_a).certs_expiring == 1
     assert _expiring_ids(team_a) == {old.id}
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enrollment_renew(user=sales_a, course=renew_course)
+        learning_services.enrollment_renew(user=sales_a, course=renew_course)
     assert PersonStats.objects.get(user=sales_a).certs_expiring == 1  # the old one is still in force
     with django_capture_on_commit_callbacks(execute=True):
         _finish(sales_a, renew_course)
@@ -103,7 +103,7 @@ def test_page_api_and_export_agree(renewed, client_for, api_for, manager_a, sale
 
     old, new = renewed
     stats_repair()
-    body = client_for(manager_a).get(reverse("trainees:dashboards:home"), {"team": team_a.id}).content.decode()
+    body = client_for(manager_a).get(reverse("dashboards:home"), {"team": team_a.id}).content.decode()
     expiring = body[body.index('data-testid="expiring-table"') :].split("</table>")[0]
     assert "合规复训" not in expiring
     data = api_for(manager_a).get(f"/api/v1/dashboards/teams/{team_a.id}/").json()
@@ -111,7 +111,7 @@ def test_page_api_and_export_agree(renewed, client_for, api_for, manager_a, sale
     person = api_for(manager_a).get(f"/api/v1/dashboards/people/{sales_a.id}/").json()
     assert [(c["code"], c["replaced"]) for c in person["certificates"]] == [(new.code, False), (old.code, True)]
     assert (person["figures"]["certs_valid"], person["figures"]["certs_expiring"]) == (1, 0)
-    page = client_for(manager_a).get(reverse("trainees:dashboards:person", args=[sales_a.id])).content.decode()
+    page = client_for(manager_a).get(reverse("dashboards:person", args=[sales_a.id])).content.decode()
     assert page.count('data-testid="certificate-replaced"') == 1
     rows = _export(client_for(manager_a), table="people", team=team_a.id, format="csv", q=sales_a.employee_no)
     assert len(rows) == 2
@@ -121,8 +121,8 @@ def test_page_api_and_export_agree(renewed, client_for, api_for, manager_a, sale
 def test_no_expiring_notice_for_a_replaced_certificate(renewed, renew_course, sales_a, sales_b, trainer):
     """The notice goes 30 days before expiry: sales_a's old certificate expires then but was replaced (nothing to
     renew); sales_b's, expiring the same day and not replaced, still gets it."""
-    from trainees.notifications import domain_rules
-    from trainees.notifications.models import Notification
+    from notifications import domain_rules
+    from notifications.models import Notification
 
     _certified(sales_b, renew_course, trainer=trainer, expires_in=30)
     domain_rules.rule_certificate_expiring(now=timezone.now())
@@ -131,11 +131,11 @@ def test_no_expiring_notice_for_a_replaced_certificate(renewed, renew_course, sa
 
 
 def test_a_renewed_but_unfinished_course_is_still_noticed(renew_course, sales_a, trainer):
-    from trainees.notifications import domain_rules
-    from trainees.notifications.models import Notification
+    from notifications import domain_rules
+    from notifications.models import Notification
 
     _certified(sales_a, renew_course, trainer=trainer, expires_in=30)
-    enrollment_services.enrollment_renew(user=sales_a, course=renew_course)
+    learning_services.enrollment_renew(user=sales_a, course=renew_course)
     domain_rules.rule_certificate_expiring(now=timezone.now())
     assert Notification.objects.filter(recipient=sales_a, kind="certificate_expiring").count() == 1
 

@@ -7,13 +7,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboards import services
+from dashboards.models import PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats
+from dashboards.selectors import team_overview
+from learning import services as learning_services
+from learning.models import Certificate, Enrollment
 from tests.dashboards.factories import STATES
 from tests.factories import make_salesperson
-from trainees import enrollment_services
-from trainees.dashboards import services
-from trainees.dashboards.models import PersonCategoryScore, PersonStats, TeamSnapshot, TeamStats
-from trainees.dashboards.selectors import team_overview
-from trainees.models import Certificate, Enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_repair_fixes_drift(filled_team_a):
 
 def test_enroll_service_refreshes_figures_after_commit(team_a, courses, sales_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enroll_users(user_ids=[sales_a.id], course=courses[0], due_date=None, enrolled_by=None)
+        learning_services.enroll_users(user_ids=[sales_a.id], course=courses[0], due_date=None, enrolled_by=None)
     assert PersonStats.objects.get(user=sales_a).enrollments == 1
     assert TeamStats.objects.get(team=team_a).enrollments == 1
     # the region above team_a counts them too
@@ -142,7 +142,7 @@ def test_overdue_sweep_repairs_figures(team_a, courses, sales_a, django_capture_
 
     Enrollment.objects.create(user=sales_a, course=courses[0], due_date=timezone.localdate() - timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enrollments_mark_overdue()
+        learning_services.enrollments_mark_overdue()
     assert PersonStats.objects.get(user=sales_a).overdue == 1
 
 

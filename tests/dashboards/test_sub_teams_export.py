@@ -8,13 +8,13 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from dashboards import services
+from learning.models import Enrollment
 from tests.factories import TeamFactory, make_salesperson
-from trainees.dashboards import services
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
-START = reverse("trainees:dashboards:export_start")
+START = reverse("dashboards:export_start")
 
 
 def _setup(team_a, sub_team_a, courses):
@@ -31,7 +31,7 @@ def _export(client, fmt, **params):
     response = client.post(START, {"table": "sub_teams", "format": fmt, **params})
     assert response.status_code == 302
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
-    raw = b"".join(client.get(reverse("trainees:dashboards:export_download", args=[job_id])).streaming_content)
+    raw = b"".join(client.get(reverse("dashboards:export_download", args=[job_id])).streaming_content)
     if fmt == "csv":
         assert raw.startswith(b"\xef\xbb\xbf")
         return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -50,7 +50,7 @@ def test_sub_teams_export_with_filters(client_for, manager_a, team_a, sub_team_a
     assert by_name[empty.name][2:6] == ["0", "0", "0", ""]
     assert [r[0] for r in _export(client, fmt, team=team_a.id, overdue="on")[1:]] == [sub_team_a.name]
     assert [r[0] for r in _export(client, fmt, team=team_a.id, q="空白")[1:]] == [empty.name]
-    page = client.get(reverse("trainees:dashboards:home"), {"team": team_a.id}).content.decode()
+    page = client.get(reverse("dashboards:home"), {"team": team_a.id}).content.decode()
     assert 'data-testid="export-sub_teams"' in page
 
 

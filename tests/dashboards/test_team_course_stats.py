@@ -14,17 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from dashboards import services
+from dashboards.models import TeamCourseStats
+from learning import services as learning_services
+from learning.models import Enrollment
 from tests.dashboards.factories import STATES
 from tests.factories import make_salesperson
-from trainees import enrollment_services
-from trainees.dashboards import services
-from trainees.dashboards.models import TeamCourseStats
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("trainees:dashboards:home")
-START = reverse("trainees:dashboards:export_start")
+HOME = reverse("dashboards:home")
+START = reverse("dashboards:export_start")
 HX = {"HX-Request": "true"}
 
 
@@ -182,7 +182,7 @@ def test_team_courses_export_with_the_page_filters(client_for, manager_a, team_a
         response = client.post(START, {"table": "team_courses", "team": team_a.id, "format": fmt, **params})
         assert response.status_code == 302
         job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
-        raw = b"".join(client.get(reverse("trainees:dashboards:export_download", args=[job_id])).streaming_content)
+        raw = b"".join(client.get(reverse("dashboards:export_download", args=[job_id])).streaming_content)
         if fmt == "csv":
             assert raw.startswith(b"\xef\xbb\xbf")
             return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -199,7 +199,7 @@ def test_enrollment_hooks_and_repair_keep_team_course_figures(
     team_a, team_b, courses, sales_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enroll_users(user_ids=[sales_a.id], course=courses[0], due_date=None, enrolled_by=None)
+        learning_services.enroll_users(user_ids=[sales_a.id], course=courses[0], due_date=None, enrolled_by=None)
     row = TeamCourseStats.objects.get(course=courses[0], team=team_a)
     assert (row.enrollments, row.completed) == (1, 0)
     # drift (a direct write the hooks did not see) is repaired; a team that left the course loses its row

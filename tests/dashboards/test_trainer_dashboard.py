@@ -16,19 +16,19 @@ from hypothesis import strategies as st
 
 from assessments.models import Attempt, AttemptAreaScore, Quiz
 from courses.models import Category, Competency, TrainingPlan
+from dashboards import services
+from dashboards.models import OwnerSnapshot, OwnerStats
+from dashboards.services import EVERYTHING, EXPIRING_DAYS
+from learning import services as learning_services
+from learning.models import Certificate, Enrollment
 from tests.courses.plan_factories import PlanFactory, SessionFactory
 from tests.dashboards.factories import STATES, add_people
 from tests.factories import make_trainer
 from tests.learning.factories import CourseFactory
-from trainees import enrollment_services
-from trainees.dashboards import services
-from trainees.dashboards.models import OwnerSnapshot, OwnerStats
-from trainees.dashboards.services import EVERYTHING, EXPIRING_DAYS
-from trainees.models import Certificate, Enrollment
 
 pytestmark = pytest.mark.django_db
 
-PAGE = reverse("trainees:dashboards:courses")
+PAGE = reverse("dashboards:courses")
 API = reverse("api-dashboard-trainer")
 
 
@@ -212,7 +212,7 @@ def test_hooks_refresh_the_owners_figures_at_commit(team_a, sales_a, django_capt
     a = CourseFactory._meta.model.objects.get(title="A9")
     before = OwnerStats.objects.get(owner_key=mine.id)
     with django_capture_on_commit_callbacks(execute=True):
-        enrollment_services.enroll_users(user_ids=[sales_a.id], course=a)
+        learning_services.enroll_users(user_ids=[sales_a.id], course=a)
     after = OwnerStats.objects.get(owner_key=mine.id)
     assert (after.people, after.enrollments) == (before.people + 1, before.enrollments + 1)
     quiz = Quiz.objects.get(course=a)

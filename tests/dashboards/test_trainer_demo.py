@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from assessments.models import Attempt
-from trainees.dashboards import selectors
+from dashboards import selectors
 from trainees.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)

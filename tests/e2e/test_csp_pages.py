@@ -6,10 +6,10 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
+from learning import services
+from learning.models import Certificate
 from tests.courses.plan_factories import PlanFactory, fill_plan
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services as services
-from trainees.models import Certificate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

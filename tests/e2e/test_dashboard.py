@@ -9,13 +9,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courses.models import Category
+from dashboards.models import PersonStats
+from dashboards.selectors import PAGE_SIZE
+from dashboards.services import stats_repair, stats_snapshot_week, week_start
+from learning.models import Enrollment
 from tests.dashboards.factories import add_people
 from tests.dashboards.test_charts import give_scores
 from tests.learning.factories import CourseFactory
-from trainees.dashboards.models import PersonStats
-from trainees.dashboards.selectors import PAGE_SIZE
-from trainees.dashboards.services import stats_repair, stats_snapshot_week, week_start
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

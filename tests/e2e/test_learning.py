@@ -5,20 +5,20 @@ import re
 
 import pytest
 
+from learning import services as learning_services
+from learning.models import Enrollment
 from lms.models import Job
 from tests.factories import make_salesperson
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services
-from trainees.models import Enrollment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_salesperson_continues_finishes_and_downloads_certificate(page, login, screenshot, sales_a, trainer):
     course = course_with_lessons(3, owners=[trainer], title="倾听与提问")
-    enrollment_services.enrollment_create(user=sales_a, course=course, enrolled_by=trainer)
+    learning_services.enrollment_create(user=sales_a, course=course, enrolled_by=trainer)
     first = course.items.order_by("order").first().lesson_id
-    enrollment_services.lesson_complete(user=sales_a, lesson_id=first)
+    learning_services.lesson_complete(user=sales_a, lesson_id=first)
 
     login(sales_a.username)
     page.goto("/my/")
@@ -69,7 +69,7 @@ def test_trainer_enrolls_a_team_and_watches_the_progress_bar(
 
 def test_progress_bar_polls_until_the_worker_finishes(page, login, settings, monkeypatch, trainer, team_a):
     """The task is held back (as if the worker were busy) so the page shows a waiting bar that updates itself."""
-    from trainees import tasks
+    from learning import tasks
 
     settings.ENROLLMENT_SYNC_LIMIT = 1
     course = course_with_lessons(1, owners=[trainer])
@@ -109,12 +109,12 @@ def test_video_player_sends_heartbeats_while_playing(page, login, sales_a, train
 
     from django.utils import timezone
 
+    from learning.models import LessonProgress
     from tests.learning.factories import add_lesson
-    from trainees.models import LessonProgress
 
     course = course_with_lessons(0, owners=[trainer])
     lesson = add_lesson(course, kind="video", video_url="/static/none.mp4", duration_seconds=600).lesson
-    enrollment_services.enrollment_create(user=sales_a, course=course)
+    learning_services.enrollment_create(user=sales_a, course=course)
     login(sales_a.username)
     page.goto(f"/learn/{course.id}/{lesson.id}/")
     video = page.get_by_test_id("lesson-video")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trainees.notifications.services import notify
+from notifications.services import notify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +15,7 @@ def test_reading_notifications_updates_the_badge(page, login, screenshot, sales_
     badge = page.locator("#nav-unread-badge")
     assert badge.get_attribute("data-count") == "2"
 
-    page.locator("[data-nav='trainees:notifications']").click()
+    page.locator("[data-nav='notifications:list']").click()
     page.wait_for_load_state()
     assert page.locator("[data-unread]").count() == 2  # not sales_b's
     page.get_by_test_id("mark-read").first.click()  # htmx: the row and the badge change in place

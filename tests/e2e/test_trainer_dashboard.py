@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from dashboards.models import OwnerSnapshot, OwnerStats
+from dashboards.services import stats_repair
 from tests.dashboards.test_trainer_dashboard import _world
-from trainees.dashboards.models import OwnerSnapshot, OwnerStats
-from trainees.dashboards.services import stats_repair
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,7 +1,7 @@
 import pytest
 
+from learning import services as learning_services
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services
 
 
 @pytest.fixture
@@ -11,5 +11,5 @@ def course(trainer):
 
 @pytest.fixture
 def enrolled(course, sales_a, trainer):
-    enrollment, _ = enrollment_services.enrollment_create(user=sales_a, course=course, enrolled_by=trainer)
+    enrollment, _ = learning_services.enrollment_create(user=sales_a, course=course, enrolled_by=trainer)
     return enrollment

@@ -5,11 +5,11 @@ import threading
 import pytest
 from django.db import connection
 
+from learning import services
+from learning.models import Certificate, Enrollment
 from lms.models import Job
 from tests.factories import make_salesperson, make_trainer
 from tests.learning.factories import CourseFactory, course_with_lessons
-from trainees import enrollment_services as services
-from trainees.models import Certificate, Enrollment
 
 
 def test_trainer_creates_course_module_lesson_and_item(api_for, trainer):

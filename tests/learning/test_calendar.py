@@ -3,9 +3,8 @@
 import datetime as dt
 
 from courses.models import Session, TrainingPlan
+from learning import hooks, selectors, services
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services as services
-from trainees import learning_selectors as selectors
 
 
 def test_feed_has_due_dates_plan_days_and_hooked_events(sales_a, trainer):
@@ -20,7 +19,7 @@ def test_feed_has_due_dates_plan_days_and_hooked_events(sales_a, trainer):
     services.enrollment_create(user=sales_a, plan=plan)
     services.enrollment_create(user=sales_a, plan=draft)
 
-    def sessions(user):
+    def sessions(*, user):
         return [
             {
                 "uid": "session-1@lms",
@@ -29,11 +28,11 @@ def test_feed_has_due_dates_plan_days_and_hooked_events(sales_a, trainer):
             }
         ]
 
-    selectors.register_calendar_source(sessions)
+    hooks.calendar_source.register(sessions)
     try:
         ics = selectors.calendar_ics(user=sales_a)
     finally:
-        selectors._calendar_sources.remove(sessions)
+        hooks.calendar_source.unregister(sessions)
     assert "DTSTART;VALUE=DATE:20300301" in ics
     # Plan sessions are timed events in Asia/Shanghai (09:00 local = 01:00 UTC); drafts are not in the feed.
     assert "DTSTART:20300407T010000Z" in ics and "DTEND:20300407T023000Z" in ics

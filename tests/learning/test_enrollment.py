@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from courses.models import TrainingPlan
+from learning import services
+from learning.models import Enrollment
 from lms.models import Job
 from tests.factories import make_salesperson
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services as services
-from trainees.models import Enrollment
 
 
 def test_enrolling_twice_changes_nothing_and_says_so(course, sales_a, trainer):

@@ -6,11 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from courses.models import Course, ModuleItem
+from learning import services
+from learning.models import Certificate, Enrollment
 from lms.models import Job
 from tests.factories import make_salesperson
 from tests.learning.factories import CourseFactory, LessonFactory, ModuleFactory, course_with_lessons
-from trainees import enrollment_services as services
-from trainees.models import Certificate, Enrollment
 
 
 def _finish(user, course):

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from learning import hooks, services
+from learning.models import Certificate, Enrollment, LessonProgress
 from tests.learning.factories import LessonFactory, add_lesson, course_with_lessons
-from trainees import enrollment_services as services
-from trainees.models import Certificate, Enrollment, LessonProgress
 
 
 def _lessons(course):
@@ -69,11 +69,11 @@ def test_shared_library_lesson_counts_in_every_course(sales_a, trainer):
 def test_completion_requirement_hook_holds_completion(enrolled, course, sales_a):
     held = []
 
-    def final_quiz_passed(enrollment):
+    def final_quiz_passed(*, enrollment):
         held.append(enrollment.id)
         return False
 
-    services._completion_requirements.append(final_quiz_passed)
+    hooks.completion_requirement.register(final_quiz_passed)
     try:
         for lesson_id in _lessons(course):
             services.lesson_complete(user=sales_a, lesson_id=lesson_id)
@@ -82,7 +82,7 @@ def test_completion_requirement_hook_holds_completion(enrolled, course, sales_a)
         assert enrolled.status == Enrollment.Status.IN_PROGRESS
         assert held
     finally:
-        services._completion_requirements.remove(final_quiz_passed)
+        hooks.completion_requirement.unregister(final_quiz_passed)
     services.enrollment_refresh(user_id=sales_a.id, course_id=course.id)
     enrolled.refresh_from_db()
     assert enrolled.status == Enrollment.Status.COMPLETED

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards.models import PersonStats
+from learning import services
+from learning.models import Certificate, Enrollment, LessonProgress
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services as services
-from trainees.dashboards.models import PersonStats
-from trainees.models import Certificate, Enrollment, LessonProgress
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_second_certificate_issued_after_completing_again(completed, renew_cours
 
 
 def test_renew_refreshes_dashboard_figures(completed, renew_course, sales_a, django_capture_on_commit_callbacks):
-    from trainees.dashboards.services import stats_repair
+    from dashboards.services import stats_repair
 
     stats_repair()
     assert PersonStats.objects.get(user=sales_a).completed == 1
@@ -121,10 +121,10 @@ def test_renew_refreshes_dashboard_figures(completed, renew_course, sales_a, dja
 def test_course_page_shows_renew_button_and_renews(client_for, completed, renew_course, sales_a):
     _expire_in(completed, 20)
     client = client_for(sales_a)
-    url = reverse("courses:course_detail", args=[renew_course.id])
+    url = reverse("learning:course_detail", args=[renew_course.id])
     body = client.get(url).content.decode()
-    assert 'data-testid="renew"' in body and reverse("courses:renew", args=[renew_course.id]) in body
-    r = client.post(reverse("courses:renew", args=[renew_course.id]))
+    assert 'data-testid="renew"' in body and reverse("learning:renew", args=[renew_course.id]) in body
+    r = client.post(reverse("learning:renew", args=[renew_course.id]))
     assert r.status_code == 302
     assert Enrollment.objects.get(user=sales_a, course=renew_course).status == Enrollment.Status.NOT_STARTED
     body = client.get(url).content.decode()
@@ -133,16 +133,16 @@ def test_course_page_shows_renew_button_and_renews(client_for, completed, renew_
 
 def test_course_page_hides_renew_while_valid(client_for, completed, renew_course, sales_a):
     _expire_in(completed, 200)
-    body = client_for(sales_a).get(reverse("courses:course_detail", args=[renew_course.id])).content.decode()
+    body = client_for(sales_a).get(reverse("learning:course_detail", args=[renew_course.id])).content.decode()
     assert 'data-testid="renew"' not in body
-    r = client_for(sales_a).post(reverse("courses:renew", args=[renew_course.id]), follow=True)
+    r = client_for(sales_a).post(reverse("learning:renew", args=[renew_course.id]), follow=True)
     assert "仍然有效" in r.content.decode() or "still valid" in r.content.decode()
     assert Enrollment.objects.get(user=sales_a, course=renew_course).status == Enrollment.Status.COMPLETED
 
 
 def test_renew_page_refusals(client, client_for, completed, renew_course, sales_a, sales_b):
     _expire_in(completed, 5)
-    url = reverse("courses:renew", args=[renew_course.id])
+    url = reverse("learning:renew", args=[renew_course.id])
     r = client.post(url)
     assert r.status_code == 302 and "login" in r["Location"]
     assert client_for(sales_a).get(url).status_code == 405
@@ -157,10 +157,10 @@ def test_renew_page_refusals(client, client_for, completed, renew_course, sales_
 
 
 def test_expiring_notice_links_to_the_course_page(completed, renew_course, sales_a):
-    from trainees.notifications import domain_rules
-    from trainees.notifications.models import Notification
+    from notifications import domain_rules
+    from notifications.models import Notification
 
     _expire_in(completed, services.CERTIFICATE_RENEW_DAYS)
     domain_rules.rule_certificate_expiring(now=timezone.now())
     n = Notification.objects.get(recipient=sales_a, kind="certificate_expiring")
-    assert n.url.endswith(reverse("courses:course_detail", args=[renew_course.id]))
+    assert n.url.endswith(reverse("learning:course_detail", args=[renew_course.id]))

@@ -11,15 +11,15 @@ from django.urls import path
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
+from learning.models import Enrollment
 from lms.celery import app as celery_app
 from lms.deferred import enqueue, relay_deferred
 from lms.models import DeferredTask, Job
 from lms.outage import DatabaseUnavailableMiddleware, is_database_outage, server_error
 from lms.tasks import relay_deferred_tasks
+from notifications.models import Notification
 from tests.factories import make_salesperson
 from tests.learning.factories import course_with_lessons
-from trainees.models import Enrollment
-from trainees.notifications.models import Notification
 
 ZH_MESSAGE = "暂时无法连接数据库"
 
@@ -197,7 +197,7 @@ def test_a_bulk_enrollment_is_kept_while_the_broker_is_down_and_runs_once_when_i
     job = Job.objects.get(kind="enrollment")
     assert job.status == Job.Status.PENDING
     kept = DeferredTask.objects.get()
-    assert kept.name == "trainees.tasks.enroll_bulk" and kept.kwargs["job_id"] == job.id
+    assert kept.name == "learning.tasks.enroll_bulk" and kept.kwargs["job_id"] == job.id
     assert "Error" in kept.error
 
     assert relay_deferred() == 0  # still down: nothing lost, nothing sent
@@ -215,7 +215,7 @@ def test_a_bulk_enrollment_is_kept_while_the_broker_is_down_and_runs_once_when_i
 def test_enqueue_reports_a_sent_task_and_keeps_nothing(db, monkeypatch):
     calls = []
     monkeypatch.setattr("lms.deferred._publish", lambda name, args, kwargs: calls.append((name, args, kwargs)))
-    assert enqueue(relay_deferred_tasks, kwargs={}) is True
+    assert enqueue(relay_deferred_tasks.name, kwargs={}) is True
     assert calls == [("lms.tasks.relay_deferred_tasks", [], {})]
     assert not DeferredTask.objects.exists()
 

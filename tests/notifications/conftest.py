@@ -4,7 +4,7 @@ import zoneinfo
 
 import pytest
 
-from trainees.notifications import rules
+from notifications import rules
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

@@ -1,5 +1,5 @@
-from trainees.notifications.models import Notification
-from trainees.notifications.services import notify
+from notifications.models import Notification
+from notifications.services import notify
 
 
 def make_notification(recipient, *, kind="test", subject="s", occasion="", now=None, **extra) -> Notification:

@@ -11,15 +11,15 @@ from django.urls import reverse
 from assessments import services as quiz_services
 from assessments.models import Attempt
 from courses.models import TrainingPlan
+from learning.models import Certificate, Enrollment
+from learning.services import enroll_users, enrollment_unenroll
+from notifications import domain_rules, rules
+from notifications.models import Notification
 from tests.assessments import factories as qf
 from tests.courses.plan_factories import PlanFactory, SessionFactory
 from tests.factories import make_manager, make_salesperson
 from tests.learning.factories import CourseFactory
 from tests.notifications.conftest import local
-from trainees.enrollment_services import enroll_users, enrollment_unenroll
-from trainees.models import Certificate, Enrollment
-from trainees.notifications import domain_rules, rules
-from trainees.notifications.models import Notification
 from trainees.services import team_create
 
 pytestmark = pytest.mark.django_db
@@ -74,11 +74,11 @@ def test_due_in_three_days_and_in_one_day_once_each(sales_a):
     later = enroll(sales_a, due=dt.date(2026, 11, 28))
     assert twice("due_soon", TUESDAY) == 2  # twice: nothing new
     rows = {n.subject: n for n in sent("due_soon")}
-    assert set(rows) == {f"trainees.enrollment:{in3.pk}", f"trainees.enrollment:{in1.pk}"}
-    n3 = rows[f"trainees.enrollment:{in3.pk}"]
+    assert set(rows) == {f"learning.enrollment:{in3.pk}", f"learning.enrollment:{in1.pk}"}
+    n3 = rows[f"learning.enrollment:{in3.pk}"]
     assert n3.recipient == sales_a and n3.context["days"] == 3 and n3.context["title"] == in3.course.title
-    assert n3.url == reverse("trainees:continue", args=[in3.course_id])
-    assert f"trainees.enrollment:{later.pk}" not in rows
+    assert n3.url == reverse("learning:continue", args=[in3.course_id])
+    assert f"learning.enrollment:{later.pk}" not in rows
 
 
 def test_due_on_a_weekend_is_reminded_three_days_and_one_day_before(sales_a):
@@ -86,7 +86,7 @@ def test_due_on_a_weekend_is_reminded_three_days_and_one_day_before(sales_a):
     e = enroll(sales_a, due=saturday)
     assert run("due_soon", local(2026, 11, 25, 10)) == 1  # Wednesday: 3 days
     assert run("due_soon", local(2026, 11, 27, 10)) == 1  # Friday: 1 day
-    assert sorted(sent("due_soon", subject=f"trainees.enrollment:{e.pk}").values_list("context__days", flat=True)) == [
+    assert sorted(sent("due_soon", subject=f"learning.enrollment:{e.pk}").values_list("context__days", flat=True)) == [
         1,
         3,
     ]
@@ -106,7 +106,7 @@ def test_plan_enrollment_links_to_my_learning(sales_a):
     enroll(sales_a, due=dt.date(2026, 11, 25), plan=plan)
     run("due_soon", TUESDAY)
     n = sent("due_soon").get()
-    assert n.url == reverse("trainees:my_learning") and n.context["title"] == plan.title
+    assert n.url == reverse("learning:my_learning") and n.context["title"] == plan.title
 
 
 def test_completed_and_unenrolled_get_nothing(sales_a, sales_b):
@@ -134,9 +134,9 @@ def test_overdue_the_day_after_then_weekly(sales_a):
         assert run("overdue", local(2026, 11, day, 10)) == 0
     assert run("overdue", local(2026, 12, 1, 10)) == 1  # a week later
     assert run("overdue", local(2026, 12, 8, 10)) == 1
-    rows = sent("overdue", subject=f"trainees.enrollment:{e.pk}")
+    rows = sent("overdue", subject=f"learning.enrollment:{e.pk}")
     assert sorted(rows.values_list("occasion", flat=True)) == ["w0:2026-11-23", "w1:2026-11-23", "w2:2026-11-23"]
-    assert rows.first().url == reverse("trainees:continue", args=[e.course_id])
+    assert rows.first().url == reverse("learning:continue", args=[e.course_id])
 
 
 def test_escalation_at_seven_days_reaches_managers_of_the_team_and_above():
@@ -151,9 +151,9 @@ def test_escalation_at_seven_days_reaches_managers_of_the_team_and_above():
     rows = sent("manager_escalation")
     assert set(rows.values_list("recipient_id", flat=True)) == {boss.pk, lead.pk}
     assert stranger.pk not in rows.values_list("recipient_id", flat=True)
-    assert set(rows.values_list("subject", flat=True)) == {f"trainees.enrollment:{e.pk}"}
+    assert set(rows.values_list("subject", flat=True)) == {f"learning.enrollment:{e.pk}"}
     assert rows.first().context["person"] == "王小明"
-    assert rows.first().url == reverse("trainees:dashboards:person", args=[person.pk])
+    assert rows.first().url == reverse("dashboards:person", args=[person.pk])
 
 
 # --- sessions and certificates -------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_certificate_expiring_in_thirty_days(sales_a):
     assert twice("certificate_expiring", TUESDAY) == 1
     n = sent("certificate_expiring").get()
     assert n.context == {"title": course.title, "expires_on": "2026-12-24"}
-    assert n.url == reverse("courses:course_detail", args=[course.id])  # where one enrolls again
+    assert n.url == reverse("learning:course_detail", args=[course.id])  # where one enrolls again
 
 
 # --- digests ---------------------------------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def test_weekly_manager_digest_content(team_a, sub_team_a, manager_a, manager_b,
     assert n.occasion == "2026-W48"
     assert n.context["completion"] == 50 and n.context["overdue_count"] == 1
     assert n.context["overdue"] == [{"person": "李四", "title": late.course.title, "due_date": "2026-11-20"}]
-    assert n.url == reverse("trainees:dashboards:home")
+    assert n.url == reverse("dashboards:home")
     other = sent("manager_weekly_digest", recipient=manager_b).get()
     assert other.context["overdue_count"] == 0
 
@@ -292,7 +292,7 @@ def test_enrolling_one_and_many_notifies_assigned_once(trainer, sales_a, sales_b
     assert sorted(rows.values_list("recipient_id", flat=True)) == sorted([sales_a.pk, sales_b.pk, manager_a.pk])
     n = rows.get(recipient=sales_a)
     assert n.context == {"title": course.title, "due_date": "2026-12-01"}
-    assert n.url == reverse("trainees:continue", args=[course.pk])
+    assert n.url == reverse("learning:continue", args=[course.pk])
 
 
 def test_enrolling_in_a_plan_notifies_the_plan_not_each_linked_course(trainer, sales_a):
@@ -301,14 +301,14 @@ def test_enrolling_in_a_plan_notifies_the_plan_not_each_linked_course(trainer, s
     enroll_users(user_ids=[sales_a.pk], plan=plan, enrolled_by=trainer)
     assert Enrollment.objects.filter(user=sales_a).count() == 2
     n = sent("assigned").get()
-    assert n.subject.startswith("trainees.enrollment:") and n.context["title"] == plan.title
-    assert n.url == reverse("trainees:my_learning")
+    assert n.subject.startswith("learning.enrollment:") and n.context["title"] == plan.title
+    assert n.url == reverse("learning:my_learning")
 
 
 def test_bulk_chunks_notify_their_own_rows(trainer, monkeypatch):
-    from trainees import enrollment_services
+    from learning import services as learning_services
 
-    monkeypatch.setattr(enrollment_services, "CHUNK", 2)
+    monkeypatch.setattr(learning_services, "CHUNK", 2)
     people = [make_salesperson() for _ in range(5)]
     course = CourseFactory()
     result = enroll_users(user_ids=[p.pk for p in people], course=course, enrolled_by=trainer)

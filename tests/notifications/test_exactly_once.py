@@ -18,11 +18,11 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from lms.celery import app as celery_app
+from notifications import rules, services, tasks
+from notifications.models import Notification
+from notifications.services import Spec, notify_many
 from tests.factories import UserFactory
 from tests.notifications.conftest import needs_postgres, needs_redis
-from trainees.notifications import rules, services, tasks
-from trainees.notifications.models import Notification
-from trainees.notifications.services import Spec, notify_many
 
 ROOT = Path(__file__).resolve().parents[2]
 Status = Notification.Status
@@ -107,7 +107,7 @@ def test_overlapping_day_slot_batches_in_opposite_orders_do_not_deadlock(day_tim
     import queue
     import uuid
 
-    from trainees.notifications.models import EmailDaySlot
+    from notifications.models import EmailDaySlot
 
     users = UserFactory.create_batch(10)
     keys = [(u.id, f"kind{k:02d}") for u in users for k in range(60)]  # 600 keys

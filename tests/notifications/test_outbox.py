@@ -8,11 +8,11 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from notifications import services
+from notifications.models import EmailDaySlot, Notification, NotificationPreference
 from tests.factories import UserFactory
 from tests.notifications.conftest import local
 from tests.notifications.factories import make_notification
-from trainees.notifications import services
-from trainees.notifications.models import EmailDaySlot, Notification, NotificationPreference
 
 Status = Notification.Status
 pytestmark = pytest.mark.django_db
@@ -364,7 +364,7 @@ def test_a_database_error_mid_batch_gives_the_batch_back(sales_a, day_time, monk
 
 
 def test_dispatch_task_retries_on_a_deadlock_with_backoff(sales_a, day_time, monkeypatch, mailoutbox):
-    from trainees.notifications import tasks
+    from notifications import tasks
 
     make_notification(sales_a, now=day_time)
     calls = _deadlock_once(monkeypatch)
@@ -388,7 +388,7 @@ def test_dispatch_task_retries_on_a_deadlock_with_backoff(sales_a, day_time, mon
 def test_dispatch_task_gives_up_after_the_last_try_and_leaves_rows_pending(sales_a, day_time, monkeypatch):
     from django.db import OperationalError
 
-    from trainees.notifications import tasks
+    from notifications import tasks
 
     n = make_notification(sales_a, now=day_time)
     calls = _deadlock_once(monkeypatch, times=99)
@@ -408,7 +408,7 @@ def test_dispatch_task_gives_up_after_the_last_try_and_leaves_rows_pending(sales
 
 def test_an_smtp_error_is_not_a_task_retry(sales_a, day_time, monkeypatch):
     """Send failures are the rows' business (their own backoff); only database errors retry the task."""
-    from trainees.notifications import tasks
+    from notifications import tasks
 
     monkeypatch.setattr(tasks.dispatch_notifications, "retry", lambda *a, **k: pytest.fail("the task must not retry"))
     with override_settings(MAILERS=FLAKY):

@@ -5,10 +5,11 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
+from notifications import services
+from notifications.models import Notification, NotificationPreference
+from notifications.tokens import unsubscribe_token
 from tests.factories import UserFactory
 from tests.notifications.factories import make_notification
-from trainees.notifications import services
-from trainees.notifications.models import Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
 Status = Notification.Status
@@ -20,14 +21,14 @@ Status = Notification.Status
 def test_centre_lists_only_my_notifications(client_for, sales_a, sales_b):
     mine = make_notification(sales_a, kind="welcome")
     theirs = make_notification(sales_b, kind="test")
-    page = client_for(sales_a).get(reverse("trainees:notifications"))
+    page = client_for(sales_a).get(reverse("notifications:list"))
     assert page.status_code == 200
     assert f'id="notification-{mine.id}"' in page.text
     assert f'id="notification-{theirs.id}"' not in page.text
 
 
 def test_anonymous_is_sent_to_login(client):
-    response = client.get(reverse("trainees:notifications"))
+    response = client.get(reverse("notifications:list"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
@@ -42,15 +43,15 @@ def test_centre_query_count_does_not_grow(client_for, sales_a, django_assert_max
     services.notify_many(specs=[services.Spec(recipient_id=sales_a.id, kind="test", subject=str(i)) for i in range(60)])
     c = client_for(sales_a)
     with django_assert_max_num_queries(8):
-        response = c.get(reverse("trainees:notifications"))
+        response = c.get(reverse("notifications:list"))
     assert response.status_code == 200 and response.text.count("data-unread=") == 25
-    assert c.get(reverse("trainees:notifications") + "?page=3").text.count("data-unread=") == 10
+    assert c.get(reverse("notifications:list") + "?page=3").text.count("data-unread=") == 10
 
 
 def test_mark_read_with_htmx_updates_row_and_badge(client_for, sales_a):
     n = make_notification(sales_a)
     make_notification(sales_a, subject="other")
-    response = client_for(sales_a).post(reverse("trainees:notifications-read", args=[n.id]), HTTP_HX_REQUEST="true")
+    response = client_for(sales_a).post(reverse("notifications:read", args=[n.id]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert 'data-unread="0"' in response.text
     assert 'hx-swap-oob="true"' in response.text and 'data-count="1"' in response.text
@@ -60,7 +61,7 @@ def test_mark_read_with_htmx_updates_row_and_badge(client_for, sales_a):
 
 def test_cannot_mark_someone_elses_notification(client_for, sales_a, sales_b):
     theirs = make_notification(sales_b)
-    assert client_for(sales_a).post(reverse("trainees:notifications-read", args=[theirs.id])).status_code == 404
+    assert client_for(sales_a).post(reverse("notifications:read", args=[theirs.id])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
@@ -69,7 +70,7 @@ def test_mark_all_read(client_for, sales_a, sales_b):
     for subject in "ab":
         make_notification(sales_a, subject=subject)
     theirs = make_notification(sales_b)
-    response = client_for(sales_a).post(reverse("trainees:notifications-read-all"))
+    response = client_for(sales_a).post(reverse("notifications:read-all"))
     assert response.status_code == 302
     assert not Notification.objects.filter(recipient=sales_a, read_at__isnull=True).exists()
     theirs.refresh_from_db()
@@ -78,7 +79,7 @@ def test_mark_all_read(client_for, sales_a, sales_b):
 
 def test_mark_read_needs_post(client_for, sales_a):
     n = make_notification(sales_a)
-    assert client_for(sales_a).get(reverse("trainees:notifications-read", args=[n.id])).status_code == 405
+    assert client_for(sales_a).get(reverse("notifications:read", args=[n.id])).status_code == 405
 
 
 # --- preferences page ----------------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def test_mark_read_needs_post(client_for, sales_a):
 
 def test_preferences_page_saves_choices(client_for, sales_a):
     c = client_for(sales_a)
-    assert c.get(reverse("trainees:notifications-preferences")).status_code == 200
+    assert c.get(reverse("notifications:preferences")).status_code == 200
     data = {
         "overdue-in_app": "on",
         "overdue-email": "digest",
@@ -94,7 +95,7 @@ def test_preferences_page_saves_choices(client_for, sales_a):
         "due_soon-in_app": "on",
         "due_soon-email": "immediate",
     }
-    response = c.post(reverse("trainees:notifications-preferences"), data)
+    response = c.post(reverse("notifications:preferences"), data)
     assert response.status_code == 302
     assert NotificationPreference.objects.get(user=sales_a, kind="overdue").email == "digest"
     welcome = NotificationPreference.objects.get(user=sales_a, kind="welcome")
@@ -103,7 +104,7 @@ def test_preferences_page_saves_choices(client_for, sales_a):
 
 def test_preferences_page_refuses_a_bad_mode_and_writes_nothing(client_for, sales_a):
     response = client_for(sales_a).post(
-        reverse("trainees:notifications-preferences"), {"overdue-email": "hourly", "welcome-email": "off"}
+        reverse("notifications:preferences"), {"overdue-email": "hourly", "welcome-email": "off"}
     )
     assert response.status_code == 400
     assert "Choose one of" in response.text or "选择" in response.text
@@ -111,7 +112,7 @@ def test_preferences_page_refuses_a_bad_mode_and_writes_nothing(client_for, sale
 
 
 def test_test_notification_is_a_user_action_that_fills_the_outbox(client_for, sales_a):
-    response = client_for(sales_a).post(reverse("trainees:notifications-test"))
+    response = client_for(sales_a).post(reverse("notifications:test"))
     assert response.status_code == 302
     assert Notification.objects.filter(recipient=sales_a, kind="test").count() == 1
 
@@ -147,8 +148,8 @@ def test_every_email_carries_a_one_click_unsubscribe(sales_a, day_time, mailoutb
 
 def test_unsubscribe_link_confirms_then_turns_email_off_without_login(client, sales_a, day_time):
     pending = make_notification(sales_a, kind="overdue", now=day_time)
-    token = services.unsubscribe_token(user_id=sales_a.id, kind="overdue")
-    url = reverse("trainees:notifications-unsubscribe", args=[token])
+    token = unsubscribe_token(user_id=sales_a.id, kind="overdue")
+    url = reverse("notifications:unsubscribe", args=[token])
     page = client.get(url)
     assert page.status_code == 200 and not NotificationPreference.objects.exists()  # GET changes nothing
     done = client.post(url)
@@ -160,19 +161,19 @@ def test_unsubscribe_link_confirms_then_turns_email_off_without_login(client, sa
 
 
 def test_tampered_unsubscribe_token_is_refused(client, sales_a, sales_b):
-    token = services.unsubscribe_token(user_id=sales_a.id, kind="overdue")
+    token = unsubscribe_token(user_id=sales_a.id, kind="overdue")
     payload, _sep, signature = token.rpartition(":")
     forged_for_b = signing.dumps({"u": sales_b.id, "k": "overdue"}, salt="wrong-salt", compress=True)
     for bad in (token[:-2] + "xx", payload + ":" + signature[::-1], forged_for_b, "garbage"):
-        response = client.post(reverse("trainees:notifications-unsubscribe", args=[bad]))
+        response = client.post(reverse("notifications:unsubscribe", args=[bad]))
         assert response.status_code == 404
     assert not NotificationPreference.objects.exists()
 
 
 def test_a_token_only_ever_acts_on_its_own_person(client, sales_a, sales_b):
-    token = services.unsubscribe_token(user_id=sales_a.id, kind="overdue")
+    token = unsubscribe_token(user_id=sales_a.id, kind="overdue")
     client.force_login(sales_b)  # someone else clicking it
-    client.post(reverse("trainees:notifications-unsubscribe", args=[token]))
+    client.post(reverse("notifications:unsubscribe", args=[token]))
     assert list(NotificationPreference.objects.values_list("user_id", flat=True)) == [sales_a.id]
 
 
@@ -183,7 +184,7 @@ def test_admin_lists_notifications_with_status_filters(client_for, admin_user, s
     failed = make_notification(sales_a, subject="f", status=Status.FAILED, last_error="SMTPException: down")
     make_notification(sales_a, subject="s", status=Status.SENT)
     c = client_for(admin_user)
-    url = reverse("admin:trainees_notification_changelist")
+    url = reverse("admin:notifications_notification_changelist")
     with django_assert_max_num_queries(15):
         response = c.get(url + "?status__exact=failed")
     assert response.status_code == 200
@@ -193,7 +194,7 @@ def test_admin_lists_notifications_with_status_filters(client_for, admin_user, s
 
 
 def test_admin_is_not_for_salespeople(client_for, sales_a):
-    response = client_for(sales_a).get(reverse("admin:trainees_notification_changelist"))
+    response = client_for(sales_a).get(reverse("admin:notifications_notification_changelist"))
     assert response.status_code == 302
 
 

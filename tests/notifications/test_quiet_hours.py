@@ -8,11 +8,11 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
+from notifications import quiet, services
+from notifications.models import EmailDaySlot, Notification, QuietHours
 from tests.factories import UserFactory
 from tests.notifications.conftest import local
 from tests.notifications.factories import make_notification
-from trainees.notifications import quiet, services
-from trainees.notifications.models import EmailDaySlot, Notification, QuietHours
 
 Status = Notification.Status
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def test_no_quiet_hours_gets_mail_at_23_while_the_default_waits(client_for, mail
     result = services.dispatch_all(now=eleven)
     assert result.sent == 1 and recipients(mailoutbox) == {night_owl.email}
     # In-app appears at once for both, whatever their quiet hours.
-    assert default_n.title in client_for(default).get(reverse("trainees:notifications")).text
+    assert default_n.title in client_for(default).get(reverse("notifications:list")).text
 
     assert services.dispatch_all(now=local(2026, 11, 25, 7, 59)).sent == 0
     assert services.dispatch_all(now=local(2026, 11, 25, 8)).sent == 1
@@ -258,7 +258,7 @@ def test_bad_quiet_hours_are_refused_with_the_field(sales_a, choice, field):
 
 
 def test_default_none_and_custom_round_trip(sales_a):
-    from trainees.notifications import selectors
+    from notifications import selectors
 
     assert selectors.quiet_hours_for_user(user=sales_a) == {
         "mode": "default", "start": "22:00", "end": "08:00", "default_start": "22:00", "default_end": "08:00",
@@ -289,7 +289,7 @@ def _page_data(**quiet_fields):
 
 def test_page_saves_own_quiet_hours(client_for, sales_a):
     c = client_for(sales_a)
-    url = reverse("trainees:notifications-preferences")
+    url = reverse("notifications:preferences")
     page = c.get(url).text
     assert 'name="quiet_mode"' in page and 'value="22:00"' in page
     response = c.post(url, _page_data(quiet_mode="custom", quiet_start="20:00", quiet_end="07:00"))
@@ -319,7 +319,7 @@ def test_page_shows_a_bad_time_next_to_the_field_and_writes_nothing(client_for, 
     from django.utils import translation
 
     response = client_for(sales_a).post(
-        reverse("trainees:notifications-preferences"),
+        reverse("notifications:preferences"),
         _page_data(quiet_mode="custom", **fields) | {"overdue-email": "off"},
     )
     assert response.status_code == 400
@@ -331,14 +331,14 @@ def test_page_shows_a_bad_time_next_to_the_field_and_writes_nothing(client_for, 
 
 def test_page_in_chinese_explains_quiet_hours(client_for, sales_a):
     c = client_for(sales_a)  # Chinese is the site's language
-    url = reverse("trainees:notifications-preferences")
+    url = reverse("notifications:preferences")
     assert "免打扰时段" in c.get(url).text
     response = c.post(url, _page_data(quiet_mode="custom", quiet_start="20:00", quiet_end="20:00"))
     assert response.status_code == 400 and "结束时间必须与开始时间不同" in response.text
 
 
 def test_page_needs_login(client):
-    response = client.get(reverse("trainees:notifications-preferences"))
+    response = client.get(reverse("notifications:preferences"))
     assert response.status_code == 302
 
 
@@ -396,7 +396,7 @@ def test_frozen_clock_just_before_and_after_midnight(client_for, mailoutbox):
     own_hours(evening)
     with time_machine.travel(local(2026, 11, 24, 23, 59, 30), tick=False):
         for person in (night_owl, evening, default):
-            assert client_for(person).post(reverse("trainees:notifications-test")).status_code == 302
+            assert client_for(person).post(reverse("notifications:test")).status_code == 302
         services.dispatch_all()
         assert recipients(mailoutbox) == {night_owl.email}
     with time_machine.travel(local(2026, 11, 25, 0, 0, 30), tick=False):
@@ -417,6 +417,6 @@ def test_admin_lists_own_quiet_hours(client_for, admin_user, sales_a, sales_b):
     own_hours(sales_a)
     own_hours(sales_b, None, None)
     c = client_for(admin_user)
-    response = c.get(reverse("admin:trainees_quiethours_changelist"))
+    response = c.get(reverse("admin:notifications_quiethours_changelist"))
     assert response.status_code == 200 and str(sales_a) in response.text
-    assert client_for(sales_a).get(reverse("admin:trainees_quiethours_changelist")).status_code == 302
+    assert client_for(sales_a).get(reverse("admin:notifications_quiethours_changelist")).status_code == 302

@@ -11,11 +11,11 @@ from django.test import override_settings
 from django.urls import reverse
 
 from lms.celery import app as celery_app
+from notifications import rules, services, tasks
+from notifications.models import Notification
+from notifications.services import Spec, notify_many
 from tests.factories import UserFactory
 from tests.notifications.factories import make_notification
-from trainees.notifications import rules, services, tasks
-from trainees.notifications.models import Notification
-from trainees.notifications.services import Spec, notify_many
 
 pytestmark = pytest.mark.django_db
 Status = Notification.Status
@@ -107,9 +107,9 @@ def test_beat_schedule_is_declared_and_routed():
     from django.conf import settings
 
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert schedule["notifications-scan-due-reminders"]["task"] == "trainees.notifications.tasks.scan_due_reminders"
-    assert settings.CELERY_TASK_ROUTES["trainees.notifications.tasks.scan_due_reminders"]["queue"] == "bulk"
-    assert settings.CELERY_TASK_ROUTES["trainees.notifications.tasks.dispatch_notifications"]["queue"] == "send"
+    assert schedule["notifications-scan-due-reminders"]["task"] == "notifications.tasks.scan_due_reminders"
+    assert settings.CELERY_TASK_ROUTES["notifications.tasks.scan_due_reminders"]["queue"] == "bulk"
+    assert settings.CELERY_TASK_ROUTES["notifications.tasks.dispatch_notifications"]["queue"] == "send"
     assert tasks.dispatch_notifications.time_limit < settings.NOTIFICATIONS["LEASE_SECONDS"]
     weekly = schedule["notifications-manager-weekly-digest"]["schedule"]
     assert weekly.hour == {9} and weekly.minute == {0} and weekly.day_of_week == {1}
@@ -153,7 +153,7 @@ def _webhook(url, enabled=True):
     return {
         "CHANNELS": {
             "wecom": {
-                "CLASS": "trainees.notifications.channels.WebhookChannel",
+                "CLASS": "notifications.channels.WebhookChannel",
                 "URL": url,
                 "ENABLED": enabled,
                 "TIMEOUT": 3,
@@ -163,7 +163,7 @@ def _webhook(url, enabled=True):
 
 
 def test_webhook_channel_is_off_by_default():
-    from trainees.notifications.channels import pushed_channels
+    from notifications.channels import pushed_channels
 
     assert [c.name for c in pushed_channels()] == ["email"]
 
@@ -237,7 +237,7 @@ def test_user_action_succeeds_with_the_broker_down_and_mail_goes_out_later(
     broker_down, client_for, sales_a, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(sales_a).post(reverse("trainees:notifications-test"))
+        response = client_for(sales_a).post(reverse("notifications:test"))
     assert response.status_code == 302
     n = Notification.objects.get(recipient=sales_a, kind="test")
     assert n.status == Status.PENDING and mailoutbox == []

@@ -8,13 +8,13 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from learning.models import Enrollment
+from notifications import rules, services
+from notifications.models import Notification
 from tests.factories import UserFactory
 from tests.learning.factories import CourseFactory
 from tests.notifications.conftest import local
 from tests.notifications.factories import make_notification
-from trainees.models import Enrollment
-from trainees.notifications import rules, services
-from trainees.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 TUESDAY = local(2026, 11, 24, 10)
@@ -100,7 +100,7 @@ def test_overdue_rule_is_one_statement_over_every_week(django_assert_max_num_que
         days = 1 + 7 * (i % 10) if i % 3 else 2 + i % 5  # every third one is 2-6 days late: no reminder that day
         e = Enrollment.objects.create(user=person, course=course, due_date=today - dt.timedelta(days=days))
         if i % 3:
-            firing[f"trainees.enrollment:{e.pk}"] = f"w{(days - 1) // 7}:{e.due_date.isoformat()}"
+            firing[f"learning.enrollment:{e.pk}"] = f"w{(days - 1) // 7}:{e.due_date.isoformat()}"
     with django_assert_max_num_queries(6):
         rules.run_rule("overdue", now=TUESDAY)
     rows = dict(Notification.objects.filter(kind="overdue").values_list("subject", "occasion"))

@@ -7,7 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
-from trainees.notifications import conf
+from notifications import conf
 
 
 class CountingFileBackend:

@@ -251,8 +251,8 @@ def test_history_shows_best_scores_with_bounded_queries(
 
 def test_home_queries_do_not_grow(client_for, sales_a, django_assert_max_num_queries):
     from courses.models import Course, TrainingPlan
+    from learning.models import Enrollment
     from practice.models import ScenarioRequirement
-    from trainees.models import Enrollment
 
     course, plan = Course.objects.create(title="课程"), TrainingPlan.objects.create(title="计划")
     Enrollment.objects.create(user=sales_a, course=course)

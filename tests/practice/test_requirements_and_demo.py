@@ -102,15 +102,15 @@ def test_finish_twice_keeps_the_first_scorecard(sales_a, too_expensive, play):
 def test_course_completes_only_after_the_required_scenario_is_passed(
     sales_a, too_expensive, play, django_capture_on_commit_callbacks
 ):
+    from learning import services as learning_services
+    from learning.models import Enrollment
     from tests.learning.factories import course_with_lessons
-    from trainees import enrollment_services
-    from trainees.models import Enrollment
 
     course = course_with_lessons(1, status=Course.Status.PUBLISHED)
     requirement_add(scenario=too_expensive, course=course)
-    enrollment, _ = enrollment_services.enrollment_create(user=sales_a, course=course)
+    enrollment, _ = learning_services.enrollment_create(user=sales_a, course=course)
     lesson_id = course.items.values_list("lesson_id", flat=True).first()
-    enrollment_services.lesson_complete(user=sales_a, lesson_id=lesson_id)
+    learning_services.lesson_complete(user=sales_a, lesson_id=lesson_id)
     enrollment.refresh_from_db()
     assert enrollment.progress == 100
     assert enrollment.status != Enrollment.Status.COMPLETED  # the role play is still missing
@@ -123,7 +123,7 @@ def test_course_completes_only_after_the_required_scenario_is_passed(
 
 
 def test_practice_home_marks_what_my_courses_and_plans_require(client_for, sales_a, sales_b, scenarios, play):
-    from trainees.models import Enrollment
+    from learning.models import Enrollment
 
     course = Course.objects.create(title="异议处理", status="published")
     left = Course.objects.create(title="已退出的课程", status="published")
@@ -160,17 +160,17 @@ def test_practice_home_marks_what_my_courses_and_plans_require(client_for, sales
 def test_a_plan_requiring_a_role_play_completes_once_it_is_passed(
     monkeypatch, sales_a, trainer, too_expensive, play, django_capture_on_commit_callbacks
 ):
+    from learning import services as learning_services
+    from learning.models import Enrollment
     from tests.learning.factories import course_with_lessons
-    from trainees import enrollment_services
-    from trainees.models import Enrollment
 
     course = course_with_lessons(1, owners=[trainer])
     plan = TrainingPlan.objects.create(title="销售部六日培训")
-    monkeypatch.setattr(enrollment_services, "plan_linked_course_ids", lambda p: [course.id])
+    monkeypatch.setattr(learning_services, "plan_linked_course_ids", lambda p: [course.id])
     requirement_add(scenario=too_expensive, plan=plan, day=4)
-    plan_enrollment, _ = enrollment_services.enrollment_create(user=sales_a, plan=plan, enrolled_by=trainer)
+    plan_enrollment, _ = learning_services.enrollment_create(user=sales_a, plan=plan, enrolled_by=trainer)
 
-    enrollment_services.lesson_complete(user=sales_a, lesson_id=course.items.get().lesson_id)
+    learning_services.lesson_complete(user=sales_a, lesson_id=course.items.get().lesson_id)
     plan_enrollment.refresh_from_db()
     assert Enrollment.objects.get(user=sales_a, course=course).status == Enrollment.Status.COMPLETED
     assert (plan_enrollment.progress, plan_enrollment.status) == (100, Enrollment.Status.IN_PROGRESS)  # role play due
@@ -189,7 +189,7 @@ def test_a_plan_requiring_a_role_play_completes_once_it_is_passed(
 def test_passing_a_role_play_does_not_complete_a_plan_without_course_enrollments(
     sales_a, too_expensive, play, django_capture_on_commit_callbacks
 ):
-    from trainees.models import Enrollment
+    from learning.models import Enrollment
 
     plan = TrainingPlan.objects.create(title="只有面授的计划")
     requirement_add(scenario=too_expensive, plan=plan)

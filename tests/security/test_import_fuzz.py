@@ -28,14 +28,15 @@ from hypothesis import strategies as st
 
 from assessments import parsers
 from assessments.models import Question, QuestionImport, QuestionVersion
+from learning import services as learning_services
+from learning.models import Enrollment
 from practice import scenario_library
 from practice.engine.spec import validate_spec
 from practice.models import Scenario
 from practice.services import scenario_import
 from tests.learning.factories import course_with_lessons
-from trainees import enrollment_services
 from trainees.importing import parse_people_csv
-from trainees.models import Enrollment, Team, User
+from trainees.models import Team, User
 
 pytestmark = pytest.mark.django_db
 
@@ -682,7 +683,7 @@ enrollment_bytes = st.one_of(st.builds(encode, enrollment_text, encodings), st.b
 def test_enrollment_csv_preview(sales_a, content):
     with translation.override("en"):
         try:
-            preview = enrollment_services.employee_csv_preview(raw=content)
+            preview = learning_services.employee_csv_preview(raw=content)
         except ValidationError as exc:
             assert exc.messages
             return
@@ -783,14 +784,14 @@ def test_template_difficulty_in_superscript_digits_gets_the_difficulty_message()
 def test_enrollment_csv_with_cr_line_ends_huge_cells_and_many_numbers(sales_a):
     # "\r" line ends and a cell over the csv module's limit raised csv.Error: a 500 on the enroll page.
     with translation.override("en"):
-        preview = enrollment_services.employee_csv_preview(raw=f"工号\r{sales_a.employee_no}\rX-404\r".encode())
+        preview = learning_services.employee_csv_preview(raw=f"工号\r{sales_a.employee_no}\rX-404\r".encode())
     assert preview.user_ids == [sales_a.id]
     assert preview.errors == ["Line 3: unknown employee number “X-404”."]
     with translation.override("en"), pytest.raises(ValidationError, match="Line 2 of the CSV file"):
-        enrollment_services.employee_csv_preview(raw=f"工号\n{HUGE}\n".encode())
+        learning_services.employee_csv_preview(raw=f"工号\n{HUGE}\n".encode())
     # More numbers than SQLite takes as query parameters in one query.
     many = "\n".join([sales_a.employee_no, *(f"N{i}" for i in range(40_000))]).encode()
-    preview = enrollment_services.employee_csv_preview(raw=many)
+    preview = learning_services.employee_csv_preview(raw=many)
     assert preview.user_ids == [sales_a.id] and len(preview.errors) == 40_000
 
 

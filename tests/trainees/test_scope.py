@@ -2,7 +2,7 @@ import pytest
 from django.http import Http404
 
 from tests.factories import make_salesperson
-from trainees import selectors
+from trainees import hooks, selectors
 
 
 def test_manager_sees_people_of_team_and_sub_teams_only(manager_a, sales_a, sales_b, sub_team_a):
@@ -31,14 +31,14 @@ def test_trainer_scope_grows_through_registered_providers(trainer, sales_a, sale
 
     assert sales_a not in selectors.people_for_user(user=trainer)
 
-    def provider(user):
+    def provider(*, trainer):
         return Q(id=sales_a.id)
 
-    selectors.register_trainer_people_scope(provider)
+    hooks.trainer_people_scope.register(provider)
     try:
         assert set(selectors.people_for_user(user=trainer)) == {trainer, sales_a}
     finally:
-        selectors._trainer_people_scopes.remove(provider)
+        hooks.trainer_people_scope.unregister(provider)
 
 
 def test_team_paths_follow_the_tree(team_a, sub_team_a):

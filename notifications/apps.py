@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("Notifications")
+    nav_items: tuple = ()
+
+    def ready(self) -> None:
+        from assessments import hooks as assessments_hooks
+        from learning import hooks as learning_hooks
+        from notifications import domain_rules, rules
+        from notifications.context import UnreadNavLabel
+
+        # "Notifications" with the unread badge, for everyone signed in.
+        self.nav_items = ({"label": UnreadNavLabel(), "url": "notifications:list", "roles": ("*",), "order": 95},)
+        # The reminder rules the scans run: the welcome of new people, then those over the learning models.
+        rules.register_rule("welcome_new_people", rules.rule_welcome, chunk_source=rules.welcome_source)
+        domain_rules.register_rules()
+        # Notices of events below, written in the event's transaction (the outbox's unique key absorbs repeats).
+        learning_hooks.enrollments_assigned.register(domain_rules.notify_assigned)
+        learning_hooks.overdue_reminder.register(domain_rules.notify_overdue_nudge)
+        assessments_hooks.attempt_graded_by_hand.register(domain_rules.notify_quiz_graded)
