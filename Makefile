@@ -35,10 +35,19 @@ test: venv ## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set)
 	$(PY) manage.py collectstatic --noinput -v0 --settings=lms.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+.PHONY: fuzz
+fuzz: venv ## The property and fuzz tests with new random examples (make test always draws the same ones)
+	HYPOTHESIS_PROFILE=random $(PY) -m pytest tests/security/test_api_fuzz.py tests/security/test_import_fuzz.py tests/trainees/test_import_fuzz.py $(PYTEST_ARGS)
+
 .PHONY: lint
-lint: venv ## ruff check and format check
+lint: venv ## ruff check and format check; lint-imports: the apps' layers and no import circles (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+.PHONY: snapshots
+snapshots: venv ## Rewrite the committed OpenAPI schema (of the database DATABASE_URL names) and address list, after a deliberate change
+	DJANGO_SETTINGS_MODULE=lms.settings.test $(PY) -m tests.lms.test_public_surface
 
 .PHONY: format
 format: venv ## Format and fix what ruff can
@@ -77,5 +86,6 @@ security: venv ## bandit (no high-severity finding) and pip-audit (known vulnera
 	bash scripts/pip_audit.sh
 
 .PHONY: clean
-clean: ## Remove the venv, the SQLite database and collected static files
-	rm -rf $(VENV) db.sqlite3 staticfiles var
+clean: ## Remove the venv, the SQLite database, collected static files and var/ (but never the backups in var/backups)
+	rm -rf $(VENV) db.sqlite3 staticfiles
+	@if [ -d var ]; then find var -mindepth 1 -maxdepth 1 ! -name backups -exec rm -rf {} +; fi

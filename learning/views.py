@@ -226,7 +226,7 @@ def calendar_feed(request, token: str):
     return response
 
 
-# --- the catalogue and the course player ----------------------------------------------------------------------------------------------
+# --- the catalogue and the course player -------------------------------------------------------------------------
 
 
 @login_required

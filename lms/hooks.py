@@ -6,14 +6,14 @@ plan: the people enrolled in it), it declares a `Hook` in its `hooks.py`, calls 
 registers a function on it in its `AppConfig.ready()`::
 
     # learning/hooks.py (the lower app says what it offers)
-    enrollments_created = Hook("learning.enrollments_created", "fn(*, enrollments) -> None, inside the transaction")
+    enrollments_assigned = Hook("learning.enrollments_assigned", "fn(*, enrollments) -> None, inside the transaction")
 
     # learning/services.py (and calls it)
-    hooks.enrollments_created.call(enrollments=rows)
+    hooks.enrollments_assigned.call(enrollments=rows)
 
     # notifications/apps.py (the upper app fills it)
     def ready(self):
-        learning_hooks.enrollments_created.register(domain_rules.notify_assigned)
+        learning_hooks.enrollments_assigned.register(domain_rules.notify_assigned)
 
 This is the one mechanism for such calls (no Django signals, no imports inside functions to dodge a cycle). A
 hook runs its functions synchronously, in registration order, inside the caller's transaction; a function that

@@ -28,7 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     re_path(
-        r"^admin/trainees/(?P<model>%s)/(?P<rest>.*)$" % "|".join(views.MOVED_ADMIN_MODELS),
+        rf"^admin/trainees/(?P<model>{'|'.join(views.MOVED_ADMIN_MODELS)})/(?P<rest>.*)$",
         views.moved_admin_page,
         name="admin-moved-model",
     ),

@@ -1,9 +1,18 @@
 """Personas: a trainer, a manager of team A, a salesperson in A, a salesperson in B (and their team tree)."""
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, TeamFactory, make_manager, make_salesperson, make_trainer
+
+# Property and fuzz tests (hypothesis, schemathesis) draw the same examples on every run of the suite, so a run
+# fails or passes the same way each time; `make fuzz` draws new ones (HYPOTHESIS_PROFILE=random).
+hypothesis_settings.register_profile("fixed", derandomize=True)
+hypothesis_settings.register_profile("random", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 
 @pytest.fixture(autouse=True)

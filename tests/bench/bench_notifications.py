@@ -66,8 +66,8 @@ def prepare_database() -> None:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE trainees_notification, trainees_emaildayslot, trainees_notificationpreference, "
-            "trainees_enrollment RESTART IDENTITY CASCADE"
+            "TRUNCATE notifications_notification, notifications_emaildayslot, notifications_notificationpreference, "
+            "learning_enrollment RESTART IDENTITY CASCADE"
         )
         cursor.execute(
             "DELETE FROM trainees_team_managers WHERE user_id IN (SELECT id FROM trainees_user WHERE username LIKE %s)",
@@ -155,7 +155,12 @@ def generate(today: dt.date) -> dict:
             )
     Enrollment.objects.bulk_create(rows, batch_size=5000)
     with connection.cursor() as cursor:  # the steady state autovacuum keeps
-        for table in ("trainees_user", "trainees_enrollment", "trainees_notification", "trainees_emaildayslot"):
+        for table in (
+            "trainees_user",
+            "learning_enrollment",
+            "notifications_notification",
+            "notifications_emaildayslot",
+        ):
             cursor.execute(f"VACUUM ANALYZE {table}")
     return {"people": len(person_ids), "enrollments": len(rows)}
 
@@ -164,8 +169,8 @@ def reset_outbox() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE trainees_notification, trainees_emaildayslot RESTART IDENTITY CASCADE")
-        cursor.execute("VACUUM ANALYZE trainees_notification")
+        cursor.execute("TRUNCATE notifications_notification, notifications_emaildayslot RESTART IDENTITY CASCADE")
+        cursor.execute("VACUUM ANALYZE notifications_notification")
 
 
 def purge_queues() -> int:

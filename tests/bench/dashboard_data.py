@@ -114,7 +114,7 @@ def build_org(n_people: int, n_courses: int, *, enroll: bool = True):
         )
         with connection.cursor() as cur:
             cur.execute(
-                "UPDATE trainees_enrollment SET progress = 100, completed_at = last_activity_at "
+                "UPDATE learning_enrollment SET progress = 100, completed_at = last_activity_at "
                 "WHERE status = 'completed'"
             )
     return region, teams[0], manager

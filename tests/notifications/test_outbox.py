@@ -341,7 +341,9 @@ def _deadlock_once(monkeypatch, times=1):
     def take(**kwargs):
         calls["n"] += 1
         if calls["n"] <= times:
-            raise OperationalError("deadlock detected\nCONTEXT: while inserting index tuple in trainees_emaildayslot")
+            raise OperationalError(
+                "deadlock detected\nCONTEXT: while inserting index tuple in notifications_emaildayslot"
+            )
         return real(**kwargs)
 
     monkeypatch.setattr(services, "_take_day_slots", take)

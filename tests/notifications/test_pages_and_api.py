@@ -170,6 +170,13 @@ def test_tampered_unsubscribe_token_is_refused(client, sales_a, sales_b):
     assert not NotificationPreference.objects.exists()
 
 
+def test_unsubscribe_links_sent_before_the_apps_were_layered_still_work(client, sales_a):
+    """E-mails already sent carry tokens signed when this code was trainees.notifications: the salt stays."""
+    old = signing.dumps({"u": sales_a.id, "k": "overdue"}, salt="trainees.notifications.unsubscribe", compress=True)
+    assert client.post(reverse("notifications:unsubscribe", args=[old])).status_code == 200
+    assert NotificationPreference.objects.get(user=sales_a, kind="overdue").email == "off"
+
+
 def test_a_token_only_ever_acts_on_its_own_person(client, sales_a, sales_b):
     token = unsubscribe_token(user_id=sales_a.id, kind="overdue")
     client.force_login(sales_b)  # someone else clicking it
