@@ -120,6 +120,9 @@ def dashboard_root_teams(*, user, with_children: bool = False) -> list[Team]:
     return roots
 
 
+MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField (and SQLite) can hold
+
+
 def dashboard_team_get(*, user, team_id, with_children: bool = False) -> Team:
     """A team in the user's dashboard scope (with its stats), else 404. `with_children` loads its sub-teams (with
     their stats, as `team.dashboard_children`) in the same query."""
@@ -129,6 +132,9 @@ def dashboard_team_get(*, user, team_id, with_children: bool = False) -> Team:
         team_id = int(team_id)
     except (ValueError, TypeError):
         raise Http404 from None
+    if not 0 < team_id <= MAX_ID:
+        # No row has such an id, and SQLite cannot even bind one past 64 bits (OverflowError, a 500).
+        raise Http404
     qs = Team.objects.select_related("stats")
     if not is_admin(user):
         # In scope when one of the teams the user manages is this team or above it (its path is a prefix of ours)
@@ -165,8 +171,14 @@ def dashboard_person_get(*, user, person_id) -> User:
         )
         qs = qs.filter(team__isnull=False).filter(Exists(managing))
     try:
-        return qs.get(id=int(person_id))
-    except (User.DoesNotExist, ValueError, TypeError):
+        person_id = int(person_id)
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not 0 < person_id <= MAX_ID:
+        raise Http404
+    try:
+        return qs.get(id=person_id)
+    except User.DoesNotExist:
         raise Http404 from None
 
 

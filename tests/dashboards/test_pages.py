@@ -261,3 +261,14 @@ def test_trainer_course_table_sorts_filters_and_pages(client_for, trainer, cours
     assert seen[0] in {c.title for c in courses}  # highest completion first: a course people completed
     partial = client.get(url, {"partial": "courses", "q": "额外课程1"}, headers={"HX-Request": "true"}).content.decode()
     assert "额外课程1" in partial and "额外课程2" not in partial and "<html" not in partial
+
+
+@pytest.mark.parametrize("who", ["manager_a", "admin_user"])
+@pytest.mark.parametrize("huge", [2**63, 9961665306969566726848512])
+def test_ids_past_64_bits_are_404_not_500(request, client_for, api_for, who, huge, filled_team_a):
+    """SQLite cannot bind an integer past 64 bits (OverflowError): such an id matches nothing, so it is a 404."""
+    user = request.getfixturevalue(who)
+    assert client_for(user).get(HOME, {"team": huge}).status_code == 404
+    assert client_for(user).get(person_url(huge)).status_code == 404
+    assert api_for(user).get(f"/api/v1/dashboards/teams/{huge}/").status_code == 404
+    assert api_for(user).get(f"/api/v1/dashboards/people/{huge}/").status_code == 404
