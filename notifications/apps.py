@@ -10,7 +10,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from assessments import hooks as assessments_hooks
         from learning import hooks as learning_hooks
-        from notifications import domain_rules, rules
+        from notifications import checks, domain_rules, rules  # noqa: F401 - checks registers the system checks
         from notifications.context import UnreadNavLabel
 
         # "Notifications" with the unread badge, for everyone signed in.

@@ -7,6 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 from django.urls import reverse
 
@@ -249,3 +251,14 @@ def test_user_action_succeeds_with_the_broker_down_and_mail_goes_out_later(
     )
     n.refresh_from_db()
     assert n.status == Status.SENT and len(mailoutbox) == 1
+
+
+def test_system_check_reports_a_channel_class_that_does_not_import(settings):
+    settings.NOTIFICATIONS = {"CHANNELS": {"wecom": {"CLASS": "trainees.notifications.channels.WebhookChannel"}}}
+    with pytest.raises(SystemCheckError, match="notifications.E001"):
+        call_command("check")
+    settings.NOTIFICATIONS = {"CHANNELS": {"wecom": {"CLASS": "notifications.conf.get"}}}
+    with pytest.raises(SystemCheckError, match="notifications.E002"):
+        call_command("check")
+    settings.NOTIFICATIONS = {"CHANNELS": {"wecom": {"CLASS": "notifications.channels.WebhookChannel", "URL": "x"}}}
+    call_command("check")  # the built-in classes pass
