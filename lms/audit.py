@@ -25,7 +25,7 @@ from lms.security import IDLE_SESSION_KEY
 
 
 class AuditAction:
-    """The action names in use. Add yours here (and to the README list) rather than inventing spellings."""
+    """The action names in use. Add yours here (and to the list in docs/security.md, "Audit log") rather than inventing spellings."""
 
     LOGIN = "auth.login"
     LOGOUT = "auth.logout"

@@ -323,7 +323,7 @@ def _write(plan: _Plan) -> tuple[int, int]:
 
     new_rows = [row for row in plan.rows if plan.actions[row.employee_no] == "create"]
     usernames = _unique_usernames([row.employee_no for row in new_rows])
-    unusable = make_password(None)  # they set a password through "forgot password" or an admin
+    unusable = make_password(None)  # an admin sets their first password (there is no self-service reset yet)
     User.objects.bulk_create(
         [
             User(

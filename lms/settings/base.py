@@ -338,7 +338,7 @@ AXES_RESET_ON_SUCCESS = False
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None  # set to 1 behind one reverse proxy
 AXES_VERBOSE = False
 
-# Content-Security-Policy on every response. Page authors: see README "CSP rules for page authors".
+# Content-Security-Policy on every response. Page authors: see docs/security.md, "Rules for page authors".
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],

@@ -116,7 +116,7 @@ def start_celery(
 ) -> subprocess.Popen:
     """One worker for every queue the app routes to, with beat embedded unless beat=False (the periodic dispatch
     and the deferred-task relay). nice > 0 runs it at a lower CPU priority than the web server, as a deployment
-    sharing the web server's cores should (see the README)."""
+    sharing the web server's cores should (see docs/operations.md, Celery workers)."""
     command = [str(VENV_BIN / "celery"), "-A", "lms", "worker"]
     if beat:
         command += ["-B", "-s", str(workdir / "celerybeat-schedule")]
