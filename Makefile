@@ -45,6 +45,10 @@ lint: venv ## ruff check and format check; lint-imports: the apps' layers and no
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
+.PHONY: practice-eval
+practice-eval: venv ## The practice scorer on the labelled set (tests/practice/eval/): agreement, compliance recall, speed, memory
+	$(PY) tests/bench/practice_eval.py --split all $(EVAL_ARGS)
+
 .PHONY: snapshots
 snapshots: venv ## Rewrite the committed OpenAPI schema (of the database DATABASE_URL names) and address list, after a deliberate change
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(PY) -m tests.lms.test_public_surface

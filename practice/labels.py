@@ -22,10 +22,16 @@ DRILL_TIPS = {
 }
 
 
-def decorate(dimension: dict) -> dict:
-    return {
-        **dimension,
-        "label": DIMENSION_LABELS.get(dimension["code"], dimension["code"]),
-        "band_label": BAND_LABELS.get(dimension.get("band", ""), ""),
-        "css": BAND_CSS.get(dimension.get("band", ""), "secondary"),
-    }
+# The three subjects a discovery question should reach (scoring.TOPICS holds the words for each).
+TOPIC_LABELS = {"budget": _("budget"), "decision": _("the decision-maker"), "timeline": _("timing")}
+
+# How a key point came out on the scorecard (practice.engine.points.POINT_STATES).
+POINT_STATE_LABELS = {
+    "covered": _("Covered"),
+    "partial": _("Partly covered"),
+    "missed": _("Missed"),
+    "contradicted": _("Contradicted"),
+}
+POINT_STATE_CSS = {"covered": "success", "partial": "warning", "missed": "secondary", "contradicted": "danger"}
+POINT_STATE_ICONS = {"covered": "✓", "partial": "◐", "missed": "✗", "contradicted": "⚠"}
+SEVERITY_LABELS = {"blocker": _("fails the session"), "warning": _("costs points")}

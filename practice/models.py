@@ -104,6 +104,9 @@ class PracticeSession(models.Model):
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     compliance_failed = models.BooleanField(_("compliance failed"), default=False)
     scorecard = models.JSONField(default=dict, blank=True)
+    # A trainer trying their own scenario ("try it"): shown to them like any session, counted nowhere (not in the
+    # statistics, dashboards, requirements, team lists or exports).
+    is_trial = models.BooleanField(_("trial by the trainer"), default=False)
 
     class Meta:
         verbose_name = _("practice session")
@@ -145,6 +148,8 @@ class Turn(models.Model):
     node_id = models.CharField(max_length=60, blank=True)
     objection = models.CharField(max_length=60, blank=True)
     matched_by = models.CharField(max_length=30, blank=True)
+    # How the customer chose this line (the branch scores, why it moved on when unsure): for the trainer only.
+    trace = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,14 +7,13 @@ Input is the scenario spec and the transcript as a list of dicts
 import re
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
-from practice.engine.compliance import DEFAULT_FORBIDDEN, find_violations
+from practice.engine.compliance import default_lexicon, find_violations
+from practice.engine.points import POINT_STATES, judge_points
 from practice.engine.semantic import Matcher
 from practice.engine.spec import DIMENSIONS, rubric_of
 from practice.engine.text import contains_any, split_sentences, text_length
 
-SCORER_VERSION = "1"
+SCORER_VERSION = "2"  # 2: key point states (covered/partial/missed/contradicted), reasons as codes
 
 ACKNOWLEDGE = (
     "理解", "明白", "您说得对", "您说的对", "确实", "您的顾虑", "好问题", "能体会", "可以理解", "您的担心", "我懂",
@@ -84,8 +83,10 @@ class Dimension:
         }
 
 
-def _ev(turn: dict, quote: str, reason: str, kind: str) -> dict:
-    return {"turn": turn["index"], "quote": quote, "reason": reason, "kind": kind}
+def _ev(turn: dict, quote: str, code: str, params: dict | None, kind: str) -> dict:
+    """Evidence: the sentence, and why as a code with parameters (practice.engine.reasons renders it in the
+    viewer's language)."""
+    return {"turn": turn["index"], "quote": quote, "code": code, "params": params or {}, "kind": kind}
 
 
 def band_for(score: int | None, thresholds: dict) -> str:
@@ -97,10 +98,17 @@ def band_for(score: int | None, thresholds: dict) -> str:
 
 
 class Scorer:
-    def __init__(self, spec: dict, *, matcher: Matcher | None = None):
+    def __init__(self, spec: dict, *, matcher: Matcher | None = None, judge=None):
         self.spec = spec
         self.rubric = rubric_of(spec)
         self.matcher = matcher or Matcher()
+        self.judge = judge  # an LLM that re-checks borderline key point verdicts (practice.engine.llm), or None
+
+    def _threshold_key(self, sem: float, lex: float) -> float:
+        """How far past its own threshold the better signal is (1.0 = just at it)."""
+        st = self.rubric["semantic_threshold"]
+        lt = self.rubric["lexical_threshold" if self.matcher.encoder else "fallback_lexical_threshold"]
+        return max(sem / st if self.matcher.encoder else 0.0, lex / lt)
 
     def covers(self, sentences: list[str], references: list[str], synonyms=()) -> tuple[int, int, float, float]:
         """(sentence index, reference index, semantic, lexical) of the best match; index -1 when none counts."""
@@ -109,12 +117,9 @@ class Scorer:
         sem, lex = self.matcher.similarities(sentences, references, synonyms)
         best = (-1, -1, 0.0, 0.0)
         best_key = 0.0
-        st = self.rubric["semantic_threshold"]
-        lt = self.rubric["lexical_threshold" if self.matcher.encoder else "fallback_lexical_threshold"]
         for i, (srow, lrow) in enumerate(zip(sem, lex, strict=True)):
             for j, (s, lx) in enumerate(zip(srow, lrow, strict=True)):
-                # how far past its own threshold the better signal is; ties go to the earlier sentence
-                key = max(s / st if self.matcher.encoder else 0.0, lx / lt)
+                key = self._threshold_key(s, lx)  # ties go to the earlier sentence
                 if key >= 1.0 and key > best_key:
                     best, best_key = (i, j, s, lx), key
         return best
@@ -122,34 +127,31 @@ class Scorer:
     # --- dimensions ---------------------------------------------------------------------------------
 
     def key_points(self, units: list[tuple[dict, str]]) -> Dimension:
+        """Each key point is covered, partial (some of its required parts), missed or contradicted; see
+        practice/engine/points.py for how a reply is judged to state a point."""
         points = self.spec.get("key_points") or []
         dim = Dimension("key_points", None, 0)
         if not points:
             return dim
-        sentences = [s for _t, s in units]
+        judged = judge_points(points, units, matcher=self.matcher, rubric=self.rubric, judge=self.judge)
         total = sum(p.get("weight", 1) for p in points) or 1
-        got = 0.0
-        covered, missed = [], []
-        for point in points:
-            refs = [point["canonical"], *point.get("examples", [])]
-            i, _j, sem, lex = self.covers(sentences, refs, point.get("synonyms", []))
-            if i >= 0:
-                got += point.get("weight", 1)
-                turn, sentence = units[i]
-                covered.append(point["code"])
-                dim.evidence.append(
-                    _ev(
-                        turn,
-                        sentence,
-                        _("covers “%(point)s” (semantic %(sem).2f, words %(lex).2f)")
-                        % {"point": point["canonical"], "sem": sem, "lex": lex},
-                        "key_point",
-                    )
-                )
-            else:
-                missed.append(point["canonical"])
+        got = sum(point.get("weight", 1) * result["credit"] for point, result in zip(points, judged, strict=True))
+        for result in judged:
+            if result["state"] == "missed" or result["turn"] is None:
+                continue
+            params = {"point": result["text"]}
+            if result["state"] == "partial":
+                params["missing"] = [sub["text"] for sub in result["sub_points"] if sub["state"] != "covered"]
+            if result["state"] == "contradicted":
+                params["why"] = result["why"]
+            ev = _ev({"index": result["turn"]}, result["quote"], f"kp.{result['state']}", params, "key_point")
+            ev["numbers"] = result["numbers"]
+            dim.evidence.append(ev)
         dim.score = round(100 * got / total)
-        dim.details = {"covered": covered, "missed": missed}
+        dim.details = {
+            "points": judged,
+            **{state: [r["code"] for r in judged if r["state"] == state] for state in POINT_STATES},
+        }
         return dim
 
     def objections(self, transcript: list[dict]) -> Dimension:
@@ -177,22 +179,22 @@ class Scorer:
                 for i, sentence in enumerate(sentences):
                     if contains_any(sentence, ACKNOWLEDGE):
                         item["acknowledged"] = True
-                        dim.evidence.append(_ev(units[i][0], sentence, _("acknowledges the objection “%(o)s”") % {"o": objection["label"]}, "objection"))  # fmt: skip
+                        dim.evidence.append(_ev(units[i][0], sentence, "objection.acknowledged", {"objection": objection["label"]}, "objection"))  # fmt: skip
                         break
                 covered = 0
                 for point in objection["points"]:
                     i, _j, _s, _l = self.covers(sentences, [point])
                     if i >= 0:
                         covered += 1
-                        dim.evidence.append(_ev(units[i][0], sentences[i], _("answers with “%(p)s”") % {"p": point}, "objection"))  # fmt: skip
+                        dim.evidence.append(_ev(units[i][0], sentences[i], "objection.answered", {"point": point}, "objection"))  # fmt: skip
                 model_i, _j, _s, _l = self.covers(sentences, [objection["model_answer"]])
                 item["answered"] = 1.0 if model_i >= 0 else covered / len(objection["points"])
                 if model_i >= 0 and not covered:
-                    dim.evidence.append(_ev(units[model_i][0], sentences[model_i], _("close to the model answer"), "objection"))  # fmt: skip
+                    dim.evidence.append(_ev(units[model_i][0], sentences[model_i], "objection.model_answer", None, "objection"))  # fmt: skip
                 for i, sentence in enumerate(sentences):
                     if contains_any(sentence, CHECK_BACK) or sentence.endswith(("?", "？")):
                         item["checked"] = True
-                        dim.evidence.append(_ev(units[i][0], sentence, _("checks back with the customer"), "objection"))
+                        dim.evidence.append(_ev(units[i][0], sentence, "objection.checked", None, "objection"))
                         break
             item["score"] = round(25 * item["acknowledged"] + 50 * item["answered"] + 25 * item["checked"])
             results.append(item)
@@ -201,16 +203,22 @@ class Scorer:
         dim.details = {"objections": results}
         return dim
 
-    def compliance(self, units: list[tuple[dict, str]]) -> tuple[Dimension, list[dict]]:
+    def compliance(self, units: list[tuple[dict, str]], customer_said: dict[int, str]) -> tuple[Dimension, list[dict]]:
+        """Forbidden phrases (practice.engine.compliance): a blocker fails the session, a warning costs 30.
+        `customer_said` maps a trainee turn's index to the customer's line before it (quoting it is no promise)."""
         dim = Dimension("compliance", 100, 0)
         forbidden = list(self.spec.get("forbidden") or [])
         if self.spec.get("use_default_forbidden", True):
-            forbidden += DEFAULT_FORBIDDEN
+            forbidden += default_lexicon()
         blockers = []
         warnings = 0
         for turn, sentence in units:
-            for hit in find_violations([sentence], forbidden):
-                ev = _ev(turn, sentence, _("forbidden phrase “%(m)s” (%(note)s)") % {"m": hit.match, "note": hit.note}, "compliance")  # fmt: skip
+            for hit in find_violations([sentence], forbidden, customer_said=customer_said.get(turn["index"], "")):
+                params = {"match": hit.match, "rule": hit.rule}
+                if hit.note:
+                    params["note"] = hit.note
+                code = "compliance.hit_note" if hit.note else "compliance.hit"
+                ev = _ev(turn, sentence, code, params, "compliance")
                 ev["severity"] = hit.severity
                 dim.evidence.append(ev)
                 if hit.severity == "blocker":
@@ -228,11 +236,11 @@ class Scorer:
             is_question = sentence.endswith(("?", "？")) or contains_any(sentence, ("请问", "能否", "可否"))
             if is_question and contains_any(sentence, OPEN_QUESTION):
                 open_questions += 1
-                dim.evidence.append(_ev(turn, sentence, _("open question"), "discovery"))
+                dim.evidence.append(_ev(turn, sentence, "discovery.open_question", None, "discovery"))
             for topic, words in TOPICS.items():
                 if is_question and not topics[topic] and contains_any(sentence, words):
                     topics[topic] = True
-                    dim.evidence.append(_ev(turn, sentence, _("asks about %(t)s") % {"t": TOPIC_LABELS()[topic]}, "discovery"))  # fmt: skip
+                    dim.evidence.append(_ev(turn, sentence, "discovery.topic", {"topic": topic}, "discovery"))  # fmt: skip
         dim.score = min(100, round(40 * min(open_questions, 3) / 3 + 20 * sum(topics.values())))
         dim.details = {"open_questions": open_questions, "topics": topics}
         return dim
@@ -246,11 +254,11 @@ class Scorer:
             for sentence in split_sentences(turn["text"]):
                 if word := contains_any(sentence, RUDE):
                     rude += 1
-                    dim.evidence.append(_ev(turn, sentence, _("impolite: “%(w)s”") % {"w": word}, "rude"))
+                    dim.evidence.append(_ev(turn, sentence, "empathy.rude", {"word": word}, "rude"))
                 elif contains_any(sentence, EMPATHY):
                     empathic += 1
                     if empathic <= 3:
-                        dim.evidence.append(_ev(turn, sentence, _("shows empathy"), "empathy"))
+                        dim.evidence.append(_ev(turn, sentence, "empathy.shows", None, "empathy"))
             if contains_any(turn["text"], POLITE):
                 polite += 1
         dim.score = max(0, min(100, round(50 * polite / len(trainee_turns) + 25 * min(empathic, 2) - 30 * rude)))
@@ -268,14 +276,14 @@ class Scorer:
             lengths.append(length)
             if length > LONG_TURN:
                 long_turns += 1
-                dim.evidence.append(_ev(turn, turn["text"][:80] + "…", _("long turn (%(n)s words)") % {"n": length}, "long"))  # fmt: skip
+                dim.evidence.append(_ev(turn, turn["text"][:80] + "…", "conciseness.long", {"n": length}, "long"))  # fmt: skip
             elif length < SHORT_TURN:
                 short_turns += 1
             for sentence in split_sentences(turn["text"]):
                 found = FILLER_RE.findall(sentence)
                 if found:
                     fillers += len(found)
-                    dim.evidence.append(_ev(turn, sentence, _("filler words: %(w)s") % {"w": "、".join(f.strip("，,…、。") for f in found)}, "filler"))  # fmt: skip
+                    dim.evidence.append(_ev(turn, sentence, "conciseness.filler", {"words": "、".join(f.strip("，,…、。") for f in found)}, "filler"))  # fmt: skip
         n = len(trainee_turns)
         dim.score = max(0, round(100 - 50 * long_turns / n - 20 * short_turns / n - min(50, 8 * fillers)))
         dim.details = {"average_length": round(sum(lengths) / n, 1), "long_turns": long_turns, "fillers": fillers}
@@ -293,12 +301,7 @@ class Scorer:
                     if value > best:
                         best = value
                         dim.evidence = [
-                            _ev(
-                                turn,
-                                sentence,
-                                _("proposes a concrete next step") if specific else _("proposes a next step"),
-                                "close",
-                            )  # fmt: skip
+                            _ev(turn, sentence, "close.concrete" if specific else "close.next_step", None, "close")
                         ]
         dim.score = min(100, best)
         return dim
@@ -308,7 +311,13 @@ class Scorer:
     def score(self, transcript: list[dict]) -> dict:
         trainee_turns = [t for t in transcript if t["speaker"] == "trainee"]
         units = [(t, s) for t in trainee_turns for s in split_sentences(t["text"])]
-        compliance, blockers = self.compliance(units)
+        customer_said, last = {}, ""
+        for turn in transcript:
+            if turn["speaker"] == "customer":
+                last = turn["text"]
+            else:
+                customer_said[turn["index"]] = last
+        compliance, blockers = self.compliance(units, customer_said)
         dims = [
             self.key_points(units),
             self.objections(transcript),
@@ -346,9 +355,5 @@ class Scorer:
         }
 
 
-def TOPIC_LABELS() -> dict:  # noqa: N802 - a lazily translated constant
-    return {"budget": _("budget"), "decision": _("the decision-maker"), "timeline": _("timing")}
-
-
-def score_transcript(spec: dict, transcript: list[dict], *, matcher: Matcher | None = None) -> dict:
-    return Scorer(spec, matcher=matcher).score(transcript)
+def score_transcript(spec: dict, transcript: list[dict], *, matcher: Matcher | None = None, judge=None) -> dict:
+    return Scorer(spec, matcher=matcher, judge=judge).score(transcript)

@@ -2,13 +2,54 @@
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+
+import opencc
 
 from practice.engine.model_cache import prepare_jieba
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])\s+")
+# A sentence ends after 。！？!?；; or a newline, and after a full stop that is followed by a space or by Chinese
+# ("is.您现在" is two sentences; "3.5" and "e.g" are not split).
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.…])(?:\s+|(?=[\u3400-\u9fff]))")
+# Zero-width and formatting characters that only hide words from matching.
+INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+# Spaces between two Chinese characters ("稳 赚 不 赔") carry no meaning.
+CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=8192)
+def normalise(text: str) -> str:
+    """The form every matcher sees: traditional Chinese as simplified (OpenCC), full-width letters, digits and
+    punctuation as their ASCII forms except the Chinese sentence punctuation (NFKC would turn 。 into a dot that
+    is not a sentence end), invisible characters removed, spaces inside Chinese removed."""
+    text = INVISIBLE.sub("", text or "")
+    text = "".join(_fold(c) for c in text)
+    if CJK.search(text):
+        text = _t2s().convert(text)
+        text = CJK_SPACE.sub("", text)
+    return text
+
+
+KEEP_WIDE = frozenset("。，、；：？！「」『』（）【】《》〈〉“”‘’…—～")
+
+
+def _fold(char: str) -> str:
+    if char in KEEP_WIDE or ord(char) < 0x80:
+        return char
+    if char == "\u3000":
+        return " "
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 else char
+
+
 CLAUSE_BREAK = "，,。.!！?？;；:：\n、"
 WORD = re.compile(r"[a-z0-9']+")
 PUNCT = re.compile(r"[\s，,。.!！?？;；:：、\"'“”‘’()（）\[\]【】<>《》…—\-~～]+")
@@ -24,8 +65,8 @@ def has_cjk(text: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences with their end punctuation kept; blank pieces dropped."""
-    parts = SENTENCE_END.split(text or "")
+    """Sentences (normalised, see `normalise`) with their end punctuation kept; blank pieces dropped."""
+    parts = SENTENCE_END.split(normalise(text or ""))
     return [p.strip() for p in parts if p and p.strip()]
 
 
