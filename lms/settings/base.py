@@ -229,7 +229,14 @@ PRACTICE_CUSTOMER_BACKEND = env_str("PRACTICE_CUSTOMER_BACKEND", "scripted")
 PRACTICE_LLM_BASE_URL = env_str("PRACTICE_LLM_BASE_URL", "")
 PRACTICE_LLM_MODEL = env_str("PRACTICE_LLM_MODEL", "qwen2.5:7b-instruct")
 PRACTICE_LLM_API_KEY = env_str("PRACTICE_LLM_API_KEY", "")
+# Seconds per attempt; a call makes 1 + PRACTICE_LLM_RETRIES attempts at most (connection errors, timeouts, 429, 5xx).
 PRACTICE_LLM_TIMEOUT = env_int("PRACTICE_LLM_TIMEOUT", 10)
+PRACTICE_LLM_RETRIES = env_int("PRACTICE_LLM_RETRIES", 2)
+# After this many failed calls in a row the endpoint is skipped (scripted lines, no judge) for the cool-down, seconds.
+PRACTICE_LLM_BREAKER_FAILURES = env_int("PRACTICE_LLM_BREAKER_FAILURES", 3)
+PRACTICE_LLM_BREAKER_COOLDOWN = env_int("PRACTICE_LLM_BREAKER_COOLDOWN", 60)
+# "off" (default) or "openai": the same endpoint re-checks the scorer's borderline key point verdicts.
+PRACTICE_JUDGE_BACKEND = env_str("PRACTICE_JUDGE_BACKEND", "off")
 # Load the sentence model in a background thread when a process starts, so the first reply is not slow.
 PRACTICE_PRELOAD_MODEL = env_bool("PRACTICE_PRELOAD_MODEL", False)
 

@@ -1,19 +1,26 @@
-"""A stub OpenAI-compatible chat server for the LLM customer tests (started on 127.0.0.1 by the `stub` fixture).
+"""A stub OpenAI-compatible chat server for the LLM tests, on 127.0.0.1 (the `stub` fixture of conftest.py, or `serving`).
 
-Modes: ok, 500, malformed, shape (no choices), slow (1.5 s), hold (answers only once the test sets `release`;
-`entered` is set when a request arrives, so a test can act while the "model" is thinking, without sleeping).
+`mode` says how every request is answered: ok (200 with `content`, MODEL_LINE unless set), 500, 400, 429 (any
+status given as digits), malformed (not JSON), shape (no choices), empty (an empty answer), slow (answers after
+`delay` seconds), hold (answers only once the test sets `release`; `entered` is set when a request arrives, so a
+test can act while the "model" is thinking, without sleeping). `script`, when not empty, overrides `mode` for the
+next requests, one entry each: `StubLLM.script = ["500", "ok"]` fails once, then answers.
 """
 
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODEL_LINE = "（模型）嗯，你说说看。"
 
 
 class StubLLM(BaseHTTPRequestHandler):
     mode = "ok"
+    script: list = []
+    content: str | None = None
+    delay = 1.5
     requests: list = []
     entered = threading.Event()
     release = threading.Event()
@@ -22,25 +29,29 @@ class StubLLM(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):  # noqa: N802 - http.server naming
+        stub = type(self)
         length = int(self.headers.get("Content-Length", 0))
         body = json.loads(self.rfile.read(length))
-        type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        if self.mode == "500":
-            self.send_response(500)
+        stub.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        mode = stub.script.pop(0) if stub.script else stub.mode
+        if mode.isdigit():
+            self.send_response(int(mode))
+            self.send_header("Content-Length", "4")
             self.end_headers()
             self.wfile.write(b"boom")
             return
-        if self.mode == "slow":
-            time.sleep(1.5)
-        if self.mode == "hold":
-            type(self).entered.set()
-            type(self).release.wait(30)
-        if self.mode == "malformed":
+        if mode == "slow":
+            time.sleep(stub.delay)
+        if mode == "hold":
+            stub.entered.set()
+            stub.release.wait(30)
+        if mode == "malformed":
             payload = b"{not json"
-        elif self.mode == "shape":
+        elif mode == "shape":
             payload = json.dumps({"choices": []}).encode()
         else:
-            payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": MODEL_LINE}}]}).encode()
+            content = "" if mode == "empty" else (stub.content if stub.content is not None else MODEL_LINE)
+            payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -49,3 +60,32 @@ class StubLLM(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def reset_stub() -> None:
+    """The per-test state the `stub` fixture does not know about (script, content, delay)."""
+    StubLLM.script = []
+    StubLLM.content = None
+    StubLLM.delay = 1.5
+
+
+@contextmanager
+def serving(poll_interval: float = 0.05):
+    """The stub on a free 127.0.0.1 port, reset, for a `with` block; it stops within `poll_interval` afterwards
+    (http.server's default of 0.5 s would cost half a second per test)."""
+    StubLLM.requests = []
+    StubLLM.mode = "ok"
+    StubLLM.entered = threading.Event()
+    StubLLM.release = threading.Event()
+    reset_stub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StubLLM)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        StubLLM.release.set()  # never leave a held request behind
+        server.shutdown()
+        server.server_close()
+        reset_stub()

@@ -89,11 +89,13 @@ def test_branch_chosen_by_keyword_when_no_intent_is_close_enough():
     assert (turns[1].node_id, turns[1].matched_by) == ("need", "keyword")
 
 
-def test_unmatched_reply_gets_the_fallback_line_and_stays():
+def test_unmatched_reply_moves_the_talk_forward_instead_of_the_fallback_line():
+    # Was: the fallback line, staying at "a". The customer now stays in character and moves on to the next node of
+    # its script (the first branch's, not yet visited) and says why in the trace; the fallback line is kept for
+    # when nothing can move forward (tests/practice/test_customer_conversation.py).
     turns, _h = walk(["今天天气不错"])
-    assert turns[1].text == SPEC["fallback_line"]
-    assert turns[1].node_id == "a"
-    assert turns[1].matched_by == "fallback"
+    assert (turns[1].node_id, turns[1].matched_by, turns[1].text) == ("price", "advance", "你们太贵了。")
+    assert turns[1].trace["reason"] == "unsure" and turns[1].trace["chosen"] == "price"
 
 
 def test_a_node_without_branches_moves_on_to_next():
@@ -123,9 +125,11 @@ def test_closing_node_lets_the_salesperson_answer_then_ends():
 
 
 def test_call_ends_after_max_turns():
-    turns, _h = walk(["天气", "天气", "天气", "天气", "天气"])
-    assert len(turns) == 5
-    assert turns[-1].ended and turns[-1].matched_by == "end"
+    # max_turns lowered to 2: with SPEC's 4, unsure replies now reach the closing node before the limit (advance,
+    # fallback, closing line, goodbye), which would not show the limit.
+    turns, _h = walk(["天气", "天气", "天气", "天气", "天气"], {**SPEC, "max_turns": 2})
+    assert len(turns) == 3
+    assert turns[-1].ended and turns[-1].matched_by == "end" and turns[-1].trace["reason"] == "max_turns"
 
 
 # --- scoring ---------------------------------------------------------------------------------------------
@@ -155,9 +159,12 @@ def test_key_points_cover_with_quoted_evidence():
     card = score_transcript(SPEC, transcript("我们的电缆能用二十年，总成本更低。", "今天先这样。"))
     kp = dim(card, "key_points")
     assert kp["score"] == 50
-    assert kp["details"]["missed"] == ["约定下次拜访时间"]
+    assert kp["details"]["missed"] == ["next"]
     assert kp["evidence"][0]["quote"] == "我们的电缆能用二十年，总成本更低。"
     assert kp["evidence"][0]["turn"] == 1
+    assert kp["evidence"][0]["code"] == "kp.covered" and "numbers" in kp["evidence"][0]
+    missed = next(p for p in kp["details"]["points"] if p["code"] == "next")
+    assert missed["state"] == "missed" and missed["why"] in ("off_topic", "not_stated")
 
 
 def test_objection_acknowledged_answered_and_checked_back_scores_full():
@@ -270,9 +277,10 @@ def test_without_the_model_matching_is_lexical_and_still_works():
 
 
 @override_settings(PRACTICE_SEMANTIC_BACKEND="lexical")
-def test_without_the_model_keywords_and_fallback_still_route():
+def test_without_the_model_keywords_and_moving_on_still_route():
     assert walk(["暗号"])[0][1].node_id == "need"
-    assert walk(["天气"])[0][1].matched_by == "fallback"
+    # was "fallback": an unmatched reply now moves the talk forward (see test_unmatched_reply_moves_the_talk_forward…)
+    assert walk(["天气"])[0][1].matched_by == "advance"
 
 
 @pytest.mark.parametrize(
