@@ -665,8 +665,9 @@ def stats_refresh_mastery(*, user_ids: Iterable[int] | None = None, teams: bool 
                 add(row["attempt__user_id"], "category", row["category_id"], row["n"], row["total"])
             elif row["competency_id"]:
                 add(row["attempt__user_id"], "competency", row["competency_id"], row["n"], row["total"])
+        # a trainer's trial of their own scenario counts nowhere (practice never sends it through session_scored)
         finished = PracticeSession.objects.filter(
-            user_id__in=batch, status=PracticeSession.Status.FINISHED, score__isnull=False
+            user_id__in=batch, status=PracticeSession.Status.FINISHED, score__isnull=False, is_trial=False
         )
         for axis in ("category", "competency"):
             field = f"scenario__{axis}_id"

@@ -40,8 +40,9 @@ class SessionListCreateView(APIView):
 
     @extend_schema(responses=PracticeSessionOut(many=True))
     def get(self, request):
-        sessions = selectors.session_history(user=request.user)[:100]
-        return Response(PracticeSessionOut(sessions, many=True).data)
+        """One's own sessions, newest first (at most 100), trials included (`is_trial`)."""
+        sessions = selectors.session_list(user=request.user)
+        return Response(PracticeSessionOut(sessions, many=True, context={"request": request}).data)
 
     @extend_schema(request=SessionStartIn, responses={201: PracticeSessionOut})
     def post(self, request):
@@ -51,7 +52,7 @@ class SessionListCreateView(APIView):
         if scenario.status != Scenario.Status.PUBLISHED and not selectors.can_author(request.user):
             raise Http404
         session = services.session_start(user=request.user, scenario=scenario)
-        return Response(PracticeSessionOut(session).data, status=status.HTTP_201_CREATED)
+        return Response(PracticeSessionOut(session, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class SessionDetailView(APIView):
@@ -59,7 +60,8 @@ class SessionDetailView(APIView):
 
     @extend_schema(responses=PracticeSessionOut)
     def get(self, request, pk: int):
-        return Response(PracticeSessionOut(selectors.session_get_for_user(user=request.user, session_id=pk)).data)
+        session = selectors.session_get_for_user(user=request.user, session_id=pk)
+        return Response(PracticeSessionOut(session, context={"request": request}).data)
 
 
 class SessionTurnView(APIView):
@@ -80,7 +82,8 @@ class SessionTurnView(APIView):
             raise Conflict(exc.message) from None
         session.refresh_from_db(fields=["status"])
         body = {"trainee": trainee, "customer": customer, "ended": session.is_finished, "status": session.status}
-        return Response(TurnResultOut(body).data, status=status.HTTP_201_CREATED)
+        context = {"numbers": selectors.can_see_numbers(user=request.user, session=session)}
+        return Response(TurnResultOut(body, context=context).data, status=status.HTTP_201_CREATED)
 
 
 class SessionFinishView(APIView):
@@ -88,4 +91,4 @@ class SessionFinishView(APIView):
     def post(self, request, pk: int):
         session = selectors.session_get_own(user=request.user, session_id=pk)
         session = services.session_finish(session=session)
-        return Response(PracticeSessionOut(session).data)
+        return Response(PracticeSessionOut(session, context={"request": request}).data)

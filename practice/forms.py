@@ -92,7 +92,8 @@ class ScenarioForm(ScenarioMetaForm):
         help_text=_(
             "nodes: the customer's turns (id, lines, branches with intents/keywords and the node they lead to, "
             "objection, closing); objections (code, label, model_answer, points); fallback_line; max_turns; "
-            "key_points (code, canonical, examples, synonyms, weight); forbidden (pattern with * gaps, severity "
+            "key_points (code, canonical, examples, synonyms, weight, sub_points: the required parts of a compound "
+            "point, counter_examples: typical wrong answers); forbidden (pattern with * gaps, severity "
             "blocker/warning); rubric (weights, thresholds, pass_mark, semantic_threshold, lexical_threshold, "
             "branch_margin)."
         ),

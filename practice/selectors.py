@@ -1,18 +1,31 @@
 """Reads for role-play practice. Object access goes through the *_get_for_user functions: "not yours" and
 "does not exist" both answer 404."""
 
+import json
+import re
 from collections import defaultdict
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from courses.models import Course
 from learning.models import Enrollment
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
+from practice.engine.reasons import COMPLIANCE_RULES, WHY, render
 from practice.engine.scoring import SCORER_VERSION
 from practice.engine.semantic import describe_backend
-from practice.engine.spec import DIMENSIONS
+from practice.engine.spec import DIMENSIONS, rubric_of
 from practice.engine.text import split_sentences
+from practice.labels import (
+    BAND_CSS,
+    BAND_LABELS,
+    DIMENSION_LABELS,
+    DRILL_TIPS,
+    POINT_STATE_CSS,
+    POINT_STATE_ICONS,
+    POINT_STATE_LABELS,
+    SEVERITY_LABELS,
+)
 from practice.models import PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
 from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS
 from trainees.selectors import managed_team_ids
@@ -89,7 +102,8 @@ def sessions_visible_to(*, user) -> QuerySet[PracticeSession]:
     q = Q(user_id=user.id)
     teams = managed_team_ids(user=user)
     if teams:
-        q |= Q(user__team_id__in=teams)
+        # a trainer's trial of their own scenario is theirs alone: it is not practice their manager reviews
+        q |= Q(user__team_id__in=teams, is_trial=False)
     return qs.filter(q)
 
 
@@ -124,10 +138,21 @@ def session_history(*, user) -> QuerySet[PracticeSession]:
     )
 
 
+def session_list(*, user, limit: int = 100) -> list[PracticeSession]:
+    """One's own sessions with their scorecards and turns (for the API list: two queries, whatever the count)."""
+    turns = Prefetch("turns", queryset=Turn.objects.order_by("index"))
+    return list(
+        PracticeSession.objects.filter(user_id=user.id)
+        .select_related("scenario", "user")
+        .prefetch_related(turns)
+        .order_by("-started_at", "-id")[:limit]
+    )
+
+
 def best_scores(*, user) -> list[dict]:
-    """Per scenario: attempts, best score, passed at least once."""
+    """Per scenario: attempts, best score, passed at least once (trials do not count)."""
     rows = (
-        PracticeSession.objects.filter(user_id=user.id, status=PracticeSession.Status.FINISHED)
+        PracticeSession.objects.filter(user_id=user.id, status=PracticeSession.Status.FINISHED, is_trial=False)
         .values("scenario_id", "scenario__title")
         .annotate(attempts=Count("id"), best=Max("score"), passes=Count("id", filter=Q(passed=True)))
         .order_by("scenario__title")
@@ -145,8 +170,8 @@ def best_scores(*, user) -> list[dict]:
 
 
 def team_sessions(*, user, team_id: int | None = None, person_id: int | None = None) -> QuerySet[PracticeSession]:
-    """Sessions of the people a manager manages (never their own list here)."""
-    qs = sessions_visible_to(user=user).exclude(user_id=user.id).defer("scorecard")
+    """Sessions of the people a manager manages (never their own list here, never trials)."""
+    qs = sessions_visible_to(user=user).exclude(user_id=user.id).filter(is_trial=False).defer("scorecard")
     if team_id:
         qs = qs.filter(user__team_id=team_id)
     if person_id:
@@ -187,12 +212,19 @@ def team_summary(*, user, team_id: int | None = None) -> list[dict]:
     ]
 
 
-def transcript(*, session: PracticeSession) -> list[dict]:
-    """Turns with each trainee sentence tagged by the evidence that quotes it (for highlighting)."""
+def transcript(*, session: PracticeSession, numbers: bool = False) -> list[dict]:
+    """Turns with each trainee sentence tagged by the evidence that quotes it (for highlighting). A quote that
+    spans two sentences tags both. With `numbers` (see `can_see_numbers`), each customer turn carries the trace of
+    how the customer chose its line."""
     marks: dict[int, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for code, dim in (session.scorecard.get("dimensions") or {}).items():
-        for ev in dim.get("evidence", []):
-            marks[ev["turn"]][ev["quote"]].append({"dimension": code, "kind": ev["kind"], "reason": ev["reason"]})
+    for code, dim in ((session.scorecard or {}).get("dimensions") or {}).items():
+        for ev in dim.get("evidence") or []:
+            if not isinstance(ev, dict) or not isinstance(ev.get("quote"), str):
+                continue
+            tag = {"dimension": code, "kind": ev.get("kind", ""), "reason": evidence_reason(ev, numbers=numbers)}
+            quotes = {ev["quote"], *split_sentences(ev["quote"])}
+            for quote in quotes:
+                marks[ev.get("turn")][quote].append(tag)
     rows = []
     for turn in session.turns.order_by("index"):
         segments = []
@@ -205,13 +237,245 @@ def transcript(*, session: PracticeSession) -> list[dict]:
                 segments[-1]["tags"] = segments[-1]["tags"] + whole
         else:
             segments.append({"text": turn.text, "tags": [], "kinds": []})
-        rows.append({"turn": turn, "segments": segments})
+        trace = trace_rows(turn) if numbers and turn.speaker == Turn.Speaker.CUSTOMER else None
+        rows.append({"turn": turn, "segments": segments, "trace": trace})
     return rows
 
 
-def dimension_rows(*, session: PracticeSession) -> list[dict]:
-    dims = session.scorecard.get("dimensions") or {}
-    return [dims[code] for code in DIMENSIONS if code in dims]
+# --- the scorecard, as the viewer reads it ---------------------------------------------------------------
+#
+# The scorer stores codes (practice.engine.reasons) and numbers; these functions turn a stored scorecard into what
+# one viewer reads, in the active language. A learner gets reasons in words; the scorer's similarity numbers, node
+# ids and the customer's trace go only to those `can_see_numbers` allows.
+
+POINT_STATES = tuple(POINT_STATE_LABELS)  # covered, partial, missed, contradicted
+# "(semantic 0.62, words 0.40)" in the rendered reasons of scorecards stored before the codes
+_NUMBERS_IN_REASON = re.compile(r"\s*[（(][^()（）]*\d[.,]\d+[^()（）]*[)）]")
+
+
+def can_see_numbers(*, user, session: PracticeSession) -> bool:
+    """Scenario editors (trainers), admins and the person's managers may open the scorer's numbers and the
+    customer's trace; the salesperson reads the reasons in words."""
+    if is_admin(user) or can_author(user):
+        return True
+    return session.user_id != user.id and session.user.team_id in managed_team_ids(user=user)
+
+
+def evidence_reason(ev: dict, *, numbers: bool) -> str:
+    text = render(ev)
+    if not numbers and not ev.get("code"):
+        text = _NUMBERS_IN_REASON.sub("", text)
+    return text
+
+
+def _numbers_of(value) -> dict | None:
+    if not isinstance(value, dict):
+        return None
+    out = {k: v for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return out or None
+
+
+def evidence_row(ev: dict, *, numbers: bool) -> dict:
+    return {
+        "turn": ev.get("turn"),
+        "quote": ev.get("quote") or "",
+        "kind": ev.get("kind") or "",
+        "code": ev.get("code") or "",
+        "reason": evidence_reason(ev, numbers=numbers),
+        "severity": ev.get("severity") or "",
+        "numbers": _numbers_of(ev.get("numbers")) if numbers else None,
+    }
+
+
+def _state_row(state: str) -> dict:
+    state = state if state in POINT_STATES else "missed"
+    return {
+        "state": state,
+        "state_label": str(POINT_STATE_LABELS[state]),
+        "icon": POINT_STATE_ICONS[state],
+        "css": POINT_STATE_CSS[state],
+    }
+
+
+def _why_text(why) -> str:
+    return str(WHY.get(why, "")) if why else ""
+
+
+def key_point_rows(*, card: dict, spec: dict, numbers: bool) -> list[dict]:
+    """Each key point with its state, the sentence behind it and why, and its parts (a compound point). Scorecards
+    stored before the states (only covered codes and missed texts) give covered and missed rows."""
+    details = (((card or {}).get("dimensions") or {}).get("key_points") or {}).get("details") or {}
+    points = details.get("points")
+    rows = []
+    if isinstance(points, list):
+        for point in points:
+            if not isinstance(point, dict):
+                continue
+            subs = []
+            for sub in point.get("sub_points") or []:
+                subs.append(
+                    {
+                        "text": sub.get("text", ""),
+                        **_state_row(sub.get("state", "missed")),
+                        "quote": sub.get("quote"),
+                        "turn": sub.get("turn"),
+                        "numbers": _numbers_of(sub.get("numbers")) if numbers else None,
+                    }
+                )
+            row = {
+                "code": point.get("code", ""),
+                "text": point.get("text", ""),
+                **_state_row(point.get("state", "missed")),
+                "credit": point.get("credit", 0),
+                "quote": point.get("quote"),
+                "turn": point.get("turn"),
+                "why": point.get("why"),
+                "why_text": _why_text(point.get("why")),
+                "sub_points": subs,
+                "covered_parts": [s["text"] for s in subs if s["state"] == "covered"],
+                "missing_parts": [s["text"] for s in subs if s["state"] != "covered"],
+                "numbers": _numbers_of(point.get("numbers")) if numbers else None,
+                "judged_by_llm": bool(point.get("judge")) if numbers else False,
+            }
+            rows.append(row)
+        return rows
+    canonical = {kp.get("code"): kp.get("canonical", "") for kp in (spec or {}).get("key_points") or []}
+    for code in details.get("covered") or []:
+        rows.append({"code": code, "text": canonical.get(code, code), **_state_row("covered")})
+    by_text = {text: code for code, text in canonical.items()}
+    for text in details.get("missed") or []:
+        rows.append({"code": by_text.get(text, ""), "text": text, **_state_row("missed")})
+    for row in rows:
+        row.update(
+            credit=1.0 if row["state"] == "covered" else 0.0,
+            quote=None,
+            turn=None,
+            why=None,
+            why_text="",
+            sub_points=[],
+            covered_parts=[],
+            missing_parts=[],
+            numbers=None,
+            judged_by_llm=False,
+        )
+    return rows
+
+
+def key_point_states(rows: list[dict]) -> dict[str, list[str]]:
+    return {state: [r["code"] for r in rows if r["state"] == state] for state in POINT_STATES}
+
+
+def compliance_rows(*, card: dict, numbers: bool) -> list[dict]:
+    """Every forbidden phrase found (blockers and warnings): the sentence, the words, the rule and why."""
+    card = card or {}
+    evidence = ((card.get("dimensions") or {}).get("compliance") or {}).get("evidence")
+    if not evidence:
+        evidence = card.get("compliance_evidence") or []
+    rows = []
+    for ev in evidence:
+        if not isinstance(ev, dict):
+            continue
+        params = ev.get("params") or {}
+        severity = ev.get("severity") or ""
+        rows.append(
+            {
+                **evidence_row(ev, numbers=numbers),
+                "match": params.get("match", ""),
+                "rule": params.get("rule", ""),
+                "rule_label": str(COMPLIANCE_RULES.get(params.get("rule", ""), "")),
+                "note": params.get("note", ""),
+                "severity_label": str(SEVERITY_LABELS.get(severity, "")),
+            }
+        )
+    return rows
+
+
+def recommendations(*, card: dict, limit: int = 3) -> list[dict]:
+    """What to drill: the weakest dimension first, then the other poor ones (DRILL_TIPS)."""
+    card = card or {}
+    dims = card.get("dimensions") or {}
+    weakest = card.get("weakest")
+    order = [weakest] if weakest in DRILL_TIPS else []
+    poor = sorted(
+        (d for d in dims.values() if isinstance(d, dict) and d.get("band") == "poor" and d.get("weight")),
+        key=lambda d: (d.get("score") or 0, -(d.get("weight") or 0)),
+    )
+    order += [d["code"] for d in poor if d.get("code") in DRILL_TIPS and d["code"] not in order]
+    return [
+        {"dimension": code, "label": str(DIMENSION_LABELS[code]), "tip": str(DRILL_TIPS[code])}
+        for code in order[:limit]
+    ]
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def trace_rows(turn: Turn) -> dict:
+    """How the customer chose this line, for trainers: the node, the way it matched, the branches it weighed
+    (when the trace lists them: each with its similarities, the chosen one marked) and whatever else the customer
+    backend recorded (the thresholds, a keyword, an LLM error), as {"items": [(key, text)], "branches": [...]}."""
+    trace = dict(turn.trace) if isinstance(turn.trace, dict) else {}
+    items = [("node", turn.node_id), ("matched_by", turn.matched_by), ("objection", turn.objection)]
+    branches = []
+    names = trace.get("branches")
+    if isinstance(names, list):
+        trace.pop("branches")
+        columns = {k: trace.pop(k) for k in ("semantic", "lexical", "scores") if isinstance(trace.get(k), list)}
+        chosen = trace.pop("chosen", None)
+        for i, name in enumerate(names):
+            row = {"to": _shown(name), "chosen": name == chosen}
+            for key, values in columns.items():
+                row[key] = values[i] if i < len(values) else None
+            branches.append(row)
+    items += [(str(key), _shown(value)) for key, value in trace.items()]
+    return {"items": [(k, v) for k, v in items if v not in ("", None, "{}", "[]")], "branches": branches}
+
+
+def scorecard_view(*, session: PracticeSession, numbers: bool) -> dict:
+    """The stored scorecard as this viewer reads it (pages and API alike)."""
+    card = session.scorecard or {}
+    dims = card.get("dimensions") or {}
+    order = card.get("order") or list(DIMENSIONS)
+    dimensions = []
+    for code in order:
+        dim = dims.get(code)
+        if not isinstance(dim, dict):
+            continue
+        dimensions.append(
+            {
+                "code": code,
+                "label": str(DIMENSION_LABELS.get(code, code)),
+                "score": dim.get("score"),
+                "band": dim.get("band", ""),
+                "band_label": str(BAND_LABELS.get(dim.get("band", ""), "")),
+                "css": BAND_CSS.get(dim.get("band", ""), "secondary"),
+                "weight": dim.get("weight", 0),
+                "evidence": [evidence_row(ev, numbers=numbers) for ev in dim.get("evidence") or []],
+            }
+        )
+    points = key_point_rows(card=card, spec=session.scenario.spec, numbers=numbers)
+    view = {
+        "dimensions": dimensions,
+        "key_points": points,
+        "key_point_states": key_point_states(points),
+        "compliance": compliance_rows(card=card, numbers=numbers),
+        "blockers": [evidence_row(ev, numbers=numbers) for ev in card.get("compliance_evidence") or []],
+        "recommendations": recommendations(card=card),
+        "numbers": numbers,
+        "scorer": None,
+    }
+    if numbers and card:
+        rubric = rubric_of(session.scenario.spec)
+        view["scorer"] = {
+            "scorer_version": card.get("scorer_version", ""),
+            "model_version": card.get("model_version", ""),
+            "semantic_threshold": rubric["semantic_threshold"],
+            "lexical_threshold": rubric["lexical_threshold"],
+            "fallback_lexical_threshold": rubric["fallback_lexical_threshold"],
+            "pass_mark": rubric["pass_mark"],
+        }
+    return view
 
 
 def drill_suggestions(*, session: PracticeSession) -> dict:
@@ -253,7 +517,11 @@ def drill_suggestions(*, session: PracticeSession) -> dict:
 def _passed_exists(user_id: int):
     return Exists(
         PracticeSession.objects.filter(
-            user_id=user_id, scenario_id=OuterRef("scenario_id"), status=PracticeSession.Status.FINISHED, passed=True
+            user_id=user_id,
+            scenario_id=OuterRef("scenario_id"),
+            status=PracticeSession.Status.FINISHED,
+            passed=True,
+            is_trial=False,
         )
     )
 
@@ -308,7 +576,7 @@ def mastery(*, user_ids, by: str = "category") -> list[dict]:
     dashboard's mastery view. Rows: {"code", "name_zh", "name_en", "average", "sessions"}."""
     field = "scenario__category" if by == "category" else "scenario__competency"
     rows = (
-        PracticeSession.objects.filter(user_id__in=user_ids, status=PracticeSession.Status.FINISHED)
+        PracticeSession.objects.filter(user_id__in=user_ids, status=PracticeSession.Status.FINISHED, is_trial=False)
         .exclude(**{f"{field}__isnull": True})
         .values(f"{field}__code", f"{field}__name_zh", f"{field}__name_en")
         .annotate(average=Avg("score"), sessions=Count("id"))
@@ -329,7 +597,9 @@ def mastery(*, user_ids, by: str = "category") -> list[dict]:
 def override_agreement(*, scenario_id: int | None = None) -> dict:
     """How managers' overrides compare with the scorer: pass/fail agreement and mean absolute difference,
     overall and per scenario, with the latest overrides for reading."""
-    qs = ScoreOverride.objects.select_related("session__scenario", "session__user", "author")
+    qs = ScoreOverride.objects.filter(session__is_trial=False).select_related(
+        "session__scenario", "session__user", "author"
+    )
     if scenario_id:
         qs = qs.filter(session__scenario_id=scenario_id)
     overrides = list(qs.order_by("-created_at", "-id")[:500])
@@ -362,7 +632,9 @@ def override_agreement(*, scenario_id: int | None = None) -> dict:
 
 def scenario_stats(*, scenario_ids) -> dict[int, dict]:
     rows = (
-        PracticeSession.objects.filter(scenario_id__in=list(scenario_ids), status=PracticeSession.Status.FINISHED)
+        PracticeSession.objects.filter(
+            scenario_id__in=list(scenario_ids), status=PracticeSession.Status.FINISHED, is_trial=False
+        )
         .values("scenario_id")
         .annotate(sessions=Count("id"), average=Avg("score"), passes=Count("id", filter=Q(passed=True)))
     )

@@ -2,6 +2,7 @@
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from learning.services import enrollment_refresh, plan_enrollment_refresh
 from lms.audit import AuditAction, audit_log_record
 from practice import hooks
 from practice.engine.customers import Persona, get_customer_backend
+from practice.engine.llm import get_judge
 from practice.engine.scoring import score_transcript
 from practice.engine.spec import rubric_of, validate_spec
 from practice.models import CoachingComment, PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
@@ -224,6 +226,7 @@ def _customer_turn_create(session: PracticeSession, index: int, reply) -> Turn:
         node_id=reply.node_id,
         objection=reply.objection or "",
         matched_by=reply.matched_by,
+        trace=reply.trace,
     )
 
 
@@ -240,10 +243,14 @@ def _open_sessions(user, scenario):
     return PracticeSession.objects.filter(user=user, scenario=scenario, status=PracticeSession.Status.IN_PROGRESS)
 
 
-def session_start(*, user, scenario: Scenario) -> PracticeSession:
+def session_start(*, user, scenario: Scenario, is_trial: bool = False) -> PracticeSession:
     """Start a conversation (the customer speaks first), or resume the unfinished one for this scenario.
     The opening line (an HTTP call with the LLM backend) is produced outside any transaction; the
-    `practice_one_open_session` constraint makes a parallel start resume the session that won."""
+    `practice_one_open_session` constraint makes a parallel start resume the session that won.
+
+    `is_trial`: a trainer trying their own scenario (试一试): scored and shown to them like any session, counted
+    nowhere (statistics, team lists, dashboards, requirements, calibration). There is one open conversation per
+    person and scenario, trial or not: starting again resumes the open one, whichever kind it is."""
     existing = _open_sessions(user, scenario).first()
     if existing:
         return existing
@@ -257,6 +264,7 @@ def session_start(*, user, scenario: Scenario) -> PracticeSession:
                 scenario_version=scenario.version,
                 backend=backend.name,
                 current_node=opening.node_id,
+                is_trial=is_trial,
             )
             _customer_turn_create(session, 0, opening)
     except IntegrityError:
@@ -264,15 +272,34 @@ def session_start(*, user, scenario: Scenario) -> PracticeSession:
     return session
 
 
+def _has_words(text: str) -> bool:
+    """Letters or digits in any script: emoji, punctuation and invisible characters alone say nothing."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)
+
+
 def _clean_reply(text) -> str:
-    text = (text or "").strip() if isinstance(text, str) else ""
-    if not text:
-        raise ValidationError({"text": [_("Type what you would say to the customer.")]})
-    if len(text) > MAX_REPLY_CHARS:
-        raise ValidationError(
-            {"text": [_("Keep a reply under %(n)s characters; the customer stops listening.") % {"n": MAX_REPLY_CHARS}]}
-        )
-    return text
+    """The reply as it will be stored, or a ValidationError on `text` that says what to change. Checked before
+    anything is saved, so a refused reply costs no turn and the session stays open for the next one."""
+    text = text.strip() if isinstance(text, str) else ""
+    if "\x00" in text:
+        problem = _("Your reply contains a NUL character (pasting sometimes brings one); remove it and send again.")
+    elif _SURROGATE.search(text):
+        problem = _("Your reply contains a broken character (half of an emoji or symbol); remove it and send again.")
+    elif not text:
+        problem = _("Type what you would say to the customer.")
+    elif len(text) > MAX_REPLY_CHARS:
+        problem = _("Keep a reply under %(n)s characters; the customer stops listening.") % {"n": MAX_REPLY_CHARS}
+    elif not _has_words(text):
+        problem = _("The customer needs words: say in a sentence what you would tell them (emoji alone are no reply).")
+    else:
+        return text
+    raise ValidationError({"text": [problem]})
+
+
+def reply_text_for_display(text) -> str:
+    """What a refused reply shows again in the box: as typed, without the characters a page cannot hold."""
+    text = text if isinstance(text, str) else ""
+    return _SURROGATE.sub("", text.replace("\x00", ""))[: 4 * MAX_REPLY_CHARS]
 
 
 def pending_stale_after() -> timedelta:
@@ -346,7 +373,7 @@ def session_reply(*, session: PracticeSession, text: str) -> tuple[Turn, Turn]:
 
 def _finish(session: PracticeSession) -> PracticeSession:
     transcript = [t.as_engine_dict() for t in session.turns.order_by("index")]
-    card = score_transcript(session.scenario.spec, transcript)
+    card = score_transcript(session.scenario.spec, transcript, judge=get_judge())
     session.scorecard = card
     session.score = card["overall"]
     session.passed = card["passed"]
@@ -366,8 +393,9 @@ def _finish(session: PracticeSession) -> PracticeSession:
             "pending_since",
         ]
     )
-    _refresh_required_courses(session)
-    _record_on_dashboards(session)
+    if not session.is_trial:  # a trainer's trial counts nowhere: no course or plan completion, no dashboards
+        _refresh_required_courses(session)
+        _record_on_dashboards(session)
     return session
 
 
@@ -385,7 +413,7 @@ def _record_on_dashboards(session: PracticeSession) -> None:
 
 def _refresh_required_courses(session: PracticeSession) -> None:
     """A pass may complete the courses and plans that require this scenario: re-evaluate them after commit."""
-    if not session.passed:
+    if not session.passed or session.is_trial:
         return
     user_id = session.user_id
     targets = list(

@@ -4,6 +4,11 @@ Field names follow the spec paths that `validate_spec` reports (`nodes[0].branch
 `nodes-0-branches-1-to`), so the one validator's messages land next to the field they concern. List-valued
 fields are textareas with one entry a line (synonym groups: one group a line, words separated by commas).
 Rows are added and removed by `apply_action` (htmx re-renders the editor; without JS the page does).
+
+Key points get help the validator cannot give: a compound point without `sub_points` shows the split the scorer
+will use (`keypoints.split_compound`), prefilled in its field; left as suggested it is not stored (the scorer splits
+the current text itself), edited it is. A point without examples gets a warning with generated paraphrases that one
+click (`examples-key_point-N`) adds as its examples.
 """
 
 import re
@@ -13,11 +18,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from practice.engine.spec import DEFAULT_RUBRIC, DIMENSIONS, rubric_of
+from practice.engine.keypoints import paraphrases, split_compound
+from practice.engine.spec import DEFAULT_RUBRIC, DIMENSIONS, MAX_EXAMPLES, rubric_of
 from practice.labels import DIMENSION_LABELS
 
 LIST_SPLIT = re.compile(r"[,，、;；\n]+")
-ACTION = re.compile(r"^(add|remove)-(node|branch|objection|key_point|forbidden)(?:-(\d+))?(?:-(\d+))?$")
+ACTION = re.compile(r"^(add|remove|examples)-(node|branch|objection|key_point|forbidden)(?:-(\d+))?(?:-(\d+))?$")
 MAX_ROWS = 60
 RUBRIC_NUMBERS = ("semantic_threshold", "lexical_threshold", "fallback_lexical_threshold", "branch_margin")
 MATCHING_LABELS = {
@@ -121,6 +127,13 @@ def spec_from_post(data) -> dict:
         }
         if (get(f"{p}-weight") or "").strip():
             kp["weight"] = _number(get(f"{p}-weight"))
+        sub_points = _lines(get(f"{p}-sub_points", ""))
+        # the split the editor suggested, left as it was: the scorer makes it from the current text anyway
+        if sub_points and sub_points != _lines(get(f"{p}-sub_points_suggested", "")):
+            kp["sub_points"] = sub_points
+        counter_examples = _lines(get(f"{p}-counter_examples", ""))
+        if counter_examples:
+            kp["counter_examples"] = counter_examples
         spec["key_points"].append(kp)
     for i in _indexes(data, r"forbidden-(\d+)-pattern"):
         p = f"forbidden-{i}"
@@ -150,15 +163,24 @@ def _new_node(spec: dict) -> dict:
     return {"id": f"node{n}", "lines": []}
 
 
-def apply_action(spec: dict, action: str) -> dict:
+def apply_action(spec: dict, action: str, data=None) -> dict:
     """add-node, remove-node-2, add-branch-2, remove-branch-2-0, add-objection, remove-objection-1, add-key_point,
-    remove-key_point-0, add-forbidden, remove-forbidden-3. Unknown actions and indexes leave the spec alone."""
+    remove-key_point-0, add-forbidden, remove-forbidden-3; examples-key_point-0 adds the paraphrases the editor
+    offered (posted in `key_points-0-example_suggestions`) to that point's examples. Unknown actions and indexes
+    leave the spec alone."""
     m = ACTION.match(action or "")
     if not m:
         return spec
     verb, kind, a, b = m.group(1), m.group(2), m.group(3), m.group(4)
     a = int(a) if a is not None else None
     b = int(b) if b is not None else None
+    if verb == "examples":
+        if kind == "key_point" and a is not None and 0 <= a < len(spec["key_points"]) and data is not None:
+            point = spec["key_points"][a]
+            offered = _lines(data.get(f"key_points-{a}-example_suggestions", ""))
+            examples = list(dict.fromkeys([*point.get("examples", []), *offered]))
+            point["examples"] = examples[:MAX_EXAMPLES]
+        return spec
     lists = {"node": "nodes", "objection": "objections", "key_point": "key_points", "forbidden": "forbidden"}
     blanks = {
         "objection": lambda: {"code": "", "label": "", "model_answer": "", "points": []},
@@ -184,7 +206,7 @@ def apply_action(spec: dict, action: str) -> dict:
 
 # --- spec (+ errors) -> editor fields ----------------------------------------------------------------------
 
-_LIST_ITEM = re.compile(r"-(lines|intents|keywords|points|examples|synonyms)-\d+$")
+_LIST_ITEM = re.compile(r"-(lines|intents|keywords|points|examples|synonyms|sub_points|counter_examples)-\d+$")
 
 
 def field_name(path: str) -> str:
@@ -220,8 +242,23 @@ def _join_words(value) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else _text(value)
 
 
-def editor_context(spec: Any, errors: list[tuple[str, str]] | None = None) -> dict:
-    """Everything `_spec_editor.html` renders: fields with their values and the validator's messages."""
+def _key_point_help(kp: dict, language: str) -> dict:
+    """The split suggested for a compound point without sub-points, and paraphrases for a point without examples."""
+    canonical = kp.get("canonical") if isinstance(kp.get("canonical"), str) else ""
+    canonical = canonical.strip()
+    suggested: list[str] = []
+    if canonical and not kp.get("sub_points"):
+        parts = split_compound(canonical)
+        suggested = parts if len(parts) > 1 else []
+    offered: list[str] = []
+    if canonical and not kp.get("examples"):
+        offered = [p for p in paraphrases(canonical, language) if isinstance(p, str) and p.strip()][:MAX_EXAMPLES]
+    return {"suggested_split": suggested, "offered_examples": offered}
+
+
+def editor_context(spec: Any, errors: list[tuple[str, str]] | None = None, *, language: str = "zh-hans") -> dict:
+    """Everything `_spec_editor.html` renders: fields with their values, the validator's messages, and the key
+    points' suggestions (`language` is the scenario's, for the paraphrases)."""
     spec = spec if isinstance(spec, dict) else {}
     e = _Errors(errors or [])
     nodes = []
@@ -274,6 +311,8 @@ def editor_context(spec: Any, errors: list[tuple[str, str]] | None = None) -> di
         kp = kp if isinstance(kp, dict) else {}
         p = f"key_points-{i}"
         synonyms = kp.get("synonyms") or []
+        hints = _key_point_help(kp, language)
+        suggested = _join_lines(hints["suggested_split"])
         key_points.append(
             {
                 "index": i,
@@ -286,6 +325,12 @@ def editor_context(spec: Any, errors: list[tuple[str, str]] | None = None) -> di
                     "\n".join(_join_words(g) for g in synonyms) if isinstance(synonyms, list) else _text(synonyms),
                 ),
                 "weight": e.field(f"{p}-weight", _text(kp.get("weight"))),
+                "sub_points": e.field(f"{p}-sub_points", _join_lines(kp.get("sub_points") or []) or suggested),
+                "sub_points_suggested": e.field(f"{p}-sub_points_suggested", suggested),
+                "counter_examples": e.field(f"{p}-counter_examples", _join_lines(kp.get("counter_examples") or [])),
+                "example_suggestions": e.field(f"{p}-example_suggestions", _join_lines(hints["offered_examples"])),
+                "offered_examples": hints["offered_examples"],
+                "needs_examples": not kp.get("examples") and bool(_text(kp.get("canonical")).strip()),
             }
         )
     forbidden = []
@@ -336,6 +381,8 @@ def editor_context(spec: Any, errors: list[tuple[str, str]] | None = None) -> di
     }
     context["other_errors"] = e.rest()
     context["error_count"] = sum(len(m) for m in e.by_name.values())
+    context["first_error"] = next(iter(e.by_name), "")
+    context["warning_count"] = sum(1 for kp in key_points if kp["needs_examples"])
     return context
 
 

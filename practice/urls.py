@@ -17,6 +17,7 @@ urlpatterns = [
     path("practice/manage/new/", views.scenario_edit, name="scenario_new"),
     path("practice/manage/<int:scenario_id>/", views.scenario_edit, name="scenario_edit"),
     path("practice/manage/<int:scenario_id>/export/", views.scenario_export, name="scenario_export"),
+    path("practice/manage/<int:scenario_id>/try/", views.scenario_try, name="scenario_try"),
     path("practice/manage/export/", views.scenario_export, name="scenario_export_all"),
     path("practice/manage/<int:scenario_id>/requirements/", views.requirement_add, name="requirement_add"),
     path(

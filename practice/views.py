@@ -24,7 +24,7 @@ from practice.forms import (
     ScenarioForm,
     ScenarioMetaForm,
 )
-from practice.labels import BAND_CSS, BAND_LABELS, DRILL_TIPS, decorate
+from practice.labels import BAND_CSS, BAND_LABELS
 from practice.models import PracticeSession, Scenario, ScenarioRequirement
 from trainees.selectors import teams_for_user
 
@@ -90,6 +90,17 @@ def home(request):
 
 
 @login_required
+@role_required(TRAINER)
+@require_POST
+def scenario_try(request, scenario_id: int):
+    """试一试: the trainer plays their own scenario (a draft too); the session counts nowhere. An open trial is
+    resumed (one open conversation per person and scenario)."""
+    scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)
+    session = services.session_start(user=request.user, scenario=scenario, is_trial=True)
+    return redirect("practice:session", session_id=session.id)
+
+
+@login_required
 @role_required(*PRACTISING)
 @require_POST
 def start(request, scenario_id: int):
@@ -105,57 +116,71 @@ def session_page(request, session_id: int):
     session = selectors.session_get_for_user(user=request.user, session_id=session_id)
     own = session.user_id == request.user.id
     if not session.is_finished and own:
-        return render(
-            request,
-            "practice/session.html",
-            {"session": session, "turns": session.turns.order_by("index"), "form": ReplyForm()},
-        )
+        return _conversation(request, session)
     return _result(request, session)
 
 
 def _result(request, session, *, comment_form=None, override_form=None, status=200):
     card = session.scorecard or {}
     coach = selectors.can_coach(user=request.user, session=session)
+    numbers = selectors.can_see_numbers(user=request.user, session=session)
     context = {
         "session": session,
         "own": session.user_id == request.user.id,
         "card": card,
+        "view": selectors.scorecard_view(session=session, numbers=numbers),
+        "numbers": numbers,
         "overall_css": BAND_CSS.get(card.get("band", ""), "secondary"),
         "overall_band": BAND_LABELS.get(card.get("band", ""), ""),
-        "dimensions": [decorate(d) for d in selectors.dimension_rows(session=session)],
-        "transcript": selectors.transcript(session=session),
+        "transcript": selectors.transcript(session=session, numbers=numbers),
         "comments": session.comments.select_related("author"),
         "overrides": session.overrides.select_related("author"),
         "can_coach": coach,
         "comment_form": comment_form or CommentForm(),
         "override_form": override_form or OverrideForm(),
         "drill": selectors.drill_suggestions(session=session) if session.is_finished else None,
-        "drill_tip": DRILL_TIPS.get(card.get("weakest") or ""),
         "pass_mark": rubric_of(session.scenario.spec)["pass_mark"],
     }
     return render(request, "practice/result.html", context, status=status)
+
+
+def _conversation(request, session, *, text: str = "", error: str = "", status: int = 200):
+    context = {
+        "session": session,
+        "turns": session.turns.order_by("index"),
+        "form": ReplyForm(),
+        "text": text,
+        "error": error,
+    }
+    return render(request, "practice/session.html", context, status=status)
 
 
 @login_required
 @require_POST
 def reply(request, session_id: int):
     session = selectors.session_get_own(user=request.user, session_id=session_id)
+    text = request.POST.get("text", "")
     try:
-        trainee, customer = services.session_reply(session=session, text=request.POST.get("text", ""))
+        trainee, customer = services.session_reply(session=session, text=text)
     except (ValidationError, services.TurnInProgress) as exc:
         if isinstance(exc, services.TurnInProgress):
             message = exc.message
         else:
             message = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
         if request.htmx:
-            # htmx 2 does not swap 4xx answers, so the error is a 200 aimed at the error slot
+            # htmx 2 does not swap 4xx answers, so the error is a 200 aimed at the error slot (the box keeps the text)
             response = render(request, "practice/_reply_error.html", {"message": message})
             response["HX-Retarget"] = "#reply-error"
             response["X-Practice-Error"] = "1"
             response["HX-Reswap"] = "innerHTML"
             return response
-        messages.error(request, message)
-        return redirect("practice:session", session_id=session.id)
+        session.refresh_from_db(fields=["status"])
+        if session.is_finished:
+            messages.error(request, message)
+            return redirect("practice:session", session_id=session.id)
+        # without JavaScript: the conversation again, with the message and what was typed still in the box
+        shown = services.reply_text_for_display(text)
+        return _conversation(request, session, text=shown, error=message, status=422)
     session.refresh_from_db(fields=["status"])
     if session.is_finished:
         url = reverse("practice:session", args=[session.id])
@@ -225,7 +250,12 @@ def override(request, session_id: int):
 @role_required(*PRACTISING)
 def history(request):
     page = Paginator(selectors.session_history(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "practice/history.html", {"page": page, "best": selectors.best_scores(user=request.user)})
+    context = {
+        "page": page,
+        "best": selectors.best_scores(user=request.user),
+        "can_author": selectors.can_author(request.user),
+    }
+    return render(request, "practice/history.html", context)
 
 
 @login_required
@@ -279,7 +309,7 @@ def scenario_edit(request, scenario_id: int | None = None):
         if action == "check":
             errors, checked = validate_spec(spec), True
         elif action:  # add or remove a row without JavaScript: show the page again, nothing saved
-            spec = spec_editor.apply_action(spec, action)
+            spec = spec_editor.apply_action(spec, action, request.POST)
         else:
             if scenario and spec_editor.unchanged(spec, scenario.spec):
                 spec = scenario.spec  # the form shows defaults explicitly; an untouched script is not a new version
@@ -288,6 +318,7 @@ def scenario_edit(request, scenario_id: int | None = None):
                 saved = _save_scenario(request, scenario=scenario, form=form, spec=spec)
                 if saved:
                     messages.success(request, _("Scenario saved."))
+                    _warn_about_examples(request, saved.spec)
                     return redirect("practice:scenario_edit", scenario_id=saved.id)
             status = 422
     context = {
@@ -295,10 +326,30 @@ def scenario_edit(request, scenario_id: int | None = None):
         "scenario": scenario,
         "mode": "form",
         "checked": checked,
-        **spec_editor.editor_context(spec, errors),
+        "can_try": scenario is not None,
+        **spec_editor.editor_context(spec, errors, language=_editor_language(request, scenario)),
         **_requirements_context(scenario),
     }
     return render(request, "practice/scenario_form.html", context, status=status)
+
+
+def _editor_language(request, scenario) -> str:
+    """The scenario's language as the form has it (for the paraphrases offered as examples)."""
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if language in Scenario.Language.values:
+        return language
+    return scenario.language if scenario else Scenario.Language.ZH
+
+
+def _warn_about_examples(request, spec) -> None:
+    """A warning, not an error: a key point without examples still works, but only its own sentence counts."""
+    bare = [kp.get("code") or kp.get("canonical", "") for kp in spec.get("key_points") or [] if not kp.get("examples")]
+    if bare:
+        messages.warning(
+            request,
+            _("These key points have no example phrasings: %(points)s. Suggested examples are shown next to them.")
+            % {"points": ", ".join(bare)},
+        )
 
 
 def _scenario_edit_json(request, scenario):
@@ -310,10 +361,18 @@ def _scenario_edit_json(request, scenario):
             saved = _save_scenario(request, scenario=scenario, form=form, spec=form.cleaned_data["spec_json"])
             if saved:
                 messages.success(request, _("Scenario saved."))
+                _warn_about_examples(request, saved.spec)
                 return redirect("practice:scenario_edit", scenario_id=saved.id)
         status = 422
     preview = _preview_context(scenario.spec) if scenario else {}
-    context = {"form": form, "scenario": scenario, "mode": "json", **preview, **_requirements_context(scenario)}
+    context = {
+        "form": form,
+        "scenario": scenario,
+        "mode": "json",
+        "can_try": scenario is not None,
+        **preview,
+        **_requirements_context(scenario),
+    }
     return render(request, "practice/scenario_form.html", context, status=status)
 
 
@@ -328,8 +387,10 @@ def scenario_editor_rows(request):
     if action == "check":
         errors, checked = validate_spec(spec), True
     else:
-        spec = spec_editor.apply_action(spec, action)
-    context = {"checked": checked, **spec_editor.editor_context(spec, errors)}
+        spec = spec_editor.apply_action(spec, action, request.POST)
+    language = _editor_language(request, None)
+    # the summary at the top of the form is replaced too (out of band): that is where the trainer looks
+    context = {"checked": checked, "oob": True, **spec_editor.editor_context(spec, errors, language=language)}
     return render(request, "practice/_spec_editor.html", context)
 
 
@@ -425,7 +486,8 @@ def requirement_add(request, scenario_id: int):
             "form": ScenarioMetaForm(instance=scenario),
             "scenario": scenario,
             "mode": "form",
-            **spec_editor.editor_context(scenario.spec),
+            "can_try": True,
+            **spec_editor.editor_context(scenario.spec, language=scenario.language),
         }
         context.update(_requirements_context(scenario, form))
         return render(request, "practice/scenario_form.html", context, status=422)

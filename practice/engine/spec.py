@@ -32,6 +32,10 @@ DEFAULT_RUBRIC = {
 SEVERITIES = ("blocker", "warning")
 # Node ids and objection codes are stored with each turn (Turn.node_id, Turn.objection: 60 characters).
 MAX_ID_CHARS = 60
+MAX_EXAMPLES = 5
+MAX_SUB_POINTS = 6
+MAX_COUNTER_EXAMPLES = 5
+MAX_ITEM_CHARS = 300  # one sub-point or counter-example: a sentence, not a paragraph
 
 
 class SpecError(Exception):
@@ -59,6 +63,22 @@ def _str_list(value: Any, path: str, errors: list, *, required: bool = False, ma
         errors.append((path, _("must have at least one entry")))
     elif len(value) > max_items:
         errors.append((path, _("has more than %(n)s entries") % {"n": max_items}))
+
+
+def _text_items(value: Any, path: str, errors: list, *, max_items: int, max_chars: int = MAX_ITEM_CHARS) -> None:
+    """An optional list of texts; a bad entry is named by its index (`key_points[2].sub_points[0]`)."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        errors.append((path, _("must be a list of non-empty texts")))
+        return
+    if len(value) > max_items:
+        errors.append((path, _("has more than %(n)s entries") % {"n": max_items}))
+    for k, item in enumerate(value[: max_items + 1]):
+        if not isinstance(item, str) or not item.strip():
+            errors.append((f"{path}[{k}]", _("must be a non-empty text")))
+        elif len(item) > max_chars:
+            errors.append((f"{path}[{k}]", _("must be at most %(n)s characters") % {"n": max_chars}))
 
 
 def _text(value: Any, path: str, errors: list, *, required: bool = True) -> None:
@@ -159,7 +179,10 @@ def validate_spec(spec: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
             continue
         _text(kp.get("code"), f"{path}.code", errors)
         _text(kp.get("canonical"), f"{path}.canonical", errors)
-        _str_list(kp.get("examples", []), f"{path}.examples", errors, max_items=5)
+        _str_list(kp.get("examples", []), f"{path}.examples", errors, max_items=MAX_EXAMPLES)
+        # the required parts of a compound point, and typical wrong answers (a reply nearer one is not credited)
+        _text_items(kp.get("sub_points"), f"{path}.sub_points", errors, max_items=MAX_SUB_POINTS)
+        _text_items(kp.get("counter_examples"), f"{path}.counter_examples", errors, max_items=MAX_COUNTER_EXAMPLES)
         synonyms = kp.get("synonyms", [])
         if not isinstance(synonyms, list):
             errors.append((f"{path}.synonyms", _("must be a list of word groups")))

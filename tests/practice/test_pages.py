@@ -96,7 +96,8 @@ def test_empty_reply_shows_an_error_and_saves_nothing(client_for, sales_a, too_e
 def test_too_long_reply_is_refused(client_for, sales_a, too_expensive):
     session = session_start(user=sales_a, scenario=too_expensive)
     response = client_for(sales_a).post(url("reply", session.id), {"text": "长" * 1001})
-    assert response.status_code == 302
+    assert response.status_code == 422  # without JavaScript: the conversation again, with the message
+    assert "长" * 1001 in response.text  # what was typed is still in the box
     assert session.turns.count() == 1
 
 

@@ -292,3 +292,153 @@ def test_editor_rows_refuse_anonymous_and_get(client, client_for, trainer):
     response = client.post(ROWS, {"editor_action": "add-node"})
     assert response.status_code == 302 and "login" in response["Location"]
     assert client_for(trainer).get(ROWS).status_code == 405
+
+
+# --- key points: required parts, typical wrong answers, suggested examples ---------------------------------
+
+COMPOUND = "说明等待期为90天，并说明期间出险不赔"
+
+
+def _spec_with_point(**point):
+    spec = copy.deepcopy(SPEC)
+    spec["key_points"] = [{"code": "waiting", "canonical": COMPOUND, "examples": ["等待期九十天"], **point}]
+    return spec
+
+
+@pytest.mark.parametrize(
+    "point,path,message",
+    [
+        ({"sub_points": ["a"] * 7}, "key_points[0].sub_points", "more than 6"),
+        ({"sub_points": ["说明等待期", " "]}, "key_points[0].sub_points[1]", "non-empty"),
+        ({"sub_points": "说明等待期"}, "key_points[0].sub_points", "list of non-empty texts"),
+        ({"counter_examples": ["x"] * 6}, "key_points[0].counter_examples", "more than 5"),
+        ({"counter_examples": ["出险都赔", 3]}, "key_points[0].counter_examples[1]", "non-empty"),
+        ({"counter_examples": ["长" * 301]}, "key_points[0].counter_examples[0]", "at most 300"),
+    ],
+)
+def test_sub_points_and_counter_examples_are_validated_with_their_path(point, path, message):
+    with translation.override("en"):
+        errors = validate_spec(_spec_with_point(**point))
+    assert any(p == path and message in m for p, m in errors), errors
+
+
+def test_valid_sub_points_and_counter_examples_pass():
+    assert (
+        validate_spec(
+            _spec_with_point(sub_points=["说明等待期为90天", "说明期间出险不赔"], counter_examples=["出险都赔"])
+        )
+        == []
+    )
+
+
+def test_a_compound_point_shows_its_suggested_split_which_is_not_stored_untouched(client_for, trainer):
+    scenario = ScenarioFactory(spec=_spec_with_point())
+    client = client_for(trainer)
+    values = form_values(client.get(edit_url(scenario)).text)
+    assert values["key_points-0-sub_points"] == "说明等待期为90天\n说明期间出险不赔"
+    assert client.post(edit_url(scenario), values).status_code == 302
+    scenario.refresh_from_db()
+    assert "sub_points" not in scenario.spec["key_points"][0] and scenario.version == 1
+
+
+def test_an_edited_split_and_counter_examples_are_saved_and_shown_again(client_for, trainer):
+    scenario = ScenarioFactory(spec=_spec_with_point())
+    client = client_for(trainer)
+    values = form_values(client.get(edit_url(scenario)).text)
+    values["key_points-0-sub_points"] = "说明等待期为90天\n说明等待期内出险不赔\n说明过了等待期才保障"
+    values["key_points-0-counter_examples"] = "放心，出了险我们都赔\n\n没有等待期"
+    assert client.post(edit_url(scenario), values).status_code == 302
+    scenario.refresh_from_db()
+    point = scenario.spec["key_points"][0]
+    assert point["sub_points"] == ["说明等待期为90天", "说明等待期内出险不赔", "说明过了等待期才保障"]
+    assert point["counter_examples"] == ["放心，出了险我们都赔", "没有等待期"]
+    assert scenario.version == 2
+    values = form_values(client.get(edit_url(scenario)).text)
+    assert values["key_points-0-sub_points"].splitlines()[2] == "说明过了等待期才保障"
+    assert values["key_points-0-sub_points_suggested"] == ""  # a stored split is no suggestion
+    assert client.post(edit_url(scenario), values).status_code == 302
+    scenario.refresh_from_db()
+    assert scenario.version == 2  # shown and saved again unchanged
+
+
+def test_a_split_left_as_suggested_follows_a_changed_sentence(client_for, trainer):
+    scenario = ScenarioFactory(spec=_spec_with_point())
+    client = client_for(trainer)
+    values = form_values(client.get(edit_url(scenario)).text)
+    values["key_points-0-canonical"] = "说明等待期为180天；说明期间出险不赔"
+    assert client.post(edit_url(scenario), values).status_code == 302
+    scenario.refresh_from_db()
+    assert "sub_points" not in scenario.spec["key_points"][0]  # the scorer splits the new sentence itself
+
+
+def test_too_many_parts_are_a_message_next_to_the_field(client_for, trainer):
+    scenario = ScenarioFactory(spec=_spec_with_point())
+    client = client_for(trainer)
+    values = form_values(client.get(edit_url(scenario)).text)
+    values["key_points-0-sub_points"] = "\n".join(f"第{i}部分" for i in range(7))
+    response = client.post(edit_url(scenario), values)
+    assert response.status_code == 422
+    assert 'data-testid="error-key_points-0-sub_points"' in response.text
+
+
+def test_a_point_that_is_not_compound_gets_no_split(client_for, trainer):
+    spec = _spec_with_point()
+    spec["key_points"][0]["canonical"] = "约定下次拜访时间"
+    scenario = ScenarioFactory(spec=spec)
+    values = form_values(client_for(trainer).get(edit_url(scenario)).text)
+    assert values["key_points-0-sub_points"] == "" and values["key_points-0-sub_points_suggested"] == ""
+
+
+def test_saving_a_point_without_examples_warns_and_offers_paraphrases(client_for, trainer):
+    scenario = ScenarioFactory(spec=_spec_with_point(examples=[]))
+    client = client_for(trainer)
+    client.cookies["django_language"] = "en"
+    values = form_values(client.get(edit_url(scenario)).text)
+    response = client.post(edit_url(scenario), values, follow=True)
+    assert response.status_code == 200  # a warning, not an error: saved
+    html = response.text
+    assert "These key points have no example phrasings: waiting" in html
+    assert 'data-testid="warning-key_points-0-examples"' in html
+    assert 'data-testid="editor-warnings"' in html
+    offered = form_values(html)["key_points-0-example_suggestions"].splitlines()
+    assert len(offered) == 3 and all(offered)
+    assert 'data-testid="add-examples-0"' in html
+    # one click adds them (htmx), nothing is saved until the trainer saves
+    added = client.post(ROWS, {**form_values(html), "editor_action": "examples-key_point-0"}, HTTP_HX_REQUEST="true")
+    after = form_values('<form data-testid="scenario-form">' + added.text + "</form>")
+    assert after["key_points-0-examples"].splitlines() == offered
+    assert 'data-testid="warning-key_points-0-examples"' not in added.text
+    scenario.refresh_from_db()
+    assert scenario.spec["key_points"][0]["examples"] == []
+    assert client.post(edit_url(scenario), {**values, **after}).status_code == 302
+    scenario.refresh_from_db()
+    assert scenario.spec["key_points"][0]["examples"] == offered
+
+
+def test_adding_examples_keeps_at_most_five_and_ignores_bad_indexes():
+    spec = _spec_with_point(examples=["一", "二", "三", "四"])
+    data = {"key_points-0-example_suggestions": "五\n六\n一"}
+    out = spec_editor.apply_action(copy.deepcopy(spec), "examples-key_point-0", data)
+    assert out["key_points"][0]["examples"] == ["一", "二", "三", "四", "五"]
+    assert spec_editor.apply_action(copy.deepcopy(spec), "examples-key_point-9", data) == spec
+    assert spec_editor.apply_action(copy.deepcopy(spec), "examples-key_point-0") == spec
+
+
+def test_the_check_result_is_at_the_top_of_the_form_and_by_the_button(client_for, trainer):
+    client = client_for(trainer)
+    values = form_values(client.get(edit_url()).text)
+    bad = client.post(ROWS, {**values, "nodes-0-branches-0-to": "nowhere", "editor_action": "check"}).text
+    # the summary replaces the one at the top of the form (out of band), and a line by the button points to it
+    assert bad.index('id="editor-summary"') < bad.index('id="spec-editor"')
+    assert 'hx-swap-oob="true"' in bad.split('id="spec-editor"')[0]
+    assert 'data-testid="editor-errors"' in bad and 'href="#ed-nodes-0-branches-0-to-error"' in bad
+    assert 'data-testid="check-status"' in bad
+    page = client.post(edit_url(), {**values, "nodes-0-branches-0-to": "nowhere"}).text
+    form = page[page.index('data-testid="scenario-form"') :]
+    assert form.index('data-testid="editor-errors"') < form.index("<fieldset")  # before the first field
+
+
+def test_the_json_check_shows_right_under_the_editor(client_for, trainer):
+    scenario = ScenarioFactory()
+    page = client_for(trainer).get(edit_url(scenario) + "?mode=json").text
+    assert page.index('id="spec-preview"') < page.index('data-testid="requirements"')
