@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from practice.engine.text import CLAUSE_BREAK, has_cjk, normalise
+from practice.engine.text import CLAUSE_BREAK, clause_bounds, has_cjk, normalise
 
 GAP_ZH = 8
 GAP_EN = 30
@@ -137,18 +137,8 @@ def _mask(text: str) -> str:
     return HARMLESS_EN.sub(lambda m: "·" * len(m.group(0)), text)
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    begin = start
-    while begin > 0 and text[begin - 1] not in CLAUSE_BREAK:
-        begin -= 1
-    finish = end
-    while finish < len(text) and text[finish] not in CLAUSE_BREAK:
-        finish += 1
-    return begin, finish
-
-
 def is_negated(text: str, start: int, end: int) -> bool:
-    begin, finish = _clause(text, start, end)
+    begin, finish = clause_bounds(text, start, end)
     before = text[begin:start]
     after = text[end:finish].strip().lower()
     rest = text[finish + 1 :] if finish < len(text) else ""
@@ -172,7 +162,7 @@ def is_negated(text: str, start: int, end: int) -> bool:
 def is_quoted(text: str, start: int, end: int, customer_said: str) -> bool:
     """The phrase is the customer's (or a rumour's) words repeated, or asked about: no promise is made."""
     before = text[:start]
-    clause_begin, clause_end = _clause(text, start, end)
+    clause_begin, clause_end = clause_bounds(text, start, end)
     clause = text[clause_begin:clause_end]
     if any(m in before for m in QUOTE_MARKERS_ZH) and not any(x in before for x in QUOTE_EXCLUDED_ZH):
         return True

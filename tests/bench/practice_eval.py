@@ -25,13 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.test")
 EVAL = ROOT / "tests" / "practice" / "eval"
 
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from tests.bench.bench_practice import rss_mb  # noqa: E402 - after the path is set
 
 
 def load_sets() -> tuple[dict, list[dict], list[dict]]:

@@ -1,12 +1,10 @@
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
 
 from practice import demo
+from practice.engine.llm import reset_breakers
 from practice.models import Scenario
 from practice.services import session_finish, session_reply, session_start
-from tests.practice.llm_stub import StubLLM
+from tests.practice.llm_stub import serving
 
 GOOD_REPLIES = [
     "李经理您好，理解您对成本的关注。请问您是和哪家的报价在比较？规格型号一样吗？",
@@ -52,21 +50,19 @@ def finished_a(sales_a, too_expensive, play):
     return play(sales_a, too_expensive, GOOD_REPLIES)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_llm_state():
+    """No circuit-breaker state leaks from one test into another."""
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
 @pytest.fixture
 def stub():
-    """The stub LLM server (tests/practice/llm_stub.py) on a free 127.0.0.1 port."""
-    StubLLM.requests = []
-    StubLLM.mode = "ok"
-    StubLLM.entered = threading.Event()
-    StubLLM.release = threading.Event()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StubLLM)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    StubLLM.release.set()  # never leave a held request behind
-    server.shutdown()
-    server.server_close()
+    """The stub LLM server (tests/practice/llm_stub.py) on a free 127.0.0.1 port, reset, stopped quickly."""
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture

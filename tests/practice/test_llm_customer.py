@@ -6,26 +6,11 @@ import socket
 import pytest
 
 from practice.engine.customers import OpenAICompatibleCustomer, Persona, get_customer_backend
-from practice.engine.llm import ChatClient, reset_breakers
+from practice.engine.llm import ChatClient
 from practice.models import PracticeSession, Turn
 from practice.services import session_reply, session_start
-from tests.practice.llm_stub import StubLLM, serving
+from tests.practice.llm_stub import StubLLM
 from tests.practice.test_engine import SPEC
-
-
-@pytest.fixture(autouse=True)
-def _fresh_llm_state():
-    """No breaker state or stub script leaks from one test into another."""
-    reset_breakers()
-    yield
-    reset_breakers()
-
-
-@pytest.fixture
-def stub():
-    """This module's stub server (tests/practice/llm_stub.py), stopped without http.server's half-second poll."""
-    with serving() as server:
-        yield server
 
 
 def url(server) -> str:

@@ -8,23 +8,8 @@ import time
 
 import pytest
 
-from practice.engine.llm import ChatClient, JudgeVerdict, LLMError, LLMJudge, get_judge, parse_verdict, reset_breakers
-from tests.practice.llm_stub import MODEL_LINE, StubLLM, serving
-
-
-@pytest.fixture(autouse=True)
-def _fresh_llm_state():
-    """No breaker state or stub script leaks from one test into another."""
-    reset_breakers()
-    yield
-    reset_breakers()
-
-
-@pytest.fixture
-def stub():
-    """This module's stub server (tests/practice/llm_stub.py), stopped without http.server's half-second poll."""
-    with serving() as server:
-        yield server
+from practice.engine.llm import ChatClient, JudgeVerdict, LLMError, LLMJudge, get_judge, parse_verdict
+from tests.practice.llm_stub import MODEL_LINE, StubLLM
 
 
 class FakeClock:
