@@ -290,8 +290,10 @@ def lesson_file_preview(request, lesson_id: int):
     return lesson_file_response(selectors.lesson_get_for_author(user=request.user, lesson_id=lesson_id))
 
 
+@login_required
 def course_cover(request, course_id: int):
-    """Cover images of published courses (and of one's own drafts), from whatever storage is configured."""
+    """Cover images of published courses (and of one's own drafts), from whatever storage is configured. Behind
+    login like the catalogue that shows them: a cover can carry a client's logo or an internal product."""
     try:
         course = selectors.course_get_for_author(user=request.user, course_id=course_id)
     except Http404:

@@ -9,6 +9,7 @@ everything; anyone else (and any team or person outside that scope) gets 404.
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -324,11 +325,19 @@ def _encode(value, pk: int) -> str:
 
 
 def _decode(cursor: str):
+    """(sort value, last id) of a cursor we wrote, else None: a forged one holding Infinity, 1e400 (both read as
+    float infinity), NaN or an integer past 64 bits would reach the database as a value it cannot compare or
+    bind (a 500), so it is unreadable like any other."""
     try:
         value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        return value, int(pk)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        pk = int(pk)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID or not 0 < pk <= MAX_ID:
+        return None
+    return value, pk
 
 
 def keyset_page(*, qs: QuerySet[PersonStats], sort: str, cursor: str | None, size: int = PAGE_SIZE):

@@ -62,6 +62,15 @@ def _has_type(value, json_type: str) -> bool:
     return True
 
 
+def _too_long(field, value) -> bool:
+    return (
+        isinstance(field, serializers.CharField)
+        and field.max_length is not None
+        and isinstance(value, str)
+        and len(value) > field.max_length
+    )
+
+
 class JSONInSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict) and not hasattr(data, "getlist"):
@@ -75,6 +84,9 @@ class JSONInSerializer(serializers.Serializer):
                 json_type = _json_type(field)
                 if json_type and not _has_type(value, json_type):
                     errors[name] = [str(_TYPE_MESSAGES[json_type])]
+                elif _too_long(field, value):
+                    # The schema's maxLength is of what is sent; DRF would check it after trimming ("\r" + 200).
+                    errors[name] = [field.error_messages["max_length"].format(max_length=field.max_length)]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

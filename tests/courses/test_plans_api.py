@@ -38,6 +38,15 @@ def test_create_plan_bad_input_has_error_shape(api_for, trainer):
     assert TrainingPlan.objects.count() == 0
 
 
+def test_title_length_is_checked_on_what_is_sent(api_for, trainer):
+    """Issue 18: a 201-character title starting with \r was trimmed to 200 and accepted, against the schema's 200."""
+    api = api_for(trainer)
+    response = api.post(reverse("api-plans"), {"title": "\r" + "训" * 200, "days": 6}, format="json")
+    assert response.status_code == 400 and "title" in response.json()["error"]["fields"]
+    assert not TrainingPlan.objects.exists()
+    assert api.post(reverse("api-plans"), {"title": " " + "训" * 199, "days": 6}, format="json").status_code == 201
+
+
 def test_non_trainers_cannot_create(api_for, manager_a, sales_a):
     for user in (manager_a, sales_a):
         response = api_for(user).post(reverse("api-plans"), {"title": "x"})

@@ -1,5 +1,7 @@
 """Dashboard pages and API: scope (404 outside), query budget at two sizes, cursor pagination."""
 
+import base64
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -272,3 +274,34 @@ def test_ids_past_64_bits_are_404_not_500(request, client_for, api_for, who, hug
     assert client_for(user).get(person_url(huge)).status_code == 404
     assert api_for(user).get(f"/api/v1/dashboards/teams/{huge}/").status_code == 404
     assert api_for(user).get(f"/api/v1/dashboards/people/{huge}/").status_code == 404
+
+
+def _forged(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[Infinity, 1]",
+        "[1e400, 1]",
+        "[-Infinity, 1]",
+        "[NaN, 1]",
+        "[1, 1e400]",
+        "[1, 9223372036854775808]",
+        "[99999999999999999999999, 1]",
+    ],  # fmt: skip
+)
+def test_forged_cursors_are_unreadable_not_500(api_for, client_for, manager_a, filled_team_a, raw):
+    """Issue 18: a cursor holding Infinity or 1e400 was a 500 on every page and API table; it now starts the
+    table from its first page like any other unreadable cursor."""
+    cursor = _forged(raw)
+    api = api_for(manager_a)
+    for table in ("people", "plans", "courses", "overdue", "lowest-scores"):
+        for sort in ("", "-overdue", "completion"):
+            response = api.get(
+                f"/api/v1/dashboards/teams/{filled_team_a.id}/{table}/", {"cursor": cursor, "sort": sort}
+            )
+            assert response.status_code == 200, (table, sort, response.status_code)
+    page = client_for(manager_a).get(HOME, {"team": filled_team_a.id, "cursor": cursor, "sort": "-overdue"})
+    assert page.status_code == 200

@@ -354,6 +354,9 @@ def test_cover_upload_checked_and_served(client_for, trainer, sales_a, sales_b, 
     assert client.get(f"/catalogue/{course.id}/cover/").status_code == 404  # draft: not for learners
     Course.objects.filter(id=course.id).update(status=Course.Status.PUBLISHED)
     assert client.get(f"/catalogue/{course.id}/cover/").status_code == 200
+    client.logout()
+    anonymous = client.get(f"/catalogue/{course.id}/cover/")  # issue 18: was 200 without login
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
 def test_module_rename(client_for, trainer, course, manager_a):
