@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
@@ -75,6 +76,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        """A new password (set_password, wherever it is called: the password change page, the admin, a reset) ends
+        the account's API tokens: a token handed out before must not outlive the password it was taken with.
+        Django already ends the other browser sessions (their session hash no longer matches)."""
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            apps.get_model("authtoken", "Token").objects.filter(user_id=self.pk).delete()
 
     @property
     def name(self) -> str:

@@ -199,6 +199,31 @@ def test_log_out_everywhere_ends_every_session_and_token(sales_a):
     assert AuditLog.objects.filter(action=AuditAction.LOGOUT_EVERYWHERE, actor=sales_a).exists()
 
 
+def test_a_password_change_ends_the_api_tokens(sales_a, trainer):
+    """Issue 18: an API token survived a password change."""
+    api = APIClient()
+    key = api.post("/api/v1/auth/token/", {"username": sales_a.username, "password": PASSWORD}).json()["token"]
+    other_key = Token.objects.create(user=trainer).key
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/practice/sessions/").status_code == 200
+    browser = Client()
+    assert browser.login(username=sales_a.username, password=PASSWORD)
+    new = "another-Pass-2026"
+    response = browser.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    assert api.get("/api/v1/practice/sessions/").status_code in (401, 403)  # the old token is unknown now
+    assert not Token.objects.filter(user=sales_a).exists()
+    assert Token.objects.filter(key=other_key).exists()  # other people's tokens stay
+    sales_a.refresh_from_db()
+    sales_a.display_name = "改名"
+    sales_a.save()  # a save without a new password ends nothing
+    fresh = Token.objects.create(user=sales_a)
+    sales_a.save()
+    assert Token.objects.filter(key=fresh.key).exists()
+
+
 def test_account_page_needs_login(client):
     assert client.get(reverse("account:index")).status_code == 302
     assert client.post(reverse("account:logout-everywhere")).status_code == 302
