@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from lms.audit import AuditAction, audit_log_record
 from lms.models import AuditLog
-from lms.roles import MANAGER, ROLES, SALESPERSON
+from lms.roles import MANAGER, ROLES, SALESPERSON, is_admin
 from lms.services import sessions_end_all
 from trainees.importing import ParseResult, PersonRow, parse_people_csv
 from trainees.models import PeopleImport, Team, User
@@ -182,7 +182,7 @@ class _Plan:
         self.users: dict[str, dict] = {}
         for chunk in _chunks(wanted):
             for u in User.objects.filter(employee_no__in=chunk).values(
-                "id", "employee_no", "display_name", "email", "team_id"
+                "id", "employee_no", "display_name", "email", "team_id", "is_staff", "is_superuser"
             ):
                 self.users[u["employee_no"]] = u
         user_ids = [u["id"] for u in self.users.values()]
@@ -394,6 +394,33 @@ def _write(plan: _Plan) -> tuple[int, int]:
     return teams_created, len(links)
 
 
+def _refuse_beyond_trainer(plan: _Plan, parsed, actor: User | None) -> None:
+    """What only an administrator may do through an import, refused row by row for anyone else (a trainer): grant
+    or change roles (a manager number makes that person a manager), move an existing person to another team, or
+    change the account of a trainer, manager or staff member. A trainer adds salespeople and corrects their names
+    and e-mails. `actor=None` (the import_people command, run on the server) is an administrator's."""
+    if actor is None or is_admin(actor):
+        return
+    for row in plan.rows:
+        current = plan.users.get(row.employee_no)
+        current_roles = set(plan.role_rows.get(current["id"], {})) if current else set()
+        desired = plan.desired_roles(row.employee_no, current["id"] if current else None)
+        if current and plan.actions.get(row.employee_no) == "update":
+            if current["is_staff"] or current["is_superuser"] or current_roles - {SALESPERSON}:
+                parsed.add(row.line, "employee_no", _("Only an administrator may change the account of a trainer, manager or administrator."))  # fmt: skip
+                continue
+            team = plan.teams[row.team_key]
+            if team.id is None or team.id != current["team_id"]:
+                parsed.add(row.line, "team", _("Only an administrator may move a person to another team."))
+        if row.manager_no:
+            team, manager = plan.teams[row.team_key], plan.users.get(row.manager_no)
+            if team.id is None or manager is None or (team.id, manager["id"]) not in plan.existing_links:
+                parsed.add(row.line, "manager_no", _("Only an administrator may make someone a team's manager."))
+                continue
+        if desired != (current_roles if current else {SALESPERSON}):
+            parsed.add(row.line, "roles", _("Only an administrator may grant or change roles (a manager number makes that person a manager)."))  # fmt: skip
+
+
 def people_import(*, content: bytes, dry_run: bool = False, actor: User | None = None, request=None) -> ImportReport:
     """Validate the whole CSV; write nothing while any row is invalid; otherwise upsert by employee number
     in one transaction. Roles: the file's roles replace a person's roles; an empty roles cell keeps an existing
@@ -405,6 +432,9 @@ def people_import(*, content: bytes, dry_run: bool = False, actor: User | None =
     try:
         with transaction.atomic():
             plan = _Plan(parsed.rows)
+            _refuse_beyond_trainer(plan, parsed, actor)
+            if not parsed.ok:
+                return report
             report.actions = plan.actions
             counts = {"create": 0, "update": 0, "unchanged": 0}
             for action in plan.actions.values():

@@ -47,7 +47,7 @@ def people_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        report = services.people_import(content=content, dry_run=True)
+        report = services.people_import(content=content, dry_run=True, actor=request.user)
         problems = _file_level_errors(report)
         if problems:
             for problem in problems:
@@ -67,7 +67,7 @@ def people_import_preview(request, import_id: int):
         numbers = [row.employee_no for row in parse_people_csv(bytes(pending.content)).rows]
         context["people"] = selectors.people_by_employee_nos(employee_nos=numbers)
     else:
-        report = services.people_import(content=bytes(pending.content), dry_run=True)
+        report = services.people_import(content=bytes(pending.content), dry_run=True, actor=request.user)
         context["report"] = report
         context["preview_rows"] = report.rows[:PREVIEW_ROWS]
         context["preview_limit"] = PREVIEW_ROWS

@@ -15,18 +15,18 @@ def _upload(client, content: bytes, name: str = "people.csv"):
     return client.post(reverse("trainees:import"), {"file": SimpleUploadedFile(name, content, "text/csv")})
 
 
-def test_trainer_uploads_previews_and_confirms(client_for, trainer, good_csv):
-    client = client_for(trainer)
+def test_admin_uploads_previews_and_confirms(client_for, admin_user, good_csv):
+    client = client_for(admin_user)
     assert client.get(reverse("trainees:import")).status_code == 200
     response = _upload(client, good_csv)
-    pending = PeopleImport.objects.get(owner=trainer)
+    pending = PeopleImport.objects.get(owner=admin_user)
     assert response.status_code == 302 and response.url == reverse("trainees:import-preview", args=[pending.id])
 
     preview = client.get(response.url)
     html = preview.content.decode()
     assert "张伟" in html and "华东区/上海/一组" in html
     assert reverse("trainees:import-confirm", args=[pending.id]) in html
-    assert User.objects.count() == 1  # only the trainer: the preview writes nothing
+    assert User.objects.count() == 1  # only the admin: the preview writes nothing
 
     done = client.post(reverse("trainees:import-confirm", args=[pending.id]), follow=True)
     assert done.status_code == 200
