@@ -1,4 +1,5 @@
-"""Journey: a trainer imports people through the browser preview (upload, errors, corrected file, confirm)."""
+"""Journey: an administrator imports people, with their manager, through the browser preview (upload, errors,
+corrected file, confirm). A trainer's import may not name managers (tests/trainees/test_import_api.py)."""
 
 import pytest
 
@@ -21,8 +22,8 @@ def _upload(page, name: str, text: str, encoding: str = "utf-8"):
     page.wait_for_load_state()
 
 
-def test_trainer_imports_people_through_the_preview(page, login, screenshot, trainer):
-    login(trainer.username)
+def test_admin_imports_people_through_the_preview(page, login, screenshot, admin_user):
+    login(admin_user.username)
     page.locator("[data-nav='trainees:import']").click()
     page.wait_for_load_state()
     assert page.locator("#id_file").is_visible()
