@@ -542,14 +542,18 @@ def _save_answers(
         cleaned = _clean_answer(item_id=item_id, qtype=qtype, option_order=option_order, value=value)
         if cleaned != stored:
             changed[item_id] = cleaned
-    if changed:
+    cleared = [pk for pk, answer in changed.items() if answer is None]
+    given = {pk: answer for pk, answer in changed.items() if answer is not None}
+    if given:
         # One UPDATE with a CASE on the id, as bulk_update writes it, minus the second CASE for answered_at (the same
         # for every row), which halves the expressions to build.
         field = AttemptItem._meta.get_field("answer")
-        whens = [When(pk=pk, then=Value(answer, output_field=field)) for pk, answer in changed.items()]
-        AttemptItem.objects.filter(pk__in=list(changed)).update(
-            answer=Case(*whens, output_field=field), answered_at=now
-        )
+        whens = [When(pk=pk, then=Value(answer, output_field=field)) for pk, answer in given.items()]
+        AttemptItem.objects.filter(pk__in=list(given)).update(answer=Case(*whens, output_field=field), answered_at=now)
+    if cleared:
+        # Apart: in a CASE, an untyped NULL makes PostgreSQL type the whole expression as text, which a jsonb column
+        # refuses (a 500, and the old answer stayed stored and was graded).
+        AttemptItem.objects.filter(pk__in=cleared).update(answer=None, answered_at=now)
     attempt.save_seq = seq
     return attempt
 

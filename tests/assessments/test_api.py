@@ -266,3 +266,22 @@ def test_an_answer_with_a_nul_character_is_refused_not_stored(api_for, client_fo
     # nothing was written: the next save with sequence 1 is still accepted
     assert api.patch(url, {"seq": 1, "answers": {str(short["id"]): "ab"}}).json() == {"seq": 1}
     assert Attempt.objects.get(id=attempt["id"]).items.get(id=short["id"]).answer == "ab"
+
+
+def test_clearing_answers_stores_no_answer_and_grades_none(api_for, sales_a, auto_quiz):
+    """Issue 18: unticking an answer (`[]`, or a null) was a 500 on PostgreSQL and the old answer stayed stored
+    and was graded. Several cleared at once, and cleared beside a kept one."""
+    api = api_for(sales_a)
+    attempt = start(api, auto_quiz)
+    items = {i["qtype"]: i for i in attempt["items"]}
+    single, multiple, short = items["single"], items["multiple"], items["short"]
+    url = f"/api/v1/attempts/{attempt['id']}/answers/"
+    first = {str(single["id"]): "B", str(multiple["id"]): ["A", "B"], str(short["id"]): "电话邀约"}
+    assert api.patch(url, {"seq": 1, "answers": first}, format="json").json() == {"seq": 1}
+    cleared = {str(single["id"]): None, str(multiple["id"]): []}
+    assert api.patch(url, {"seq": 2, "answers": cleared}, format="json").json() == {"seq": 2}
+    stored = dict(Attempt.objects.get(id=attempt["id"]).items.values_list("id", "answer"))
+    assert stored[single["id"]] is None and stored[multiple["id"]] is None
+    assert stored[short["id"]] == "电话邀约"
+    assert api.patch(url, {"seq": 3, "answers": {str(short["id"]): ""}}, format="json").json() == {"seq": 3}
+    assert Attempt.objects.get(id=attempt["id"]).items.get(id=short["id"]).answer is None
