@@ -141,12 +141,7 @@ def session_history(*, user) -> QuerySet[PracticeSession]:
 def session_list(*, user, limit: int = 100) -> list[PracticeSession]:
     """One's own sessions with their scorecards and turns (for the API list: two queries, whatever the count)."""
     turns = Prefetch("turns", queryset=Turn.objects.order_by("index"))
-    return list(
-        PracticeSession.objects.filter(user_id=user.id)
-        .select_related("scenario", "user")
-        .prefetch_related(turns)
-        .order_by("-started_at", "-id")[:limit]
-    )
+    return list(session_history(user=user).defer(None).select_related("user").prefetch_related(turns)[:limit])
 
 
 def best_scores(*, user) -> list[dict]:

@@ -10,8 +10,8 @@ A match is not a violation when
   (保证收益是不可能的), or the next clause refutes it (稳赚不赔？不存在的); words that contain a negation
   character without negating (别家, 不但, 不仅, 非常 ...) are not negations, so 不但保本 is a violation;
 - it is quoted: the salesperson repeats the customer's words ("您问是不是零风险", "you asked whether it's
-  risk-free") or asks about them (a question is no promise), or it repeats the customer's previous line and the
-  reply refutes it.
+  risk-free") or asks about them (a question is no promise). Judged from the reply's own words: a repeated
+  customer line that is then refuted is caught by the refutation rule above.
 Harmless words that contain an absolute term (最近, 最好先, 第一步, 第一时间 ...) are masked before matching.
 """
 
@@ -64,9 +64,6 @@ REFUTE_NEXT = re.compile(r"^\s*(?:不是|并不|并非|没有这回事|不存在
 QUOTE_MARKERS_ZH = ("您问", "你问", "您是问", "您是想问", "您说", "你说", "您提到", "你提到", "您担心", "你担心", "您是担心", "您的意思是", "您听说", "你听说", "有人说", "别人说", "网上说", "所谓", "号称", "宣传说", "说什么", "问是不是", "问有没有")  # fmt: skip
 QUOTE_EXCLUDED_ZH = ("您说得对", "您说的对", "你说得对", "您说得没错", "您说的没错")
 QUOTE_MARKERS_EN = re.compile(r"\b(?:you asked|you ask|you're asking|you are asking|you said|you mentioned|you heard|you wonder|you're wondering|asked whether|asked if|some people say|people say|so-called|claims? of|claims? that)\b", re.I)  # fmt: skip
-REFUTATION = re.compile(
-    r"不是|并不|并非|没有|不能|不会|不可能|不存在|谁也|isn't|is not|not|no\b|can't|cannot|won't|nobody", re.I
-)
 QUESTION_TAIL_ZH = ("吗", "是不是", "有没有", "对不对", "能不能", "会不会")
 
 # Words that contain an absolute term but say nothing absolute: masked before matching.
@@ -159,7 +156,7 @@ def is_negated(text: str, start: int, end: int) -> bool:
     return any(a in after for a in AFTER_NEGATIONS_EN)
 
 
-def is_quoted(text: str, start: int, end: int, customer_said: str) -> bool:
+def is_quoted(text: str, start: int, end: int) -> bool:
     """The phrase is the customer's (or a rumour's) words repeated, or asked about: no promise is made."""
     before = text[:start]
     clause_begin, clause_end = clause_bounds(text, start, end)
@@ -173,7 +170,7 @@ def is_quoted(text: str, start: int, end: int, customer_said: str) -> bool:
     return False
 
 
-def find_violations(sentences: list[str], forbidden: list[dict], *, customer_said: str = "") -> list[Hit]:
+def find_violations(sentences: list[str], forbidden: list[dict]) -> list[Hit]:
     """At most one hit per pattern and sentence; patterns from the lexicon carry their rule."""
     hits: list[Hit] = []
     for sentence in sentences:
@@ -186,7 +183,7 @@ def find_violations(sentences: list[str], forbidden: list[dict], *, customer_sai
             for m in compile_pattern(pattern).finditer(text):
                 if _gap_negates(pattern, m.group(0)) or is_negated(text, m.start(), m.end()):
                     continue
-                if is_quoted(text, m.start(), m.end(), customer_said):
+                if is_quoted(text, m.start(), m.end()):
                     continue
                 severity = item.get("severity") or SEVERITY.get(rule, "blocker")
                 hits.append(Hit(pattern, severity, sentence, m.group(0), item.get("note", ""), rule))

@@ -203,9 +203,8 @@ class Scorer:
         dim.details = {"objections": results}
         return dim
 
-    def compliance(self, units: list[tuple[dict, str]], customer_said: dict[int, str]) -> tuple[Dimension, list[dict]]:
-        """Forbidden phrases (practice.engine.compliance): a blocker fails the session, a warning costs 30.
-        `customer_said` maps a trainee turn's index to the customer's line before it (quoting it is no promise)."""
+    def compliance(self, units: list[tuple[dict, str]]) -> tuple[Dimension, list[dict]]:
+        """Forbidden phrases (practice.engine.compliance): a blocker fails the session, a warning costs 30."""
         dim = Dimension("compliance", 100, 0)
         forbidden = list(self.spec.get("forbidden") or [])
         if self.spec.get("use_default_forbidden", True):
@@ -213,7 +212,7 @@ class Scorer:
         blockers = []
         warnings = 0
         for turn, sentence in units:
-            for hit in find_violations([sentence], forbidden, customer_said=customer_said.get(turn["index"], "")):
+            for hit in find_violations([sentence], forbidden):
                 params = {"match": hit.match, "rule": hit.rule}
                 if hit.note:
                     params["note"] = hit.note
@@ -311,13 +310,7 @@ class Scorer:
     def score(self, transcript: list[dict]) -> dict:
         trainee_turns = [t for t in transcript if t["speaker"] == "trainee"]
         units = [(t, s) for t in trainee_turns for s in split_sentences(t["text"])]
-        customer_said, last = {}, ""
-        for turn in transcript:
-            if turn["speaker"] == "customer":
-                last = turn["text"]
-            else:
-                customer_said[turn["index"]] = last
-        compliance, blockers = self.compliance(units, customer_said)
+        compliance, blockers = self.compliance(units)
         dims = [
             self.key_points(units),
             self.objections(transcript),

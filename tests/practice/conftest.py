@@ -28,10 +28,10 @@ def too_expensive(scenarios):
 
 @pytest.fixture
 def play():
-    """play(user, scenario, replies, finish=True) -> the session after those replies."""
+    """play(user, scenario, replies, finish=True, is_trial=False) -> the session after those replies."""
 
-    def run(user, scenario, replies, finish=True):
-        session = session_start(user=user, scenario=scenario)
+    def run(user, scenario, replies, finish=True, is_trial=False):
+        session = session_start(user=user, scenario=scenario, is_trial=is_trial)
         for text in replies:
             session.refresh_from_db()
             if session.is_finished:

@@ -31,13 +31,7 @@ def coach(team_a):
 @pytest.fixture
 def trial(coach, too_expensive, play):
     """The trainer's finished trial of the scenario, passed."""
-    session = session_start(user=coach, scenario=too_expensive, is_trial=True)
-    for text in GOOD_REPLIES:
-        session.refresh_from_db()
-        if session.is_finished:
-            break
-        session_reply(session=session, text=text)
-    session.refresh_from_db()
+    session = play(coach, too_expensive, GOOD_REPLIES, finish=False, is_trial=True)
     assert session.is_trial and session.is_finished and session.passed
     return session
 
