@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -77,12 +77,16 @@ class QuestionOut(serializers.ModelSerializer):
     tags = serializers.JSONField(source="current.tags")
     category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     competency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    editable = serializers.BooleanField(
+        read_only=True, help_text="Whether you may change it (PUT); otherwise copy it (POST .../copy/)."
+    )
 
     class Meta:
         model = Question
         fields = [
             "id",
             "bank",
+            "editable",
             "qtype",
             "version",
             "title",
@@ -124,6 +128,7 @@ class QuestionListView(generics.ListCreateAPIView):
             else services.bank_get_or_create_default(user=request.user)
         )
         question = services.question_create(bank=bank, author=request.user, data=values)
+        question = selectors.question_get_for_user(user=request.user, question_id=question.pk)
         return Response(QuestionOut(question).data, status=status.HTTP_201_CREATED)
 
 
@@ -136,8 +141,12 @@ class QuestionDetailView(APIView):
 
     @extend_schema(request=QuestionIn, responses=QuestionOut)
     def put(self, request, pk: int):
-        """Editing creates a new version; attempts already started keep theirs."""
+        """Editing creates a new version; attempts already started keep theirs, and published quizzes keep theirs
+        until their owner takes the new one. A fixed question of quizzes you don't own is theirs (and its
+        author's) to change: 403 `not_question_owner`; copy it instead (`POST .../copy/`)."""
         question = selectors.question_get_for_user(user=request.user, question_id=pk)
+        if not selectors.question_can_edit(user=request.user, question=question):
+            raise exceptions.PermissionDenied(services.NOT_YOURS_TO_EDIT, code="not_question_owner")
         data = QuestionIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -145,6 +154,18 @@ class QuestionDetailView(APIView):
         services.question_update(question=question, author=request.user, data=values)
         question = selectors.question_get_for_user(user=request.user, question_id=pk)
         return Response(QuestionOut(question).data)
+
+
+class QuestionCopyView(APIView):
+    permission_classes = [HasRole.of(TRAINER)]
+
+    @extend_schema(request=None, responses={201: QuestionOut})
+    def post(self, request, pk: int):
+        """A copy of the question's current version, of your own (version 1), in the same bank."""
+        question = selectors.question_get_for_user(user=request.user, question_id=pk)
+        copy = services.question_copy(question=question, user=request.user)
+        copy = selectors.question_get_for_user(user=request.user, question_id=copy.pk)
+        return Response(QuestionOut(copy).data, status=status.HTTP_201_CREATED)
 
 
 class ImportIn(JSONInSerializer):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("questions/", api.QuestionListView.as_view(), name="api-questions"),
     path("questions/import/", api.QuestionImportView.as_view(), name="api-questions-import"),
     path("questions/<int:pk>/", api.QuestionDetailView.as_view(), name="api-question"),
+    path("questions/<int:pk>/copy/", api.QuestionCopyView.as_view(), name="api-question-copy"),
     path("quizzes/", api.QuizListView.as_view(), name="api-quizzes"),
     path("quizzes/<int:pk>/", api.QuizDetailView.as_view(), name="api-quiz"),
     path("quizzes/<int:pk>/attempts/", api.AttemptStartView.as_view(), name="api-quiz-start"),

@@ -169,6 +169,10 @@ class Quiz(models.Model):
     review_policy = models.CharField(_("review"), max_length=20, choices=Review.choices, default=Review.AFTER_SUBMIT)
     review_shows_answers = models.BooleanField(_("review shows correct answers"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The question versions a published quiz gives: of each question, the newest version with an id up to this
+    # (version ids only grow). Set on publishing and when an owner takes the newer versions; a draft (None)
+    # always gives the current versions. So an edit by anyone reaches a published quiz only when its owner agrees.
+    versions_upto = models.PositiveBigIntegerField(_("question versions up to"), null=True, blank=True, editable=False)
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("owners"), blank=True, related_name="owned_quizzes"
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable
+from functools import reduce
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Sum, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from assessments.models import (
     QuestionImport,
     QuestionType,
     Quiz,
+    QuizQuestion,
 )
 from learning.models import Enrollment
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
@@ -70,10 +73,25 @@ def bank_get_for_user(*, user, bank_id) -> QuestionBank:
         raise Http404 from None
 
 
+def _foreign_quiz_use(user) -> Exists:
+    """The question is a fixed question of a quiz this person does not own."""
+    return Exists(
+        QuizQuestion.objects.filter(question_id=OuterRef("pk")).exclude(
+            Exists(Quiz.owners.through.objects.filter(quiz_id=OuterRef("quiz_id"), user_id=user.id))
+        )
+    )
+
+
 def question_list(*, user, bank_id: int | None = None, search: str = "", category_id: int | None = None):
+    """The shared bank. Each question carries `editable`: see `question_can_edit`."""
     if not can_author(user):
         return Question.objects.none()
     qs = Question.objects.filter(is_archived=False).select_related("current", "category", "competency", "bank")
+    if is_admin(user):
+        qs = qs.annotate(editable=Value(True))
+    else:
+        editable = Q(author_id=user.id) | ~_foreign_quiz_use(user)
+        qs = qs.annotate(editable=ExpressionWrapper(editable, output_field=BooleanField()))
     if bank_id:
         qs = qs.filter(bank_id=bank_id)
     if category_id:
@@ -88,6 +106,40 @@ def question_get_for_user(*, user, question_id) -> Question:
         return question_list(user=user).get(pk=question_id)
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def question_can_edit(*, user, question: Question) -> bool:
+    """Who may change a question (its answer key included): its author, administrators, and otherwise any trainer
+    as long as every quiz that has it as a fixed question is theirs. Anyone else copies it (`question_copy`).
+    A question fetched through `question_list` already carries the answer; otherwise one query."""
+    if not can_author(user):
+        return False
+    editable = getattr(question, "editable", None)
+    if editable is not None:
+        return bool(editable)
+    if is_admin(user) or question.author_id == user.id:
+        return True
+    return not Question.objects.filter(pk=question.pk).filter(_foreign_quiz_use(user)).exists()
+
+
+def quiz_outdated_questions(*, quiz: Quiz) -> int:
+    """How many of a published quiz's questions have versions newer than the ones it gives (see
+    `Quiz.versions_upto`): fixed questions, or in random mode the questions its rules draw from."""
+    if quiz.status != Quiz.Status.PUBLISHED or quiz.versions_upto is None:
+        return 0
+    newer = Question.objects.filter(is_archived=False, current_id__gt=quiz.versions_upto)
+    if quiz.mode == Quiz.Mode.FIXED:
+        return newer.filter(id__in=QuizQuestion.objects.filter(quiz_id=quiz.pk).values("question_id")).count()
+    pools = []
+    for rule in quiz.rules.all():
+        pool = {"category_id": rule.category_id, "difficulty": rule.difficulty}
+        pool = {k: v for k, v in pool.items() if v}
+        if not pool:  # a rule drawing from the whole bank
+            return newer.count()
+        pools.append(Q(**pool))
+    if not pools:
+        return 0
+    return newer.filter(reduce(operator.or_, pools)).count()
 
 
 def import_get_for_user(*, user, import_id) -> QuestionImport:

@@ -14,14 +14,16 @@ import nh3
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from assessments import grading, hooks, parsers
+from assessments import grading, hooks, parsers, selectors
 from assessments.models import (
     CHOICE_TYPES,
     Attempt,
@@ -38,6 +40,7 @@ from assessments.models import (
 )
 from courses.models import Category, Competency
 from learning.services import enrollment_refresh
+from lms.audit import AuditAction, audit_log_record
 from lms.deferred import enqueue_or_run, registered_task
 from lms.jobs import job_create, run_job
 from lms.models import Job
@@ -49,6 +52,10 @@ GRADE_ONE_TASK = "assessments.tasks.grade_submitted_attempt"
 GRADE_WAITING_TASK = "assessments.tasks.grade_submitted_attempts"
 GRADED_EFFECTS_TASK = "assessments.tasks.attempt_graded_effects"
 IMPORT_TASK = "assessments.tasks.question_import_run"
+NOT_YOURS_TO_EDIT = _lazy(
+    "This question is a fixed question of quizzes you don't own, so only their owners or its author may change it."
+    " Copy it to make your own version."
+)
 
 
 class AssessmentError(Exception):
@@ -176,9 +183,32 @@ def question_create(*, bank: QuestionBank, author, data: dict) -> Question:
 
 @transaction.atomic
 def question_update(*, question: Question, author, data: dict) -> QuestionVersion:
-    """Editing makes a new version; attempts already started keep the version they were given."""
+    """Editing makes a new version. Attempts already started keep the version they were given, published quizzes
+    the one they give until an owner takes the new one (`quiz_take_new_versions`); drafts follow at once.
+    Only those `selectors.question_can_edit` names may edit; anyone else copies (`question_copy`)."""
     question = Question.objects.select_for_update().get(pk=question.pk)
+    if not selectors.question_can_edit(user=author, question=question):
+        raise PermissionDenied(NOT_YOURS_TO_EDIT)
     return _add_version(question, author=author, clean=_clean_question_data(data))
+
+
+@transaction.atomic
+def question_copy(*, question: Question, user) -> Question:
+    """A new question of the person's own, in the same bank, with the content of the current version."""
+    current = question.current
+    copy = Question.objects.create(
+        bank_id=question.bank_id,
+        author=user,
+        qtype=current.qtype,
+        category_id=current.category_id,
+        competency_id=current.competency_id,
+        difficulty=current.difficulty,
+    )
+    fields = ("qtype", "title", "stem", "options", "answer", "partial_credit", "explanation", "difficulty", "tags")
+    clean = {name: getattr(current, name) for name in fields}
+    clean |= {"category": current.category, "competency": current.competency}
+    _add_version(copy, author=user, clean=clean)
+    return copy
 
 
 def bank_get_or_create_default(*, user) -> QuestionBank:
@@ -355,14 +385,28 @@ def _rng() -> secrets.SystemRandom:
     return secrets.SystemRandom()
 
 
+def _given_version_ids(quiz: Quiz, question_ref: str = "pk"):
+    """The version of a question (OuterRef `question_ref`) that the quiz gives: the newest up to its
+    `versions_upto` (a question added later: its first version); None when the quiz gives the current ones."""
+    if quiz.versions_upto is None:
+        return None
+    of_question = QuestionVersion.objects.filter(question_id=OuterRef(question_ref))
+    newest = of_question.filter(id__lte=quiz.versions_upto).order_by("-id").values("id")[:1]
+    first = of_question.order_by("id").values("id")[:1]
+    return Coalesce(Subquery(newest), Subquery(first))
+
+
 def _pick_versions(quiz: Quiz) -> list[tuple[QuestionVersion, Decimal]]:
     if quiz.mode == Quiz.Mode.FIXED:
-        rows = list(
-            quiz.quiz_questions.filter(question__is_archived=False, question__current__isnull=False)
-            .select_related("question__current")
-            .order_by("order", "id")
+        rows = quiz.quiz_questions.filter(question__is_archived=False, question__current__isnull=False).order_by(
+            "order", "id"
         )
-        return [(row.question.current, row.points) for row in rows]
+        given = _given_version_ids(quiz, "question_id")
+        if given is None:
+            return [(row.question.current, row.points) for row in rows.select_related("question__current")]
+        rows = list(rows.annotate(version_id=given))
+        versions = QuestionVersion.objects.in_bulk([row.version_id for row in rows])
+        return [(versions[row.version_id], row.points) for row in rows]
     picked: list[tuple[QuestionVersion, Decimal]] = []
     used: set[int] = set()
     for rule in quiz.rules.all():
@@ -376,7 +420,13 @@ def _pick_versions(quiz: Quiz) -> list[tuple[QuestionVersion, Decimal]]:
             raise AssessmentError("not_enough_questions", _("This quiz cannot start: its bank has too few questions."))
         chosen = _rng().sample(ids, rule.count)
         used.update(chosen)
-        versions = {q.id: q.current for q in Question.objects.filter(id__in=chosen).select_related("current")}
+        given = _given_version_ids(quiz)
+        if given is None:
+            versions = {q.id: q.current for q in Question.objects.filter(id__in=chosen).select_related("current")}
+        else:
+            version_of = dict(Question.objects.filter(id__in=chosen).annotate(v=given).values_list("id", "v"))
+            by_id = QuestionVersion.objects.in_bulk(version_of.values())
+            versions = {i: by_id[v] for i, v in version_of.items()}
         picked += [(versions[i], rule.points) for i in chosen]
     return picked
 
@@ -976,10 +1026,19 @@ def _plan_exam_changed(*plan_ids: int | None) -> None:
     hooks.plan_exam_changed.call(plan_ids=[pid for pid in plan_ids if pid])
 
 
+def _pin_versions(quiz: Quiz, *, was_published: bool) -> None:
+    """On publishing, the quiz keeps the question versions of that moment; a draft follows the current ones."""
+    if quiz.status != Quiz.Status.PUBLISHED:
+        quiz.versions_upto = None
+    elif not was_published or quiz.versions_upto is None:
+        quiz.versions_upto = QuestionVersion.objects.aggregate(m=Max("id"))["m"] or 0
+
+
 @transaction.atomic
 def quiz_create(*, owner, title: str, questions: Iterable[Question] = (), **fields) -> Quiz:
     quiz = Quiz(title=title, **fields)
     quiz.full_clean()
+    _pin_versions(quiz, was_published=False)
     quiz.save()
     if quiz.plan_id:
         _plan_exam_changed(quiz.plan_id)
@@ -1000,7 +1059,10 @@ def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]
         raise ValidationError({"questions": _("A published quiz with fixed questions needs at least one question.")})
     if quiz.mode == Quiz.Mode.RANDOM and quiz.status == Quiz.Status.PUBLISHED and not rules:
         raise ValidationError({"mode": _("A published random quiz needs at least one rule.")})
-    old_plan, old_day = Quiz.objects.filter(pk=quiz.pk).values_list("plan_id", "plan_day").first() or (None, None)
+    old_plan, old_day, old_status = Quiz.objects.filter(pk=quiz.pk).values_list(
+        "plan_id", "plan_day", "status"
+    ).first() or (None, None, None)
+    _pin_versions(quiz, was_published=old_status == Quiz.Status.PUBLISHED)
     quiz.save()
     if (old_plan, old_day) != (quiz.plan_id, quiz.plan_day):
         _plan_exam_changed(old_plan, quiz.plan_id)
@@ -1031,3 +1093,18 @@ def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]
         ]
     )
     return quiz
+
+
+@transaction.atomic
+def quiz_take_new_versions(*, quiz: Quiz, user, request=None) -> int:
+    """An owner takes the questions' newest versions into a published quiz; attempts started later get them.
+    Returns how many questions changed for the quiz."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    changed = selectors.quiz_outdated_questions(quiz=quiz)
+    if quiz.status == Quiz.Status.PUBLISHED and changed:
+        quiz.versions_upto = QuestionVersion.objects.aggregate(m=Max("id"))["m"] or 0
+        quiz.save(update_fields=["versions_upto", "updated_at"])
+        audit_log_record(
+            actor=user, action=AuditAction.QUIZ_NEW_VERSIONS, obj=quiz, details={"questions": changed}, request=request
+        )
+    return changed

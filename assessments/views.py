@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import parsers, selectors, services
@@ -38,6 +39,7 @@ def quiz_detail(request, quiz_id: int):
         or used < quiz.attempts_allowed
         or any(a.status == Attempt.Status.IN_PROGRESS for a in attempts)
     )
+    owner = selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists()
     return render(
         request,
         "assessments/quiz_detail.html",
@@ -45,9 +47,28 @@ def quiz_detail(request, quiz_id: int):
             "quiz": quiz,
             "attempts": attempts,
             "can_start": can_start,
-            "owner": selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists(),
+            "owner": owner,
+            "outdated": selectors.quiz_outdated_questions(quiz=quiz) if owner else 0,
         },
     )
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def quiz_take_versions(request, quiz_id: int):
+    quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id)
+    changed = services.quiz_take_new_versions(quiz=quiz, user=request.user, request=request)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s question now gives its newest version; attempts started from now on get it.",
+            "%(n)s questions now give their newest versions; attempts started from now on get them.",
+            changed,
+        )
+        % {"n": changed},
+    )
+    return redirect("assessments:quiz", quiz_id=quiz.pk)
 
 
 @login_required
@@ -214,13 +235,23 @@ def question_list(request):
 @role_required(TRAINER)
 def question_edit(request, question_id: int | None = None):
     question = selectors.question_get_for_user(user=request.user, question_id=question_id) if question_id else None
+    editable = question is None or selectors.question_can_edit(user=request.user, question=question)
+    if request.method == "POST" and not editable:
+        messages.error(request, services.NOT_YOURS_TO_EDIT)
+        return redirect("assessments:question_edit", question_id=question.pk)
     if request.method == "POST":
         form = QuestionForm(request.POST)
         if form.is_valid():
             try:
                 if question:
                     services.question_update(question=question, author=request.user, data=form.to_data())
-                    messages.success(request, _("Saved as a new version; attempts already started keep theirs."))
+                    messages.success(
+                        request,
+                        _(
+                            "Saved as a new version. Attempts already started keep theirs; published quizzes keep"
+                            " theirs until their owner takes the new one."
+                        ),
+                    )
                 else:
                     bank = services.bank_get_or_create_default(user=request.user)
                     services.question_create(bank=bank, author=request.user, data=form.to_data())
@@ -231,7 +262,20 @@ def question_edit(request, question_id: int | None = None):
                     form.add_error(field if field in form.fields else None, errors)
     else:
         form = QuestionForm(initial=QuestionForm.initial_from(question.current) if question else None)
-    return render(request, "assessments/question_form.html", {"form": form, "question": question})
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "assessments/question_form.html", {"form": form, "question": question, "editable": editable})
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def question_copy(request, question_id: int):
+    question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+    copy = services.question_copy(question=question, user=request.user)
+    messages.success(request, _("This is your copy; change it as you like."))
+    return redirect("assessments:question_edit", question_id=copy.pk)
 
 
 @login_required

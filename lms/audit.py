@@ -40,6 +40,7 @@ class AuditAction:
     SCORE_OVERRIDE = "grade.score_override"
     PLAN_PUBLISH = "plan.publish"
     PLAN_EDIT_AFTER_PUBLISH = "plan.edit_after_publish"
+    QUIZ_NEW_VERSIONS = "quiz.new_versions"
     EXPORT = "export.download"
 
 
