@@ -34,6 +34,8 @@ class AuditAction:
     LOGOUT_EVERYWHERE = "auth.logout_everywhere"
     LOCKOUT_RESET = "auth.lockout_reset"
     ROLES_CHANGED = "person.roles_changed"
+    PERSON_CHANGED = "person.changed"  # e-mail, team, name, staff flags: details {field: [before, after]}
+    TEAM_MANAGERS_CHANGED = "team.managers_changed"
     PERSON_ANONYMISED = "person.anonymised"
     PEOPLE_IMPORT = "people.import"
     # For the other apps (plans, assessments, reports):
@@ -69,6 +71,28 @@ def audit_log_record(
     request: Any = None,
 ) -> AuditLog:
     """Append one entry. `actor` may be None (system, failed login); `obj` any model instance."""
+    entry = audit_log_entry(actor=actor, action=action, obj=obj, details=details, request=request)
+    entry.save()
+    return entry
+
+
+def audit_log_record_many(*, actor: Any = None, action: str, changes: list[tuple[models.Model, dict]], request=None):
+    """One entry per (object, details), written in one statement (an import that changes thousands of people)."""
+    AuditLog.objects.bulk_create(
+        [audit_log_entry(actor=actor, action=action, obj=o, details=d, request=request) for o, d in changes],
+        batch_size=1000,
+    )
+
+
+def audit_log_entry(
+    *,
+    actor: Any = None,
+    action: str,
+    obj: models.Model | None = None,
+    details: dict | None = None,
+    request: Any = None,
+) -> AuditLog:
+    """The entry `audit_log_record` writes, unsaved."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     entry = AuditLog(
@@ -83,7 +107,6 @@ def audit_log_record(
         entry.object_type = obj._meta.label_lower
         entry.object_id = str(obj.pk)
         entry.object_repr = str(obj)[:200]
-    entry.save()
     return entry
 
 

@@ -27,6 +27,36 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     actions = ("reset_login_lockout", "anonymise_people")
+    # The account fields whose change goes to the audit log with before and after (roles: save_related).
+    audited_fields = ("email", "team", "display_name", "employee_no", "is_active", "is_staff", "is_superuser")
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change:
+            before = User.objects.filter(pk=obj.pk).values(
+                *[f"{n}_id" if n == "team" else n for n in self.audited_fields]
+            )
+            before = before.first() or {}
+        super().save_model(request, obj, form, change)
+        if not change:
+            return
+        details = {}
+        for name in self.audited_fields:
+            key = f"{name}_id" if name == "team" else name
+            old, new = before.get(key), getattr(obj, key)
+            if old != new:
+                if name == "team":
+                    old = str(Team.objects.filter(pk=old).first() or "") if old else ""
+                    new = str(obj.team) if obj.team_id else ""
+                details[name] = [old, new]
+        if details:
+            audit_log_record(
+                actor=request.user,
+                action=AuditAction.PERSON_CHANGED,
+                obj=obj,
+                details={"via": "admin", **details},
+                request=request,
+            )
 
     def save_related(self, request, form, formsets, change):
         """Role (group) changes made in the admin go to the audit log, like those made by `user_set_roles`."""
@@ -85,6 +115,20 @@ class TeamAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     filter_horizontal = ("managers",)
     readonly_fields = ("full_name", "path")
+
+    def save_related(self, request, form, formsets, change):
+        """Who manages a team decides whose dashboards and practice transcripts they read: changes are audited."""
+        before = set(form.instance.managers.values_list("username", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.managers.values_list("username", flat=True))
+        if before != after:
+            audit_log_record(
+                actor=request.user,
+                action=AuditAction.TEAM_MANAGERS_CHANGED,
+                obj=form.instance,
+                details={"from": sorted(before), "to": sorted(after), "via": "admin"},
+                request=request,
+            )
 
     def save_model(self, request, obj, form, change):
         if change:

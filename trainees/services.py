@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.audit import AuditAction, audit_log_record
+from lms.audit import AuditAction, audit_log_record, audit_log_record_many
 from lms.models import AuditLog
 from lms.roles import MANAGER, ROLES, SALESPERSON, is_admin
 from lms.services import sessions_end_all
@@ -317,7 +317,48 @@ def _unique_usernames(numbers: list[str]) -> dict[str, str]:
     return {no: (no if no not in taken else f"{no}-{secrets.token_hex(3)}") for no in numbers}
 
 
-def _write(plan: _Plan) -> tuple[int, int]:
+def _person_changes(plan: _Plan, ids: dict[str, int], new_links: list[tuple[str, str]]) -> list[tuple[User, dict]]:
+    """For the audit log: each existing person the import changes, with before and after of their name, e-mail,
+    team, roles and the teams they newly manage; a new person only when given more than the salesperson role or
+    a team to manage (everyone new is counted in the import's own entry)."""
+    old_team_ids = sorted({u["team_id"] for u in plan.users.values() if u["team_id"]})
+    team_names: dict[int, str] = {}
+    for chunk in _chunks(old_team_ids):
+        team_names.update(Team.objects.filter(id__in=chunk).values_list("id", "full_name"))
+    manages: dict[str, list[str]] = {}
+    for team_key, manager_no in new_links:
+        manages.setdefault(manager_no, []).append(plan.teams[team_key].full_name)
+    changes = []
+    for no in sorted(plan.file_nos | plan.outside_managers):
+        current, row = plan.users.get(no), plan.row_by_no.get(no)
+        before_roles = set(plan.role_rows.get(current["id"], {})) if current else set()
+        after_roles = plan.desired_roles(no, current["id"] if current else None)
+        details: dict = {}
+        if current is None:
+            if after_roles == {SALESPERSON} and no not in manages:
+                continue
+            details["created"] = True
+        if row is not None:
+            team = plan.teams[row.team_key]
+            before = (current or {}).get("team_id")
+            if before != team.id:
+                details["team"] = [team_names.get(before, ""), team.full_name]
+            before_name, before_email = (current["display_name"], current["email"]) if current else ("", "")
+            if before_name != row.name:
+                details["name"] = [before_name, row.name]
+            if (row.email or before_email) != before_email:
+                details["email"] = [before_email, row.email]
+        if before_roles != after_roles:
+            details["roles"] = [sorted(before_roles), sorted(after_roles)]
+        if no in manages:
+            details["manages_added"] = sorted(manages[no])
+        if details and set(details) != {"created"}:
+            name = row.name if row is not None else current["display_name"]
+            changes.append((User(pk=ids[no], username=no, display_name=name), {"via": "import", **details}))
+    return changes
+
+
+def _write(plan: _Plan) -> tuple[int, int, list[tuple[User, dict]]]:
     teams_created = _create_missing_teams(plan)
     now = timezone.now()
 
@@ -385,13 +426,14 @@ def _write(plan: _Plan) -> tuple[int, int]:
         through.objects.filter(id__in=chunk).delete()
     through.objects.bulk_create(to_add, batch_size=_CHUNK, ignore_conflicts=True)
 
-    links = []
-    for team_key, manager_no in plan.manager_links:
+    links, new_links = [], []
+    for team_key, manager_no in sorted(plan.manager_links):
         team_id, user_id = plan.teams[team_key].id, ids[manager_no]
         if (team_id, user_id) not in plan.existing_links:
             links.append(Team.managers.through(team_id=team_id, user_id=user_id))
+            new_links.append((team_key, manager_no))
     Team.managers.through.objects.bulk_create(links, batch_size=_CHUNK, ignore_conflicts=True)
-    return teams_created, len(links)
+    return teams_created, len(links), _person_changes(plan, ids, new_links)
 
 
 def _refuse_beyond_trainer(plan: _Plan, parsed, actor: User | None) -> None:
@@ -442,7 +484,8 @@ def people_import(*, content: bytes, dry_run: bool = False, actor: User | None =
             report.created, report.updated, report.unchanged = counts["create"], counts["update"], counts["unchanged"]
             report.teams_created = sum(1 for n in plan.teams.values() if n.id is None)
             if not dry_run:
-                report.teams_created, report.manager_links_added = _write(plan)
+                report.teams_created, report.manager_links_added, changes = _write(plan)
+                audit_log_record_many(actor=actor, action=AuditAction.PERSON_CHANGED, changes=changes, request=request)
                 audit_log_record(
                     actor=actor,
                     action=AuditAction.PEOPLE_IMPORT,
