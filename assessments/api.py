@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from assessments import parsers, selectors, services
 from assessments.models import Attempt, Question, QuestionType, Quiz
 from lms.api.exceptions import error_response
+from lms.api.schema import conflict
 from lms.api.serializers import JSONInSerializer
 from lms.permissions import HasRole
 from lms.roles import TRAINER
@@ -289,7 +290,16 @@ class QuizDetailView(generics.RetrieveAPIView):
 
 
 class AttemptStartView(APIView):
-    @extend_schema(request=None, responses={201: OpenApiResponse(description="the attempt (as GET attempts/<id>/)")})
+    @extend_schema(
+        request=None,
+        responses={
+            201: OpenApiResponse(description="the attempt (as GET attempts/<id>/)"),
+            409: conflict(
+                "The quiz cannot start now (`not_published`, `not_open`, `closed`, `no_attempts_left`, `no_questions`,"
+                " `not_enough_questions`) or another start is under way (`start_conflict`)."
+            ),
+        },
+    )
     def post(self, request, pk: int):
         quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=pk)
         try:
@@ -302,7 +312,7 @@ class AttemptStartView(APIView):
 class AttemptListOut(serializers.ModelSerializer):
     quiz_title = serializers.CharField(source="quiz.title")
     person = serializers.CharField(source="user")
-    team = serializers.CharField(source="user.team", default=None)
+    team = serializers.CharField(source="user.team", default=None, allow_null=True)
 
     class Meta:
         model = Attempt
@@ -356,8 +366,23 @@ class AnswersIn(JSONInSerializer):
     answers = serializers.DictField(child=serializers.JSONField(allow_null=True), help_text="{item id: answer}")
 
 
+class AnswersSavedOut(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="the sequence number saved")
+
+
 class AttemptAnswersView(APIView):
-    @extend_schema(request=AnswersIn, responses={200: OpenApiResponse(description="{seq, saved_at}")})
+    whole_body_patch = True  # seq and answers are both required
+
+    @extend_schema(
+        request=AnswersIn,
+        responses={
+            200: AnswersSavedOut,
+            409: conflict(
+                "Not saved: a save with this or a higher `seq` came first (`stale`), the attempt was submitted"
+                " (`already_submitted`) or its time was up (`deadline_passed`)."
+            ),
+        },
+    )
     def patch(self, request, pk: int):
         data = AnswersIn(data=request.data)
         if not data.is_valid():
@@ -388,7 +413,11 @@ class AttemptSubmitView(APIView):
             200: OpenApiResponse(
                 AttemptSubmittedOut,
                 description="submitted (once: a second submit is a 409); the result follows in a few seconds",
-            )
+            ),
+            409: conflict(
+                "Already submitted (`already_submitted`), or the time was up and the attempt was closed at its"
+                " deadline (`deadline_passed`)."
+            ),
         },
     )
     def post(self, request, pk: int):
@@ -437,7 +466,10 @@ class GradingQueueView(generics.ListAPIView):
 class GradeItemView(APIView):
     permission_classes = [HasRole.of(TRAINER)]
 
-    @extend_schema(request=GradeIn, responses=GradingItemOut)
+    @extend_schema(
+        request=GradeIn,
+        responses={200: GradingItemOut, 409: conflict("The attempt has not been submitted yet (`not_submitted`).")},
+    )
     def post(self, request, pk: int):
         item = selectors.grading_item_get_for_user(user=request.user, item_id=pk)
         data = GradeIn(data=request.data)

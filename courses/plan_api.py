@@ -22,6 +22,7 @@ from courses.plan_serializers import (
     SessionOut,
 )
 from lms.api.exceptions import Conflict
+from lms.api.schema import conflict
 from lms.permissions import HasRole
 from lms.roles import TRAINER
 
@@ -69,7 +70,13 @@ class PlanDetailView(APIView):
     def get(self, request, pk: int):
         return Response(_plan_out(pk, request.user))
 
-    @extend_schema(request=PlanUpdateIn, responses=PlanOut)
+    @extend_schema(
+        request=PlanUpdateIn,
+        responses={
+            200: PlanOut,
+            409: conflict("The plan's state does not allow it: an archived plan cannot be changed."),
+        },
+    )
     def patch(self, request, pk: int):
         plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=pk)
         data = PlanUpdateIn(data=request.data, partial=request.method == "PATCH")
@@ -82,11 +89,19 @@ class PlanDetailView(APIView):
             raise _conflict(e) from None
         return Response(_plan_out(pk, request.user))
 
-    @extend_schema(request=PlanUpdateIn, responses=PlanOut)
+    @extend_schema(
+        request=PlanUpdateIn,
+        responses={
+            200: PlanOut,
+            409: conflict("The plan's state does not allow it: an archived plan cannot be changed."),
+        },
+    )
     def put(self, request, pk: int):
         return self.patch(request, pk)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        responses={204: None, 409: conflict("Only a draft can be deleted; archive a published plan instead.")}
+    )
     def delete(self, request, pk: int):
         plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=pk)
         try:
@@ -97,7 +112,13 @@ class PlanDetailView(APIView):
 
 
 class PlanPublishView(APIView):
-    @extend_schema(request=None, responses=PlanOut)
+    @extend_schema(
+        request=None,
+        responses={
+            200: PlanOut,
+            409: conflict("Only a draft can be published, and a template never (clone it into a plan first)."),
+        },
+    )
     def post(self, request, pk: int):
         plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=pk)
         try:
@@ -130,7 +151,13 @@ class ObjectiveListView(APIView):
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=pk)
         return Response(ObjectiveOut(plan_selectors.plan_objectives(plan=plan), many=True).data)
 
-    @extend_schema(request=ObjectiveIn, responses={201: ObjectiveOut})
+    @extend_schema(
+        request=ObjectiveIn,
+        responses={
+            201: ObjectiveOut,
+            409: conflict("The plan's state does not allow it: an archived plan cannot be changed."),
+        },
+    )
     def post(self, request, pk: int):
         plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=pk)
         data = ObjectiveIn(data=request.data)
@@ -188,7 +215,13 @@ class SessionListView(APIView):
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=pk)
         return Response(_session_out(plan, many=True))
 
-    @extend_schema(request=SessionIn, responses={201: SessionOut})
+    @extend_schema(
+        request=SessionIn,
+        responses={
+            201: SessionOut,
+            409: conflict("The plan's state does not allow it: an archived plan cannot be changed."),
+        },
+    )
     def post(self, request, pk: int):
         plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=pk)
         data = SessionIn(data=request.data)
@@ -207,7 +240,13 @@ class SessionDetailView(APIView):
         session = plan_selectors.session_get_for_plan(plan=plan, session_id=session_id)
         return Response(_session_out(plan, [session.pk]))
 
-    @extend_schema(request=SessionIn, responses=SessionOut)
+    @extend_schema(
+        request=SessionIn,
+        responses={
+            200: SessionOut,
+            409: conflict("The plan's state does not allow it: an archived plan cannot be changed."),
+        },
+    )
     def patch(self, request, pk: int, session_id: int):
         plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=pk)
         session = plan_selectors.session_get_for_plan(plan=plan, session_id=session_id)
@@ -219,7 +258,13 @@ class SessionDetailView(APIView):
             raise _conflict(e) from None
         return Response(_session_out(plan, [session.pk]))
 
-    @extend_schema(request=SessionIn, responses=SessionOut)
+    @extend_schema(
+        request=SessionIn,
+        responses={
+            200: SessionOut,
+            409: conflict("The plan's state does not allow it: an archived plan cannot be changed."),
+        },
+    )
     def put(self, request, pk: int, session_id: int):
         return self.patch(request, pk, session_id)
 

@@ -1,8 +1,10 @@
 """Explicit input and output serializers for the training plan API. They shape data; rules live in plan_services."""
 
+import datetime as dt
 from importlib import import_module
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
@@ -140,6 +142,16 @@ class WarningOut(serializers.Serializer):
 
 class SessionOut(serializers.ModelSerializer):
     date = serializers.SerializerMethodField()
+    start_time = serializers.TimeField(
+        help_text="Wall-clock time in the site's time zone (`starts_at` has the offset)."
+    )
+    end_time = serializers.TimeField(help_text="Wall-clock time in the site's time zone (`ends_at` has the offset).")
+    starts_at = serializers.SerializerMethodField(
+        help_text="Date and start time with the time-zone offset; null while the plan has no start date."
+    )
+    ends_at = serializers.SerializerMethodField(
+        help_text="Date and end time with the time-zone offset; null while the plan has no start date."
+    )
     category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     competency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -153,6 +165,8 @@ class SessionOut(serializers.ModelSerializer):
             "date",
             "start_time",
             "end_time",
+            "starts_at",
+            "ends_at",
             "title",
             "category",
             "competency",
@@ -169,6 +183,21 @@ class SessionOut(serializers.ModelSerializer):
         plan = self.context.get("plan") or obj.plan
         date = plan.day_date(obj.day)
         return date.isoformat() if date else None
+
+    def _at(self, obj, time) -> dt.datetime | None:
+        plan = self.context.get("plan") or obj.plan
+        date = plan.day_date(obj.day)
+        return dt.datetime.combine(date, time, tzinfo=timezone.get_default_timezone()) if date else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_starts_at(self, obj) -> str | None:
+        at = self._at(obj, obj.start_time)
+        return at.isoformat() if at else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_ends_at(self, obj) -> str | None:
+        at = self._at(obj, obj.end_time)
+        return at.isoformat() if at else None
 
     @extend_schema_field(WarningOut(many=True))
     def get_warnings(self, obj) -> list[dict]:

@@ -1,11 +1,17 @@
 """The OpenAPI schema: the common error shape on every operation, and request strings described as DRF checks them."""
 
 from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 # A character Python's str.strip() keeps. ECMAScript's \S (the schema's regex dialect) lets through a few characters
 # Python counts as space (\x1c-\x1f, \x85 NEL): the API fuzz test sent a title of "\x85", which DRF trims to blank.
 NOT_ONLY_SPACE = r"[^\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def conflict(description: str) -> OpenApiResponse:
+    """A documented 409: the request conflicts with the state of the object (the body is the common error)."""
+    return OpenApiResponse(description=description)
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -25,6 +31,17 @@ class AutoSchema(openapi.AutoSchema):
         ):
             schema = {**schema, "pattern": NOT_ONLY_SPACE}
         return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A PATCH whose view validates the whole body (`whole_body_patch = True`: the answers of an attempt)
+        documents its required fields as required, not as drf-spectacular's partial `Patched...` body."""
+        if self.method == "PATCH" and getattr(self.view, "whole_body_patch", False):
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
 
 
 ERROR_SCHEMA = {
@@ -50,6 +67,7 @@ _DESCRIPTIONS = {
     "404": "Not found, or outside your scope",
     "405": "Method not allowed",
     "406": "Not acceptable (the Accept header asks for something other than JSON)",
+    "409": "Conflicts with the current state",
     "415": "Unsupported media type (the request body's Content-Type)",
     "429": "Too many requests",
 }
@@ -73,6 +91,8 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault(
                     code, {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}
                 )
+            if "409" in responses:  # declared with `conflict(...)`: the body is the common error
+                responses["409"].setdefault("content", {"application/json": {"schema": ref}})
     return result
 
 
