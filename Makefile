@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON_MIN := 3.12
 VENV := .venv
 PY := $(VENV)/bin/python
+# make test runs the suite on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+TEST_WORKERS ?= auto
 PIP := $(VENV)/bin/pip
 # The interpreter that creates the venv: pyenv's choice from .python-version if present, else python3.
 BASE_PYTHON ?= $(shell command -v pyenv >/dev/null 2>&1 && pyenv which python 2>/dev/null || command -v python3.12 || command -v python3)
@@ -33,7 +35,7 @@ run: venv ## Migrate, load demo data and start web + Celery worker + beat on the
 .PHONY: test
 test: venv ## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set)
 	$(PY) manage.py collectstatic --noinput -v0 --settings=lms.settings.test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: fuzz
 fuzz: venv ## The property and fuzz tests with new random examples (make test always draws the same ones)
