@@ -38,6 +38,7 @@ def quiz_detail(request, quiz_id: int):
         or used < quiz.attempts_allowed
         or any(a.status == Attempt.Status.IN_PROGRESS for a in attempts)
     )
+    owner = selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists()
     return render(
         request,
         "assessments/quiz_detail.html",
@@ -45,7 +46,8 @@ def quiz_detail(request, quiz_id: int):
             "quiz": quiz,
             "attempts": attempts,
             "can_start": can_start,
-            "owner": selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists(),
+            "owner": owner,
+            "key_warning": selectors.quiz_key_warning(quiz=quiz) if owner else None,
         },
     )
 
@@ -187,7 +189,11 @@ def quiz_edit(request, quiz_id: int | None = None):
             for r in (quiz.rules.all() if quiz.pk else [])
         ]
         rules = RuleFormSet(prefix="rules", initial=initial)
-    return render(request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz})
+    # The settings on the page (a refused form's instance holds what was sent), with the saved rules.
+    key_warning = selectors.quiz_key_warning(quiz=quiz)
+    return render(
+        request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz, "key_warning": key_warning}
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
