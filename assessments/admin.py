@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from assessments import selectors
 from assessments.models import Attempt, Question, QuestionBank, QuestionVersion, Quiz, QuizQuestion, QuizRule
 
 
@@ -22,6 +23,12 @@ class QuizAdmin(admin.ModelAdmin):
     filter_horizontal = ["owners"]
     raw_id_fields = ["course", "plan"]
     inlines = [QuizQuestionInline, QuizRuleInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warning = selectors.quiz_key_warning(quiz=form.instance)  # with the rules just saved
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
 
 
 @admin.register(QuestionBank)

@@ -671,6 +671,8 @@ def seed(stdout=None) -> None:
         description="覆盖六大培训内容类别的基础测验，含一道简答题由培训师批改。",
         time_limit_minutes=30,
         attempts_allowed=2,
+        # The key only once both attempts are used: the second attempt has the same questions.
+        review_policy=Quiz.Review.AFTER_LAST_ATTEMPT,
         review_shows_answers=True,
     )
     _attach_to_busiest_course(base)
@@ -751,14 +753,8 @@ def _quiz(title: str, owner, question_ids: list[int], **fields) -> Quiz:
         return quiz
     questions = list(Question.objects.filter(id__in=question_ids))
     questions.sort(key=lambda q: question_ids.index(q.id))
-    return services.quiz_create(
-        owner=owner,
-        title=title,
-        questions=questions,
-        status=Quiz.Status.PUBLISHED,
-        review_policy=Quiz.Review.AFTER_SUBMIT,
-        **fields,
-    )
+    fields.setdefault("review_policy", Quiz.Review.AFTER_SUBMIT)
+    return services.quiz_create(owner=owner, title=title, questions=questions, status=Quiz.Status.PUBLISHED, **fields)
 
 
 def _demo_attempts(quiz: Quiz) -> None:

@@ -164,6 +164,13 @@ class QuizForm(forms.ModelForm):
             "review_policy",
             "review_shows_answers",
         ]
+        help_texts = {
+            "review_policy": _(
+                'When learners may look back at their answers and item scores. "After the last attempt": once '
+                "they have no attempt left (all used, or the quiz closed)."
+            ),
+            "review_shows_answers": _("The review also shows the correct answers and explanations."),
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

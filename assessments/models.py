@@ -135,6 +135,8 @@ class Quiz(models.Model):
     class Review(models.TextChoices):
         NEVER = "never", _("Never")
         AFTER_SUBMIT = "after_submit", _("After submitting")
+        # Once the person has no attempt left: all attempts used, or the quiz closed (unlimited attempts: closed).
+        AFTER_LAST_ATTEMPT = "after_last_attempt", _("After the last attempt")
         AFTER_CLOSE = "after_close", _("After the quiz closes")
 
     title = models.CharField(_("title"), max_length=200)

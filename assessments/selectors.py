@@ -10,6 +10,7 @@ from functools import reduce
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Sum, Value
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import grading
 from assessments.models import (
@@ -307,6 +308,17 @@ def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:
     return list(attempt.items.select_related("version").order_by("order"))
 
 
+def no_attempt_left(*, quiz: Quiz, user_id: int, now: dt.datetime) -> bool:
+    """True when this person can start no further attempt at the quiz: it has closed, or every attempt allowed is
+    used and none is open (with unlimited attempts, only the close ends them)."""
+    if quiz.closes_at and now >= quiz.closes_at:
+        return True
+    if not quiz.attempts_allowed:
+        return False
+    statuses = list(Attempt.objects.filter(quiz_id=quiz.pk, user_id=user_id).values_list("status", flat=True))
+    return len(statuses) >= quiz.attempts_allowed and Attempt.Status.IN_PROGRESS not in statuses
+
+
 def review_state(*, attempt: Attempt, now: dt.datetime | None = None) -> dict:
     """What the taker may see of a closed attempt: their answers and item scores, and the correct answers."""
     now = now or timezone.now()
@@ -315,9 +327,64 @@ def review_state(*, attempt: Attempt, now: dt.datetime | None = None) -> dict:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         if quiz.review_policy == Quiz.Review.AFTER_SUBMIT:
             review = True
+        elif quiz.review_policy == Quiz.Review.AFTER_LAST_ATTEMPT:
+            review = no_attempt_left(quiz=quiz, user_id=attempt.user_id, now=now)
         elif quiz.review_policy == Quiz.Review.AFTER_CLOSE:
             review = bool(quiz.closes_at and now >= quiz.closes_at)
     return {"review": review, "answers": review and quiz.review_shows_answers}
+
+
+# A random draw from a pool smaller than this many times the draw gives the next attempt, on average, more than a
+# third of the questions the previous one had.
+KEY_POOL_FACTOR = 3
+
+
+def _smallest_rule_pool(quiz: Quiz) -> tuple[int, int] | None:
+    """(questions in the pool, questions drawn) of the quiz's random rule with the smallest pool for its draw, in one
+    query; None without rules (or before the quiz is saved)."""
+    rules = list(quiz.rules.all()) if quiz.pk else []
+    if not rules:
+        return None
+    counts = {}
+    for i, rule in enumerate(rules):
+        match = Q()
+        if rule.category_id:
+            match &= Q(category_id=rule.category_id)
+        if rule.difficulty:
+            match &= Q(difficulty=rule.difficulty)
+        counts[f"r{i}"] = Count("id", filter=match)
+    pools = Question.objects.filter(is_archived=False, current__isnull=False).aggregate(**counts)
+    return min(((pools[f"r{i}"], rule.count) for i, rule in enumerate(rules)), key=lambda p: p[0] / max(p[1], 1))
+
+
+def quiz_key_warning(*, quiz: Quiz) -> str | None:
+    """A warning for the quiz's trainer when learners see the correct answers right after an attempt and may take
+    another with the same questions (fixed questions, or random rules drawing from small pools), so the next attempt
+    can be answered from the key. None when the settings do not allow that. A warning, not a refusal: a practice
+    quiz may mean to show the key and let people try again."""
+    if not (
+        quiz.review_shows_answers and quiz.review_policy == Quiz.Review.AFTER_SUBMIT and quiz.attempts_allowed != 1
+    ):
+        return None
+    advice = _(
+        'To avoid it, choose "After the last attempt" or "After the quiz closes" under Review, allow a single '
+        "attempt, or draw the questions at random from a pool at least %(factor)s times the number drawn."
+    ) % {"factor": KEY_POOL_FACTOR}
+    if quiz.mode == Quiz.Mode.FIXED:
+        problem = _(
+            "Learners see the correct answers right after each attempt and may take another attempt with the same "
+            "questions, so they can answer it from the key."
+        )
+        return f"{problem} {advice}"
+    smallest = _smallest_rule_pool(quiz)
+    if smallest is None or smallest[0] >= KEY_POOL_FACTOR * smallest[1]:
+        return None
+    problem = _(
+        "Learners see the correct answers right after each attempt and may take another attempt, whose random "
+        "questions come from small pools (one rule draws %(count)s of only %(pool)s questions), so they can "
+        "answer much of it from the key."
+    ) % {"count": smallest[1], "pool": smallest[0]}
+    return f"{problem} {advice}"
 
 
 def can_see_key(*, user, attempt: Attempt) -> bool:

@@ -49,6 +49,7 @@ def quiz_detail(request, quiz_id: int):
             "can_start": can_start,
             "owner": owner,
             "outdated": selectors.quiz_outdated_questions(quiz=quiz) if owner else 0,
+            "key_warning": selectors.quiz_key_warning(quiz=quiz) if owner else None,
         },
     )
 
@@ -208,7 +209,11 @@ def quiz_edit(request, quiz_id: int | None = None):
             for r in (quiz.rules.all() if quiz.pk else [])
         ]
         rules = RuleFormSet(prefix="rules", initial=initial)
-    return render(request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz})
+    # The settings on the page (a refused form's instance holds what was sent), with the saved rules.
+    key_warning = selectors.quiz_key_warning(quiz=quiz)
+    return render(
+        request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz, "key_warning": key_warning}
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ class AuditAction:
     TOKEN_ISSUED = "auth.token_issued"  # noqa: S105 (an action name)
     LOGOUT_EVERYWHERE = "auth.logout_everywhere"
     LOCKOUT_RESET = "auth.lockout_reset"
+    PASSWORD_RESET_MAIL_SENT = "auth.password_reset_mail_sent"  # noqa: S105 (an action name)
+    PASSWORD_RESET = "auth.password_reset"  # noqa: S105 (an action name)
     ROLES_CHANGED = "person.roles_changed"
     PERSON_CHANGED = "person.changed"  # e-mail, team, name, staff flags: details {field: [before, after]}
     TEAM_MANAGERS_CHANGED = "team.managers_changed"

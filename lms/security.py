@@ -1,17 +1,24 @@
-"""Login throttling (django-axes), idle session timeout, "log out everywhere", and addresses with NUL refused."""
+"""Login throttling (django-axes), request rate limits (password reset), idle session timeout, "log out
+everywhere", and addresses with NUL refused."""
 
+import logging
 import time
 
 from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from lms.errors import error_body
+
+logger = logging.getLogger(__name__)
 
 IDLE_SESSION_KEY = "_last_seen"
 # The last-seen time is written at most this often, so ordinary requests do not write the session.
@@ -65,6 +72,40 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         "registration/login.html",
         {"form": form, "lockout_message": lockout_message(), "next": request.POST.get("next", "")},
         status=429,
+    )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address the way login throttling sees it (django-axes; AXES_PROXY_COUNT behind a proxy)."""
+    return get_client_ip_address(request)
+
+
+def rate_limit_hit(*, scope: str, key: str, limit: int, window: int) -> bool:
+    """Count one request for `key` under `scope` in the shared cache; True while at most `limit` were counted in the
+    window (fixed: it starts at the first request and lasts `window` seconds). Every call counts, allowed or not.
+
+    The key is stored as a keyed hash, so an e-mail address is not readable in Redis. If the cache cannot be reached
+    the request is allowed (and logged): an outage must not lock everyone out of a password reset. Without Redis
+    (`make run`) the cache, and so the count, is per process."""
+    cache_key = f"ratelimit:{scope}:{salted_hmac('lms.security.rate_limit', key, algorithm='sha256').hexdigest()}"
+    try:
+        if cache.add(cache_key, 1, timeout=window):
+            return limit >= 1
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(cache_key, 1, timeout=window)
+            count = 1
+    except Exception:  # noqa: BLE001 - Redis down: allow, and say so
+        logger.warning("Rate limit %s not checked: the cache cannot be reached.", scope, exc_info=True)
+        return True
+    return count <= limit
+
+
+def password_reset_limited_message() -> str:
+    return _(
+        "Too many password reset requests for this address or from this network. Try again in an hour, "
+        "or use the link in the last e-mail you received."
     )
 
 

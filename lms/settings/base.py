@@ -151,6 +151,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # E-mail from EMAIL_URL (console://, file:///path, smtp://user:pass@host:587?tls=true); the console by default.
 MAILERS = {"default": mailer_from_url(env_str("EMAIL_URL", "console://"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lms@localhost")
+# The address of the site, for links in e-mails (reminders, password reset): never taken from a request's Host.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -261,7 +263,7 @@ NOTIFICATIONS = {
     "BATCH_SIZE": env_int("NOTIFICATIONS_BATCH_SIZE", 200),
     "CHUNK_SIZE": env_int("NOTIFICATIONS_CHUNK_SIZE", 50000),
     # Absolute links in e-mails.
-    "SITE_URL": env_str("SITE_URL", "http://127.0.0.1:8000"),
+    "SITE_URL": SITE_URL,
     # Pushed channels besides e-mail. Example (WeCom group robot), off by default:
     # "wecom": {"CLASS": "notifications.channels.WebhookChannel", "URL": "https://qyapi.weixin.qq.com/...",
     #           "ENABLED": True, "TIMEOUT": 5}
@@ -362,6 +364,15 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Django's default, said here: no address of ours (a password reset link's token) is sent to another site.
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Password reset by e-mail (lms.account_views, lms.services.password_reset_request): a link works once, for a day;
+# requests are counted per e-mail address and per IP over PASSWORD_RESET_LIMIT_WINDOW seconds (lms.security).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 20)
+PASSWORD_RESET_LIMIT_WINDOW = env_int("PASSWORD_RESET_LIMIT_WINDOW", 60 * 60)
 
 # --- Dashboards (dashboards) ---
 # Exports of more rows than this run in Celery with a progress bar.

@@ -71,6 +71,8 @@ POLICIES = [
     {"review_policy": Quiz.Review.NEVER, "review_shows_answers": True},
     {"review_policy": Quiz.Review.AFTER_SUBMIT, "review_shows_answers": False},
     {"review_policy": Quiz.Review.AFTER_CLOSE, "review_shows_answers": True},
+    # The quizzes here allow two attempts: after the first the key stays hidden.
+    {"review_policy": Quiz.Review.AFTER_LAST_ATTEMPT, "review_shows_answers": True},
 ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-EXEMPT = ("notifications/email/",)
+EXEMPT = ("notifications/email/", "registration/email/")
 
 INLINE_STYLE = re.compile(r"""\sstyle\s*=""", re.I)
 EVENT_HANDLER = re.compile(r"""\s(on[a-z]+|hx-on[:\w-]*)\s*=""", re.I)

@@ -25,6 +25,10 @@ MARKERS = (VICTIM_NAME, VICTIM_NO)
 # Routes an anonymous visitor may open (200). Add a route here only if it is meant to be public, and say why.
 PUBLIC_ROUTES = {
     "login": "the login form",
+    "password_reset": "the forgot-password form (same answer for any address)",
+    "password_reset_done": "the neutral 'check your e-mail' page",
+    "password_reset_confirm": "the new-password page behind a reset link (a wrong link says so)",
+    "password_reset_complete": "the 'password changed' page after a reset",
     "healthz": "load-balancer health check (no data)",
     "schema": "the OpenAPI schema (no data)",
     "api-docs": "Swagger UI for the schema",
