@@ -1,5 +1,7 @@
 """The OpenAPI schema: the common error shape on every operation, and request strings described as DRF checks them."""
 
+import re
+
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -12,6 +14,9 @@ NOT_ONLY_SPACE = r"[^\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u2
 def conflict(description: str) -> OpenApiResponse:
     """A documented 409: the request conflicts with the state of the object (the body is the common error)."""
     return OpenApiResponse(description=description)
+
+
+_SPECTACULAR_DECIMAL = re.compile(r"\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$")
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -30,6 +35,13 @@ class AutoSchema(openapi.AutoSchema):
             and not {"pattern", "enum", "format", "$ref"} & schema.keys()
         ):
             schema = {**schema, "pattern": NOT_ONLY_SPACE}
+        if direction == "request" and isinstance(field, serializers.DecimalField) and isinstance(schema, dict):
+            # drf-spectacular's pattern (^-?\d{0,6}(?:\.\d{0,2})?$) lets through "" and "-", which are no number.
+            found = _SPECTACULAR_DECIMAL.fullmatch(schema.get("pattern", ""))
+            if found:
+                whole, places = found.groups()
+                number = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+                schema = {**schema, "pattern": number}
         return schema
 
     def _get_request_for_media_type(self, serializer, direction="request"):

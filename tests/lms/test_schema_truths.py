@@ -3,10 +3,13 @@ undocumented, `seq`/`answers` required but marked optional, a nullable team type
 without their time zone. Each is checked here against a real response."""
 
 import datetime as dt
+import re
 
 import pytest
 import yaml
+from rest_framework import serializers
 
+from assessments.api import GradeIn
 from courses.models import Session, TrainingPlan
 from tests.assessments import factories as f
 from tests.factories import make_salesperson
@@ -90,3 +93,29 @@ def test_session_times_come_with_their_offset(schema, trainer, api_for):
     assert session["starts_at"] == "2026-12-15T09:00:00+08:00"
     assert session["ends_at"] == "2026-12-15T10:30:00+08:00"
     assert session["start_time"] == "09:00:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("5", True),
+        ("5.", True),
+        (".5", True),
+        ("-1.25", True),
+        ("123456.78", True),
+        ("", False),
+        ("-", False),
+        (".", False),
+    ],
+)
+def test_a_decimal_in_a_request_is_a_number_by_the_schema_as_by_the_server(schema, value, valid):
+    """schemathesis sent a grade of "" (drf-spectacular's decimal pattern lets it through) and the server refused."""
+    pattern = schema["components"]["schemas"]["GradeInRequest"]["properties"]["score"]["pattern"]
+    assert bool(re.search(pattern, value)) is valid
+    field: serializers.DecimalField = GradeIn().fields["score"]
+    try:
+        field.to_internal_value(value)
+        accepted = True
+    except serializers.ValidationError:
+        accepted = False
+    assert accepted is valid
