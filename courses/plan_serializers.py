@@ -140,12 +140,16 @@ class WarningOut(serializers.Serializer):
     other_plan = serializers.IntegerField()
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$", "example": "09:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time of the site's time zone, HH:MM:SS. Not an RFC 3339 `time` (that carries an offset, which
+    a time of day alone cannot know in a zone with summer time)."""
+
+
 class SessionOut(serializers.ModelSerializer):
     date = serializers.SerializerMethodField()
-    start_time = serializers.TimeField(
-        help_text="Wall-clock time in the site's time zone (`starts_at` has the offset)."
-    )
-    end_time = serializers.TimeField(help_text="Wall-clock time in the site's time zone (`ends_at` has the offset).")
+    start_time = LocalTimeField(help_text="Wall-clock time in the site's time zone (`starts_at` has the offset).")
+    end_time = LocalTimeField(help_text="Wall-clock time in the site's time zone (`ends_at` has the offset).")
     starts_at = serializers.SerializerMethodField(
         help_text="Date and start time with the time-zone offset; null while the plan has no start date."
     )

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -524,6 +524,11 @@ class ExportDetailView(APIView):
 
 
 class ExportDownloadView(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(bytes, description="a CSV export (UTF-8 with BOM, for Excel)"),
+            (200, exports.EXPORT_CONTENT_TYPES["xlsx"]): OpenApiResponse(bytes, description="an Excel export"),
+        }
+    )
     def get(self, request, pk: int):
         return exports.export_file_response(exports.export_get_for_user(user=request.user, job_id=pk))

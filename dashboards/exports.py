@@ -749,9 +749,20 @@ def export_get_for_user(*, user, job_id) -> Job:
     return job
 
 
+# What a finished export is served as, by its extension (not guessed from the machine's mime.types).
+EXPORT_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 def export_file_response(job: Job) -> FileResponse:
     """The finished export's file, for the page and the API alike; 404 until it is there."""
     name = (job.result or {}).get("file")
     if job.status != job.Status.DONE or not name or not default_storage.exists(name):
         raise Http404
-    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1])
+    filename = name.rsplit("/", 1)[-1]
+    content_type = EXPORT_CONTENT_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    return FileResponse(
+        default_storage.open(name, "rb"), as_attachment=True, filename=filename, content_type=content_type
+    )

@@ -37,9 +37,17 @@ def _job_id(response) -> int:
     return int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
-def _download(client, job_id) -> bytes:
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _download(client, job_id, fmt: str | None = None) -> bytes:
     response = client.get(reverse("dashboards:export_download", args=[job_id]))
     assert response.status_code == 200
+    if fmt:  # as the API schema documents it, whatever the machine's mime.types says
+        assert response["Content-Type"] == CONTENT_TYPES[fmt]
     return b"".join(response.streaming_content)
 
 
@@ -55,7 +63,7 @@ def _xlsx(raw: bytes) -> list[tuple]:
 
 def _export(client, **data) -> list:
     response = client.post(START, data)
-    raw = _download(client, _job_id(response))
+    raw = _download(client, _job_id(response), data["format"])
     return _csv(raw) if data["format"] == "csv" else _xlsx(raw)
 
 
