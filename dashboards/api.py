@@ -194,7 +194,12 @@ def _table_parameters(sorts, *filters: OpenApiParameter, sort_note: str = "") ->
     return [
         OpenApiParameter("sort", str, description=f"one of {', '.join(sorts)}, '-' for descending{sort_note}"),
         *filters,
-        OpenApiParameter("cursor", str),
+        OpenApiParameter(
+            "cursor",
+            str,
+            description="the position to go on from, as the `next` link gives it; a cursor that was changed or cut "
+            "(not one this API wrote) is a 400 naming `cursor`",
+        ),
         OpenApiParameter("page_size", int),
     ]
 
