@@ -3,7 +3,7 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,6 +12,7 @@ from courses import course_services as services
 from courses.models import Category, Course, Lesson, Module, ModuleItem, Track
 from courses.plan_serializers import ReferenceCodeField
 from courses.sanitize import sanitize_html
+from lms.api.parsers import JSONParser
 from lms.api.serializers import JSONInSerializer
 from lms.permissions import HasRole
 from lms.roles import TRAINER

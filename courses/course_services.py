@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from courses import hooks
 from courses.models import Course, Lesson, Module, ModuleItem
 from courses.sanitize import sanitize_html
-from courses.uploads import validate_upload
+from courses.uploads import validate_upload, video_duration_seconds
 
 COURSE_FIELDS = (
     "title",
@@ -178,6 +178,17 @@ def _clean_lesson(lesson: Lesson) -> None:
         errors["body"] = _("Write the lesson text.")
     if lesson.kind == Lesson.Kind.VIDEO and not (lesson.video_file or lesson.video_url):
         errors["video_file"] = _("Upload a video or give its URL.")
+    elif lesson.kind == Lesson.Kind.VIDEO and not lesson.duration_seconds:
+        # Learners complete a video by watching this long (learning.services.lesson_heartbeat), never by what
+        # their browser says the video lasts.
+        errors["duration_seconds"] = (
+            _(
+                "The length of this video could not be read from the file: enter it in seconds. Learners complete "
+                "the lesson by watching most of it."
+            )
+            if lesson.video_file
+            else _("Enter the video's length in seconds. Learners complete the lesson by watching most of it.")
+        )
     if lesson.kind == Lesson.Kind.FILE and not lesson.file:
         errors["file"] = _("Upload the file.")
     if lesson.kind == Lesson.Kind.LINK and not lesson.url:
@@ -206,7 +217,14 @@ def lesson_save(
     lesson.title = (lesson.title or "").strip()
     lesson.body = sanitize_html(lesson.body)
     if video_file:
+        probed = video_duration_seconds(video_file)  # before storing: the storage may close the upload
         _store(lesson.video_file, video_file, kind="video")
+        # The trainer's length wins. Left empty, or left as it was for the file this one replaces, it is the new
+        # file's when that can be read (else the one shown stays, or the trainer is asked for it: _clean_lesson).
+        # As stored, not as on the instance: the edit form has already copied its fields onto it.
+        stored = lesson.pk and Lesson.objects.filter(pk=lesson.pk).values_list("duration_seconds", flat=True).first()
+        if not lesson.duration_seconds or lesson.duration_seconds == stored:
+            lesson.duration_seconds = probed or lesson.duration_seconds
     if file:
         _store(lesson.file, file, kind="file")
         lesson.file_name = file.name[:200]

@@ -1,7 +1,5 @@
 """Pages: course authoring (trainers) and the lesson library. The catalogue and the player are learning/'s."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,8 +14,10 @@ from courses import course_services as services
 from courses.course_forms import CourseForm, LessonForm
 from courses.models import Course, Lesson
 from courses.uploads import lesson_file_response
+from lms.errors import error_body
 from lms.permissions import role_required
 from lms.roles import TRAINER
+from lms.storable import json_parse
 
 # --- authoring ---------------------------------------------------------------------------------------------
 
@@ -200,7 +200,7 @@ def course_reorder(request, course_id: int):
     """Drag and drop (SortableJS) posts JSON: {"modules": [ids]} or {"module": id, "items": [ids]}."""
     course = selectors.course_get_for_author(user=request.user, course_id=course_id)
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json_parse(request.body or b"{}")
         if "modules" in payload:
             services.module_reorder(course=course, module_ids=[int(i) for i in payload["modules"]])
         else:
@@ -209,9 +209,10 @@ def course_reorder(request, course_id: int):
                 raise Http404
             services.item_reorder(module=module, item_ids=[int(i) for i in payload.get("items", [])])
     except (ValueError, TypeError, AttributeError):
-        return JsonResponse({"error": {"code": "invalid", "message": _("Bad order."), "fields": {}}}, status=400)
+        return JsonResponse(error_body("invalid", _("Bad order.")), status=400)
     except ValidationError as exc:
-        return JsonResponse({"error": {"code": "invalid", "message": " ".join(exc.messages), "fields": {}}}, status=400)
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        return JsonResponse(error_body("invalid", " ".join(exc.messages), fields), status=400)
     return HttpResponse(status=204)
 
 

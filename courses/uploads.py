@@ -4,6 +4,7 @@ The name's extension must also agree with what the content is, so `evil.exe` ren
 Files are stored through Django's storage API (`FieldFile.save`), so S3-compatible storage plugs in by settings.
 """
 
+import math
 import os
 import zipfile
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from mutagen import MutagenError
+from mutagen.mp4 import MP4 as MP4File
+from mutagen.oggopus import OggOpus
+from mutagen.oggtheora import OggTheora
+from mutagen.oggvorbis import OggVorbis
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,33 @@ def validate_upload(upload: UploadedFile, *, kind: str) -> None:
             _("This file type is not allowed here. Allowed: %(types)s.") % {"types": KIND_LABELS[kind]},
             code="file_type",
         )
+
+
+# The longest video a lesson's length may be (the player's heartbeat positions stop there too).
+VIDEO_MAX_SECONDS = 24 * 3600
+
+
+def video_duration_seconds(upload) -> int | None:
+    """The length of an uploaded video in whole seconds (rounded up), read from the file on the server, or None
+    when it cannot be read: MP4 (the movie header, or its sound track's) and Ogg (Theora, Vorbis, Opus) by mutagen
+    (pure Python); WebM is not read. Call after validate_upload. Never raises: a file mutagen cannot make sense of
+    is a video of unknown length, which the trainer then types in."""
+    upload.seek(0)
+    found = sniff(upload.read(64))
+    upload.seek(0)
+    readers = {MP4: (MP4File,), OGG: (OggTheora, OggVorbis, OggOpus)}.get(found, ())
+    for reader in readers:
+        try:
+            length = reader(upload).info.length
+        except MutagenError:  # not this codec, or not a file it can read
+            length = 0
+        except Exception:  # a hostile file may break the parser anywhere: its length is unknown, never a 500
+            length = 0
+        finally:
+            upload.seek(0)
+        if length and math.isfinite(length) and 0 < length <= VIDEO_MAX_SECONDS:
+            return max(1, math.ceil(length))
+    return None
 
 
 def lesson_file_response(lesson) -> FileResponse:

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -195,7 +194,12 @@ def _table_parameters(sorts, *filters: OpenApiParameter, sort_note: str = "") ->
     return [
         OpenApiParameter("sort", str, description=f"one of {', '.join(sorts)}, '-' for descending{sort_note}"),
         *filters,
-        OpenApiParameter("cursor", str),
+        OpenApiParameter(
+            "cursor",
+            str,
+            description="the position to go on from, as the `next` link gives it; a cursor that was changed or cut "
+            "(not one this API wrote) is a 400 naming `cursor`",
+        ),
         OpenApiParameter("page_size", int),
     ]
 
@@ -450,16 +454,10 @@ class PersonDashboardView(APIView):
         )
 
 
-class _SearchField(serializers.CharField):
-    """Free search text: NUL characters are dropped (by exports.export_params), not refused."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
-
-
 class ExportIn(JSONInSerializer):
-    """A JSON body is held to the documented types (0 is not a sort key, "1" is not a team)."""
+    """A JSON body is held to the documented types (0 is not a sort key, "1" is not a team). A NUL character in
+    any text is refused by the API's JSON parser (lms.api.parsers); the page's export form drops it instead
+    (exports.export_params)."""
 
     table = serializers.ChoiceField(choices=list(exports.TABLES), default="people", help_text=", ".join(exports.TABLES))
     format = serializers.ChoiceField(choices=exports.FORMATS)
@@ -471,20 +469,20 @@ class ExportIn(JSONInSerializer):
         default=None,
         help_text="the team, for every table but courses (without one: 404)",
     )
-    q = _SearchField(required=False, allow_blank=True, max_length=exports.MAX_SEARCH, default="")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=exports.MAX_SEARCH, default="")
     overdue = serializers.BooleanField(required=False, default=False)
-    sort = _SearchField(required=False, allow_blank=True, max_length=40, default="")
+    sort = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
     min_days = serializers.IntegerField(
         required=False, min_value=0, max_value=3650, default=0, help_text="overdue table: days past the due date"
     )
-    category = _SearchField(
+    category = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=exports.selectors.AREA_CODE_MAX,
         default="",
         help_text="lowest_scores table: a content category's code (unknown: 400)",
     )
-    competency = _SearchField(
+    competency = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=exports.selectors.AREA_CODE_MAX,

@@ -56,6 +56,7 @@ from dashboards.models import (
 from dashboards.services import EVERYTHING, week_start
 from learning.models import Certificate, Enrollment
 from lms.roles import MANAGER, has_role, is_admin
+from lms.storable import text_problem
 from practice.models import Scenario
 from trainees.models import Team, User
 from trainees.selectors import managed_team_ids
@@ -324,25 +325,60 @@ def _encode(value, pk: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([value, pk], ensure_ascii=False, default=str).encode()).decode()
 
 
-def _decode(cursor: str):
-    """(sort value, last id) of a cursor we wrote, else None: a forged one holding Infinity, 1e400 (both read as
-    float infinity), NaN or an integer past 64 bits would reach the database as a value it cannot compare or
-    bind (a 500), so it is unreadable like any other."""
+# A cursor's text value is a sort value we wrote (a name, a title, a date): never longer than this.
+CURSOR_TEXT_MAX = 1000
+
+
+class InvalidCursor(ValidationError):
+    """A cursor this app did not write: edited, cut, or forged (Infinity, 1e400, NaN, integers past 64 bits, text a
+    database cannot hold, a value of the wrong kind for the table's sort). The API answers 400 naming `cursor`; the
+    pages show a 400 page with a link to the table's first page (dashboards.views)."""
+
+    def __init__(self):
+        super().__init__(
+            {
+                "cursor": _(
+                    "This page link is not valid: its position in the table (the cursor) was changed or cut. "
+                    "Start again from the first page."
+                )
+            }
+        )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def cursor_decode(cursor: str) -> tuple[str | int | float, int]:
+    """(sort value, last id) of a cursor we wrote, else InvalidCursor. Only finite numbers, 64-bit integers and
+    storable text of a sane length pass: anything else would reach the database as a value it cannot compare or
+    bind (Infinity, 1e400 and NaN read as non-finite floats; a 500)."""
     try:
-        value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        pk = int(pk)
-    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID or not 0 < pk <= MAX_ID:
-        return None
+        value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode(), parse_constant=_not_a_number)
+    except (ValueError, TypeError, RecursionError, binascii.Error):  # not base64, JSON, a pair; NaN; 4300 digits
+        raise InvalidCursor from None
+    if not _is_int(pk) or not 0 < pk <= MAX_ID:
+        raise InvalidCursor
+    if isinstance(value, float):
+        ok = math.isfinite(value)
+    elif _is_int(value):
+        ok = -MAX_ID <= value <= MAX_ID
+    elif isinstance(value, str):
+        ok = len(value) <= CURSOR_TEXT_MAX and not text_problem(value)
+    else:
+        ok = False
+    if not ok:
+        raise InvalidCursor
     return value, pk
+
+
+def _not_a_number(name: str):
+    raise ValueError(name)
 
 
 def keyset_page(*, qs: QuerySet[PersonStats], sort: str, cursor: str | None, size: int = PAGE_SIZE):
     """Cursor (keyset) pagination on (sort field, user id): every page is one indexed query, however deep.
-    Returns (rows, next cursor or None). An unreadable cursor starts from the first page."""
+    Returns (rows, next cursor or None). A cursor we did not write: InvalidCursor."""
     sort = parse_sort(sort)
     return _keyset(
         qs=qs, field=SORTS[sort.lstrip("-")], desc=sort.startswith("-"), pk="user_id", cursor=cursor, size=size
@@ -350,17 +386,17 @@ def keyset_page(*, qs: QuerySet[PersonStats], sort: str, cursor: str | None, siz
 
 
 def _keyset(*, qs: QuerySet, field: str, desc: bool, pk: str, cursor: str | None, size: int):
-    """One page of `qs` ordered by (field, pk) after the cursor's position (an unreadable cursor: the first page),
-    and the next page's cursor or None. `field` must not be NULL (keyset comparisons skip NULLs)."""
+    """One page of `qs` ordered by (field, pk) after the cursor's position (no cursor: the first page), and the
+    next page's cursor or None. InvalidCursor for a cursor we did not write, or one whose value does not fit the
+    field (a date sort's cursor holding "abc"). `field` must not be NULL (keyset comparisons skip NULLs)."""
     size = max(1, min(int(size or PAGE_SIZE), MAX_PAGE_SIZE))
-    position = _decode(cursor) if cursor else None
-    if position is not None and isinstance(position[0], str | int | float):
-        value, last_pk = position
+    if cursor:
+        value, last_pk = cursor_decode(cursor)
         op = "lt" if desc else "gt"
         try:
             qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"{pk}__{op}": last_pk}))
-        except (ValueError, TypeError, ValidationError):  # a forged cursor whose value does not fit the field
-            pass
+        except (ValueError, TypeError, ValidationError):
+            raise InvalidCursor from None
     order = [f"-{field}", f"-{pk}"] if desc else [field, pk]
     rows = list(qs.order_by(*order)[: size + 1])
     next_cursor = None

@@ -2,6 +2,7 @@
 precomputed tables, writes through the services."""
 
 from datetime import timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -160,8 +161,47 @@ def _due_default():
     return timezone.localdate() + timedelta(days=14)
 
 
+# Every table of the dashboard pages pages by its own cursor parameter.
+CURSOR_PARAMS = ("cursor", "plan_cursor", "course_cursor", "overdue_cursor", "low_cursor")
+
+
+def _invalid_cursor_page(request, exc: selectors.InvalidCursor):
+    """400 for a page address whose cursor we did not write (someone edited or cut it), with a link to the same
+    page without any cursor. Loaded into the page through htmx (a table's next page), the table's place shows the
+    message (dashboard.js swaps this 400 in)."""
+    query = request.GET.copy()
+    for name in (*CURSOR_PARAMS, "partial"):
+        query.pop(name, None)
+    context = {"message": " ".join(exc.messages), "first_page": f"{request.path}?{query.urlencode()}"}
+    if request.htmx:
+        context["target"] = request.htmx.target or ""
+        response = render(request, "dashboards/_invalid_cursor.html", context, status=400)
+        response["X-Invalid-Cursor"] = "1"  # dashboard.js swaps this 400 in
+        return response
+    return render(request, "dashboards/invalid_cursor.html", context, status=400)
+
+
+def _cursors_checked(view):
+    """Every cursor in the address is read before the page is built: a forged one is a 400 page, not a silent first
+    page, also for the tables the page loads later through htmx (whose cursors it passes on). A cursor that reads
+    but does not fit its table's sort is found by the table's selector, with the same answer."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            for name in CURSOR_PARAMS:
+                if request.GET.get(name):
+                    selectors.cursor_decode(request.GET[name])
+            return view(request, *args, **kwargs)
+        except selectors.InvalidCursor as exc:
+            return _invalid_cursor_page(request, exc)
+
+    return checked
+
+
 @login_required
 @role_required(MANAGER)
+@_cursors_checked
 def dashboard(request):
     roots = []
     if request.GET.get("team"):
@@ -217,6 +257,7 @@ def dashboard(request):
 
 @login_required
 @role_required(TRAINER)
+@_cursors_checked
 def courses(request):
     """A trainer's dashboard: headline figures and charts over the courses and training plans they own (OwnerStats
     and its daily snapshots), and the completion of each (CourseStats, TeamPlanStats over every participant)."""

@@ -144,12 +144,19 @@ class LessonCompleteView(APIView):
 
 
 class LessonHeartbeatView(APIView):
-    """The video player's periodic heartbeat while playing."""
+    """The video player's periodic heartbeat while playing: each one credits the server's time since the last one
+    (at most VIDEO_HEARTBEAT_MAX_CREDIT seconds); the lesson completes when most of its length (`duration_seconds`,
+    set by the trainer or read from the file) has been credited. A `duration` sent is ignored."""
 
     @extend_schema(request=ProgressIn, responses=LessonProgressOut)
     def post(self, request, pk: int):
         data = ProgressIn(data=request.data)
         data.is_valid(raise_exception=True)
-        progress = services.lesson_heartbeat(user=request.user, lesson_id=pk, **data.validated_data)
+        progress = services.lesson_heartbeat(
+            user=request.user,
+            lesson_id=pk,
+            position=data.validated_data["position"],
+            event=data.validated_data["event"],
+        )
         enrollments = request.user.enrollments.filter(course__items__lesson_id=pk, unenrolled_at__isnull=True)
         return Response(LessonProgressOut(progress, context={"enrollments": _enrollments_out(enrollments)}).data)

@@ -119,7 +119,14 @@ class CertificateVerifyOut(serializers.ModelSerializer):
 
 class ProgressIn(JSONInSerializer):
     position = serializers.FloatField(min_value=0, max_value=24 * 3600, required=False, default=0)
-    duration = serializers.FloatField(min_value=0, max_value=24 * 3600, required=False, allow_null=True)
+    duration = serializers.FloatField(
+        min_value=0,
+        max_value=24 * 3600,
+        required=False,
+        allow_null=True,
+        help_text="ignored, kept for older players: the video's length is the lesson's (`duration_seconds` in the "
+        "answer: the trainer's, or read from the uploaded file), never the browser's",
+    )
     event = serializers.ChoiceField(choices=["start", "tick", "pause", "ended"], required=False, default="tick")
 
 
@@ -127,7 +134,10 @@ class LessonProgressOut(serializers.Serializer):
     lesson = serializers.IntegerField(source="lesson_id")
     completed = serializers.SerializerMethodField()
     seconds_watched = serializers.IntegerField()
-    duration_seconds = serializers.IntegerField(allow_null=True)
+    duration_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="the video's length as the server knows it (null: not set yet, so watching cannot complete it)",
+    )
     enrollments = serializers.SerializerMethodField()
 
     def get_completed(self, obj) -> bool:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courses.models import Course, Lesson, ModuleItem, TrainingPlan
+from courses.uploads import VIDEO_MAX_SECONDS
 from learning import hooks
 from learning.models import CalendarFeed, Certificate, Enrollment, LessonProgress
 from lms.deferred import enqueue_on_commit
@@ -656,14 +657,15 @@ def lesson_complete(*, user: User, lesson_id) -> list[Enrollment]:
 
 
 @transaction.atomic
-def lesson_heartbeat(
-    *, user: User, lesson_id, position: float, duration: float | None = None, event: str = "tick"
-) -> LessonProgress:
+def lesson_heartbeat(*, user: User, lesson_id, position: float, event: str = "tick") -> LessonProgress:
     """Credit watched time from the player's periodic heartbeat.
 
-    Each heartbeat credits the wall time since the previous one, capped at VIDEO_HEARTBEAT_MAX_CREDIT seconds,
-    so skipping ahead or replaying one request earns nothing. A "start" event (play pressed) credits nothing.
-    The lesson completes once the credited time reaches VIDEO_COMPLETION_SHARE of its length.
+    Each heartbeat credits the server's wall time since the previous one, capped at VIDEO_HEARTBEAT_MAX_CREDIT
+    seconds, so skipping ahead or replaying one request earns nothing, and the time credited never exceeds the time
+    since the first heartbeat. A "start" event (play pressed) credits nothing. The lesson completes once the
+    credited time reaches VIDEO_COMPLETION_SHARE of its length, which is the server's: the trainer's, or read from
+    the uploaded file (courses.uploads.video_duration_seconds), never the browser's. Without one (a lesson saved
+    before lengths were required) watching is credited but completes nothing until a trainer sets it.
     """
     lesson, enrollments = _learner_enrollments(user=user, lesson_id=lesson_id)
     if lesson.kind != Lesson.Kind.VIDEO:
@@ -671,18 +673,15 @@ def lesson_heartbeat(
     LessonProgress.objects.get_or_create(user=user, lesson=lesson)
     progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
     now = timezone.now()
-    if not progress.duration_seconds:
-        if lesson.duration_seconds:
-            progress.duration_seconds = lesson.duration_seconds
-        elif duration and 1 <= duration <= 24 * 3600:
-            progress.duration_seconds = int(duration)
+    # Always the lesson's: a length stored here from a browser (before issue 18) is replaced.
+    progress.duration_seconds = lesson.duration_seconds or None
     if event != "start" and progress.last_heartbeat_at is not None:
         elapsed = max(0.0, (now - progress.last_heartbeat_at).total_seconds())
         credit = int(min(elapsed, settings.VIDEO_HEARTBEAT_MAX_CREDIT))
         cap = progress.duration_seconds or credit + progress.seconds_watched
         progress.seconds_watched = min(progress.seconds_watched + credit, cap)
     progress.last_heartbeat_at = now
-    progress.last_position = max(0, int(position or 0))
+    progress.last_position = min(max(0, int(position or 0)), progress.duration_seconds or VIDEO_MAX_SECONDS)
     just_completed = False
     if (
         progress.completed_at is None

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course, TrainingPlan
+from lms.storable import unstorable_values
 from practice.engine.spec import validate_spec
 from practice.models import Scenario
 
@@ -61,6 +62,12 @@ def load_json(raw: str):
         ) from None
 
 
+def spec_unstorable(spec) -> list[tuple[str, str]]:
+    """(path, message) of the texts in a script no database can store (NUL, a lone surrogate such as "\\ud800"),
+    in validate_spec's shape; checked first, since nothing else about such a script can be shown or saved."""
+    return [(path, message) for path, messages in unstorable_values(spec, root="spec").items() for message in messages]
+
+
 def _bootstrap(form: forms.Form) -> None:
     for field in form.fields.values():
         widget = field.widget
@@ -109,7 +116,7 @@ class ScenarioForm(ScenarioMetaForm):
 
     def clean_spec_json(self):
         spec = load_json(self.cleaned_data["spec_json"])
-        errors = validate_spec(spec)
+        errors = spec_unstorable(spec) or validate_spec(spec)
         if errors:
             raise forms.ValidationError([f"{path}: {message}" for path, message in errors])
         return spec

@@ -1,6 +1,7 @@
 import copy
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,6 +24,8 @@ from practice.forms import (
     RequirementForm,
     ScenarioForm,
     ScenarioMetaForm,
+    load_json,
+    spec_unstorable,
 )
 from practice.labels import BAND_CSS, BAND_LABELS
 from practice.models import PracticeSession, Scenario, ScenarioRequirement
@@ -407,19 +410,12 @@ def _preview_context(spec) -> dict:
 def scenario_check(request):
     """Validate the JSON being edited and show it as a readable script (htmx, before saving)."""
     try:
-        spec = json.loads(request.POST.get("spec_json", ""))
-    except json.JSONDecodeError as exc:
-        context = {
-            "errors": [
-                (
-                    "JSON",
-                    _("line %(line)s, column %(col)s: %(msg)s")
-                    % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
-                )
-            ]
-        }
+        spec = load_json(request.POST.get("spec_json", ""))
+    except forms.ValidationError as exc:  # not JSON, nested too deeply, NaN, a number of thousands of digits
+        context = {"errors": [("JSON", message) for message in exc.messages]}
     else:
-        context = _preview_context(spec)
+        errors = spec_unstorable(spec)
+        context = {"errors": errors} if errors else _preview_context(spec)
     return render(request, "practice/_spec_preview.html", context)
 
 

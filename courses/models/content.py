@@ -73,7 +73,13 @@ class Lesson(models.Model):
     video_file = models.FileField(_("video file"), upload_to="lessons/videos/", blank=True, max_length=255)
     video_url = models.URLField(_("video URL"), blank=True, max_length=500)
     duration_seconds = models.PositiveIntegerField(
-        _("video length (seconds)"), null=True, blank=True, help_text=_("Taken from the player when left empty.")
+        _("video length (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Read from an uploaded MP4 or Ogg file when left empty; needed for a video given by its URL. Learners "
+            "complete the lesson by watching most of this length."
+        ),
     )
     file = models.FileField(_("file"), upload_to="lessons/files/", blank=True, max_length=255)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)

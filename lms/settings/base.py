@@ -388,7 +388,8 @@ DASHBOARD_WEAK_SCORE = env_int("DASHBOARD_WEAK_SCORE", 60)
 
 # --- API (fixapi): JSON bodies only, so the schema documents one request content type per operation; a view
 # that takes file uploads names its own parsers (multipart). Form-encoded bodies cannot express null or lists.
-REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["rest_framework.parsers.JSONParser"]
+# Our JSON parser refuses (400) a NUL, a lone surrogate or a number past a float's range anywhere in the body.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["lms.api.parsers.JSONParser"]
 
 # --- Reliability (issue 9, load and outages) ---
 # A database connection error answers 503 with a message (lms.outage), not a 500. A persistent connection is

@@ -2,6 +2,14 @@
 // also in a table next to it, so the page works without this script.
 (function () {
   "use strict";
+  // A table page whose cursor was edited answers 400 with a message to show in the table's place.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr.status === 400 && xhr.getResponseHeader("X-Invalid-Cursor") === "1") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   const el = document.getElementById("dashboard-data");
   if (!el || typeof window.Chart === "undefined") return;
   const data = JSON.parse(el.textContent);

@@ -1,5 +1,6 @@
 // Course player: a video lesson reports watching with a heartbeat every few seconds while it plays.
-// The server credits real elapsed time only, so seeking ahead earns nothing; completion needs most of the video.
+// The server credits real elapsed time only, so seeking ahead earns nothing; completion needs most of the video's
+// length as the server knows it.
 (function () {
   var video = document.querySelector("video[data-heartbeat-url]");
   if (!video || !video.dataset.heartbeatUrl) { return; }
@@ -11,8 +12,8 @@
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
   }
   function send(event) {
+    // The video's length is the server's (the trainer's, or read from the file): the browser's is not sent.
     var body = { position: Math.floor(video.currentTime || 0), event: event };
-    if (isFinite(video.duration) && video.duration > 0) { body.duration = Math.round(video.duration); }
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },

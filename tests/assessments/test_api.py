@@ -1,5 +1,7 @@
 """API routes: allowed and refused cases, error shapes, import through the API."""
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -256,7 +258,7 @@ def test_an_answer_with_a_nul_character_is_refused_not_stored(api_for, client_fo
     short = next(i for i in attempt["items"] if i["qtype"] == "short")
     url = f"/api/v1/attempts/{attempt['id']}/answers/"
     bad = api.patch(url, {"seq": 1, "answers": {str(short["id"]): "a\x00b"}})
-    assert bad.status_code == 400 and str(short["id"]) in bad.json()["error"]["fields"]
+    assert bad.status_code == 400 and f"answers.{short['id']}" in bad.json()["error"]["fields"]
     page = client_for(sales_a).post(
         reverse("assessments:attempt_save", args=[attempt["id"]]),
         {"seq": "1", f"q-{short['id']}": "a\x00b"},
@@ -266,6 +268,48 @@ def test_an_answer_with_a_nul_character_is_refused_not_stored(api_for, client_fo
     # nothing was written: the next save with sequence 1 is still accepted
     assert api.patch(url, {"seq": 1, "answers": {str(short["id"]): "ab"}}).json() == {"seq": 1}
     assert Attempt.objects.get(id=attempt["id"]).items.get(id=short["id"]).answer == "ab"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["\ud800", "前\udfff后", ["A", "\ud83d"]],
+    ids=["lone high surrogate", "lone low surrogate", "in a list"],
+)
+def test_an_answer_with_a_lone_surrogate_is_a_400_and_nothing_is_stored(
+    api_for, client_for, sales_a, auto_quiz, answer
+):
+    """Issue 18: a lone surrogate ("\\ud800" in JSON) in a quiz answer was a 500 on PostgreSQL, which cannot store
+    it. The API's JSON parser refuses it with the field named; a page's form post cannot even carry one (Django
+    decodes the bytes of one as U+FFFD)."""
+    from django.urls import reverse
+
+    from assessments.models import Attempt
+
+    api = api_for(sales_a)
+    attempt = start(api, auto_quiz)
+    items = {i["qtype"]: i for i in attempt["items"]}
+    item = items["multiple" if isinstance(answer, list) else "short"]
+    url = f"/api/v1/attempts/{attempt['id']}/answers/"
+    # json.dumps writes the surrogate as the escape a client sends ("\ud800"); the test client would not encode it
+    body = json.dumps({"seq": 1, "answers": {str(item["id"]): answer}})
+    bad = api.generic("PATCH", url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert error["code"] == "invalid"
+    [message] = error["fields"][f"answers.{item['id']}"]
+    assert "broken character" in message and ("Item 2: " in message) == isinstance(answer, list)
+    assert Attempt.objects.get(id=attempt["id"]).save_seq == 0
+    assert Attempt.objects.get(id=attempt["id"]).items.get(id=item["id"]).answer is None
+    # the bytes of a surrogate in a form post arrive replaced, and are stored as such
+    short = items["short"]
+    page = client_for(sales_a).post(
+        reverse("assessments:attempt_save", args=[attempt["id"]]),
+        f"seq=1&q-{short['id']}=%ED%A0%80",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_HX_REQUEST="true",
+    )
+    assert page.status_code == 200
+    assert "\ufffd" in Attempt.objects.get(id=attempt["id"]).items.get(id=short["id"]).answer
 
 
 def test_clearing_answers_stores_no_answer_and_grades_none(api_for, sales_a, auto_quiz):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dashboards.services import stats_repair
 from tests.dashboards.factories import add_people
-from tests.factories import TeamFactory, make_manager
+from tests.factories import TeamFactory, make_manager, make_trainer
 
 pytestmark = pytest.mark.django_db
 
@@ -155,8 +155,11 @@ def test_people_table_filters_and_htmx_partial(client_for, manager_a, filled_tea
     assert body.startswith('<div id="people-table"')
     response = client.get(HOME, {"team": filled_team_a.id, "q": "张三"})
     assert "张三" in response.content.decode()
-    # a broken cursor starts again from the first page instead of failing
-    assert client.get(HOME, {"team": filled_team_a.id, "cursor": "!!!"}).status_code == 200
+    # a broken cursor is a 400 page that says so and links to the first page (it used to show the first page)
+    broken = client.get(HOME, {"team": filled_team_a.id, "q": "张三", "cursor": "!!!"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert broken.status_code == 400
+    assert "This page link is not valid" in broken.text
+    assert f'href="{HOME}?team={filled_team_a.id}&amp;q=%E5%BC%A0%E4%B8%89"' in broken.text
 
 
 def test_api_team_and_person(api_for, manager_a, manager_b, sales_a, sales_b, filled_team_a):
@@ -280,28 +283,92 @@ def _forged(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "[Infinity, 1]",
-        "[1e400, 1]",
-        "[-Infinity, 1]",
-        "[NaN, 1]",
-        "[1, 1e400]",
-        "[1, 9223372036854775808]",
-        "[99999999999999999999999, 1]",
-    ],  # fmt: skip
-)
-def test_forged_cursors_are_unreadable_not_500(api_for, client_for, manager_a, filled_team_a, raw):
-    """Issue 18: a cursor holding Infinity or 1e400 was a 500 on every page and API table; it now starts the
-    table from its first page like any other unreadable cursor."""
+FORGED_RAW = [
+    "[Infinity, 1]",
+    "[1e400, 1]",
+    "[-Infinity, 1]",
+    "[NaN, 1]",
+    "[1, 1e400]",
+    "[1, 9223372036854775808]",
+    "[99999999999999999999999, 1]",
+    "[1, 1.5]",
+    "[true, 1]",
+    "[null, 1]",
+    '["\\u0000", 1]',
+    '["\\ud800", 1]',
+    "[1, 2, 3]",
+    "[" * 5000,
+]
+
+
+@pytest.mark.parametrize("raw", FORGED_RAW)
+def test_forged_cursors_are_a_400_not_500_nor_a_silent_first_page(api_for, client_for, manager_a, filled_team_a, raw):
+    """Issue 18: a cursor holding Infinity or 1e400 was a 500 on every page and API table; then it started the
+    table from its first page as if nothing were wrong. Cursors are validated (finite numbers, 64-bit integers,
+    storable text), else 400: the API names `cursor`, the page says so and links to the first page."""
     cursor = _forged(raw)
     api = api_for(manager_a)
     for table in ("people", "plans", "courses", "overdue", "lowest-scores"):
-        for sort in ("", "-overdue", "completion"):
+        for sort in ("", "-overdue", "completion", "name"):
             response = api.get(
-                f"/api/v1/dashboards/teams/{filled_team_a.id}/{table}/", {"cursor": cursor, "sort": sort}
+                f"/api/v1/dashboards/teams/{filled_team_a.id}/{table}/",
+                {"cursor": cursor, "sort": sort},
+                HTTP_ACCEPT_LANGUAGE="en",
             )
-            assert response.status_code == 200, (table, sort, response.status_code)
-    page = client_for(manager_a).get(HOME, {"team": filled_team_a.id, "cursor": cursor, "sort": "-overdue"})
-    assert page.status_code == 200
+            assert response.status_code == 400, (table, sort, response.status_code)
+            error = response.json()["error"]
+            assert error["code"] == "invalid" and "This page link is not valid" in error["fields"]["cursor"][0]
+    client = client_for(manager_a)
+    client.cookies["django_language"] = "en"
+    for name in ("cursor", "plan_cursor", "course_cursor", "overdue_cursor", "low_cursor"):
+        page = client.get(HOME, {"team": filled_team_a.id, name: cursor, "sort": "-overdue"})
+        assert page.status_code == 400, name
+        assert 'data-testid="invalid-cursor"' in page.text
+        assert f'href="{HOME}?team={filled_team_a.id}&amp;sort=-overdue"' in page.text
+    trainer_page = client_for(make_trainer(username="cursor-trainer")).get(
+        reverse("dashboards:courses"), {"cursor": cursor}
+    )
+    assert trainer_page.status_code == 400
+
+
+def test_a_forged_cursor_in_a_table_loaded_by_htmx_shows_the_message_in_its_place(client_for, manager_a, filled_team_a):
+    """The next page of a table comes through htmx: the 400 carries a message for the table's place (dashboard.js
+    swaps it in) that keeps the table's id and links to the dashboard's first page."""
+    params = {"team": filled_team_a.id, "partial": "people", "cursor": _forged("[Infinity, 1]")}
+    response = client_for(manager_a).get(HOME, params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="people-table")
+    assert response.status_code == 400 and response["X-Invalid-Cursor"] == "1"
+    assert response.text.startswith('<div id="people-table" class="alert alert-warning" role="alert"')
+    assert f'href="{HOME}?team={filled_team_a.id}"' in response.text
+
+
+def test_a_cursor_of_the_wrong_kind_for_the_sort_is_a_400(api_for, client_for, manager_a, filled_team_a):
+    """A well-formed cursor whose value does not fit the sort (text for a number, a day that does not exist) is
+    found when the table is read, with the same answer."""
+    api = api_for(manager_a)
+    url = f"/api/v1/dashboards/teams/{filled_team_a.id}/people/"
+    text = base64.urlsafe_b64encode(b'["abc", 5]').decode()
+    assert api.get(url, {"cursor": text, "sort": "-overdue"}).status_code == 400
+    assert api.get(url, {"cursor": text, "sort": "name"}).status_code == 200  # a name is text: a real position
+    page = client_for(manager_a).get(HOME, {"team": filled_team_a.id, "cursor": text, "sort": "-overdue"})
+    assert page.status_code == 400 and 'data-testid="invalid-cursor"' in page.text
+
+
+def test_cursors_we_write_are_read_back_on_every_table_and_sort(api_for, manager_a, filled_team_a):
+    """The validation refuses nothing the tables write: every next link of every sort is followed to the end."""
+    from dashboards import selectors
+
+    api = api_for(manager_a)
+    tables = {
+        "people": selectors.SORTS,
+        "plans": selectors.PLAN_SORTS,
+        "courses": selectors.COURSE_SORTS,
+        "overdue": selectors.OVERDUE_SORTS,
+        "lowest-scores": selectors.LOWEST_PAGE_SORTS,
+    }
+    for table, sorts in tables.items():
+        for sort in [*sorts, *(f"-{s}" for s in sorts)]:
+            url = f"/api/v1/dashboards/teams/{filled_team_a.id}/{table}/?sort={sort}&page_size=1"
+            while url:
+                response = api.get(url)
+                assert response.status_code == 200, (table, sort)
+                url = response.json()["next"]

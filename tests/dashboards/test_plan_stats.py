@@ -209,10 +209,10 @@ def test_plans_api_sorts_filters_and_walks_by_cursor(api_for, manager_a, team_a,
     assert [r["title"] for r in found] == ["共同计划"] and found[0]["completion_rate"] == 25.0
     by_title = api.get(f"/api/v1/dashboards/teams/{team_a.id}/plans/", {"sort": "title"}).json()["results"]
     assert [r["title"] for r in by_title] == sorted(r["title"] for r in by_title)
-    # a garbled cursor starts from the first page; an unknown sort falls back to the default
-    assert (
-        api.get(f"/api/v1/dashboards/teams/{team_a.id}/plans/", {"cursor": "%%%", "sort": "salary"}).status_code == 200
-    )
+    # a garbled cursor is a 400 naming it; an unknown sort falls back to the default
+    garbled = api.get(f"/api/v1/dashboards/teams/{team_a.id}/plans/", {"cursor": "%%%", "sort": "salary"})
+    assert garbled.status_code == 400 and "cursor" in garbled.json()["error"]["fields"]
+    assert api.get(f"/api/v1/dashboards/teams/{team_a.id}/plans/", {"sort": "salary"}).status_code == 200
 
 
 def test_plans_table_page_htmx_partial_and_cursor(client_for, manager_a, team_a, sub_team_a, team_b, courses):
@@ -347,7 +347,7 @@ def test_trainer_sees_and_exports_the_plans_they_own_over_every_participant(
     assert client_for(sales_a).get(reverse("dashboards:courses")).status_code == 404
 
 
-def test_forged_cursors_start_from_the_first_page(api_for, manager_a, team_a, sub_team_a, team_b, courses):
+def test_forged_cursors_are_a_400(api_for, manager_a, team_a, sub_team_a, team_b, courses):
     import base64
     import json
 
@@ -357,7 +357,8 @@ def test_forged_cursors_start_from_the_first_page(api_for, manager_a, team_a, su
         cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
         for path in ("plans", "people"):
             response = api.get(f"/api/v1/dashboards/teams/{team_a.id}/{path}/", {"cursor": cursor, "sort": "overdue"})
-            assert response.status_code == 200, (value, path)
+            assert response.status_code == 400, (value, path)
+            assert list(response.json()["error"]["fields"]) == ["cursor"]
 
 
 def test_plan_edits_refresh_its_figures_right_after_commit(

@@ -269,6 +269,21 @@ def test_outline_reorder_by_keyboard_buttons_and_drag(client_for, trainer, cours
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 100_000, '{"modules": ["\\ud800"]}', '{"module": "\\u0000"}', "1" * 5000],
+    ids=["too deep", "surrogate", "NUL", "5000 digits"],
+)
+def test_the_outline_drag_and_drop_refuses_bad_json_with_a_400(client_for, trainer, raw):
+    """The course outline posts its new order as JSON to a page (not the API); RecursionError was a 500."""
+    course = course_with_lessons(2, owners=[trainer])
+    before = list(course.items.order_by("order").values_list("id", flat=True))
+    response = client_for(trainer).post(f"/courses/{course.id}/reorder/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert list(course.items.order_by("order").values_list("id", flat=True)) == before
+
+
 def test_modules_move_between_up_and_down(client_for, trainer, course):
     second = ModuleFactory(course=course, order=99)
     client = client_for(trainer)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -137,6 +138,75 @@ def test_completion_share_is_configurable(video_course, sales_a, settings):
     for _ in range(3):
         progress = _beat(sales_a, lesson, seconds_ago=20)
     assert progress.completed_at is not None
+
+
+@pytest.fixture
+def lengthless_video(trainer, sales_a):
+    """A video lesson saved before lengths were required: no duration_seconds."""
+    course = course_with_lessons(0, owners=[trainer])
+    item = add_lesson(course, kind="video", video_url="https://video.example/b.mp4", duration_seconds=None)
+    services.enrollment_create(user=sales_a, course=course)
+    return item.lesson
+
+
+def _heartbeat(api, lesson, **body):
+    response = api.post(f"/api/v1/lessons/{lesson.id}/heartbeat/", body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_one_second_heartbeat_claiming_a_one_second_video_completes_nothing(
+    api_for, sales_a, lengthless_video, video_course
+):
+    """Issue 18: a video lesson without duration_seconds completed after a 1 s heartbeat claiming `duration: 1`.
+    The length is the server's only; the browser's is ignored, on a lesson with a length and one without."""
+    api = api_for(sales_a)
+    _course, timed = video_course
+    for lesson in (lengthless_video, timed):
+        with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+            _heartbeat(api, lesson, event="start", position=0, duration=1)
+            clock.shift(1)
+            data = _heartbeat(api, lesson, event="ended", position=1, duration=1)
+        assert data["completed"] is False and data["seconds_watched"] == 1
+        assert data["duration_seconds"] == lesson.duration_seconds  # None, then 100: never the browser's 1
+        assert LessonProgress.objects.get(user=sales_a, lesson=lesson).completed_at is None
+
+
+def test_a_video_without_a_length_completes_once_the_trainer_sets_one(api_for, client_for, sales_a, lengthless_video):
+    api = api_for(sales_a)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _heartbeat(api, lengthless_video, event="start")
+        for _ in range(12):
+            clock.shift(10)
+            data = _heartbeat(api, lengthless_video)
+        assert data["seconds_watched"] == 120 and data["completed"] is False  # credited, but nothing to complete
+        course = lengthless_video.placements.get().course
+        player = client_for(sales_a).get(f"/learn/{course.id}/{lengthless_video.id}/", HTTP_ACCEPT_LANGUAGE="en")
+        assert 'data-testid="video-no-length"' in player.text and "Ask your trainer" in player.text
+        type(lengthless_video).objects.filter(pk=lengthless_video.pk).update(duration_seconds=100)
+        clock.shift(10)
+        assert _heartbeat(api, lengthless_video)["completed"] is True
+
+
+def test_watched_time_is_capped_by_the_wall_clock(api_for, sales_a, video_course, settings):
+    """A client claiming an hour watched after 2 s gets 2 s; heartbeats sent in a burst earn nothing more; over a
+    minute of playing, the credited time is the minute, whatever positions are claimed."""
+    settings.VIDEO_HEARTBEAT_MAX_CREDIT = 20
+    _course, lesson = video_course
+    api = api_for(sales_a)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _heartbeat(api, lesson, event="start", position=0)
+        clock.shift(2)
+        assert _heartbeat(api, lesson, position=3600, duration=3600)["seconds_watched"] == 2
+        for _ in range(20):
+            data = _heartbeat(api, lesson, position=3600)
+        assert data["seconds_watched"] == 2
+        for _ in range(6):
+            clock.shift(10)
+            data = _heartbeat(api, lesson, position=3600)
+        assert data["seconds_watched"] == 62 and data["completed"] is False
+    progress = LessonProgress.objects.get(user=sales_a, lesson=lesson)
+    assert progress.last_position == 100  # a claimed position never lies past the video's end
 
 
 def test_outline_change_recomputes_progress(enrolled, course, sales_a, django_capture_on_commit_callbacks):

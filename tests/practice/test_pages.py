@@ -391,6 +391,31 @@ def test_check_the_script_shows_the_graph_or_the_errors(client_for, trainer, too
     assert 'data-testid="spec-errors"' in broken.text
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ("1" * 5000, "too long"),
+        ('{"start": "\\ud800"}', "broken character"),
+        ('{"nodes": [{"say": "a\\u0000"}]}', "NUL character"),
+    ],
+    ids=["too deep", "5000 digits", "surrogate", "NUL"],
+)
+def test_checking_and_saving_an_unstorable_script_says_why(client_for, trainer, too_expensive, raw, expected):
+    """Issue 18: the check (htmx preview) answered RecursionError and a 4300-digit ValueError with a 500; saving a
+    script holding a lone surrogate (typed as the escape "\\ud800") was a 500 too."""
+    client = client_for(trainer)
+    client.cookies["django_language"] = "en"
+    check = client.post(url("scenario_check"), {"spec_json": raw})
+    assert check.status_code == 200 and 'data-testid="spec-errors"' in check.text and expected in check.text
+    spec = dict(too_expensive.spec, fallback_line=json.loads('"\\ud800"'))
+    data = _form_data(too_expensive, code=too_expensive.code, spec_json=json.dumps(spec))
+    saved = client.post(url("scenario_edit", too_expensive.id) + "?mode=json", data)
+    assert saved.status_code == 422 and "broken character" in saved.text
+    too_expensive.refresh_from_db()
+    assert too_expensive.version == 1
+
+
 def test_check_the_script_is_for_trainers(client_for, manager_a):
     assert client_for(manager_a).post(url("scenario_check"), {"spec_json": "{}"}).status_code == 404
 
