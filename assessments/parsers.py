@@ -421,6 +421,7 @@ _AIKEN_ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.I)
 def parse_aiken(text: str) -> ParseResult:
     result = ParseResult()
     current: dict | None = None
+    stem_lines: list[str] = []  # joined once the question is complete (adding to a string each line is quadratic)
 
     def finish(line: int) -> None:
         nonlocal current
@@ -438,7 +439,10 @@ def parse_aiken(text: str) -> ParseResult:
             if answer or option:
                 result.error(number, _("An option or ANSWER line comes before any question text."))
                 continue
-            current = new_question(line=number, stem=line, title=line[:60])
+            if len(result.questions) >= MAX_QUESTIONS:
+                result.error(number, _("Too many questions in one file (at most %(n)s).") % {"n": MAX_QUESTIONS})
+                break
+            current, stem_lines = new_question(line=number, stem=line, title=line[:60]), [line]
             continue
         # The letter the next option must have ("" after Z: only the ANSWER line may follow).
         expected = LETTERS[len(current["options"])] if len(current["options"]) < len(LETTERS) else ""
@@ -464,6 +468,7 @@ def parse_aiken(text: str) -> ParseResult:
                     o["weight"] = share if o["key"] in letters else 0.0
                 if len(letters) > 1:
                     current["qtype"], current["partial_credit"] = MULTIPLE, "rmw"
+                current["stem"] = "\n".join(stem_lines)
                 result.questions.append(current)
             current = None
             continue
@@ -475,7 +480,7 @@ def parse_aiken(text: str) -> ParseResult:
                 else _("Expected the ANSWER: line (a question has at most 26 options, A to Z)."),
             )
             continue
-        current["stem"] += "\n" + line
+        stem_lines.append(line)
     finish(0)
     return result
 
