@@ -10,17 +10,20 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from lms import import_limits
 from trainees import importing
 
 SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERIC, ESSAY = "single", "multiple", "truefalse", "short", "numeric", "essay"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_ERRORS = 200
 MAX_QUESTIONS = 5000
+XLSX_READ_COLUMNS = 64  # the template has 14; columns further right are not read (a row of 16,384 would be 128 KB)
 
 
 class FileRejected(Exception):
@@ -129,16 +132,34 @@ def _strip_format(text: str) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _text_lines(text: str) -> list[str]:
-    """The lines as an editor numbers them (not str.splitlines, which also breaks at \f, \x1c or U+2028), so error
-    line numbers point at the right line. A NUL character is refused with its line: PostgreSQL cannot store it."""
-    lines = _LINE_BREAK.split(text)
-    if "\x00" in text:
-        number = next(i for i, line in enumerate(lines, start=1) if "\x00" in line)
+def _refuse_nul(text: str) -> None:
+    """A NUL character is refused with its line: PostgreSQL cannot store it."""
+    at = text.find("\x00")
+    if at >= 0:
+        number = len(_LINE_BREAK.findall(text, 0, at)) + 1
         raise FileRejected(
             _("Line %(line)s contains a NUL character (binary data); the file may be damaged.") % {"line": number}
         )
-    return lines
+
+
+def _refuse_over_limit(check, text: str) -> None:
+    try:
+        check(text)
+    except import_limits.LimitExceeded as exc:
+        raise FileRejected(str(exc)) from None
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """The lines as an editor numbers them (not str.splitlines, which also breaks at \f, \x1c or U+2028), so error
+    line numbers point at the right line; one at a time (a list of 100,000 lines is megabytes). Refuses a file of
+    more lines than an import takes, or with a NUL character."""
+    _refuse_over_limit(import_limits.check_text_lines, text)
+    _refuse_nul(text)
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        yield text[start : match.start()]
+        start = match.end()
+    yield text[start:]
 
 
 def _gift_blocks(text: str):
@@ -400,6 +421,7 @@ _AIKEN_ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.I)
 def parse_aiken(text: str) -> ParseResult:
     result = ParseResult()
     current: dict | None = None
+    stem_lines: list[str] = []  # joined once the question is complete (adding to a string each line is quadratic)
 
     def finish(line: int) -> None:
         nonlocal current
@@ -417,7 +439,10 @@ def parse_aiken(text: str) -> ParseResult:
             if answer or option:
                 result.error(number, _("An option or ANSWER line comes before any question text."))
                 continue
-            current = new_question(line=number, stem=line, title=line[:60])
+            if len(result.questions) >= MAX_QUESTIONS:
+                result.error(number, _("Too many questions in one file (at most %(n)s).") % {"n": MAX_QUESTIONS})
+                break
+            current, stem_lines = new_question(line=number, stem=line, title=line[:60]), [line]
             continue
         # The letter the next option must have ("" after Z: only the ANSWER line may follow).
         expected = LETTERS[len(current["options"])] if len(current["options"]) < len(LETTERS) else ""
@@ -443,6 +468,7 @@ def parse_aiken(text: str) -> ParseResult:
                     o["weight"] = share if o["key"] in letters else 0.0
                 if len(letters) > 1:
                     current["qtype"], current["partial_credit"] = MULTIPLE, "rmw"
+                current["stem"] = "\n".join(stem_lines)
                 result.questions.append(current)
             current = None
             continue
@@ -454,7 +480,7 @@ def parse_aiken(text: str) -> ParseResult:
                 else _("Expected the ANSWER: line (a question has at most 26 options, A to Z)."),
             )
             continue
-        current["stem"] += "\n" + line
+        stem_lines.append(line)
     finish(0)
     return result
 
@@ -527,13 +553,20 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def parse_rows(rows: list[list], *, first_row: int = 1, lines: list[int] | None = None) -> ParseResult:
-    """`lines`: the line each row starts on (CSV cells may span lines); else rows are numbered from first_row."""
+def parse_rows(rows: Iterable[Sequence], *, first_row: int = 1) -> ParseResult:
+    """Rows of the template (the first is the header), numbered from first_row."""
+    return _parse_numbered_rows(enumerate(rows, start=first_row))
+
+
+def _parse_numbered_rows(rows: Iterable[tuple[int, Sequence]]) -> ParseResult:
+    """(number, row) pairs, read one at a time: a row is numbered by the line it starts on (CSV cells may span
+    lines) or by its row in the sheet."""
     result = ParseResult()
-    rows = [r for r in rows]
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         raise FileRejected(_("The file is empty."))
-    header = [_cell(c) for c in rows[0]]
+    header = [_cell(c) for c in first[1]]
     missing = [c for c in ("题型", "题干", "答案") if c not in header]
     if missing:
         raise FileRejected(
@@ -541,8 +574,7 @@ def parse_rows(rows: list[list], *, first_row: int = 1, lines: list[int] | None 
             % {"m": "、".join(missing)}
         )
     index = {name: header.index(name) for name in TEMPLATE_COLUMNS if name in header}
-    for offset, row in enumerate(rows[1:], start=1):
-        number = lines[offset] if lines else first_row + offset
+    for number, row in rows:
         values = {name: _cell(row[i]) if i < len(row) else "" for name, i in index.items()}
         if not any(values.values()):
             continue
@@ -635,24 +667,47 @@ def _row_question(values: dict, number: int) -> dict:
 
 
 def parse_csv(text: str) -> ParseResult:
-    _text_lines(text)  # refuses a NUL character, naming its line
+    """Rows read one at a time, after the limits on rows and cells (lms.import_limits) are checked on the text."""
+    _refuse_nul(text)
+    _refuse_over_limit(import_limits.check_csv, text)
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    previous_end = 0
-    try:
-        for row in reader:  # a quoted cell may span lines: a row is numbered by the line it starts on
-            lines.append(previous_end + 1)
+
+    def numbered():  # a quoted cell may span lines: a row is numbered by the line it starts on
+        previous_end = 0
+        for row in reader:
+            yield previous_end + 1, row
             previous_end = reader.line_num
-            rows.append(row)
+
+    try:
+        return _parse_numbered_rows(numbered())
     except csv.Error as exc:
         raise FileRejected(
             _("Line %(line)s of the CSV file could not be read: %(e)s") % {"line": reader.line_num, "e": exc}
         ) from None
-    return parse_rows(rows, lines=lines)
+
+
+def _damaged_workbook() -> FileRejected:
+    return FileRejected(_("The Excel file could not be opened; it may be damaged or password-protected."))
+
+
+def _sheet_rows(sheet) -> Iterator[tuple]:
+    """The sheet's rows, read one at a time; openpyxl's errors on a damaged sheet (a bad number, a bad reference,
+    XML cut short) become the refusal of the file."""
+    sheet.reset_dimensions()  # the size the sheet claims (any, up to A1:XFD1048576): each row would be padded to it
+    rows = sheet.iter_rows(values_only=True, max_col=XLSX_READ_COLUMNS)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception:  # openpyxl raises many kinds on damaged sheets
+            raise _damaged_workbook() from None
+        yield row
 
 
 def parse_xlsx(data: bytes) -> ParseResult:
+    """openpyxl's read-only mode, after the limits on parts, unpacked size, rows, cells and shared strings
+    (lms.import_limits.check_xlsx) are checked on the zip, so that nothing it reads grows beyond them."""
     from openpyxl import load_workbook
 
     if not data:
@@ -660,13 +715,20 @@ def parse_xlsx(data: bytes) -> ParseResult:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise FileRejected(_("This is not an Excel .xlsx file. Save it from Excel as .xlsx or use the CSV format."))
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        import_limits.check_xlsx(data)
+    except import_limits.LimitExceeded as exc:
+        raise FileRejected(str(exc)) from None
+    try:
+        # keep_links=False: links to other workbooks carry copies of their sheets, which are not read lazily
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception:  # openpyxl raises many kinds on damaged files
-        raise FileRejected(_("The Excel file could not be opened; it may be damaged or password-protected.")) from None
-    sheet = workbook.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_QUESTIONS + 2)]
-    workbook.close()
-    return parse_rows(rows)
+        raise _damaged_workbook() from None
+    try:
+        if not workbook.worksheets:  # only chart sheets
+            raise _damaged_workbook()
+        return parse_rows(_sheet_rows(workbook.worksheets[0]))
+    finally:
+        workbook.close()
 
 
 def question_row(q: dict) -> list[str]:

@@ -28,6 +28,7 @@ from courses.models import Course, Lesson, ModuleItem, TrainingPlan
 from courses.uploads import VIDEO_MAX_SECONDS
 from learning import hooks
 from learning.models import CalendarFeed, Certificate, Enrollment, LessonProgress
+from lms import import_limits
 from lms.deferred import enqueue_on_commit
 from lms.jobs import job_create
 from trainees.importing import FileRejected, decode
@@ -413,6 +414,10 @@ def employee_csv_preview(*, raw: bytes) -> CsvPreview:
     if len(raw) > settings.IMPORT_MAX_BYTES:
         raise ValidationError(_("The file is too large."), code="too_large")
     text = decode_csv(raw)
+    try:
+        import_limits.check_csv(text)
+    except import_limits.LimitExceeded as exc:
+        raise ValidationError(str(exc), code="too_large") from None
     preview = CsvPreview()
     wanted: list[tuple[int, str]] = []
     # newline="": a \r alone ends a line too; a quoted cell may span lines, so rows are numbered by the line

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lms import import_limits
 from lms.roles import ROLE_ALIASES, SALESPERSON
 
 TEAM_SEPARATOR = "/"
@@ -196,8 +197,9 @@ def _header(row: list[str]) -> tuple[dict[str, int], list[str]]:
 def parse_people_csv(
     content: bytes, *, lookup_employee_nos: Callable[[set[str]], Iterable[str]] | None = None
 ) -> ParseResult:
-    """Decode, parse and validate every row. `lookup_employee_nos(numbers)` returns those that already exist
-    (used for manager numbers not in the file). Never raises for bad input: every problem is in `errors`."""
+    """Decode, parse and validate every row, one at a time, once the file is known to be within the limits on rows
+    and cells (lms.import_limits). `lookup_employee_nos(numbers)` returns those that already exist (used for
+    manager numbers not in the file). Never raises for bad input: every problem is in `errors`."""
     result = ParseResult()
     try:
         text, result.encoding = decode(content)
@@ -205,8 +207,13 @@ def parse_people_csv(
         result.add(0, "", str(exc))
         return result
 
-    first_line = text.split("\n", 1)[0]
+    first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    try:
+        import_limits.check_csv(text, delimiter=delimiter)
+    except import_limits.LimitExceeded as exc:
+        result.add(0, "", str(exc))
+        return result
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)

@@ -193,6 +193,14 @@ LOGGING = {
 # Uploads (courses, imports): a clear error above this size.
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Limits that hold before an import is parsed (lms/import_limits.py): rows besides a header (people, questions,
+# enrollment CSVs; lines of GIFT and Aiken files), cells, and for Excel files the distinct texts (shared strings) and
+# the size unpacked. Each covers its largest real use with room: a company's people list of 50,000, a question bank
+# of 5,000 questions (14 columns, at most 70,000 texts, some 6 MB unpacked).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 1_000_000)
+IMPORT_MAX_SHARED_STRINGS = env_int("IMPORT_MAX_SHARED_STRINGS", 100_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 # courses (training plans): name the objective-kind enum so it does not collide with Team.kind in the schema.
