@@ -19,18 +19,26 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 def _reference_data_in_transactional_tests(request):
     """A transactional test (e2e, real concurrency) ends by flushing every table, which also removes the reference
     data our migrations load (categories, competencies, tracks, methods). Load it again before each such test, so
-    one does not depend on running before another."""
+    one does not depend on running before another, and again after it, for the tests that follow."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
     )
-    if transactional:
-        import importlib
+    if not transactional:
+        yield
+        return
+    import importlib
 
-        from django.apps import apps
+    from django.apps import apps
 
-        request.getfixturevalue("transactional_db")
-        importlib.import_module("courses.migrations.0002_reference_data").load(apps, None)
+    load = importlib.import_module("courses.migrations.0002_reference_data").load
+    request.getfixturevalue("transactional_db")
+    load(apps, None)
+    yield
+    # The flush has run (transactional_db is torn down first). Under xdist a worker runs its files in their own
+    # order, so the next test may be an ordinary one that expects the reference data: load it back.
+    with request.getfixturevalue("django_db_blocker").unblock():
+        load(apps, None)
 
 
 @pytest.fixture
