@@ -4,6 +4,7 @@ import os
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, TeamFactory, make_manager, make_salesperson, make_trainer
@@ -24,21 +25,32 @@ def _reference_data_in_transactional_tests(request):
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(request.fixturenames)
     )
-    if not transactional:
-        yield
-        return
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        _load_reference_data()
+        request.node.stash[_FLUSHES] = True
+
+
+_FLUSHES = pytest.StashKey[bool]()
+
+
+def _load_reference_data() -> None:
     import importlib
 
     from django.apps import apps
 
-    load = importlib.import_module("courses.migrations.0002_reference_data").load
-    request.getfixturevalue("transactional_db")
-    load(apps, None)
-    yield
-    # The flush has run (transactional_db is torn down first). Under xdist a worker runs its files in their own
-    # order, so the next test may be an ordinary one that expects the reference data: load it back.
-    with request.getfixturevalue("django_db_blocker").unblock():
-        load(apps, None)
+    importlib.import_module("courses.migrations.0002_reference_data").load(apps, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (every fixture is torn down by now), load the reference data back: under
+    xdist a worker runs its files in their own order, so an ordinary test that expects it may come next."""
+    result = yield
+    if nextitem is not None and item.stash.get(_FLUSHES, False):
+        with item.config.stash[blocking_manager_key].unblock():
+            _load_reference_data()
+    return result
 
 
 @pytest.fixture
