@@ -10,6 +10,7 @@ from courses import hooks
 from courses.models import Course, Lesson, Module, ModuleItem
 from courses.sanitize import sanitize_html
 from courses.uploads import validate_upload, video_duration_seconds
+from lms.storable import text_problem
 
 COURSE_FIELDS = (
     "title",
@@ -83,19 +84,26 @@ def course_unpublish(*, course: Course) -> Course:
 
 
 @transaction.atomic
-def module_create(*, course: Course, title: str) -> Module:
+def _module_title(title: str) -> str:
+    """The title as stored, or a ValidationError: the outline posts it raw (no form), and PostgreSQL cannot store
+    a NUL (it was a 500)."""
     title = title.strip()
     if not title:
-        raise ValidationError({"title": _("Enter a title.")})
+        raise ValidationError({"title": _("Enter a module title.")})
+    if problem := text_problem(title):
+        raise ValidationError({"title": problem})
+    return title
+
+
+def module_create(*, course: Course, title: str) -> Module:
+    title = _module_title(title)
     last = course.modules.aggregate(m=Max("order"))["m"]
     return Module.objects.create(course=course, title=title[:200], order=(last or 0) + 1)
 
 
 @transaction.atomic
 def module_rename(*, module: Module, title: str) -> Module:
-    title = title.strip()
-    if not title:
-        raise ValidationError({"title": _("Enter a title.")})
+    title = _module_title(title)
     module.title = title[:200]
     module.save(update_fields=["title"])
     return module

@@ -122,8 +122,8 @@ def module_add(request, course_id: int):
     course = selectors.course_get_for_author(user=request.user, course_id=course_id)
     try:
         services.module_create(course=course, title=request.POST.get("title", ""))
-    except ValidationError:
-        messages.error(request, _("Enter a module title."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return _after_change(request, course)
 
 
@@ -134,8 +134,8 @@ def module_rename(request, module_id: int):
     module = selectors.module_get_for_author(user=request.user, module_id=module_id)
     try:
         services.module_rename(module=module, title=request.POST.get("title", ""))
-    except ValidationError:
-        messages.error(request, _("Enter a module title."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return _after_change(request, module.course)
 
 

@@ -31,6 +31,7 @@ from learning.models import CalendarFeed, Certificate, Enrollment, LessonProgres
 from lms import import_limits
 from lms.deferred import enqueue_on_commit
 from lms.jobs import job_create
+from lms.storable import text_problem
 from trainees.importing import FileRejected, decode
 from trainees.models import Team, User
 from trainees.selectors import team_subtree_ids
@@ -460,7 +461,9 @@ def employee_csv_preview(*, raw: bytes) -> CsvPreview:
 
 def user_ids_for_employee_nos(*, employee_nos: Iterable[str]) -> tuple[list[int], list[str]]:
     nos = [n.strip() for n in employee_nos if n and n.strip()]
-    found = dict(User.objects.filter(employee_no__in=nos, is_active=True).values_list("employee_no", "id"))
+    # A number with a NUL belongs to nobody, and PostgreSQL cannot even compare one (a 500 from the CSV confirm page).
+    storable = [n for n in nos if not text_problem(n)]
+    found = dict(User.objects.filter(employee_no__in=storable, is_active=True).values_list("employee_no", "id"))
     missing = [n for n in nos if n not in found]
     return sorted(set(found.values())), missing
 

@@ -382,6 +382,21 @@ def test_module_rename(client_for, trainer, course, manager_a):
     assert client_for(manager_a).post(f"/courses/modules/{module.id}/rename/", {"title": "x"}).status_code == 404
 
 
+def test_a_module_title_or_employee_number_with_nul_is_refused_not_a_500(client_for, trainer, course):
+    """The outline and the CSV enrollment's confirm step post raw values (no Django form): a NUL reached
+    PostgreSQL, which refuses it (ValueError: a 500)."""
+    client = client_for(trainer)
+    client.cookies["django_language"] = "en"
+    module = course.modules.get()
+    added = client.post(f"/courses/{course.id}/modules/add/", {"title": "新\x00章"}, follow=True)
+    renamed = client.post(f"/courses/modules/{module.id}/rename/", {"title": "a\x00"}, follow=True)
+    for response in (added, renamed):
+        assert response.status_code == 200 and "NUL character" in response.text
+    assert list(course.modules.values_list("title", flat=True)) == [module.title]
+    confirm = client.post("/enrollments/new/csv/", {"course": course.id, "employee_nos": "S1\x00 S2"})
+    assert confirm.status_code == 302 and not Enrollment.objects.filter(course=course).exists()
+
+
 @pytest.mark.parametrize(
     "url", ["/my/", "/catalogue/", "/courses/", "/lessons/", "/enrollments/", "/my/calendar/", "/learn/1/1/"]
 )
