@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -82,12 +83,15 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def rate_limit_hit(*, scope: str, key: str, limit: int, window: int) -> bool:
     """Count one request for `key` under `scope` in the shared cache; True while at most `limit` were counted in the
-    window (fixed: it starts at the first request and lasts `window` seconds). Every call counts, allowed or not.
+    window. Windows are fixed, `window` seconds long and aligned on the clock (the application's clock, not the cache
+    server's: the count is keyed by the window it falls in, and the cache's expiry only cleans up). Every call counts,
+    allowed or not.
 
     The key is stored as a keyed hash, so an e-mail address is not readable in Redis. If the cache cannot be reached
     the request is allowed (and logged): an outage must not lock everyone out of a password reset. Without Redis
     (`make run`) the cache, and so the count, is per process."""
-    cache_key = f"ratelimit:{scope}:{salted_hmac('lms.security.rate_limit', key, algorithm='sha256').hexdigest()}"
+    digest = salted_hmac("lms.security.rate_limit", key, algorithm="sha256").hexdigest()
+    cache_key = f"ratelimit:{scope}:{int(timezone.now().timestamp()) // window}:{digest}"
     try:
         if cache.add(cache_key, 1, timeout=window):
             return limit >= 1
