@@ -1026,12 +1026,17 @@ def _plan_exam_changed(*plan_ids: int | None) -> None:
     hooks.plan_exam_changed.call(plan_ids=[pid for pid in plan_ids if pid])
 
 
+def _latest_version_id() -> int:
+    """Version ids only grow: a quiz pinned at this id gives every question's version as of now."""
+    return QuestionVersion.objects.aggregate(m=Max("id"))["m"] or 0
+
+
 def _pin_versions(quiz: Quiz, *, was_published: bool) -> None:
     """On publishing, the quiz keeps the question versions of that moment; a draft follows the current ones."""
     if quiz.status != Quiz.Status.PUBLISHED:
         quiz.versions_upto = None
     elif not was_published or quiz.versions_upto is None:
-        quiz.versions_upto = QuestionVersion.objects.aggregate(m=Max("id"))["m"] or 0
+        quiz.versions_upto = _latest_version_id()
 
 
 @transaction.atomic
@@ -1102,7 +1107,7 @@ def quiz_take_new_versions(*, quiz: Quiz, user, request=None) -> int:
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
     changed = selectors.quiz_outdated_questions(quiz=quiz)
     if quiz.status == Quiz.Status.PUBLISHED and changed:
-        quiz.versions_upto = QuestionVersion.objects.aggregate(m=Max("id"))["m"] or 0
+        quiz.versions_upto = _latest_version_id()
         quiz.save(update_fields=["versions_upto", "updated_at"])
         audit_log_record(
             actor=user, action=AuditAction.QUIZ_NEW_VERSIONS, obj=quiz, details={"questions": changed}, request=request

@@ -27,36 +27,12 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     actions = ("reset_login_lockout", "anonymise_people")
-    # The account fields whose change goes to the audit log with before and after (roles: save_related).
-    audited_fields = ("email", "team", "display_name", "employee_no", "is_active", "is_staff", "is_superuser")
 
     def save_model(self, request, obj, form, change):
-        before = {}
-        if change:
-            before = User.objects.filter(pk=obj.pk).values(
-                *[f"{n}_id" if n == "team" else n for n in self.audited_fields]
-            )
-            before = before.first() or {}
+        before = services.person_audited_fields(person_id=obj.pk) if change else None
         super().save_model(request, obj, form, change)
-        if not change:
-            return
-        details = {}
-        for name in self.audited_fields:
-            key = f"{name}_id" if name == "team" else name
-            old, new = before.get(key), getattr(obj, key)
-            if old != new:
-                if name == "team":
-                    old = str(Team.objects.filter(pk=old).first() or "") if old else ""
-                    new = str(obj.team) if obj.team_id else ""
-                details[name] = [old, new]
-        if details:
-            audit_log_record(
-                actor=request.user,
-                action=AuditAction.PERSON_CHANGED,
-                obj=obj,
-                details={"via": "admin", **details},
-                request=request,
-            )
+        if before is not None:
+            services.person_changes_record(before=before, person=obj, via="admin", actor=request.user, request=request)
 
     def save_related(self, request, form, formsets, change):
         """Role (group) changes made in the admin go to the audit log, like those made by `user_set_roles`."""

@@ -90,6 +90,36 @@ def user_set_roles(*, user: User, roles: set[str], actor: User | None = None, re
         )
 
 
+# A person's account fields whose change goes to the audit log with before and after (roles: `user_set_roles`).
+PERSON_AUDITED_FIELDS = ("email", "team_id", "display_name", "employee_no", "is_active", "is_staff", "is_superuser")
+
+
+def person_audited_fields(*, person_id: int) -> dict:
+    """The audited fields as stored now, to compare with after a save (`person_changes_record`)."""
+    return User.objects.filter(pk=person_id).values(*PERSON_AUDITED_FIELDS).first() or {}
+
+
+def person_changes_record(*, before: dict, person: User, via: str, actor: User | None = None, request=None) -> None:
+    """One `person.changed` entry with [before, after] of each audited field that changed (a team by its name)."""
+    details = {}
+    for key in PERSON_AUDITED_FIELDS:
+        old, new = before.get(key), getattr(person, key)
+        if old == new:
+            continue
+        if key == "team_id":
+            old = str(Team.objects.filter(pk=old).first() or "") if old else ""
+            new = str(person.team) if person.team_id else ""
+        details[key.removesuffix("_id")] = [old, new]
+    if details:
+        audit_log_record(
+            actor=actor,
+            action=AuditAction.PERSON_CHANGED,
+            obj=person,
+            details={"via": "admin", **details},
+            request=request,
+        )
+
+
 @transaction.atomic
 def team_refresh_paths(*, team: Team) -> None:
     """After a rename or move: recompute path and full name for the team and everything below it."""

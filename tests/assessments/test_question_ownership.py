@@ -185,3 +185,34 @@ def test_migration_pins_published_quizzes(owned):
     migration.pin_published(apps, None)
     quiz.refresh_from_db()
     assert quiz.versions_upto == _question.current_id
+
+
+def test_a_salesperson_cannot_copy_or_take_versions(owned, sales_a, api_for, client_for):
+    quiz, question = owned
+    assert api_for(sales_a).post(f"/api/v1/questions/{question.pk}/copy/").status_code == 403
+    client = client_for(sales_a)
+    assert client.post(f"/questions/{question.pk}/copy/").status_code in (403, 404)
+    assert client.post(f"/quizzes/{quiz.pk}/take-new-versions/").status_code in (403, 404)
+    assert Question.objects.count() == 1
+
+
+def test_copy_of_a_missing_question_is_404(trainer2, api_for):
+    assert api_for(trainer2).post("/api/v1/questions/999999/copy/").status_code == 404
+
+
+def test_the_bank_and_the_quiz_page_stay_within_their_query_budgets(
+    owned, trainer, trainer2, qbank, api_for, client_for, django_assert_max_num_queries
+):
+    quiz, question = owned
+    for i in range(15):
+        f.quiz(trainer, [f.single(qbank, stem=f"题{i}")])
+    api = api_for(trainer2)
+    with django_assert_max_num_queries(8):
+        assert api.get("/api/v1/questions/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert api.post(f"/api/v1/questions/{question.pk}/copy/").status_code == 201
+    services.question_update(question=question, author=trainer, data=WRONG_KEY)
+    client = client_for(trainer)
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/quizzes/{quiz.pk}/")
+    assert f"/quizzes/{quiz.pk}/take-new-versions/" in page.content.decode()
