@@ -37,3 +37,10 @@ overdue_reminder = Hook(
     "fn(*, by, overdue, now) -> set of user ids: remind people of their overdue learning on behalf of `by` "
     "(overdue = {user id: enrollments}); returns who was reminded now (notifications/: at most once a day each).",
 )
+completion_requirement_rows = Hook(
+    "learning.completion_requirement_rows",
+    "fn(*, enrollment) -> list[learning.requirements.Requirement]: the requirements this app adds to a course "
+    "enrollment, each with its state and next step, for the completion panel of the course page and the player "
+    "(assessments/: the final quiz with result and attempts left; practice/: each required role play with its pass "
+    "mark). At most a fixed number of queries per call, whatever the number of rows.",
+)
