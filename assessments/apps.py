@@ -8,15 +8,30 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
     nav_items = (
-        {"label": _("Quizzes"), "url": "assessments:quizzes", "roles": ("*",), "order": 40},
-        {"label": _("Quiz results"), "url": "assessments:results", "roles": (MANAGER, TRAINER), "order": 45},
-        {"label": _("Question bank"), "url": "assessments:questions", "roles": (TRAINER,), "order": 46},
-        {"label": _("Grading"), "url": "assessments:grading", "roles": (TRAINER,), "order": 47},
+        {"label": _("Quizzes"), "url": "assessments:quizzes", "roles": ("*",), "order": 40, "group": "learning"},
+        {
+            "label": _("Quiz results"),
+            "url": "assessments:results",
+            "roles": (MANAGER, TRAINER),
+            "order": 45,
+            "group": "managing",
+        },
+        {
+            "label": _("Question bank"),
+            "url": "assessments:questions",
+            "roles": (TRAINER,),
+            "order": 46,
+            "group": "teaching",
+        },
+        {"label": _("Grading"), "url": "assessments:grading", "roles": (TRAINER,), "order": 47, "group": "teaching"},
     )
 
     def ready(self) -> None:
         from assessments import selectors
+        from assessments import todo as assessments_todo
         from learning import hooks as learning_hooks
 
         # A course with a published final quiz completes only when that quiz is passed.
         learning_hooks.completion_requirement.register(selectors.final_quiz_passed_for_enrollment)
+        # What this app adds to the home's to-do list.
+        assessments_todo.register()

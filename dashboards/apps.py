@@ -8,8 +8,14 @@ class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = _("Dashboards")
     nav_items = (
-        {"label": _("Dashboard"), "url": "dashboards:home", "roles": (MANAGER,), "order": 5},
-        {"label": _("Course completion"), "url": "dashboards:courses", "roles": (TRAINER,), "order": 55},
+        {"label": _("Dashboard"), "url": "dashboards:home", "roles": (MANAGER,), "order": 5, "group": "managing"},
+        {
+            "label": _("Course completion"),
+            "url": "dashboards:courses",
+            "roles": (TRAINER,),
+            "order": 55,
+            "group": "managing",
+        },
     )
 
     def ready(self) -> None:

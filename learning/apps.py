@@ -8,9 +8,21 @@ class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = _("Learning")
     nav_items = (
-        {"label": _("My learning"), "url": "learning:my_learning", "roles": (SALESPERSON,), "order": 10},
-        {"label": _("Catalogue"), "url": "learning:catalogue", "roles": ("*",), "order": 20},
-        {"label": _("Enrollments"), "url": "learning:enrollments", "roles": (TRAINER,), "order": 50},
+        {
+            "label": _("My learning"),
+            "url": "learning:my_learning",
+            "roles": (SALESPERSON,),
+            "order": 10,
+            "group": "learning",
+        },
+        {"label": _("Catalogue"), "url": "learning:catalogue", "roles": ("*",), "order": 20, "group": "learning"},
+        {
+            "label": _("Enrollments"),
+            "url": "learning:enrollments",
+            "roles": (TRAINER,),
+            "order": 50,
+            "group": "teaching",
+        },
     )
 
     def ready(self) -> None:

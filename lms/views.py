@@ -2,14 +2,29 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.utils import timezone
 
 from lms.navigation import nav_items_for
+from lms.roles import MANAGER, SALESPERSON, TRAINER, user_roles
+from lms.todo import home_sections
 
 
 @login_required
 def home(request):
-    """The landing page: a short welcome with the places this person's roles open."""
-    return render(request, "home.html", {"shortcuts": nav_items_for(request.user)})
+    """The to-do home: what needs this person now, per role (learner, trainer, manager), each one click from doing."""
+    roles = user_roles(request.user)
+    sections = home_sections(user=request.user, today=timezone.localdate())
+    return render(
+        request,
+        "home.html",
+        {
+            "sections": sections,
+            "shortcuts": [i for i in nav_items_for(request.user) if i["group"] != "account"],
+            "is_learner": SALESPERSON in roles,
+            "is_trainer": TRAINER in roles,
+            "is_manager": MANAGER in roles,
+        },
+    )
 
 
 # Admin pages of the models trainees/ handed over when the apps were layered (see trainees/migrations/0016): old

@@ -14,7 +14,9 @@ class NotificationsConfig(AppConfig):
         from notifications.context import UnreadNavLabel
 
         # "Notifications" with the unread badge, for everyone signed in.
-        self.nav_items = ({"label": UnreadNavLabel(), "url": "notifications:list", "roles": ("*",), "order": 95},)
+        self.nav_items = (
+            {"label": UnreadNavLabel(), "url": "notifications:list", "roles": ("*",), "order": 95, "group": "account"},
+        )
         # The reminder rules the scans run: the welcome of new people, then those over the learning models.
         rules.register_rule("welcome_new_people", rules.rule_welcome, chunk_source=rules.welcome_source)
         domain_rules.register_rules()

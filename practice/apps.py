@@ -11,7 +11,13 @@ class PracticeConfig(AppConfig):
     name = "practice"
     verbose_name = _("Role-play practice")
     nav_items = (
-        {"label": _("Practice"), "url": "practice:home", "roles": (SALESPERSON, MANAGER, TRAINER), "order": 40},
+        {
+            "label": _("Practice"),
+            "url": "practice:home",
+            "roles": (SALESPERSON, MANAGER, TRAINER),
+            "order": 40,
+            "group": "learning",
+        },
     )
 
     def ready(self) -> None:

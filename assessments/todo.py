@@ -1,0 +1,72 @@
+"""What assessments/ adds to the home's to-do list (lms.todo): attempts to finish, answers to grade."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Min
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from assessments.models import Attempt
+from assessments.selectors import grading_queue
+from assessments.services import IMPORT_JOB_KIND
+from lms import todo
+from lms.roles import TRAINER, has_role, is_admin
+
+
+def quiz_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
+    items = []
+    # Attempts the person started and has not submitted, while their time runs.
+    now = timezone.now()
+    open_attempts = (
+        Attempt.objects.filter(user_id=user.id, status=Attempt.Status.IN_PROGRESS)
+        .exclude(deadline__lt=now)
+        .select_related("quiz")
+        .order_by("deadline", "started_at")[: todo.SECTION_LIMIT]
+    )
+    for attempt in open_attempts:
+        deadline = timezone.localtime(attempt.deadline) if attempt.deadline else None
+        items.append(
+            todo.TodoItem(
+                section="learn",
+                title=attempt.quiz.title,
+                url=reverse("assessments:attempt", args=[attempt.pk]),
+                kind=_("Quiz"),
+                due=deadline.date() if deadline else None,
+                detail=(
+                    _("Started, not submitted: finish by %(time)s.") % {"time": deadline.strftime("%H:%M")}
+                    if deadline
+                    else _("Started, not submitted.")
+                ),
+                action=_("Continue"),
+            )
+        )
+    if has_role(user, TRAINER) or is_admin(user):
+        waiting = grading_queue(user=user).aggregate(
+            n=Count("attempt_id", distinct=True), first=Min("attempt__submitted_at")
+        )
+        if waiting["n"]:
+            since = timezone.localtime(waiting["first"]).date() if waiting["first"] else None
+            items.append(
+                todo.TodoItem(
+                    section="teach",
+                    title=ngettext("%(n)d answer sheet to grade", "%(n)d answer sheets to grade", waiting["n"])
+                    % {"n": waiting["n"]},
+                    url=reverse("assessments:grading"),
+                    kind=_("Grading"),
+                    # Learners wait for these: an answer sheet older than three days is shown as late.
+                    due=since,
+                    overdue=bool(since and (today - since).days > 3),
+                    detail=_("The oldest was submitted on %(date)s.") % {"date": since.isoformat()} if since else "",
+                    action=_("Grade"),
+                )
+            )
+    return items
+
+
+def register() -> None:
+    todo.home_todo.register(quiz_todo)
+    todo.job_kind_register(IMPORT_JOB_KIND, label=gettext_lazy("Question import"), url_name="assessments:import")
