@@ -8,7 +8,7 @@ from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from assessments.models import Attempt
 from assessments.selectors import grading_queue
@@ -41,7 +41,7 @@ def quiz_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                     if deadline
                     else _("Started, not submitted.")
                 ),
-                action=_("Continue"),
+                action=pgettext("quiz next step", "Continue"),
             )
         )
     if has_role(user, TRAINER) or is_admin(user):

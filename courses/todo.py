@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from courses.models import TrainingPlan
 from lms import todo
@@ -45,7 +46,7 @@ def plans_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                 section="teach",
                 title=plan.title,
                 url=reverse("courses:plan_detail", args=[plan.pk]),
-                kind=_("Training plan"),
+                kind=pgettext("to-do kind", "Training plan"),
                 due=plan.start_date,
                 detail=detail,
                 action=_("Open the plan"),

@@ -228,19 +228,19 @@ class Result:
     texts: dict[str, list[str]] = field(default_factory=dict)  # path -> UI texts of an HTML page
 
 
-def crawl(client, *, start: str = "/", max_pages: int = MAX_PAGES) -> Result:
+def crawl(client, *, start: str = "/", max_pages: int = MAX_PAGES, per_route: int = PER_ROUTE) -> Result:
     result = Result()
     queue: deque[tuple[str, str]] = deque([(start, "(start)")])
     seen: set[str] = {start}
-    per_route: dict[str, int] = {}
+    opened: dict[str, int] = {}
     while queue and len(result.visited) < max_pages:
         path, source = queue.popleft()
         route = route_of(path)
         if route is None:
             result.problems.append(f"{path}: no such URL (linked from {source})")
             continue
-        per_route[route] = per_route.get(route, 0) + 1
-        if per_route[route] > PER_ROUTE:
+        opened[route] = opened.get(route, 0) + 1
+        if opened[route] > per_route:
             continue
         response = client.get(path)
         status = response.status_code
