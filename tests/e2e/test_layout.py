@@ -52,20 +52,21 @@ def _context(browser, live_server, username, viewport, locale="zh-CN"):
 
 
 WIDER_THAN_SCREEN = """() => {
+  const SLACK = SLACK_PX;
   const doc = document.documentElement;
-  if (doc.scrollWidth <= window.innerWidth + %d) return null;
+  if (doc.scrollWidth <= window.innerWidth + SLACK) return null;
   // The widest element that sticks out, to name in the failure.
   let worst = null;
   for (const el of document.body.querySelectorAll("*")) {
     const r = el.getBoundingClientRect();
-    if (r.right > window.innerWidth + %d && (!worst || r.right > worst.right)) {
+    if (r.right > window.innerWidth + SLACK && (!worst || r.right > worst.right)) {
       if (el.closest(".table-responsive, .overflow-auto, [data-scroll-x]")) continue;
       worst = {right: Math.round(r.right), tag: el.tagName.toLowerCase(), cls: el.className.toString().slice(0, 60),
                text: (el.innerText || "").trim().slice(0, 40)};
     }
   }
   return {scrollWidth: doc.scrollWidth, worst};
-}""" % (SLACK, SLACK)
+}""".replace("SLACK_PX", str(SLACK))
 
 
 @pytest.mark.parametrize("username", ["sales01", "manager_a", "trainer"])

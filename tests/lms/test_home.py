@@ -47,8 +47,6 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 
 def test_items_are_merged_across_apps_overdue_first_then_by_due_date(client_for, sales_a):
-    today = timezone.localdate()
-
     def one(*, user, today):
         return [
             todo.TodoItem(section="learn", title="B later", url="/b/", due=today + dt.timedelta(days=9)),
