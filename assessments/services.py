@@ -29,6 +29,7 @@ from assessments.models import (
     Attempt,
     AttemptAreaScore,
     AttemptItem,
+    AttemptRequest,
     PartialCredit,
     Question,
     QuestionBank,
@@ -474,7 +475,9 @@ def _start(*, quiz: Quiz, user) -> Attempt:
     if quiz.closes_at and now >= quiz.closes_at:
         raise AssessmentError("closed", _("This quiz has closed."))
     used = len(mine)
-    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
+    if quiz.attempts_allowed and used >= quiz.attempts_allowed + selectors.extra_attempts(
+        quiz_id=quiz.pk, user_id=user.pk
+    ):
         raise AssessmentError("no_attempts_left", _("You have used all the attempts allowed for this quiz."))
     picked = _pick_versions(quiz)
     if not picked:
@@ -1113,3 +1116,62 @@ def quiz_take_new_versions(*, quiz: Quiz, user, request=None) -> int:
             actor=user, action=AuditAction.QUIZ_NEW_VERSIONS, obj=quiz, details={"questions": changed}, request=request
         )
     return changed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Requests for another attempt
+
+# The audit action of a trainer's decision on a request (lms.audit.AuditAction lists the shared ones).
+AUDIT_ATTEMPT_REQUEST_DECIDED = "quiz.attempt_request_decided"
+
+
+@transaction.atomic
+def attempt_request_create(*, quiz: Quiz, user) -> AttemptRequest:
+    """A learner with no attempt left, who has not passed, asks the quiz's owners for one more. One open request
+    per person and quiz: asking again while one is open answers AssessmentError("already_requested")."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).order_by().values_list(
+        "pk", flat=True
+    ).first()
+    standing = selectors.quiz_standing_for(user=user, quiz=quiz)
+    if standing.requested:
+        raise AssessmentError("already_requested", _("You have already asked for another attempt at this quiz."))
+    if standing.passed:
+        raise AssessmentError("already_passed", _("You have passed this quiz: no other attempt is needed."))
+    if standing.closed:
+        raise AssessmentError("closed", _("This quiz has closed."))
+    if not standing.can_request:
+        raise AssessmentError(
+            "attempts_left",
+            _("You can still take this quiz yourself: another attempt is only asked for once none is left."),
+        )
+    try:
+        with transaction.atomic():
+            return AttemptRequest.objects.create(quiz=quiz, user=user)
+    except IntegrityError:  # one open per person and quiz
+        raise AssessmentError(
+            "already_requested", _("You have already asked for another attempt at this quiz.")
+        ) from None
+
+
+@transaction.atomic
+def attempt_request_decide(*, attempt_request: AttemptRequest, by, grant: bool, request=None) -> AttemptRequest:
+    """The quiz's owner grants (one more attempt for that person) or declines an open request; audited, and the
+    person is told either way (`hooks.attempt_request_decided`). Deciding twice answers AssessmentError."""
+    locked = (
+        AttemptRequest.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=attempt_request.pk)
+    )
+    if locked.status != AttemptRequest.Status.OPEN:
+        raise AssessmentError("already_decided", _("This request has already been answered."))
+    locked.status = AttemptRequest.Status.GRANTED if grant else AttemptRequest.Status.DECLINED
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log_record(
+        actor=by,
+        action=AUDIT_ATTEMPT_REQUEST_DECIDED,
+        obj=locked,
+        details={"quiz": locked.quiz_id, "person": locked.user_id, "decision": locked.status},
+        request=request,
+    )
+    hooks.attempt_request_decided.call(attempt_request=locked)
+    return locked
