@@ -15,6 +15,7 @@ urlpatterns = [
     path("quizzes/<int:quiz_id>/analysis/", views.item_analysis, name="analysis"),
     path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt"),
     path("attempts/<int:attempt_id>/save/", views.attempt_save, name="attempt_save"),
+    path("attempts/<int:attempt_id>/review/", views.attempt_review, name="attempt_review"),
     path("attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt_submit"),
     path("attempts/<int:attempt_id>/grading/", views.attempt_grading, name="attempt_grading"),
     path("quiz-results/", views.results, name="results"),

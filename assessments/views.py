@@ -144,6 +144,11 @@ def _answers_from_post(request, attempt_id: int) -> dict:
     return answers
 
 
+def _flagged_from_post(request) -> list[str]:
+    """The questions the taker marked (checkboxes named "flagged", valued with the item's id)."""
+    return request.POST.getlist("flagged")
+
+
 def _seq(request) -> int | None:
     value = request.POST.get("seq", "")
     return int(value) if value.isdigit() else None
@@ -183,12 +188,47 @@ def attempt_save(request, attempt_id: int):
     try:
         if seq is None:
             raise services.AssessmentError("stale", _("The page sent no sequence number; reload the page."))
-        services.attempt_save_answers_for_taker(user=request.user, attempt_id=attempt_id, seq=seq, answers=answers)
+        services.attempt_save_answers_for_taker(
+            user=request.user, attempt_id=attempt_id, seq=seq, answers=answers, flagged=_flagged_from_post(request)
+        )
     except services.AssessmentError as exc:
         return render(request, "assessments/_save_status.html", {"error": exc.message}, status=409)
     except ValidationError as exc:
         return render(request, "assessments/_save_status.html", {"error": " ".join(exc.messages)}, status=400)
     return render(request, "assessments/_save_status.html", {"saved_at": timezone.now()})
+
+
+@login_required
+def attempt_review(request, attempt_id: int):
+    """The step before the final submit: the take page's form posts here (its answers and marks are saved), then
+    the summary lists the unanswered and marked questions, each linked back, with the submit button."""
+    attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt_id)
+    take_url = reverse("assessments:attempt", args=[attempt.pk])
+    if request.method == "POST":
+        seq = _seq(request)
+        try:
+            if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
+                services.attempt_save_answers(
+                    attempt=attempt,
+                    seq=seq,
+                    answers=_answers_from_post(request, attempt.pk),
+                    flagged=_flagged_from_post(request),
+                )
+        except services.AssessmentError as exc:
+            messages.error(request, exc.message)
+            return redirect(take_url)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(take_url)
+        return redirect("assessments:attempt_review", attempt_id=attempt.pk)
+    # Closed (or past its deadline, which the attempt page closes): nothing left to review before submitting.
+    if attempt.status != Attempt.Status.IN_PROGRESS or selectors.attempt_is_overdue(attempt=attempt):
+        return redirect(take_url)
+    return render(
+        request,
+        "assessments/attempt_review.html",
+        {"attempt": attempt, "summary": selectors.attempt_summary(attempt=attempt), "take_url": take_url},
+    )
 
 
 @login_required
@@ -198,7 +238,12 @@ def attempt_submit(request, attempt_id: int):
     seq = _seq(request)
     try:
         if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
-            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt.pk))
+            services.attempt_save_answers(
+                attempt=attempt,
+                seq=seq,
+                answers=_answers_from_post(request, attempt.pk),
+                flagged=_flagged_from_post(request) if "flagged" in request.POST else None,
+            )
         services.attempt_submit(attempt=attempt)
     except services.AssessmentError as exc:
         messages.error(request, exc.message)
