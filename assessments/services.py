@@ -587,10 +587,7 @@ def _save_answers(
     items = AttemptItem.objects.filter(attempt_id=attempt.pk)
     if flagged is None:
         items = items.filter(id__in=wanted)
-    rows = {
-        str(row[0]): row
-        for row in items.values_list("id", "version__qtype", "option_order", "answer", "flagged")
-    }
+    rows = {str(row[0]): row for row in items.values_list("id", "version__qtype", "option_order", "answer", "flagged")}
     if flagged is not None:
         marked = {int(v) for v in flagged if str(v).isdigit()}
         if marked - {row[0] for row in rows.values()}:

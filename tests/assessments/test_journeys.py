@@ -288,3 +288,24 @@ def test_grading_page_with_many_requests_query_budget(
     with django_assert_max_num_queries(12):
         html = client.get(reverse("assessments:results") + f"?quiz={quiz.id}").content.decode()
     assert html.count('data-testid="attempt-request"') == 20
+
+
+def test_api_request_and_decision(api_for, sales_a, sales_b, trainer, manager_a, stuck_quiz):
+    learner = api_for(sales_a)
+    url = f"/api/v1/quizzes/{stuck_quiz.id}/attempt-requests/"
+    created = learner.post(url)
+    assert created.status_code == 201 and created.json()["status"] == "open"
+    again = learner.post(url)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_requested"
+    assert api_for(sales_b).post(url).status_code == 404
+    listed = api_for(trainer).get("/api/v1/attempt-requests/")
+    assert listed.status_code == 200 and [r["person"] for r in listed.json()["results"]] == ["张三"]
+    assert api_for(manager_a).get("/api/v1/attempt-requests/").status_code == 403
+    decide = f"/api/v1/attempt-requests/{created.json()['id']}/decision/"
+    assert api_for(trainer).post(decide, {"grant": "perhaps"}, format="json").status_code == 400
+    assert api_for(make_trainer(username="t-api")).post(decide, {"grant": True}, format="json").status_code == 404
+    granted = api_for(trainer).post(decide, {"grant": True}, format="json")
+    assert granted.status_code == 200 and granted.json()["status"] == "granted"
+    twice = api_for(trainer).post(decide, {"grant": False}, format="json")
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_decided"
+    assert learner.post(f"/api/v1/quizzes/{stuck_quiz.id}/attempts/").status_code == 201
