@@ -433,9 +433,9 @@ class QuizStanding:
     @property
     def next_label(self) -> str:
         return {
-            NextStep.START: _("Start"),
-            NextStep.CONTINUE: _("Continue"),
-            NextStep.RETRY: _("Try again"),
+            NextStep.START: pgettext("quiz next step", "Start"),
+            NextStep.CONTINUE: pgettext("quiz next step", "Continue"),
+            NextStep.RETRY: pgettext("quiz next step", "Try again"),
             NextStep.RESULT: _("See the result"),
         }.get(self.next_step, "")
 
