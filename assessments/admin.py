@@ -1,7 +1,16 @@
 from django.contrib import admin, messages
 
 from assessments import selectors
-from assessments.models import Attempt, Question, QuestionBank, QuestionVersion, Quiz, QuizQuestion, QuizRule
+from assessments.models import (
+    Attempt,
+    AttemptRequest,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Quiz,
+    QuizQuestion,
+    QuizRule,
+)
 
 
 class QuizQuestionInline(admin.TabularInline):
@@ -62,3 +71,18 @@ class AttemptAdmin(admin.ModelAdmin):
     list_select_related = ["quiz", "user"]
     raw_id_fields = ["quiz", "user"]
     readonly_fields = ["save_seq", "score", "percent", "passed", "graded_at", "submitted_at"]
+
+
+@admin.register(AttemptRequest)
+class AttemptRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are granted or declined on the results and grading pages (audited there)."""
+
+    list_display = ["quiz", "user", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["quiz__title", "user__username", "user__display_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

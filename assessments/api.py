@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import parsers, selectors, services
-from assessments.models import Attempt, Question, QuestionType, Quiz
+from assessments.models import Attempt, AttemptRequest, Question, QuestionType, Quiz
 from lms.api.exceptions import error_response
 from lms.api.schema import conflict
 from lms.api.serializers import JSONInSerializer
@@ -307,6 +307,74 @@ class AttemptStartView(APIView):
         except services.AssessmentError as exc:
             return _conflict(exc)
         return _attempt(request, attempt, status=status.HTTP_201_CREATED)
+
+
+class AttemptRequestOut(serializers.ModelSerializer):
+    quiz_title = serializers.CharField(source="quiz.title")
+    person = serializers.CharField(source="user")
+
+    class Meta:
+        model = AttemptRequest
+        fields = ["id", "quiz", "quiz_title", "user", "person", "status", "created_at", "decided_at"]
+
+
+class AttemptRequestCreateView(APIView):
+    """A learner with no attempt left, who has not passed, asks the quiz's owners for another attempt."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: AttemptRequestOut,
+            409: conflict(
+                "No request is needed or possible now: `already_requested`, `already_passed`, `closed`, "
+                "`attempts_left`."
+            ),
+        },
+    )
+    def post(self, request, pk: int):
+        quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=pk)
+        try:
+            created = services.attempt_request_create(quiz=quiz, user=request.user)
+        except services.AssessmentError as exc:
+            return _conflict(exc)
+        return Response(AttemptRequestOut(created).data, status=status.HTTP_201_CREATED)
+
+
+class AttemptRequestListView(generics.ListAPIView):
+    """Trainers: the open requests for another attempt at the quizzes they own (filter: `quiz`)."""
+
+    permission_classes = [HasRole.of(TRAINER)]
+    serializer_class = AttemptRequestOut
+
+    def get_queryset(self):
+        quiz = self.request.query_params.get("quiz", "")
+        return selectors.attempt_requests_open(user=self.request.user, quiz_id=int(quiz) if quiz.isdigit() else None)
+
+
+class AttemptRequestDecisionIn(JSONInSerializer):
+    grant = serializers.BooleanField(help_text="true: one more attempt for that person; false: decline")
+
+
+class AttemptRequestDecisionView(APIView):
+    """The quiz's owner grants or declines a request; the person is notified either way."""
+
+    permission_classes = [HasRole.of(TRAINER)]
+
+    @extend_schema(
+        request=AttemptRequestDecisionIn,
+        responses={200: AttemptRequestOut, 409: conflict("The request was already answered (`already_decided`).")},
+    )
+    def post(self, request, pk: int):
+        pending = selectors.attempt_request_get_for_owner(user=request.user, request_id=pk)
+        data = AttemptRequestDecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            decided = services.attempt_request_decide(
+                attempt_request=pending, by=request.user, grant=data.validated_data["grant"], request=request
+            )
+        except services.AssessmentError as exc:
+            return _conflict(exc)
+        return Response(AttemptRequestOut(decided).data)
 
 
 class AttemptListOut(serializers.ModelSerializer):

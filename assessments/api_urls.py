@@ -10,6 +10,13 @@ urlpatterns = [
     path("quizzes/", api.QuizListView.as_view(), name="api-quizzes"),
     path("quizzes/<int:pk>/", api.QuizDetailView.as_view(), name="api-quiz"),
     path("quizzes/<int:pk>/attempts/", api.AttemptStartView.as_view(), name="api-quiz-start"),
+    path("quizzes/<int:pk>/attempt-requests/", api.AttemptRequestCreateView.as_view(), name="api-quiz-attempt-request"),
+    path("attempt-requests/", api.AttemptRequestListView.as_view(), name="api-attempt-requests"),
+    path(
+        "attempt-requests/<int:pk>/decision/",
+        api.AttemptRequestDecisionView.as_view(),
+        name="api-attempt-request-decision",
+    ),
     path("quizzes/<int:pk>/item-analysis/", api.ItemAnalysisView.as_view(), name="api-quiz-item-analysis"),
     path("attempts/", api.AttemptListView.as_view(), name="api-attempts"),
     path("attempts/<int:pk>/", api.AttemptDetailView.as_view(), name="api-attempt"),

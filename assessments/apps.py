@@ -33,5 +33,7 @@ class AssessmentsConfig(AppConfig):
 
         # A course with a published final quiz completes only when that quiz is passed.
         learning_hooks.completion_requirement.register(selectors.final_quiz_passed_for_enrollment)
+        # The final quiz as a row of the course's completion panel (its state and next step).
+        learning_hooks.completion_requirement_rows.register(selectors.final_quiz_requirement_rows)
         # What this app adds to the home's to-do list.
         assessments_todo.register()

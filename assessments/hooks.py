@@ -18,3 +18,8 @@ plan_exam_changed = Hook(
     "fn(*, plan_ids) -> None, inside the transaction: a plan quiz was added or moved, so which quiz is a plan's "
     "final-day exam may have changed (dashboards/ rebuilds the plans' figures after commit).",
 )
+attempt_request_decided = Hook(
+    "assessments.attempt_request_decided",
+    "fn(*, attempt_request) -> None, inside the transaction: a quiz owner granted or declined a learner's request "
+    "for another attempt (AttemptRequest.status says which; notifications/: the learner hears it, once).",
+)

@@ -298,6 +298,8 @@ class AttemptItem(models.Model):
     )
     grader_comment = models.TextField(blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+    # The taker's "come back to this one" mark, listed on the summary before the final submit.
+    flagged = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["attempt_id", "order"]
@@ -308,6 +310,46 @@ class AttemptItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id}#{self.order}"
+
+
+class AttemptRequest(models.Model):
+    """A learner with no attempt left asks the quiz's owners for one more. Each granted request adds one attempt
+    to what the quiz allows that person; at most one request per person and quiz is open at a time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="attempt_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("request for another attempt")
+        verbose_name_plural = _("requests for another attempt")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "user"], condition=Q(status="open"), name="attempt_request_one_open"
+            )
+        ]
+        indexes = [models.Index(fields=["quiz", "user", "status"], name="attempt_request_quiz_user")]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} ({self.user}): {self.status}"
 
 
 class AttemptAreaScore(models.Model):

@@ -5,18 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import reduce
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from assessments import grading
 from assessments.models import (
     Attempt,
     AttemptAreaScore,
     AttemptItem,
+    AttemptRequest,
     Question,
     QuestionBank,
     QuestionImport,
@@ -25,6 +43,7 @@ from assessments.models import (
     QuizQuestion,
 )
 from learning.models import Enrollment
+from learning.requirements import Requirement, RequirementState
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.selectors import managed_team_ids
 
@@ -53,6 +72,91 @@ def final_quiz_passed(user_id: int, course_id: int) -> bool:
 def final_quiz_passed_for_enrollment(*, enrollment) -> bool:
     """`learning.hooks.completion_requirement`: a course enrollment completes only once its final quiz is passed."""
     return final_quiz_passed(enrollment.user_id, enrollment.course_id)
+
+
+def _pct(value: Decimal | None) -> str:
+    """55.00 -> "55", 72.50 -> "72.5"."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value).quantize(Decimal('0.01')):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _attempts_used(standing: QuizStanding) -> str:
+    if standing.allowed is None:
+        return _("%(used)s attempts used, no limit") % {"used": standing.used}
+    return _("%(used)s/%(allowed)s attempts used") % {"used": standing.used, "allowed": standing.allowed}
+
+
+def final_quiz_requirement_rows(*, enrollment) -> list[Requirement]:
+    """`learning.hooks.completion_requirement_rows`: the course's published final quiz as one row of the completion
+    panel, with the person's best result, attempts used and the next step. Two queries at most (the quiz with the
+    person's standing; its owners' names when the person is stuck); none for a plan enrollment."""
+    if not enrollment.course_id:
+        return []
+    quiz = (
+        with_standing(
+            Quiz.objects.filter(course_id=enrollment.course_id, is_final=True, status=Quiz.Status.PUBLISHED),
+            user_id=enrollment.user_id,
+        )
+        .order_by("id")
+        .first()
+    )
+    if quiz is None:
+        return []
+    standing = quiz_standing(quiz=quiz)
+    sep = pgettext("between facts of one sentence", ", ")
+    mark = _("pass mark %(mark)s%%") % {"mark": quiz.pass_mark}
+    used = _attempts_used(standing)
+    best = _("best %(best)s%%") % {"best": _pct(standing.best_percent)} if standing.best_percent is not None else ""
+    row = {"kind": "quiz", "title": quiz.title, "order": 20}
+    if standing.passed:
+        state, detail = RequirementState.DONE, sep.join(filter(None, [best, mark, used]))
+    elif standing.waiting:
+        state = RequirementState.WAITING
+        detail = sep.join([_("submitted, waiting for a trainer to grade it"), mark, used])
+    elif standing.open_attempt_id is not None:
+        state, detail = RequirementState.TODO, sep.join([_("attempt in progress"), mark, used])
+    elif standing.stuck:
+        state, detail = RequirementState.STUCK, sep.join(filter(None, [best, mark, used]))
+    elif standing.used:
+        state, detail = RequirementState.FAILED, sep.join(filter(None, [best, mark, used]))
+    else:
+        state = RequirementState.TODO
+        allowed = (
+            _("attempts: unlimited")
+            if standing.allowed is None
+            else _("%(allowed)s attempts allowed") % {"allowed": standing.allowed}
+        )
+        parts = [_("not attempted yet"), mark, allowed]
+        if standing.not_open_yet:
+            parts.append(_("opens %(date)s") % {"date": timezone.localtime(quiz.opens_at).strftime("%Y-%m-%d %H:%M")})
+        detail = sep.join(parts)
+    if quiz.closes_at and not standing.passed:
+        closes = timezone.localtime(quiz.closes_at).strftime("%Y-%m-%d %H:%M")
+        detail += sep + (_("closed %(date)s") if standing.closed else _("closes %(date)s")) % {"date": closes}
+    extra, help_text = {}, ""
+    if state == RequirementState.STUCK:
+        names = quiz_owner_names(quiz_ids=[quiz.pk]).get(quiz.pk, [])
+        if standing.closed:
+            help_text = _("The quiz has closed. Ask its trainers what to do next: %(names)s.")
+        else:
+            help_text = _("No attempt is left. Ask the quiz's trainers for another attempt: %(names)s.")
+        help_text %= {"names": "、".join(names) or _("the training team")}
+        extra = {"requested": standing.requested}
+        if not standing.closed:
+            extra["request_url"] = reverse("assessments:attempt_request", args=[quiz.pk])
+    return [
+        Requirement(
+            **row,
+            state=state,
+            detail=detail,
+            action_url=standing.next_url,
+            action_label=standing.next_label,
+            help_text=help_text,
+            extra=extra,
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -205,7 +309,194 @@ def quiz_get_owned(*, user, quiz_id) -> Quiz:
 
 
 def quiz_list(*, user) -> QuerySet[Quiz]:
-    return quizzes_for_user(user=user).select_related("course", "plan").order_by("title", "id")
+    """The quizzes page. Each quiz carries the person's own standing (see `with_standing`, `quiz_standing`)."""
+    return (
+        with_standing(quizzes_for_user(user=user), user_id=user.id)
+        .select_related("course", "plan")
+        .order_by("title", "id")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A person's standing at a quiz: best result, attempts left, the next step
+
+
+def _count_of(qs: QuerySet) -> Coalesce:
+    """A correlated COUNT(*) of `qs` (already filtered on OuterRef("pk")), 0 when it matches nothing."""
+    counted = qs.order_by().values("quiz_id").annotate(n=Count("id")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_standing(quizzes: QuerySet[Quiz], *, user_id: int) -> QuerySet[Quiz]:
+    """Annotate each quiz with this person's attempts and requests, in the same query (correlated subqueries, no
+    row per attempt): what `quiz_standing` reads."""
+    mine = Attempt.objects.filter(quiz_id=OuterRef("pk"), user_id=user_id)
+    closed = mine.exclude(status=Attempt.Status.IN_PROGRESS)
+    graded = mine.filter(status=Attempt.Status.GRADED)
+    requests = AttemptRequest.objects.filter(quiz_id=OuterRef("pk"), user_id=user_id)
+    return quizzes.annotate(
+        my_used=_count_of(mine),
+        my_granted=_count_of(requests.filter(status=AttemptRequest.Status.GRANTED)),
+        my_best=Subquery(graded.order_by("-percent", "-id").values("percent")[:1]),
+        my_passed=Exists(graded.filter(passed=True)),
+        my_waiting=Exists(mine.filter(status=Attempt.Status.SUBMITTED)),
+        my_open=Subquery(mine.filter(status=Attempt.Status.IN_PROGRESS).values("id")[:1]),
+        my_last=Subquery(closed.order_by("-number", "-id").values("id")[:1]),
+        my_requested=Exists(requests.filter(status=AttemptRequest.Status.OPEN)),
+    )
+
+
+class NextStep:
+    START = "start"  # 开始
+    CONTINUE = "continue"  # 继续作答
+    RETRY = "retry"  # 再试一次
+    RESULT = "result"  # 查看结果
+    NONE = ""
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """Where a person stands at a quiz. `allowed` and `left` are None for unlimited attempts."""
+
+    quiz_id: int
+    used: int
+    allowed: int | None
+    best_percent: Decimal | None
+    passed: bool
+    waiting: bool  # an attempt submitted whose result is not final yet (grading, or a trainer grades it)
+    open_attempt_id: int | None
+    last_attempt_id: int | None
+    requested: bool  # an open request for another attempt
+    not_open_yet: bool
+    closed: bool
+
+    @property
+    def left(self) -> int | None:
+        return None if self.allowed is None else max(self.allowed - self.used, 0)
+
+    @property
+    def result(self) -> str:
+        """ "passed", "waiting", "failed" or "" (no result yet)."""
+        if self.passed:
+            return "passed"
+        if self.waiting:
+            return "waiting"
+        if self.best_percent is not None:
+            return "failed"
+        return ""
+
+    @property
+    def can_start(self) -> bool:
+        """A new attempt may start now (a running one is continued instead)."""
+        return (
+            self.open_attempt_id is None
+            and not self.closed
+            and not self.not_open_yet
+            and (self.left is None or self.left > 0)
+        )
+
+    @property
+    def stuck(self) -> bool:
+        """Not passed, and nothing the person can do alone: no attempt left (or the quiz closed), none running, no
+        result awaited."""
+        if self.passed or self.waiting or self.open_attempt_id is not None:
+            return False
+        return self.closed or (self.left == 0)
+
+    @property
+    def can_request(self) -> bool:
+        """Another attempt would help and none is asked for yet: attempts used up, quiz still open."""
+        return self.stuck and not self.closed and not self.requested and self.used > 0
+
+    @property
+    def next_step(self) -> str:
+        if self.open_attempt_id is not None:
+            return NextStep.CONTINUE
+        if self.passed or self.waiting:
+            return NextStep.RESULT
+        if self.can_start:
+            return NextStep.RETRY if self.used else NextStep.START
+        return NextStep.RESULT if self.last_attempt_id else NextStep.NONE
+
+    @property
+    def next_url(self) -> str:
+        """Where the next step's button leads (a page: starting is a POST on the quiz page)."""
+        step = self.next_step
+        if step == NextStep.CONTINUE:
+            return reverse("assessments:attempt", args=[self.open_attempt_id])
+        if step == NextStep.RESULT:
+            return reverse("assessments:attempt", args=[self.last_attempt_id])
+        if step in (NextStep.START, NextStep.RETRY):
+            return reverse("assessments:quiz", args=[self.quiz_id])
+        return ""
+
+    @property
+    def next_label(self) -> str:
+        return {
+            NextStep.START: pgettext("quiz next step", "Start"),
+            NextStep.CONTINUE: pgettext("quiz next step", "Continue"),
+            NextStep.RETRY: pgettext("quiz next step", "Try again"),
+            NextStep.RESULT: _("See the result"),
+        }.get(self.next_step, "")
+
+
+def quiz_standing(*, quiz: Quiz, now: dt.datetime | None = None) -> QuizStanding:
+    """The standing of a quiz annotated by `with_standing` (no query)."""
+    now = now or timezone.now()
+    allowed = quiz.attempts_allowed + quiz.my_granted if quiz.attempts_allowed else None
+    return QuizStanding(
+        quiz_id=quiz.pk,
+        used=quiz.my_used,
+        allowed=allowed,
+        best_percent=quiz.my_best,
+        passed=bool(quiz.my_passed),
+        waiting=bool(quiz.my_waiting),
+        open_attempt_id=quiz.my_open,
+        last_attempt_id=quiz.my_last,
+        requested=bool(quiz.my_requested),
+        not_open_yet=bool(quiz.opens_at and now < quiz.opens_at),
+        closed=bool(quiz.closes_at and now >= quiz.closes_at),
+    )
+
+
+def quiz_standing_for(*, user, quiz: Quiz, now: dt.datetime | None = None) -> QuizStanding:
+    """One quiz's standing for this person, in one query."""
+    annotated = with_standing(Quiz.objects.filter(pk=quiz.pk), user_id=user.id).get()
+    return quiz_standing(quiz=annotated, now=now)
+
+
+def quiz_owner_names(*, quiz_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Who to ask about these quizzes: {quiz id: owners' names, sorted}, in one query."""
+    rows = Quiz.owners.through.objects.filter(quiz_id__in=list(quiz_ids), user__is_active=True).select_related("user")
+    names: dict[int, list[str]] = {}
+    for row in rows:
+        names.setdefault(row.quiz_id, []).append(str(row.user))
+    return {quiz_id: sorted(found) for quiz_id, found in names.items()}
+
+
+def extra_attempts(*, quiz_id: int, user_id: int) -> int:
+    """Attempts granted to this person on top of what the quiz allows (each granted request adds one)."""
+    return AttemptRequest.objects.filter(quiz_id=quiz_id, user_id=user_id, status=AttemptRequest.Status.GRANTED).count()
+
+
+def attempt_requests_open(*, user, quiz_id: int | None = None) -> QuerySet[AttemptRequest]:
+    """Open requests for another attempt at the quizzes this trainer owns (admins: all), oldest first."""
+    qs = AttemptRequest.objects.filter(status=AttemptRequest.Status.OPEN, quiz__in=owned_quizzes(user=user))
+    if quiz_id:
+        qs = qs.filter(quiz_id=quiz_id)
+    return qs.select_related("quiz", "user", "user__team").order_by("created_at", "id")
+
+
+def attempt_request_get_for_owner(*, user, request_id) -> AttemptRequest:
+    """A request at a quiz this trainer owns; 404 otherwise."""
+    try:
+        return (
+            AttemptRequest.objects.filter(quiz__in=owned_quizzes(user=user))
+            .select_related("quiz", "user")
+            .get(pk=request_id)
+        )
+    except (AttemptRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -233,6 +524,16 @@ def attempt_get_for_user(*, user, attempt_id) -> Attempt:
         return attempts_visible(user=user).select_related("quiz", "user", "user__team").get(pk=attempt_id)
     except (Attempt.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def attempt_back_link(*, user, attempt: Attempt) -> tuple[str, str]:
+    """(url, label) of the way back from an attempt page, to a page this viewer may see: the quiz page for those
+    who may see it (the taker, its owners), the quiz's results for managers and other trainers, else the list."""
+    if quizzes_for_user(user=user).filter(pk=attempt.quiz_id).exists():
+        return reverse("assessments:quiz", args=[attempt.quiz_id]), _("Back to the quiz")
+    if is_admin(user) or has_role(user, MANAGER) or has_role(user, TRAINER):
+        return f"{reverse('assessments:results')}?quiz={attempt.quiz_id}", _("Back to the results of this quiz")
+    return reverse("assessments:quizzes"), _("Back to the quizzes")
 
 
 def attempt_is_grading_for_user(*, user, attempt_id) -> bool:
@@ -299,6 +600,23 @@ def attempt_item_types_for_taker(*, user, attempt_id) -> list[tuple[int, str]]:
     return rows
 
 
+def attempt_summary(*, attempt: Attempt) -> dict:
+    """Before the final submit: each question's number, whether it is answered and whether the taker marked it,
+    with the unanswered and the marked ones listed apart (one query, no question versions loaded)."""
+    rows = [
+        {"id": item_id, "order": order, "answered": answer not in (None, "", []), "flagged": flagged, "stem": stem}
+        for item_id, order, answer, flagged, stem in attempt.items.order_by("order").values_list(
+            "id", "order", "answer", "flagged", "version__stem"
+        )
+    ]
+    return {
+        "items": rows,
+        "answered": sum(1 for row in rows if row["answered"]),
+        "unanswered": [row for row in rows if not row["answered"]],
+        "flagged": [row for row in rows if row["flagged"]],
+    }
+
+
 def attempt_items(*, attempt: Attempt) -> list[AttemptItem]:
     """The attempt's items in order, with their versions; those a new attempt came with (`new_items`, set by
     services.attempt_start) without reading them again."""
@@ -316,7 +634,9 @@ def no_attempt_left(*, quiz: Quiz, user_id: int, now: dt.datetime) -> bool:
     if not quiz.attempts_allowed:
         return False
     statuses = list(Attempt.objects.filter(quiz_id=quiz.pk, user_id=user_id).values_list("status", flat=True))
-    return len(statuses) >= quiz.attempts_allowed and Attempt.Status.IN_PROGRESS not in statuses
+    if len(statuses) < quiz.attempts_allowed or Attempt.Status.IN_PROGRESS in statuses:
+        return False
+    return len(statuses) >= quiz.attempts_allowed + extra_attempts(quiz_id=quiz.pk, user_id=user_id)
 
 
 def review_state(*, attempt: Attempt, now: dt.datetime | None = None) -> dict:
@@ -410,6 +730,7 @@ def item_view(item: AttemptItem, *, show_score: bool, show_key: bool) -> dict:
             if k in options
         ],
         "answer": item.answer,
+        "flagged": item.flagged,
     }
     if show_score:
         view["score"] = item.score

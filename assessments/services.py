@@ -29,6 +29,7 @@ from assessments.models import (
     Attempt,
     AttemptAreaScore,
     AttemptItem,
+    AttemptRequest,
     PartialCredit,
     Question,
     QuestionBank,
@@ -474,7 +475,9 @@ def _start(*, quiz: Quiz, user) -> Attempt:
     if quiz.closes_at and now >= quiz.closes_at:
         raise AssessmentError("closed", _("This quiz has closed."))
     used = len(mine)
-    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
+    if quiz.attempts_allowed and used >= quiz.attempts_allowed + selectors.extra_attempts(
+        quiz_id=quiz.pk, user_id=user.pk
+    ):
         raise AssessmentError("no_attempts_left", _("You have used all the attempts allowed for this quiz."))
     picked = _pick_versions(quiz)
     if not picked:
@@ -536,33 +539,36 @@ def _clean_answer(*, item_id: int, qtype: str, option_order: list, value):
 SEQ_MAX = 2147483647  # the column's range: a larger number from a page is refused, not a database error
 
 
-def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict) -> Attempt:
+def attempt_save_answers(*, attempt: Attempt, seq: int, answers: dict, flagged: Iterable[int] | None = None) -> Attempt:
     """Save answers {item id: value}. seq must be newer than the last save, so a stale page never overwrites.
 
     Hot path (every autosave of every taker): one conditional UPDATE of the attempt claims the sequence number and
     holds its row lock until commit, then one read of the named items (their option order and question type only,
     not whole question versions) and one UPDATE of the answers that changed. The rare refusals read the row again
-    to say why."""
+    to say why. `flagged`, when given, is the whole set of items the taker marked to come back to (the page's form
+    sends it with every save); None leaves the marks as they are."""
     with transaction.atomic():
-        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers)
+        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers, flagged=flagged)
     if isinstance(outcome, AssessmentError):
         raise outcome  # raised after the commit, so the close and grade are kept
     return outcome
 
 
-def attempt_save_answers_for_taker(*, user, attempt_id: int, seq: int, answers: dict) -> int:
+def attempt_save_answers_for_taker(
+    *, user, attempt_id: int, seq: int, answers: dict, flagged: Iterable[int] | None = None
+) -> int:
     """The API's save: as attempt_save_answers, with the taker check folded into the claiming UPDATE (no read of
     the attempt first). Http404 when the attempt is not this person's. Returns the saved sequence number."""
     attempt = Attempt(pk=attempt_id, user_id=user.id)
     with transaction.atomic():
-        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers, user_id=user.id)
+        outcome = _save_answers(attempt=attempt, seq=seq, answers=answers, user_id=user.id, flagged=flagged)
     if isinstance(outcome, AssessmentError):
         raise outcome
     return outcome.save_seq
 
 
 def _save_answers(
-    *, attempt: Attempt, seq: int, answers: dict, user_id: int | None = None
+    *, attempt: Attempt, seq: int, answers: dict, user_id: int | None = None, flagged: Iterable[int] | None = None
 ) -> Attempt | AssessmentError:
     now = timezone.now()
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= SEQ_MAX:
@@ -576,19 +582,28 @@ def _save_answers(
     if not claimed:
         return _save_refused(attempt_id=attempt.pk, now=now, **mine)
     wanted = [int(k) for k in answers if str(k).isdigit()]
-    # Plain rows, not model instances: this runs for every autosave of every taker.
-    rows = {
-        str(row[0]): row
-        for row in AttemptItem.objects.filter(attempt_id=attempt.pk, id__in=wanted).values_list(
-            "id", "version__qtype", "option_order", "answer"
-        )
-    }
+    # Plain rows, not model instances: this runs for every autosave of every taker. With the marks, every item
+    # (an item no longer marked is one not in the set).
+    items = AttemptItem.objects.filter(attempt_id=attempt.pk)
+    if flagged is None:
+        items = items.filter(id__in=wanted)
+    rows = {str(row[0]): row for row in items.values_list("id", "version__qtype", "option_order", "answer", "flagged")}
+    if flagged is not None:
+        marked = {int(v) for v in flagged if str(v).isdigit()}
+        if marked - {row[0] for row in rows.values()}:
+            raise ValidationError({"flagged": _("A marked question is not part of the attempt.")})
+        set_on = [row[0] for row in rows.values() if row[0] in marked and not row[4]]
+        set_off = [row[0] for row in rows.values() if row[0] not in marked and row[4]]
+        if set_on:
+            AttemptItem.objects.filter(pk__in=set_on).update(flagged=True)
+        if set_off:
+            AttemptItem.objects.filter(pk__in=set_off).update(flagged=False)
     changed: dict[int, object] = {}
     for key, value in answers.items():
         row = rows.get(str(key))
         if row is None:
             raise ValidationError({str(key): _("This question is not part of the attempt.")})
-        item_id, qtype, option_order, stored = row
+        item_id, qtype, option_order, stored, _flagged = row
         cleaned = _clean_answer(item_id=item_id, qtype=qtype, option_order=option_order, value=value)
         if cleaned != stored:
             changed[item_id] = cleaned
@@ -1113,3 +1128,62 @@ def quiz_take_new_versions(*, quiz: Quiz, user, request=None) -> int:
             actor=user, action=AuditAction.QUIZ_NEW_VERSIONS, obj=quiz, details={"questions": changed}, request=request
         )
     return changed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Requests for another attempt
+
+# The audit action of a trainer's decision on a request (lms.audit.AuditAction lists the shared ones).
+AUDIT_ATTEMPT_REQUEST_DECIDED = "quiz.attempt_request_decided"
+
+
+@transaction.atomic
+def attempt_request_create(*, quiz: Quiz, user) -> AttemptRequest:
+    """A learner with no attempt left, who has not passed, asks the quiz's owners for one more. One open request
+    per person and quiz: asking again while one is open answers AssessmentError("already_requested")."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).order_by().values_list(
+        "pk", flat=True
+    ).first()
+    standing = selectors.quiz_standing_for(user=user, quiz=quiz)
+    if standing.requested:
+        raise AssessmentError("already_requested", _("You have already asked for another attempt at this quiz."))
+    if standing.passed:
+        raise AssessmentError("already_passed", _("You have passed this quiz: no other attempt is needed."))
+    if standing.closed:
+        raise AssessmentError("closed", _("This quiz has closed."))
+    if not standing.can_request:
+        raise AssessmentError(
+            "attempts_left",
+            _("You can still take this quiz yourself: another attempt is only asked for once none is left."),
+        )
+    try:
+        with transaction.atomic():
+            return AttemptRequest.objects.create(quiz=quiz, user=user)
+    except IntegrityError:  # one open per person and quiz
+        raise AssessmentError(
+            "already_requested", _("You have already asked for another attempt at this quiz.")
+        ) from None
+
+
+@transaction.atomic
+def attempt_request_decide(*, attempt_request: AttemptRequest, by, grant: bool, request=None) -> AttemptRequest:
+    """The quiz's owner grants (one more attempt for that person) or declines an open request; audited, and the
+    person is told either way (`hooks.attempt_request_decided`). Deciding twice answers AssessmentError."""
+    locked = (
+        AttemptRequest.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=attempt_request.pk)
+    )
+    if locked.status != AttemptRequest.Status.OPEN:
+        raise AssessmentError("already_decided", _("This request has already been answered."))
+    locked.status = AttemptRequest.Status.GRANTED if grant else AttemptRequest.Status.DECLINED
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log_record(
+        actor=by,
+        action=AUDIT_ATTEMPT_REQUEST_DECIDED,
+        obj=locked,
+        details={"quiz": locked.quiz_id, "person": locked.user_id, "decision": locked.status},
+        request=request,
+    )
+    hooks.attempt_request_decided.call(attempt_request=locked)
+    return locked

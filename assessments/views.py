@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -25,20 +27,19 @@ from lms.roles import MANAGER, TRAINER
 
 @login_required
 def quiz_list(request):
+    """Authors see the authoring columns; everyone else their own standing at each quiz and its next step."""
     page = Paginator(selectors.quiz_list(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "assessments/quiz_list.html", {"page": page})
+    author = selectors.can_author(request.user)
+    now = timezone.now()
+    rows = [(quiz, selectors.quiz_standing(quiz=quiz, now=now)) for quiz in page]
+    return render(request, "assessments/quiz_list.html", {"page": page, "rows": rows, "author": author})
 
 
 @login_required
 def quiz_detail(request, quiz_id: int):
     quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=quiz_id)
     attempts = selectors.my_attempts(user=request.user, quiz=quiz)
-    used = len(attempts)
-    can_start = (
-        quiz.attempts_allowed == 0
-        or used < quiz.attempts_allowed
-        or any(a.status == Attempt.Status.IN_PROGRESS for a in attempts)
-    )
+    standing = selectors.quiz_standing_for(user=request.user, quiz=quiz)
     owner = selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists()
     return render(
         request,
@@ -46,7 +47,9 @@ def quiz_detail(request, quiz_id: int):
         {
             "quiz": quiz,
             "attempts": attempts,
-            "can_start": can_start,
+            "standing": standing,
+            "can_start": standing.can_start or standing.open_attempt_id is not None,
+            "ask": selectors.quiz_owner_names(quiz_ids=[quiz.pk]).get(quiz.pk, []) if standing.stuck else [],
             "owner": owner,
             "outdated": selectors.quiz_outdated_questions(quiz=quiz) if owner else 0,
             "key_warning": selectors.quiz_key_warning(quiz=quiz) if owner else None,
@@ -84,6 +87,52 @@ def quiz_start(request, quiz_id: int):
     return redirect("assessments:attempt", attempt_id=attempt.pk)
 
 
+@login_required
+@require_POST
+def attempt_request(request, quiz_id: int):
+    """A learner with no attempt left asks the quiz's owners for another one."""
+    quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=quiz_id)
+    try:
+        services.attempt_request_create(quiz=quiz, user=request.user)
+    except services.AssessmentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your request was sent; you will be told when it is answered."))
+    return redirect(_next_or(request, reverse("assessments:quiz", args=[quiz.pk])))
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def attempt_request_decide(request, request_id: int):
+    """The quiz's owner grants (one more attempt) or declines; back to the page the button was on."""
+    pending = selectors.attempt_request_get_for_owner(user=request.user, request_id=request_id)
+    decision = request.POST.get("decision", "")
+    if decision not in ("grant", "decline"):
+        messages.error(request, _("Choose to grant or to decline the request."))
+    else:
+        try:
+            services.attempt_request_decide(
+                attempt_request=pending, by=request.user, grant=decision == "grant", request=request
+            )
+        except services.AssessmentError as exc:
+            messages.error(request, exc.message)
+        else:
+            if decision == "grant":
+                messages.success(request, _("%(person)s can take one more attempt.") % {"person": pending.user})
+            else:
+                messages.success(request, _("Request of %(person)s declined.") % {"person": pending.user})
+    return redirect(_next_or(request, reverse("assessments:results") + f"?quiz={pending.quiz_id}"))
+
+
+def _next_or(request, default: str) -> str:
+    """The page a button came from (`next`, on this site only), else `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return default
+
+
 def _answers_from_post(request, attempt_id: int) -> dict:
     answers = {}
     for item_id, qtype in selectors.attempt_item_types_for_taker(user=request.user, attempt_id=attempt_id):
@@ -93,6 +142,11 @@ def _answers_from_post(request, attempt_id: int) -> dict:
         else:
             answers[str(item_id)] = request.POST.get(name, "").strip() or None
     return answers
+
+
+def _flagged_from_post(request) -> list[str]:
+    """The questions the taker marked (checkboxes named "flagged", valued with the item's id)."""
+    return request.POST.getlist("flagged")
 
 
 def _seq(request) -> int | None:
@@ -113,7 +167,15 @@ def attempt_detail(request, attempt_id: int):
             "assessments/attempt_take.html",
             {"attempt": attempt, "view": view, "next_seq": attempt.save_seq + 1},
         )
-    return render(request, "assessments/attempt_result.html", {"attempt": attempt, "view": view})
+    back_url, back_label = selectors.attempt_back_link(user=request.user, attempt=attempt)
+    context = {"attempt": attempt, "view": view, "back_url": back_url, "back_label": back_label}
+    # The taker's next step, when the quiz is still theirs to see (an unenrolled person's page links nowhere 404).
+    if attempt.user_id == request.user.id and back_url == reverse("assessments:quiz", args=[attempt.quiz_id]):
+        standing = selectors.quiz_standing_for(user=request.user, quiz=attempt.quiz)
+        context["standing"] = standing
+        if standing.stuck:
+            context["ask"] = selectors.quiz_owner_names(quiz_ids=[attempt.quiz_id]).get(attempt.quiz_id, [])
+    return render(request, "assessments/attempt_result.html", context)
 
 
 @login_required
@@ -126,12 +188,47 @@ def attempt_save(request, attempt_id: int):
     try:
         if seq is None:
             raise services.AssessmentError("stale", _("The page sent no sequence number; reload the page."))
-        services.attempt_save_answers_for_taker(user=request.user, attempt_id=attempt_id, seq=seq, answers=answers)
+        services.attempt_save_answers_for_taker(
+            user=request.user, attempt_id=attempt_id, seq=seq, answers=answers, flagged=_flagged_from_post(request)
+        )
     except services.AssessmentError as exc:
         return render(request, "assessments/_save_status.html", {"error": exc.message}, status=409)
     except ValidationError as exc:
         return render(request, "assessments/_save_status.html", {"error": " ".join(exc.messages)}, status=400)
     return render(request, "assessments/_save_status.html", {"saved_at": timezone.now()})
+
+
+@login_required
+def attempt_review(request, attempt_id: int):
+    """The step before the final submit: the take page's form posts here (its answers and marks are saved), then
+    the summary lists the unanswered and marked questions, each linked back, with the submit button."""
+    attempt = selectors.attempt_get_for_taker(user=request.user, attempt_id=attempt_id)
+    take_url = reverse("assessments:attempt", args=[attempt.pk])
+    if request.method == "POST":
+        seq = _seq(request)
+        try:
+            if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
+                services.attempt_save_answers(
+                    attempt=attempt,
+                    seq=seq,
+                    answers=_answers_from_post(request, attempt.pk),
+                    flagged=_flagged_from_post(request),
+                )
+        except services.AssessmentError as exc:
+            messages.error(request, exc.message)
+            return redirect(take_url)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(take_url)
+        return redirect("assessments:attempt_review", attempt_id=attempt.pk)
+    # Closed (or past its deadline, which the attempt page closes): nothing left to review before submitting.
+    if attempt.status != Attempt.Status.IN_PROGRESS or selectors.attempt_is_overdue(attempt=attempt):
+        return redirect(take_url)
+    return render(
+        request,
+        "assessments/attempt_review.html",
+        {"attempt": attempt, "summary": selectors.attempt_summary(attempt=attempt), "take_url": take_url},
+    )
 
 
 @login_required
@@ -141,7 +238,12 @@ def attempt_submit(request, attempt_id: int):
     seq = _seq(request)
     try:
         if attempt.status == Attempt.Status.IN_PROGRESS and seq is not None and seq > attempt.save_seq:
-            services.attempt_save_answers(attempt=attempt, seq=seq, answers=_answers_from_post(request, attempt.pk))
+            services.attempt_save_answers(
+                attempt=attempt,
+                seq=seq,
+                answers=_answers_from_post(request, attempt.pk),
+                flagged=_flagged_from_post(request) if "flagged" in request.POST else None,
+            )
         services.attempt_submit(attempt=attempt)
     except services.AssessmentError as exc:
         messages.error(request, exc.message)
@@ -171,12 +273,20 @@ def results(request):
         status = ""
     quiz = request.GET.get("quiz", "")
     quiz = quiz if quiz.isdigit() else ""
-    qs = selectors.result_list(user=request.user, status=status, quiz_id=int(quiz) if quiz else None)
+    quiz_id = int(quiz) if quiz else None
+    qs = selectors.result_list(user=request.user, status=status, quiz_id=quiz_id)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/results.html",
-        {"page": page, "status": status, "quiz": quiz, "statuses": Attempt.Status.choices},
+        {
+            "page": page,
+            "status": status,
+            "quiz": quiz,
+            "quiz_title": page[0].quiz.title if quiz and len(page) else "",
+            "statuses": Attempt.Status.choices,
+            "attempt_requests": list(selectors.attempt_requests_open(user=request.user, quiz_id=quiz_id)),
+        },
     )
 
 
@@ -382,7 +492,10 @@ def question_export(request):
 @role_required(TRAINER)
 def grading_queue(request):
     page = Paginator(selectors.grading_queue(user=request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "assessments/grading.html", {"page": page, "form": GradeForm()})
+    attempt_requests = list(selectors.attempt_requests_open(user=request.user))
+    return render(
+        request, "assessments/grading.html", {"page": page, "form": GradeForm(), "attempt_requests": attempt_requests}
+    )
 
 
 @login_required

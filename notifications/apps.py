@@ -24,3 +24,4 @@ class NotificationsConfig(AppConfig):
         learning_hooks.enrollments_assigned.register(domain_rules.notify_assigned)
         learning_hooks.overdue_reminder.register(domain_rules.notify_overdue_nudge)
         assessments_hooks.attempt_graded_by_hand.register(domain_rules.notify_quiz_graded)
+        assessments_hooks.attempt_request_decided.register(domain_rules.notify_attempt_request_decided)

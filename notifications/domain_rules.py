@@ -13,6 +13,8 @@ Fields used:
 Event-driven kinds are not scans; they run inside the event's own transaction:
 - new learning tasks (`learning.hooks.enrollments_assigned`): `notify_assigned(enrollments=[...])`
 - manual grading done (`assessments.hooks.attempt_graded_by_hand`): `notify_quiz_graded(attempt=attempt)`
+- a trainer answered a request for another attempt (`assessments.hooks.attempt_request_decided`):
+  `notify_attempt_request_decided(attempt_request=...)`
 - a manager's one-click nudge of overdue people (`learning.hooks.overdue_reminder`):
   `notify_overdue_nudge(by=manager, overdue={user_id: [...]}, now=...)`
 """
@@ -26,11 +28,14 @@ from django.db.models import Avg, Case, CharField, Count, F, Max, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt
 from courses.models import Session
 from learning.models import Certificate, Enrollment
 from learning.selectors import certificate_superseded
+from notifications.kinds import Kind, _fmt, register_kind
 from notifications.rules import in_range, not_yet_notified, register_rule, subject_of
 from notifications.services import Spec, notify_from_query, notify_many, notify_new, subject_key
 from trainees.models import Team, User
@@ -360,6 +365,46 @@ def notify_quiz_graded(*, attempt) -> int:
                     "title": attempt.quiz.title,
                     "score": f"{attempt.score}/{attempt.max_score}" if attempt.score is not None else "",
                 },
+            )
+        ]
+    )
+
+
+register_kind(
+    Kind(
+        "attempt_request_decided",
+        _("Request for another attempt answered"),
+        lambda c: _fmt(
+            gettext("You may take %(title)s once more")
+            if c.get("granted")
+            else gettext("Your request for another attempt at %(title)s was declined"),
+            c,
+        ),
+        lambda c: (
+            gettext("Open the quiz to start your new attempt.")
+            if c.get("granted")
+            else _fmt(gettext("Talk to %(trainer)s about what to do next."), c)
+        ),
+    )
+)
+
+
+def notify_attempt_request_decided(*, attempt_request) -> int:
+    """The learner hears a trainer's answer to their request for another attempt, once per request."""
+    granted = attempt_request.status == "granted"
+    by = attempt_request.decided_by
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=attempt_request.user_id,
+                kind="attempt_request_decided",
+                subject=subject_key(attempt_request),
+                context={
+                    "title": attempt_request.quiz.title,
+                    "granted": granted,
+                    "trainer": (by.display_name or by.get_username()) if by else "",
+                },
+                url=reverse("assessments:quiz", args=[attempt_request.quiz_id]),
             )
         ]
     )

@@ -1,8 +1,12 @@
 // Quiz page: numbers each autosave (the server refuses stale ones), shows the server's answer, and counts down
 // to the server's deadline. The timer is only a display: the server decides when time is up.
+// The summary before the final submit shows the same countdown.
 (function () {
   const form = document.getElementById("quiz-form");
-  if (!form) return;
+  if (form) autosave(form);
+  countdown(document.getElementById("quiz-timer"));
+
+function autosave(form) {
   const seqInput = document.getElementById("quiz-seq");
   // The last number used; every save and the final submit carry a newer one.
   let seq = (parseInt(seqInput.value, 10) || 1) - 1;
@@ -22,16 +26,13 @@
       event.detail.isError = false;
     }
   });
-  form.addEventListener("submit", (event) => {
-    const button = form.querySelector("[data-confirm]");
-    if (button && !window.confirm(button.dataset.confirm)) {
-      event.preventDefault();
-      return;
-    }
+  // The form goes to the summary page (answers and marks saved there), which has the final submit.
+  form.addEventListener("submit", () => {
     next();
   });
+}
 
-  const timer = document.getElementById("quiz-timer");
+function countdown(timer) {
   if (timer) {
     const deadline = Date.parse(timer.dataset.deadline);
     const tick = () => {
@@ -47,4 +48,5 @@
     const handle = window.setInterval(tick, 1000);
     tick();
   }
+}
 })();

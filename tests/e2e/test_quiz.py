@@ -41,7 +41,10 @@ def test_salesperson_takes_timed_quiz_reloads_and_submits(page, login, screensho
     assert page.locator(f"#q-{items['multiple'].id}-B").is_checked()
     assert page.locator(f"#q-{items['short'].id}").input_value() == "Strength"
 
-    page.once("dialog", lambda dialog: dialog.accept())
+    # The summary before the final submit (no browser confirm any more): all answered, then submit.
+    page.get_by_test_id("review-quiz").click()
+    page.wait_for_url("**/review/")
+    page.get_by_test_id("answered-count").wait_for()
     page.get_by_test_id("submit-quiz").click()
     page.get_by_test_id("result-summary").wait_for()
     summary = page.get_by_test_id("result-summary").inner_text()
@@ -114,7 +117,7 @@ def test_result_page_shows_grading_and_refreshes_itself_when_graded(page, login,
     page.locator(f"#q-{item.id}-B").check()
     page.get_by_test_id("saved").wait_for()
     with mock.patch.object(tasks.grade_submitted_attempt, "apply_async") as queued:
-        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("review-quiz").click()
         page.get_by_test_id("submit-quiz").click()
         expect(page.get_by_test_id("grading")).to_be_visible()
     queued.assert_called_once()
