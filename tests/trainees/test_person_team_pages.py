@@ -402,3 +402,24 @@ def test_bad_team_input_is_a_form_error(client_for, admin_user, team_a, data, fi
     assert response.status_code == 200
     assert message in str(response.context["form"].errors[field])
     assert Team.objects.count() == count
+
+
+# --- the services refuse what the forms only disable --------------------------------------------------------------
+
+
+def test_services_refuse_a_trainer_beyond_salespeople(trainer, team_a, team_b, sales_a):
+    from django.core.exceptions import PermissionDenied
+
+    from trainees import services
+
+    with pytest.raises(PermissionDenied):
+        services.person_create(actor=trainer, display_name="X", employee_no="X1", team=team_a, roles={MANAGER})
+    with pytest.raises(PermissionDenied):
+        services.person_update(actor=trainer, person=sales_a, display_name="张三", email="", team=team_b)
+    with pytest.raises(PermissionDenied):
+        services.team_add(actor=trainer, name="新组", parent=team_a, managers=[sales_a])
+    with pytest.raises(PermissionDenied):
+        services.team_update(actor=trainer, team=team_a, name="改", parent=None, kind="team", managers=[])
+    sales_a.refresh_from_db()
+    assert sales_a.team == team_a and not User.objects.filter(employee_no="X1").exists()
+    assert not Team.objects.filter(name__in=["新组", "改"]).exists()
