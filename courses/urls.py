@@ -30,6 +30,8 @@ urlpatterns = [
     path("plans/<int:plan_id>/plan.docx", plan_views.plan_docx, name="plan_docx"),
     path("reference/", reference_views.reference_index, name="reference_index"),
     path("reference/<str:kind>/<int:item_id>/", reference_views.reference_edit, name="reference_edit"),
+    path("reference/<str:kind>/add/", reference_views.reference_add, name="reference_add"),
+    path("reference/<str:kind>/<int:item_id>/delete/", reference_views.reference_delete, name="reference_delete"),
     # Courses and the lesson library
     path("courses/", course_views.course_list, name="course_list"),
     path("courses/new/", course_views.course_create, name="course_create"),

@@ -13,7 +13,9 @@ from rest_framework.authtoken.models import Token
 
 from lms import security, services
 from lms.audit import AuditAction, audit_log_record
+from lms.mail import mailbox_folder
 from lms.models import UserSession
+from lms.roles import is_admin
 
 
 @login_required
@@ -21,6 +23,7 @@ def account(request):
     context = {
         "session_count": UserSession.objects.filter(user=request.user).count(),
         "has_token": Token.objects.filter(user=request.user).exists(),
+        "local_mailbox": is_admin(request.user) and mailbox_folder() is not None,
     }
     return render(request, "account/account.html", context)
 

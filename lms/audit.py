@@ -38,6 +38,7 @@ class AuditAction:
     ROLES_CHANGED = "person.roles_changed"
     PERSON_CHANGED = "person.changed"  # e-mail, team, name, staff flags: details {field: [before, after]}
     TEAM_MANAGERS_CHANGED = "team.managers_changed"
+    TEAM_CHANGED = "team.changed"  # a team added, renamed or moved: details {field: [before, after]}
     PERSON_ANONYMISED = "person.anonymised"
     PEOPLE_IMPORT = "people.import"
     # For the other apps (plans, assessments, reports):

@@ -50,12 +50,12 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 
 def mailer_from_url(url: str) -> dict:
-    """EMAIL_URL -> a MAILERS entry. `console://`, `file:///var/mail`, `locmem://`,
+    """EMAIL_URL -> a MAILERS entry. `console://` (decoded text on stdout), `file:///var/mail`, `locmem://`,
     `smtp://user:pass@host:587?tls=true` (or `smtps://` for implicit SSL)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "console":
-        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "lms.mail.ReadableConsoleBackend"}  # decoded text, not base64 MIME
     if scheme == "locmem":
         return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if scheme == "file":

@@ -7,7 +7,7 @@ from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from lms import account_views, health, jobs, views
+from lms import account_views, health, jobs, mailbox, views
 
 # Redoc injects <style> elements at run time (styled-components) and runs its search in a blob: worker.
 REDOC_CSP = {
@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", csp_override(REDOC_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("", include("lms.account_urls")),
+    path("dev/mailbox/", mailbox.local_mailbox, name="local-mailbox"),
     # Background job progress partial (lms.jobs), polled by any page with long work.
     path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job_progress"),
     path("", include("trainees.urls")),

@@ -5,17 +5,38 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from lms.audit import AuditAction, audit_log_record, audit_log_record_many
+from lms.deferred import enqueue_on_commit
 from lms.models import AuditLog
-from lms.roles import MANAGER, ROLES, SALESPERSON, is_admin
+from lms.roles import MANAGER, ROLES, SALESPERSON, TRAINER, has_role, is_admin
 from lms.services import sessions_end_all
-from trainees.importing import ParseResult, PersonRow, parse_people_csv
+from trainees.importing import (
+    EMAIL_MAX,
+    EMPLOYEE_NO_MAX,
+    EMPLOYEE_NO_RE,
+    NAME_MAX,
+    TEAM_DEPTH_MAX,
+    TEAM_NAME_MAX,
+    TEAM_SEPARATOR,
+    ParseResult,
+    PersonRow,
+    parse_people_csv,
+)
 from trainees.models import PeopleImport, Team, User
 
 TEAM_PATH_SEPARATOR = "/"
@@ -99,8 +120,11 @@ def person_audited_fields(*, person_id: int) -> dict:
     return User.objects.filter(pk=person_id).values(*PERSON_AUDITED_FIELDS).first() or {}
 
 
-def person_changes_record(*, before: dict, person: User, via: str, actor: User | None = None, request=None) -> None:
-    """One `person.changed` entry with [before, after] of each audited field that changed (a team by its name)."""
+def person_changes_record(
+    *, before: dict, person: User, via: str, actor: User | None = None, request=None, extra: dict | None = None
+) -> None:
+    """One `person.changed` entry with [before, after] of each audited field that changed (a team by its name);
+    `extra` adds to the details (e.g. {"created": True})."""
     details = {}
     for key in PERSON_AUDITED_FIELDS:
         old, new = before.get(key), getattr(person, key)
@@ -115,7 +139,7 @@ def person_changes_record(*, before: dict, person: User, via: str, actor: User |
             actor=actor,
             action=AuditAction.PERSON_CHANGED,
             obj=person,
-            details={"via": "admin", **details},
+            details={"via": via, **(extra or {}), **details},
             request=request,
         )
 
@@ -606,3 +630,368 @@ def person_anonymise(*, person: User, actor: User | None = None, request=None) -
     AuditLog.objects.filter(object_type=User._meta.label_lower, object_id=str(person.pk)).update(object_repr=anon)
     audit_log_record(actor=actor, action=AuditAction.PERSON_ANONYMISED, obj=person, request=request)
     return person
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One person, one team, from the people pages (issue 19). The same rules as the import (`_refuse_beyond_trainer`):
+# a trainer adds salespeople and corrects their names and e-mails; granting roles, moving people, changing
+# employee numbers or the active flag, naming managers and editing teams belong to an administrator.
+
+
+def person_can_add(*, actor: User) -> bool:
+    return is_admin(actor) or has_role(actor, TRAINER)
+
+
+def person_can_edit(*, actor: User, person: User) -> bool:
+    """An administrator edits anyone; a trainer edits plain salespeople only (no other role, not staff)."""
+    if is_admin(actor):
+        return True
+    if not has_role(actor, TRAINER) or person.pk == actor.pk or person.is_staff or person.is_superuser:
+        return False
+    return set(person.groups.filter(name__in=ROLES).values_list("name", flat=True)) <= {SALESPERSON}
+
+
+def team_can_add(*, actor: User) -> bool:
+    return is_admin(actor) or has_role(actor, TRAINER)
+
+
+def team_can_edit(*, actor: User) -> bool:
+    """Renaming or moving a team, and naming its managers, change what managers see: an administrator's."""
+    return is_admin(actor)
+
+
+def _person_errors(
+    *, person_id: int | None, display_name: str, employee_no: str | None, email: str, team: Team | None, roles: set
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    others = User.objects.exclude(pk=person_id) if person_id else User.objects.all()
+    if not display_name:
+        errors["display_name"] = [_("The name is missing.")]
+    elif len(display_name) > NAME_MAX:
+        errors["display_name"] = [_("The name is longer than %(n)s characters.") % {"n": NAME_MAX}]
+    if employee_no is not None:
+        if not employee_no:
+            errors["employee_no"] = [_("The employee number is missing.")]
+        elif len(employee_no) > EMPLOYEE_NO_MAX:
+            errors["employee_no"] = [_("The employee number is longer than %(n)s characters.") % {"n": EMPLOYEE_NO_MAX}]  # fmt: skip
+        elif not EMPLOYEE_NO_RE.match(employee_no):
+            errors["employee_no"] = [_("The employee number may contain only letters, digits, dot, dash and underscore.")]  # fmt: skip
+        elif others.filter(employee_no=employee_no).exists():
+            errors["employee_no"] = [_("Another person already has the employee number %(no)s.") % {"no": employee_no}]  # fmt: skip
+    if email:
+        try:
+            if len(email) > EMAIL_MAX:
+                raise ValidationError(_("The e-mail address is too long."))
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("%(email)s is not a valid e-mail address.") % {"email": email}]
+        else:
+            if others.filter(email__iexact=email).exists():
+                errors["email"] = [_("Another person already has the e-mail address %(email)s.") % {"email": email}]
+    unknown = roles - set(ROLES)
+    if unknown:
+        errors["roles"] = [_("Unknown role: %(roles)s.") % {"roles": ", ".join(sorted(unknown))}]
+    elif SALESPERSON in roles and team is None:
+        errors["team"] = [_("A salesperson belongs to a team: choose one.")]
+    return errors
+
+
+def _person_write(*, person: User, fields: dict) -> None:
+    """Save, turning a unique clash that slipped past the checks (a concurrent save) into a form error."""
+    for name, value in fields.items():
+        setattr(person, name, value)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError(
+            _("Someone saved the same employee number or username at the same moment. Nothing was saved; try again.")
+        ) from None
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: User,
+    display_name: str,
+    employee_no: str,
+    email: str = "",
+    team: Team | None,
+    roles: set[str] | None = None,
+    is_active: bool = True,
+    send_welcome: bool = False,
+    language: str = "zh-hans",
+    request=None,
+) -> User:
+    """A new person, as the import makes one: the employee number is the username, no usable password yet (the
+    welcome e-mail, when asked for, carries a link to choose one), joined now (the welcome notification rule picks
+    them up). A trainer may add salespeople only, active. Raises ValidationError (by field) or PermissionDenied."""
+    if not person_can_add(actor=actor):
+        raise PermissionDenied
+    display_name, employee_no, email = display_name.strip(), employee_no.strip(), email.strip()
+    roles = set(roles) if roles is not None else {SALESPERSON}
+    if not is_admin(actor) and (roles != {SALESPERSON} or not is_active):
+        raise PermissionDenied(_("Only an administrator may grant or change roles."))
+    errors = _person_errors(
+        person_id=None, display_name=display_name, employee_no=employee_no, email=email, team=team, roles=roles
+    )
+    if send_welcome and not email and "email" not in errors:
+        errors["email"] = [_("A welcome e-mail needs an e-mail address.")]
+    if errors:
+        raise ValidationError(errors)
+    person = User(username=_unique_usernames([employee_no])[employee_no], date_joined=timezone.now())
+    person.set_unusable_password()
+    _person_write(
+        person=person,
+        fields={
+            "display_name": display_name,
+            "employee_no": employee_no,
+            "email": email,
+            "team": team,
+            "is_active": is_active,
+        },
+    )
+    blank = {"email": "", "team_id": None, "display_name": "", "employee_no": None, "is_active": False}
+    person_changes_record(
+        before={**blank, "is_staff": False, "is_superuser": False},
+        person=person,
+        via="page",
+        actor=actor,
+        request=request,
+        extra={"created": True},
+    )
+    user_set_roles(user=person, roles=roles, actor=actor, request=request)
+    if send_welcome:
+        person_welcome_mail_queue(person=person, actor=actor, language=language, request=request)
+    return person
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()  # `person_update`: leave this field as it is
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor: User,
+    person: User,
+    display_name: str,
+    email: str,
+    employee_no=UNCHANGED,
+    team=UNCHANGED,
+    roles=UNCHANGED,
+    is_active=UNCHANGED,
+    request=None,
+) -> User:
+    """Edit a person the actor may edit (`person_can_edit`). Employee number, team (a Team or None), roles and the
+    active flag stay as they are when UNCHANGED; a change to any of them from a trainer is refused (PermissionDenied),
+    as in the import. Raises ValidationError by field; writes nothing then."""
+    person = User.objects.select_for_update().select_related("team").get(pk=person.pk)
+    if not person_can_edit(actor=actor, person=person):
+        raise PermissionDenied
+    current_roles = set(person.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    fields: dict = {"display_name": display_name.strip(), "email": email.strip()}
+    if employee_no is not UNCHANGED and (employee_no or "").strip() != (person.employee_no or ""):
+        fields["employee_no"] = (employee_no or "").strip()
+    if team is not UNCHANGED and (team.pk if team else None) != person.team_id:
+        fields["team"] = team
+    if is_active is not UNCHANGED and bool(is_active) != person.is_active:
+        fields["is_active"] = bool(is_active)
+    new_roles = set(roles) if roles is not UNCHANGED else current_roles
+    if not is_admin(actor) and (set(fields) - {"display_name", "email"} or new_roles != current_roles):
+        raise PermissionDenied(
+            _("Only an administrator may change roles, the team, the employee number or whether an account is active.")
+        )
+    errors = _person_errors(
+        person_id=person.pk,
+        display_name=fields["display_name"],
+        employee_no=fields.get("employee_no"),
+        email=fields["email"],
+        team=fields.get("team", person.team),
+        roles=new_roles,
+    )
+    if fields.get("is_active") is False and person.pk == actor.pk:
+        errors["is_active"] = [_("You cannot deactivate your own account.")]
+    if errors:
+        raise ValidationError(errors)
+    before = person_audited_fields(person_id=person.pk)
+    _person_write(person=person, fields=fields)
+    person_changes_record(before=before, person=person, via="page", actor=actor, request=request)
+    if new_roles != current_roles:
+        user_set_roles(user=person, roles=new_roles, actor=actor, request=request)
+    if before.get("is_active") and not person.is_active:
+        sessions_end_all(user=person, actor=actor, request=request)
+    return person
+
+
+def person_has_password(*, person: User) -> bool:
+    return person.has_usable_password()
+
+
+def person_welcome_mail_queue(*, person: User, actor: User, language: str, request=None) -> None:
+    """After the commit, e-mail the person a link to choose their password (a person added by a page or an import
+    has no usable password). Recorded in the audit log."""
+    if not person.email:
+        raise ValidationError({"email": [_("A welcome e-mail needs an e-mail address.")]})
+    audit_log_record(
+        actor=actor, action=AuditAction.PASSWORD_RESET_MAIL_SENT, obj=person, details={"welcome": True}, request=request
+    )
+    enqueue_on_commit("trainees.tasks.person_welcome_mail_send", person_id=person.pk, language=language)
+
+
+def person_welcome_mail_send(*, person_id: int, language: str) -> bool:
+    """The welcome e-mail with a link to set a password (the reset link: it works once, for
+    PASSWORD_RESET_TIMEOUT). Nothing for an inactive person, one without an address, or one who has a password
+    by now (they use "forgot password" instead). Returns whether a mail went out."""
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    if person is None or not person.email or person.has_usable_password():
+        return False
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    site_url = settings.SITE_URL.rstrip("/")
+    with translation.override(language):
+        uid = urlsafe_base64_encode(force_bytes(person.pk))
+        token = default_token_generator.make_token(person)
+        context = {
+            "user": person,
+            "username": person.get_username(),
+            "site_name": _("Sales-training LMS"),
+            "set_password_url": site_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}),
+            "login_url": site_url + reverse("login"),
+            "valid_until": timezone.localtime(timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)),
+            "time_zone": timezone.get_current_timezone_name(),
+        }
+        subject = render_to_string("trainees/email/welcome_subject.txt", context)
+        body = render_to_string("trainees/email/welcome.txt", context)
+    EmailMessage(
+        subject=" ".join(subject.split()), body=body, to=[person.email], headers={"Auto-Submitted": "auto-generated"}
+    ).send()
+    return True
+
+
+def _team_errors(*, team: Team | None, name: str, parent: Team | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("The name is missing.")]
+    elif len(name) > TEAM_NAME_MAX:
+        errors["name"] = [_("A team name is longer than %(n)s characters.") % {"n": TEAM_NAME_MAX}]
+    elif TEAM_SEPARATOR in name:
+        errors["name"] = [_("A team name cannot contain “/” (it separates the levels of a team path).")]
+    if parent is not None and team is not None and team.pk and parent.path.startswith(team.path):
+        errors["parent"] = [_("A team cannot be placed below itself or one of its own sub-teams.")]
+    elif parent is not None and parent.depth + 1 >= TEAM_DEPTH_MAX:
+        errors["parent"] = [_("The team path has more than %(n)s levels.") % {"n": TEAM_DEPTH_MAX}]
+    if "name" not in errors and "parent" not in errors:
+        clash = Team.objects.filter(parent=parent, name=name)
+        if team is not None and team.pk:
+            clash = clash.exclude(pk=team.pk)
+        if clash.exists():
+            errors["name"] = [_("There is already a team called %(name)s at this place.") % {"name": name}]
+    return errors
+
+
+def _team_managers_record(*, team: Team, before: set[str], actor: User, request) -> None:
+    after = set(team.managers.values_list("username", flat=True))
+    if before != after:
+        audit_log_record(
+            actor=actor,
+            action=AuditAction.TEAM_MANAGERS_CHANGED,
+            obj=team,
+            details={"from": sorted(before), "to": sorted(after), "via": "page"},
+            request=request,
+        )
+
+
+def _team_set_managers(*, team: Team, managers: list[User], actor: User, request) -> None:
+    """Managers named here get the manager role, as a manager number in the import gives it."""
+    before = set(team.managers.values_list("username", flat=True))
+    team.managers.set(managers)
+    for manager in managers:
+        roles = set(manager.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        if MANAGER not in roles:
+            user_set_roles(user=manager, roles=roles | {MANAGER}, actor=actor, request=request)
+    _team_managers_record(team=team, before=before, actor=actor, request=request)
+
+
+def _team_save(team: Team, fields: list[str]) -> None:
+    try:
+        with transaction.atomic():
+            team.save(update_fields=fields) if team.pk else team.save()
+    except IntegrityError:
+        raise ValidationError({"name": [_("There is already a team with this name at this place.")]}) from None
+
+
+@transaction.atomic
+def team_add(
+    *,
+    actor: User,
+    name: str,
+    parent: Team | None = None,
+    kind: str = Team.Kind.TEAM,
+    managers: list[User] | None = None,
+    request=None,
+) -> Team:
+    """A new team. A trainer may add one (the import adds teams too) but not name its managers."""
+    if not team_can_add(actor=actor):
+        raise PermissionDenied
+    if managers and not is_admin(actor):
+        raise PermissionDenied(_("Only an administrator may make someone a team's manager."))
+    name = name.strip()
+    if kind not in Team.Kind.values:
+        raise ValidationError({"kind": [_("Choose a kind of team.")]})
+    errors = _team_errors(team=None, name=name, parent=parent)
+    if errors:
+        raise ValidationError(errors)
+    team = Team(name=name, parent=parent, kind=kind)
+    _team_save(team, [])
+    _fill_path(team)
+    audit_log_record(
+        actor=actor,
+        action=AuditAction.TEAM_CHANGED,
+        obj=team,
+        details={"via": "page", "created": True, "name": ["", team.full_name]},
+        request=request,
+    )
+    if managers:
+        _team_set_managers(team=team, managers=managers, actor=actor, request=request)
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    actor: User,
+    team: Team,
+    name: str,
+    parent: Team | None,
+    kind: str,
+    managers: list[User],
+    request=None,
+) -> Team:
+    """Rename or move a team (its sub-teams' paths follow) and set its managers: an administrator's."""
+    if not team_can_edit(actor=actor):
+        raise PermissionDenied
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    name = name.strip()
+    errors = _team_errors(team=team, name=name, parent=parent)
+    if kind not in Team.Kind.values:
+        errors["kind"] = [_("Choose a kind of team.")]
+    if errors:
+        raise ValidationError(errors)
+    before = {"name": team.full_name, "parent": str(team.parent or ""), "kind": team.kind}
+    team.name, team.parent, team.kind = name, parent, kind
+    _team_save(team, ["name", "parent", "kind"])
+    team_refresh_paths(team=team)
+    team.refresh_from_db()
+    after = {"name": team.full_name, "parent": str(team.parent or ""), "kind": team.kind}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        audit_log_record(
+            actor=actor, action=AuditAction.TEAM_CHANGED, obj=team, details={"via": "page", **changes}, request=request
+        )
+    _team_set_managers(team=team, managers=managers, actor=actor, request=request)
+    return team

@@ -148,7 +148,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# E-mail from EMAIL_URL (console://, file:///path, smtp://user:pass@host:587?tls=true); the console by default.
+# E-mail from EMAIL_URL (console://, file:///path, smtp://user:pass@host:587?tls=true); the console by default
+# (decoded text, lms.mail.ReadableConsoleBackend). local.py writes to var/mail/ when EMAIL_URL is not set.
 MAILERS = {"default": mailer_from_url(env_str("EMAIL_URL", "console://"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lms@localhost")
 # The address of the site, for links in e-mails (reminders, password reset): never taken from a request's Host.

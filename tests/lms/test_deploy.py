@@ -230,7 +230,7 @@ def test_env_int_list_and_required(monkeypatch):
 @pytest.mark.parametrize(
     "url,backend,options",
     [
-        ("console://", "console", None),
+        ("console://", "lms.mail.ReadableConsoleBackend", None),
         ("locmem://", "locmem", None),
         ("file:///var/mail", "filebased", {"file_path": "/var/mail"}),
         (
@@ -259,7 +259,8 @@ def test_env_int_list_and_required(monkeypatch):
 )
 def test_mailer_from_url(url, backend, options):
     mailer = mailer_from_url(url)
-    assert mailer["BACKEND"] == f"django.core.mail.backends.{backend}.EmailBackend"
+    expected = backend if "." in backend else f"django.core.mail.backends.{backend}.EmailBackend"
+    assert mailer["BACKEND"] == expected
     assert mailer.get("OPTIONS") == options
 
 
