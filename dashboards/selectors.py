@@ -34,11 +34,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, Quiz, QuizRule
+from assessments.selectors import quizzes_for_user
 from courses.models import Category, Competency, Course
 from courses.models.plans import Session
 from dashboards.models import (
@@ -553,6 +555,27 @@ def weak_spots(*, areas: list[dict], threshold: float | None = None) -> list[dic
         competency_ids=[a["id"] for a in weak if a["axis"] == "competency"],
     )
     return [{**a, **remedies.get((a["axis"], a["id"]), {"courses": [], "quizzes": [], "scenarios": []})} for a in weak]
+
+
+def remedy_links(*, user, spots: list[dict]) -> list[dict]:
+    """The weak spots with a `url` on each suggested quiz the user may open (its page would not be a 404 for them:
+    `assessments.selectors.quizzes_for_user`), None on the others (shown as plain text). Scenarios are published
+    (remedies_for) and link to the practice page, which every manager may open. One query, only when a quiz is
+    suggested."""
+    quiz_ids = sorted({q["id"] for w in spots for q in w.get("quizzes", ())})
+    visible: set[int] = set()
+    if quiz_ids:
+        visible = set(quizzes_for_user(user=user).filter(id__in=quiz_ids).values_list("id", flat=True))
+    return [
+        {
+            **w,
+            "quizzes": [
+                {**q, "url": reverse("assessments:quiz", args=[q["id"]]) if q["id"] in visible else None}
+                for q in w.get("quizzes", ())
+            ],
+        }
+        for w in spots
+    ]
 
 
 REMEDIES_PER_KIND = 5
