@@ -253,20 +253,62 @@ def _delta(now, before):
     return round(now - before, 1)
 
 
+# Which way a headline figure should move: +1 more is better, -1 fewer is better, 0 neither (the team's size).
+GOOD_DIRECTION = {
+    "people": 0,
+    "active": 1,
+    "completion_rate": 1,
+    "overdue": -1,
+    "avg_score": 1,
+    "pass_rate": 1,
+    "certs_valid": 1,
+    "certs_expiring": -1,
+}
+
+
+def change_tone(key: str, change) -> str:
+    """ "good", "bad" or "neutral": the colour of a headline figure's change by what it means (one more overdue
+    item is bad, one fewer is good; more completions are good), not by its sign."""
+    direction = GOOD_DIRECTION.get(key, 0)
+    if not change or not direction:
+        return "neutral"
+    return "good" if (change > 0) == (direction > 0) else "bad"
+
+
 def headline_figures(*, now: Figures, before: Figures | None) -> list[dict]:
     """The headline cards (team and trainer dashboards): each figure with its change since `before` (None: no
-    figures from last week, no change shown)."""
+    figures from last week, no change shown), the change signed ("+14", "-1") and its `tone` (change_tone)."""
     current, previous = now.as_dict(), before.as_dict() if before else {}
-    return [
-        {
-            "key": k,
-            "label": HEADLINES[k][0],
-            "unit": HEADLINES[k][1],
-            "value": current[k],
-            "change": _delta(current[k], previous.get(k)) if before else None,
-        }
-        for k in HEADLINE_KEYS
-    ]
+    cards = []
+    for k in HEADLINE_KEYS:
+        change = _delta(current[k], previous.get(k)) if before else None
+        cards.append(
+            {
+                "key": k,
+                "label": HEADLINES[k][0],
+                "unit": HEADLINES[k][1],
+                "value": current[k],
+                "change": change,
+                "change_text": f"{change:+g}" if change else ("0" if change is not None else ""),
+                "tone": change_tone(k, change),
+            }
+        )
+    return cards
+
+
+def dashboard_up_link(*, user, team: Team) -> str | None:
+    """Where the team page's "up one level" goes: the parent team's page when the parent is in the user's scope,
+    else None (the page then offers the dashboard home instead: a manager of this team alone would get a 404 one
+    level up). One query, none for a root team or an admin."""
+    if team.parent_id is None:
+        return None
+    home = reverse("dashboards:home")
+    if is_admin(user):
+        return f"{home}?team={team.parent_id}"
+    above = [t for t in _path_ids(team.path) if t != team.id]
+    if above and Team.managers.through.objects.filter(user_id=user.id, team_id__in=above).exists():
+        return f"{home}?team={team.parent_id}"
+    return None
 
 
 def weekly_series(points: list[tuple[date, Figures]]) -> list[dict]:

@@ -236,6 +236,8 @@ def dashboard(request):
         "dashboards/dashboard.html",
         {
             "team": team,
+            "up_url": selectors.dashboard_up_link(user=request.user, team=team),
+            "home_link": bool(request.GET.get("team")),
             "roots": roots if len(roots) > 1 else [],
             "overview": overview,
             "charts": charts,
@@ -420,8 +422,9 @@ def export_start(request):
 @login_required
 def export_page(request, job_id: int):
     job = exports.export_get_for_user(user=request.user, job_id=job_id)
-    template = "dashboards/_export_status.html" if request.htmx else "dashboards/export.html"
-    return render(request, template, {"job": job})
+    if request.htmx:
+        return render(request, "dashboards/_export_status.html", {"job": job})
+    return render(request, "dashboards/export.html", {"job": job, **exports.export_page_context(job=job)})
 
 
 @login_required
