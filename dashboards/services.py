@@ -44,7 +44,7 @@ from dashboards.models import (
 )
 from learning.models import Certificate, Enrollment
 from learning.selectors import certificate_superseded
-from learning.services import AssignResult, course_assign, overdue_remind
+from learning.services import AssignResult, course_assign, overdue_remind, results_sentence
 from lms.roles import is_admin
 from practice.models import PracticeSession
 from practice.services import practice_assign
@@ -774,7 +774,7 @@ def practice_assign_message(*, counts: dict, due_date: date | None) -> str:
             )
             % {"n": n}
         )
-    return _("%(parts)s.") % {"parts": _(", ").join(parts)} if parts else _("Nobody to assign.")
+    return results_sentence(parts)
 
 
 @transaction.atomic

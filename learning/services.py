@@ -273,8 +273,8 @@ class AssignResult:
         if self.unchanged:
             parts.append(
                 ngettext(
-                    "%(n)d person already taking it on time, unchanged",
-                    "%(n)d people already taking it on time, unchanged",
+                    "%(n)d person already taking it on time (unchanged)",
+                    "%(n)d people already taking it on time (unchanged)",
                     self.unchanged,
                 )
                 % {"n": self.unchanged}
@@ -288,7 +288,7 @@ class AssignResult:
                 )
                 % {"n": self.progress_reset}
             )
-        return _("%(parts)s.") % {"parts": _(", ").join(parts)} if parts else _("Nobody to assign.")
+        return results_sentence(parts)
 
     def as_dict(self) -> dict:
         return {
@@ -353,6 +353,16 @@ def course_assign(
         result.progress_reset = len(reopen) if reset_progress else 0
     _stats_changed(ids, [course.id])
     return result
+
+
+def results_sentence(parts: list[str]) -> str:
+    """Counted results as one sentence: "A, B, C." ("A，B，C。"), or "Nobody to assign."."""
+    if not parts:
+        return _("Nobody to assign.")
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("%(before)s, %(next)s") % {"before": text, "next": part}
+    return _("%(parts)s.") % {"parts": text}
 
 
 def _is_closed_or_late(e: Enrollment, today: date) -> bool:
