@@ -85,6 +85,7 @@ class TeamDashboardOut(serializers.Serializer):
 
     team = serializers.DictField(help_text="id, name, full_name, parent")
     figures = FiguresOut()
+    # each also has "tone": good, bad or neutral, the change's colour by meaning (selectors.change_tone)
     headline = serializers.ListField(child=serializers.DictField(), help_text="key, value, change since last week")
     series = serializers.ListField(child=serializers.DictField(), help_text="weekly completion and overdue")
     score_distribution = serializers.ListField(child=serializers.DictField(), help_text="people per 10-point band")
@@ -131,7 +132,8 @@ class TeamDashboardView(APIView):
                 "team": _team_dict(team),
                 "figures": FiguresOut(overview["figures"].as_dict()).data,
                 "headline": [
-                    {"key": h["key"], "value": h["value"], "change": h["change"]} for h in overview["headline"]
+                    {"key": h["key"], "value": h["value"], "change": h["change"], "tone": h["tone"]}
+                    for h in overview["headline"]
                 ],
                 "series": overview["series"],
                 "score_distribution": charts["score_distribution"],
@@ -176,7 +178,8 @@ class TrainerDashboardView(APIView):
                 },
                 "figures": FiguresOut(overview["figures"].as_dict()).data,
                 "headline": [
-                    {"key": h["key"], "value": h["value"], "change": h["change"]} for h in overview["headline"]
+                    {"key": h["key"], "value": h["value"], "change": h["change"], "tone": h["tone"]}
+                    for h in overview["headline"]
                 ],
                 "series": overview["series"],
                 "score_distribution": [

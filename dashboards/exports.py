@@ -17,11 +17,13 @@ rows).
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,6 +44,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -671,7 +674,70 @@ def export_build(*, table: str = "people", user=None, scope=None, fmt: str, **pa
 
 
 def export_filename(*, table: str, scope, fmt: str) -> str:
+    """The name the file is stored under: ASCII, by table, scope id and date (never shown as the download name)."""
     return f"{table}-{scope.id}-{timezone.localdate():%Y%m%d}.{fmt}"
+
+
+# Characters no file name may hold on the common systems (and quotes, which would end a header's value).
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f;]+')
+NAME_PART_MAX = 60
+
+
+def _name_part(text: str) -> str:
+    text = _UNSAFE_IN_NAME.sub(" ", str(text))
+    return "-".join(text.split())[:NAME_PART_MAX].strip("-.")
+
+
+def export_download_names(*, table: ExportTable, scope, fmt: str) -> tuple[str, str]:
+    """(the download's name, its ASCII fallback): "<table title>-<team name>-<date>.<fmt>" in the language the
+    export is built in (a team table names its team; the trainers' tables only the table), and
+    "<table>-<date>.<fmt>" for clients that cannot read RFC 5987 names. Never a raw id."""
+    day = f"{timezone.localdate():%Y%m%d}"
+    parts = [_name_part(table.title)]
+    if table.team_scoped and isinstance(scope, Team):
+        parts.append(_name_part(scope.name))
+    parts.append(day)
+    name = "-".join(p for p in parts if p)
+    return f"{name}.{fmt}", f"{table.name}-{day}.{fmt}"
+
+
+def content_disposition(*, filename: str, fallback: str) -> str:
+    """An attachment header any browser reads: an ASCII `filename` (the fallback, when the name is not ASCII) and
+    the UTF-8 `filename*` of RFC 5987 / RFC 6266."""
+    ascii_name = filename if filename.isascii() else fallback
+    ascii_name = ascii_name.replace("\\", "_").replace('"', "_")
+    header = f'attachment; filename="{ascii_name}"'
+    if not filename.isascii():
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
+
+
+def _job_meta(*, table: ExportTable, scope) -> dict:
+    """What the export page shows while the job runs and after: the table, and the team it is of (if any)."""
+    meta: dict = {"table": table.name}
+    if table.team_scoped and isinstance(scope, Team):
+        meta |= {"team": scope.id, "team_name": scope.name}
+    return meta
+
+
+def export_page_context(*, job: Job) -> dict:
+    """The export page's title and way back: the table's name (in the reader's language), the team's dashboard
+    for a team table, else the trainer's dashboard. No query."""
+    result = job.result or {}
+    table = TABLES.get(result.get("table") or "")
+    team_id = result.get("team")
+    if team_id:
+        back = f"{reverse('dashboards:home')}?team={int(team_id)}"
+    elif table is not None and not table.team_scoped:
+        back = reverse("dashboards:courses")
+    else:
+        back = reverse("dashboards:home")
+    return {
+        "table_title": table.title if table is not None else "",
+        "team_name": result.get("team_name") or "",
+        "back_url": back,
+        "team_dashboard": bool(team_id),
+    }
 
 
 def _table(name) -> ExportTable:
@@ -696,7 +762,16 @@ def _work(*, job_id: int, table: ExportTable, scope, params: dict, fmt: str):
             tmp.seek(0)
             name = export_filename(table=table.name, scope=scope, fmt=fmt)
             stored = default_storage.save(f"exports/{job_id}/{name}", File(tmp, name=name))
-        return {"file": stored, "format": fmt, "table": table.name, "rows": rows, "message": _("Your file is ready.")}
+        filename, fallback = export_download_names(table=table, scope=scope, fmt=fmt)
+        return {
+            **_job_meta(table=table, scope=scope),
+            "file": stored,
+            "filename": filename,
+            "ascii_filename": fallback,
+            "format": fmt,
+            "rows": rows,
+            "message": _("Your file is ready."),
+        }
 
     return work
 
@@ -721,6 +796,7 @@ def export_start(*, user, table: str, fmt: str, params: Mapping) -> Job:
     scope = spec.scope(user=user, params=params)
     total = spec.rows(scope=scope, params=params).count()  # without the formatted columns
     job = job_create(kind=JOB_KIND, owner=user, total=total)
+    Job.objects.filter(id=job.id).update(result=_job_meta(table=spec, scope=scope))
     if total <= settings.DASHBOARD_EXPORT_SYNC_LIMIT:
         run_job(job.id, _work(job_id=job.id, table=spec, scope=scope, params=params, fmt=fmt))
     else:
@@ -761,8 +837,12 @@ def export_file_response(job: Job) -> FileResponse:
     name = (job.result or {}).get("file")
     if job.status != job.Status.DONE or not name or not default_storage.exists(name):
         raise Http404
-    filename = name.rsplit("/", 1)[-1]
-    content_type = EXPORT_CONTENT_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
-    return FileResponse(
-        default_storage.open(name, "rb"), as_attachment=True, filename=filename, content_type=content_type
+    stored = name.rsplit("/", 1)[-1]
+    filename = (job.result or {}).get("filename") or stored  # files exported before names had titles
+    fallback = (job.result or {}).get("ascii_filename") or stored
+    content_type = EXPORT_CONTENT_TYPES.get(stored.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    response = FileResponse(
+        default_storage.open(name, "rb"), as_attachment=True, filename=fallback, content_type=content_type
     )
+    response["Content-Disposition"] = content_disposition(filename=filename, fallback=fallback)
+    return response

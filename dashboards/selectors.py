@@ -34,11 +34,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, Quiz, QuizRule
+from assessments.selectors import quizzes_for_user
 from courses.models import Category, Competency, Course
 from courses.models.plans import Session
 from dashboards.models import (
@@ -57,7 +59,7 @@ from dashboards.services import EVERYTHING, week_start
 from learning.models import Certificate, Enrollment
 from lms.roles import MANAGER, has_role, is_admin
 from lms.storable import text_problem
-from practice.models import Scenario
+from practice.models import CoachingComment, PracticeSession, Scenario, ScoreOverride
 from trainees.models import Team, User
 from trainees.selectors import managed_team_ids
 
@@ -251,20 +253,62 @@ def _delta(now, before):
     return round(now - before, 1)
 
 
+# Which way a headline figure should move: +1 more is better, -1 fewer is better, 0 neither (the team's size).
+GOOD_DIRECTION = {
+    "people": 0,
+    "active": 1,
+    "completion_rate": 1,
+    "overdue": -1,
+    "avg_score": 1,
+    "pass_rate": 1,
+    "certs_valid": 1,
+    "certs_expiring": -1,
+}
+
+
+def change_tone(key: str, change) -> str:
+    """ "good", "bad" or "neutral": the colour of a headline figure's change by what it means (one more overdue
+    item is bad, one fewer is good; more completions are good), not by its sign."""
+    direction = GOOD_DIRECTION.get(key, 0)
+    if not change or not direction:
+        return "neutral"
+    return "good" if (change > 0) == (direction > 0) else "bad"
+
+
 def headline_figures(*, now: Figures, before: Figures | None) -> list[dict]:
     """The headline cards (team and trainer dashboards): each figure with its change since `before` (None: no
-    figures from last week, no change shown)."""
+    figures from last week, no change shown), the change signed ("+14", "-1") and its `tone` (change_tone)."""
     current, previous = now.as_dict(), before.as_dict() if before else {}
-    return [
-        {
-            "key": k,
-            "label": HEADLINES[k][0],
-            "unit": HEADLINES[k][1],
-            "value": current[k],
-            "change": _delta(current[k], previous.get(k)) if before else None,
-        }
-        for k in HEADLINE_KEYS
-    ]
+    cards = []
+    for k in HEADLINE_KEYS:
+        change = _delta(current[k], previous.get(k)) if before else None
+        cards.append(
+            {
+                "key": k,
+                "label": HEADLINES[k][0],
+                "unit": HEADLINES[k][1],
+                "value": current[k],
+                "change": change,
+                "change_text": f"{change:+g}" if change else ("0" if change is not None else ""),
+                "tone": change_tone(k, change),
+            }
+        )
+    return cards
+
+
+def dashboard_up_link(*, user, team: Team) -> str | None:
+    """Where the team page's "up one level" goes: the parent team's page when the parent is in the user's scope,
+    else None (the page then offers the dashboard home instead: a manager of this team alone would get a 404 one
+    level up). One query, none for a root team or an admin."""
+    if team.parent_id is None:
+        return None
+    home = reverse("dashboards:home")
+    if is_admin(user):
+        return f"{home}?team={team.parent_id}"
+    above = [t for t in _path_ids(team.path) if t != team.id]
+    if above and Team.managers.through.objects.filter(user_id=user.id, team_id__in=above).exists():
+        return f"{home}?team={team.parent_id}"
+    return None
 
 
 def weekly_series(points: list[tuple[date, Figures]]) -> list[dict]:
@@ -553,6 +597,27 @@ def weak_spots(*, areas: list[dict], threshold: float | None = None) -> list[dic
         competency_ids=[a["id"] for a in weak if a["axis"] == "competency"],
     )
     return [{**a, **remedies.get((a["axis"], a["id"]), {"courses": [], "quizzes": [], "scenarios": []})} for a in weak]
+
+
+def remedy_links(*, user, spots: list[dict]) -> list[dict]:
+    """The weak spots with a `url` on each suggested quiz the user may open (its page would not be a 404 for them:
+    `assessments.selectors.quizzes_for_user`), None on the others (shown as plain text). Scenarios are published
+    (remedies_for) and link to the practice page, which every manager may open. One query, only when a quiz is
+    suggested."""
+    quiz_ids = sorted({q["id"] for w in spots for q in w.get("quizzes", ())})
+    visible: set[int] = set()
+    if quiz_ids:
+        visible = set(quizzes_for_user(user=user).filter(id__in=quiz_ids).values_list("id", flat=True))
+    return [
+        {
+            **w,
+            "quizzes": [
+                {**q, "url": reverse("assessments:quiz", args=[q["id"]]) if q["id"] in visible else None}
+                for q in w.get("quizzes", ())
+            ],
+        }
+        for w in spots
+    ]
 
 
 REMEDIES_PER_KIND = 5
@@ -970,4 +1035,147 @@ def owner_overview(*, user, stats) -> dict:
         "courses": getattr(stats, "courses", 0),
         "plans": getattr(stats, "plans", 0),
         "refreshed_at": getattr(stats, "refreshed_at", None),
+    }
+
+
+# --- a manager's to-do list (the home page) ----------------------------------------------------------------
+
+TODO_OVERDUE_PEOPLE = 5
+TODO_WEAK_AREAS = 3
+TODO_SESSIONS = 5
+# Overdue items read to find the five most overdue people (one row per person is kept).
+TODO_OVERDUE_SCAN = 100
+
+
+def _todo_roots(*, user) -> list[Team]:
+    """The top teams of the user's scope, with their stats: those they manage that are not below another one they
+    manage (admins: the root teams). One query (plus the roles, cached for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    qs = Team.objects.select_related("stats").order_by("path")
+    if is_admin(user):
+        teams = list(qs.filter(parent__isnull=True))
+    elif has_role(user, MANAGER):
+        teams = list(qs.filter(managers=user.id))
+    else:
+        return []
+    roots: list[Team] = []
+    for team in teams:  # ordered by path: a team below one already kept starts with its path
+        if not any(team.path.startswith(r.path) for r in roots):
+            roots.append(team)
+    return roots
+
+
+def todo_for_manager(*, user, today: date | None = None) -> dict:
+    """What a manager should act on, for the home page, over the teams they manage and below:
+
+    - "overdue": {"count": people overdue (precomputed TeamStats), "people": the five most overdue people, each
+      {"person_id", "name", "course", "days_overdue", "url" (their dashboard page: assign, nudge)}};
+    - "weak_areas": the three weakest content categories with results (precomputed mastery), each {"code", "name",
+      "avg_score", "people", "url" (the team's weak spots, with the one-click remedies)};
+    - "practice": the five latest finished role plays of their people (not trials), each {"session_id",
+      "person", "scenario", "score", "passed", "finished_at", "reviewed" (commented or re-scored already),
+      "url" (the transcript, where they comment)}.
+    Empty lists (count 0) for anyone who manages nothing. At most 4 queries, whatever the team size."""
+    today = today or timezone.localdate()
+    roots = _todo_roots(user=user)
+    empty = {"overdue": {"count": 0, "people": []}, "weak_areas": [], "practice": [], "teams": []}
+    if not roots:
+        return empty
+    home = reverse("dashboards:home")
+    in_scope = Q()
+    for root in roots:
+        in_scope |= Q(user__team__path__startswith=root.path)
+    overdue_count = sum(getattr(getattr(r, "stats", None), "overdue_people", 0) or 0 for r in roots)
+    late = (
+        Enrollment.objects.filter(in_scope, user__is_active=True, course__isnull=False, unenrolled_at__isnull=True)
+        .exclude(user_id=user.id)
+        .exclude(status=Enrollment.Status.COMPLETED)
+        .filter(due_date__lt=today)
+        .select_related("user", "course")
+        .only("id", "due_date", "user_id", "user__display_name", "user__username", "course_id", "course__title")
+        .order_by("due_date", "id")[:TODO_OVERDUE_SCAN]
+    )
+    people: list[dict] = []
+    seen: set[int] = set()
+    for e in late:
+        if e.user_id in seen:
+            continue
+        seen.add(e.user_id)
+        people.append(
+            {
+                "person_id": e.user_id,
+                "name": e.user.display_name or e.user.get_username(),
+                "course": e.course.title,
+                "days_overdue": (today - e.due_date).days,
+                "url": reverse("dashboards:person", args=[e.user_id]),
+            }
+        )
+        if len(people) == TODO_OVERDUE_PEOPLE:
+            break
+    # The weakest categories over every root (observations and score sums add up), each pointing at the root
+    # where it is weakest.
+    areas: dict[int, dict] = {}
+    for root in roots:
+        for a in stats_charts(stats=getattr(root, "stats", None))["mastery"]["category"]:
+            if not a["n"]:
+                continue
+            acc = areas.setdefault(a["id"], {**a, "n": 0, "sum": 0.0, "people": 0, "team": root, "low": None})
+            acc["n"] += a["n"]
+            acc["sum"] += a["avg_score"] * a["n"]
+            acc["people"] += a["people"] or 0
+            if acc["low"] is None or a["avg_score"] < acc["low"]:
+                acc["low"], acc["team"] = a["avg_score"], root
+    weakest = sorted(areas.values(), key=lambda a: (a["sum"] / a["n"], a["code"]))[:TODO_WEAK_AREAS]
+    weak_areas = [
+        {
+            "code": a["code"],
+            "name": a["name"],
+            "avg_score": round(a["sum"] / a["n"], 1),
+            "people": a["people"],
+            "url": f"{home}?team={a['team'].id}#weak-category-{a['code']}"
+            if a["low"] < settings.DASHBOARD_WEAK_SCORE
+            else f"{home}?team={a['team'].id}#team-weak-title",
+        }
+        for a in weakest
+    ]
+    sessions = (
+        PracticeSession.objects.filter(in_scope, status=PracticeSession.Status.FINISHED, is_trial=False)
+        .exclude(user_id=user.id)
+        .select_related("user", "scenario")
+        .only(
+            "id",
+            "score",
+            "passed",
+            "finished_at",
+            "user_id",
+            "user__display_name",
+            "user__username",
+            "scenario_id",
+            "scenario__title",
+        )  # fmt: skip
+        .annotate(
+            reviewed=Exists(CoachingComment.objects.filter(session_id=OuterRef("id")))
+            | Exists(ScoreOverride.objects.filter(session_id=OuterRef("id")))
+        )
+        .order_by("-finished_at", "-id")[:TODO_SESSIONS]
+    )
+    practice = [
+        {
+            "session_id": s.id,
+            "person": s.user.display_name or s.user.get_username(),
+            "scenario": s.scenario.title,
+            "score": s.score,
+            "passed": s.passed,
+            "finished_at": s.finished_at,
+            "reviewed": bool(s.reviewed),
+            "url": reverse("practice:session", args=[s.id]),
+        }
+        for s in sessions
+    ]
+    return {
+        "overdue": {"count": overdue_count, "people": people},
+        "weak_areas": weak_areas,
+        "practice": practice,
+        "teams": [r.id for r in roots],
     }

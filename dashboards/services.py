@@ -18,10 +18,12 @@ Hooks for other apps:
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, FloatField, Max, Q, Sum, Value, When, Window
 from django.db.models.functions import Cast, Floor, Least, RowNumber
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -42,10 +44,12 @@ from dashboards.models import (
 )
 from learning.models import Certificate, Enrollment
 from learning.selectors import certificate_superseded
-from learning.services import enroll_users, overdue_remind
+from learning.services import AssignResult, course_assign, overdue_remind, results_sentence
+from lms.roles import is_admin
 from practice.models import PracticeSession
+from practice.services import practice_assign
 from trainees.models import Team, User
-from trainees.selectors import people_for_user
+from trainees.selectors import managed_team_ids, people_for_user
 
 BATCH = 5000
 EXPIRING_DAYS = 30
@@ -693,9 +697,84 @@ def stats_refresh_mastery(*, user_ids: Iterable[int] | None = None, teams: bool 
 # --- remediation -------------------------------------------------------------------------------------------
 
 
-def dashboard_assign(*, user_ids: list[int], course, due_date: date | None, by: User):
-    """Assign a course (idempotent: people already enrolled stay as they are)."""
-    return enroll_users(user_ids=user_ids, course=course, due_date=due_date, enrolled_by=by)
+def _assignable_ids(*, user_ids: Iterable[int], by: User) -> list[int]:
+    """The people `by` may assign to: active members of the teams they manage and below (admins: anyone active).
+    Anyone else among `user_ids` refuses the whole assignment with a message (the pages already answer 404 for a
+    person or team outside the scope; this is the service's own check, for every caller). One query."""
+    ids = sorted({int(u) for u in user_ids})
+    qs = User.objects.filter(id__in=ids, is_active=True)
+    if not is_admin(by):
+        qs = qs.filter(team_id__in=sorted(managed_team_ids(user=by)))
+    allowed = set(qs.values_list("id", flat=True))
+    outside = len(set(ids) - allowed)
+    if outside:
+        raise ValidationError(
+            ngettext(
+                "%(n)d person is not in the teams you manage; nothing was assigned.",
+                "%(n)d people are not in the teams you manage; nothing was assigned.",
+                outside,
+            )
+            % {"n": outside},
+            code="outside_scope",
+        )
+    return ids
+
+
+def dashboard_assign(
+    *, user_ids: Iterable[int], course, due_date: date | None, by: User, reset_progress: bool = False, request=None
+) -> AssignResult:
+    """Assign a course with a due date from the dashboard: new people are enrolled, overdue or completed
+    enrollments re-opened with the new date (optionally with their progress reset), people on time left as they
+    are (`learning.services.course_assign`, one transaction). ValidationError for a due date in the past or anyone
+    outside `by`'s teams."""
+    ids = _assignable_ids(user_ids=user_ids, by=by)
+    return course_assign(
+        user_ids=ids, course=course, due_date=due_date, by=by, reset_progress=reset_progress, request=request
+    )
+
+
+def dashboard_practice_assign(*, user_ids: Iterable[int], scenario, due_date: date | None, by: User) -> dict:
+    """Assign a role-play scenario from the dashboard (`practice.services.practice_assign`), to people in `by`'s
+    teams only (else ValidationError). Returns the counts with a `message` for the manager."""
+    ids = _assignable_ids(user_ids=user_ids, by=by)
+    counts = practice_assign(user_ids=ids, scenario=scenario, due_date=due_date, by=by)
+    return {**counts, "message": practice_assign_message(counts=counts, due_date=due_date)}
+
+
+def practice_assign_message(*, counts: dict, due_date: date | None) -> str:
+    due = date_format(due_date, "MONTH_DAY_FORMAT") if due_date else ""
+    parts = []
+    if counts.get("assigned"):
+        n = counts["assigned"]
+        parts.append(
+            ngettext(
+                "role play assigned to %(n)d person (due %(due)s)",
+                "role play assigned to %(n)d people (due %(due)s)",
+                n,
+            )
+            % {"n": n, "due": due}
+        )
+    if counts.get("updated"):
+        n = counts["updated"]
+        parts.append(
+            ngettext(
+                "new due date %(due)s for %(n)d person already assigned",
+                "new due date %(due)s for %(n)d people already assigned",
+                n,
+            )
+            % {"n": n, "due": due}
+        )
+    if counts.get("unchanged"):
+        n = counts["unchanged"]
+        parts.append(
+            ngettext(
+                "%(n)d person already assigned with this due date",
+                "%(n)d people already assigned with this due date",
+                n,
+            )
+            % {"n": n}
+        )
+    return results_sentence(parts)
 
 
 @transaction.atomic

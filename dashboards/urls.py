@@ -8,6 +8,7 @@ urlpatterns = [
     path("courses/", views.courses, name="courses"),
     path("people/<int:person_id>/", views.person, name="person"),
     path("assign/", views.assign, name="assign"),
+    path("assign/practice/", views.assign_practice, name="assign_practice"),
     path("nudge/", views.nudge, name="nudge"),
     path("exports/", views.export_start, name="export_start"),
     path("exports/<int:job_id>/", views.export_page, name="export"),

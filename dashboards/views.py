@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dashboards import exports, selectors, services
-from dashboards.forms import AssignForm, ExportForm
+from dashboards.forms import AssignForm, ExportForm, PracticeAssignForm
 from learning.services import team_member_ids
 from lms.permissions import role_required
 from lms.roles import MANAGER, TRAINER
@@ -236,13 +236,18 @@ def dashboard(request):
         "dashboards/dashboard.html",
         {
             "team": team,
+            "up_url": selectors.dashboard_up_link(user=request.user, team=team),
+            "home_link": bool(request.GET.get("team")),
             "roots": roots if len(roots) > 1 else [],
             "overview": overview,
             "charts": charts,
             "mastery_axes": list(charts["mastery"].items()),
             "chart_data": selectors.chart_payload(overview=overview, charts=charts),
             "lowest_params": lowest_params,
-            "weak_spots": selectors.weak_spots(areas=charts["mastery"]["category"] + charts["mastery"]["competency"]),
+            "weak_spots": selectors.remedy_links(
+                user=request.user,
+                spots=selectors.weak_spots(areas=charts["mastery"]["category"] + charts["mastery"]["competency"]),
+            ),
             "weak_threshold": settings.DASHBOARD_WEAK_SCORE,
             "due_default": _due_default(),
             "overdue_params": overdue_params,
@@ -310,6 +315,7 @@ def person(request, person_id: int):
             "weak_threshold": settings.DASHBOARD_WEAK_SCORE,
             "due_default": _due_default(),
             **data,
+            "weak_spots": selectors.remedy_links(user=request.user, spots=data["weak_spots"]),
         },
     )
 
@@ -323,10 +329,17 @@ def _assign_target(request, data):
     raise Http404
 
 
+def _back_to(team, person):
+    if person:
+        return redirect("dashboards:person", person_id=person.id)
+    return redirect(f"{reverse('dashboards:home')}?team={team.id}")
+
+
 @login_required
 @role_required(MANAGER)
 def assign(request):
-    """Assign a course with a due date to a person or a whole team (idempotent)."""
+    """Assign a course with a due date to a person or a whole team: new people are enrolled, overdue or completed
+    enrollments re-opened with the new date (optionally with their progress reset), the rest left as they are."""
     data = request.POST if request.method == "POST" else request.GET
     team, person = _assign_target(request, data)
     form = AssignForm(request.POST or None, initial={"course": request.GET.get("course")})
@@ -338,15 +351,40 @@ def assign(request):
                 course=form.cleaned_data["course"],
                 due_date=form.cleaned_data["due_date"],
                 by=request.user,
+                reset_progress=form.cleaned_data["reset_progress"],
+                request=request,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, result.message)
-            if person:
-                return redirect("dashboards:person", person_id=person.id)
-            return redirect(f"{reverse('dashboards:home')}?team={team.id}")
+            return _back_to(team, person)
     return render(request, "dashboards/assign.html", {"form": form, "team": team, "person": person})
+
+
+@login_required
+@role_required(MANAGER)
+def assign_practice(request):
+    """Assign a role-play scenario with a due date to a person or a whole team (one open assignment each; assigning
+    again changes its due date). Each learner is notified with a link to start it."""
+    data = request.POST if request.method == "POST" else request.GET
+    team, person = _assign_target(request, data)
+    form = PracticeAssignForm(request.POST or None, initial={"scenario": request.GET.get("scenario")})
+    if request.method == "POST" and form.is_valid():
+        user_ids = [person.id] if person else team_member_ids(team=team)
+        try:
+            result = services.dashboard_practice_assign(
+                user_ids=user_ids,
+                scenario=form.cleaned_data["scenario"],
+                due_date=form.cleaned_data["due_date"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, result["message"])
+            return _back_to(team, person)
+    return render(request, "dashboards/assign_practice.html", {"form": form, "team": team, "person": person})
 
 
 @login_required
@@ -384,8 +422,9 @@ def export_start(request):
 @login_required
 def export_page(request, job_id: int):
     job = exports.export_get_for_user(user=request.user, job_id=job_id)
-    template = "dashboards/_export_status.html" if request.htmx else "dashboards/export.html"
-    return render(request, template, {"job": job})
+    if request.htmx:
+        return render(request, "dashboards/_export_status.html", {"job": job})
+    return render(request, "dashboards/export.html", {"job": job, **exports.export_page_context(job=job)})
 
 
 @login_required

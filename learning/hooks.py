@@ -44,3 +44,9 @@ completion_requirement_rows = Hook(
     "(assessments/: the final quiz with result and attempts left; practice/: each required role play with its pass "
     "mark). At most a fixed number of queries per call, whatever the number of rows.",
 )
+enrollments_reassigned = Hook(
+    "learning.enrollments_reassigned",
+    "fn(*, enrollments, progress_reset) -> None, inside the assigning transaction: overdue, completed or unenrolled "
+    "course enrollments re-opened with a new due date (`services.course_assign`; notifications/: the "
+    "'reassigned' notice, once per enrollment, day and due date).",
+)

@@ -18,9 +18,10 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Case, Count, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +30,7 @@ from courses.uploads import VIDEO_MAX_SECONDS
 from learning import hooks
 from learning.models import CalendarFeed, Certificate, Enrollment, LessonProgress
 from lms import import_limits
+from lms.audit import AuditAction, audit_log_record_many
 from lms.deferred import enqueue_on_commit
 from lms.jobs import job_create
 from lms.storable import text_problem
@@ -224,6 +226,230 @@ def team_member_ids(*, team: Team) -> list[int]:
             "id", flat=True
         )
     )
+
+
+# --- assigning a course with a due date (re-opening what is overdue or done) --------------------------------
+
+
+@dataclass
+class AssignResult:
+    """What `course_assign` did, counted per person: `enrolled` new enrollments, `reassigned` overdue, completed
+    or unenrolled ones re-opened with the new due date, `unchanged` open ones on time (left as they are),
+    `progress_reset` people whose lesson progress in the course was deleted."""
+
+    due_date: date
+    enrolled: int = 0
+    reassigned: int = 0
+    unchanged: int = 0
+    progress_reset: int = 0
+
+    @property
+    def message(self) -> str:
+        due = date_format(self.due_date, "MONTH_DAY_FORMAT")
+        parts = []
+        if self.reassigned:
+            parts.append(
+                ngettext(
+                    "%(n)d person re-assigned (new due date %(due)s)",
+                    "%(n)d people re-assigned (new due date %(due)s)",
+                    self.reassigned,
+                )
+                % {"n": self.reassigned, "due": due}
+            )
+        if self.enrolled and self.reassigned:
+            parts.append(
+                ngettext("%(n)d person newly enrolled", "%(n)d people newly enrolled", self.enrolled)
+                % {"n": self.enrolled}
+            )
+        elif self.enrolled:
+            parts.append(
+                ngettext(
+                    "%(n)d person newly enrolled (due %(due)s)",
+                    "%(n)d people newly enrolled (due %(due)s)",
+                    self.enrolled,
+                )
+                % {"n": self.enrolled, "due": due}
+            )
+        if self.unchanged:
+            parts.append(
+                ngettext(
+                    "%(n)d person already taking it on time (unchanged)",
+                    "%(n)d people already taking it on time (unchanged)",
+                    self.unchanged,
+                )
+                % {"n": self.unchanged}
+            )
+        if self.progress_reset:
+            parts.append(
+                ngettext(
+                    "learning progress reset for %(n)d person",
+                    "learning progress reset for %(n)d people",
+                    self.progress_reset,
+                )
+                % {"n": self.progress_reset}
+            )
+        return results_sentence(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "enrolled": self.enrolled,
+            "reassigned": self.reassigned,
+            "unchanged": self.unchanged,
+            "progress_reset": self.progress_reset,
+            "due_date": self.due_date.isoformat(),
+            "message": self.message,
+        }
+
+
+@transaction.atomic
+def course_assign(
+    *,
+    user_ids: Iterable[int],
+    course: Course,
+    due_date: date,
+    by: User | None,
+    reset_progress: bool = False,
+    request=None,
+) -> AssignResult:
+    """Assign a course with a due date (the managers' remediation), in one transaction, set-based.
+
+    - No enrollment yet: enrolled (the "assigned" notice).
+    - Overdue, completed or unenrolled: re-opened with the new due date: overdue cleared, completion cleared (its
+      certificate stays as history, detached like a renewal's, so the next completion issues a new one), status
+      back to in progress when the person had started, else not started; the "reassigned" notice
+      (`hooks.enrollments_reassigned`); one audit entry each.
+    - Open and on time: unchanged.
+    `reset_progress`: the re-opened people's lesson progress in this course is deleted (lessons shared with their
+    other open courses: those are recomputed), status not started; one audit entry per person.
+    Refused (ValidationError) without a due date or with one in the past. The caller checks who `by` may assign."""
+    today = timezone.localdate()
+    if due_date is None:
+        raise ValidationError({"due_date": _("Choose a due date.")}, code="no_due_date")
+    if due_date < today:
+        raise ValidationError({"due_date": _("The due date cannot be in the past.")}, code="past_due_date")
+    ids = sorted(set(user_ids))
+    result = AssignResult(due_date=due_date)
+    if not ids:
+        return result
+    existing = list(
+        Enrollment.objects.select_for_update()
+        .filter(course_id=course.id, user_id__in=ids)
+        .only("id", "user_id", "course_id", "plan_id", "status", "due_date", "unenrolled_at", "progress", "started_at")
+        .order_by("id")
+    )
+    by_user = {e.user_id: e for e in existing}
+    reopen = [e for e in existing if e.unenrolled_at is not None or _is_closed_or_late(e, today)]
+    result.unchanged = len(existing) - len(reopen)
+    new_ids = [uid for uid in ids if uid not in by_user]
+    if new_ids:
+        enrolled = _enroll_target(
+            user_ids=new_ids, course_id=course.id, due_date=due_date, enrolled_by_id=by.id if by else None
+        )
+        result.enrolled = enrolled.created
+        result.unchanged += enrolled.already
+    if reopen:
+        _reopen(reopen, course=course, due_date=due_date, by=by, reset_progress=reset_progress, request=request)
+        result.reassigned = len(reopen)
+        result.progress_reset = len(reopen) if reset_progress else 0
+    _stats_changed(ids, [course.id])
+    return result
+
+
+def results_sentence(parts: list[str]) -> str:
+    """Counted results as one sentence: "A, B, C." ("A，B，C。"), or "Nobody to assign."."""
+    if not parts:
+        return _("Nobody to assign.")
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("%(before)s, %(next)s") % {"before": text, "next": part}
+    return _("%(parts)s.") % {"parts": text}
+
+
+def _is_closed_or_late(e: Enrollment, today: date) -> bool:
+    if e.status in (Enrollment.Status.OVERDUE, Enrollment.Status.COMPLETED):
+        return True
+    return e.due_date is not None and e.due_date < today
+
+
+def _reopen(
+    reopen: list[Enrollment], *, course: Course, due_date: date, by: User | None, reset_progress: bool, request
+) -> None:
+    """The re-opening half of `course_assign`: a fixed number of statements for the whole list (plus the plans
+    some of them belong to)."""
+    ids = [e.id for e in reopen]
+    user_ids = sorted({e.user_id for e in reopen})
+    completed_ids = [e.id for e in reopen if e.status == Enrollment.Status.COMPLETED]
+    qs = Enrollment.objects.filter(id__in=ids)
+    common = {"due_date": due_date, "completed_at": None, "unenrolled_at": None}
+    lesson_ids: list[int] = []
+    deleted: dict[int, int] = {}
+    if reset_progress:
+        lesson_ids = list(ModuleItem.objects.filter(course_id=course.id).values_list("lesson_id", flat=True))
+        deleted = dict(
+            LessonProgress.objects.filter(user_id__in=user_ids, lesson_id__in=lesson_ids)
+            .values("user_id")
+            .annotate(n=Count("id"))
+            .values_list("user_id", "n")
+        )
+        LessonProgress.objects.filter(user_id__in=user_ids, lesson_id__in=lesson_ids).delete()
+        qs.update(**common, progress=0, status=Enrollment.Status.NOT_STARTED, started_at=None, last_lesson=None)
+    else:
+        qs.update(
+            **common,
+            status=Case(
+                When(Q(progress__gt=0) | Q(started_at__isnull=False), then=Value(Enrollment.Status.IN_PROGRESS)),
+                default=Value(Enrollment.Status.NOT_STARTED),
+            ),
+        )
+    if completed_ids:
+        # Kept as history, like a renewal's: the next completion of the re-opened enrollment issues a new one.
+        Certificate.objects.filter(enrollment_id__in=completed_ids).update(enrollment=None)
+    audit_log_record_many(
+        actor=by,
+        action=AuditAction.ENROLLMENT_REASSIGN,
+        changes=[
+            (
+                e,
+                {
+                    "course": course.id,
+                    "person": e.user_id,
+                    "from_status": e.status,
+                    "from_due_date": e.due_date,
+                    "was_unenrolled": e.unenrolled_at is not None,
+                    "to_due_date": due_date,
+                    "progress_reset": reset_progress,
+                },
+            )
+            for e in reopen
+        ],
+        request=request,
+    )
+    if reset_progress:
+        people = {u.id: u for u in User.objects.filter(id__in=user_ids)}
+        audit_log_record_many(
+            actor=by,
+            action=AuditAction.PROGRESS_RESET,
+            changes=[
+                (people[uid], {"course": course.id, "lessons": deleted.get(uid, 0)})
+                for uid in user_ids
+                if uid in people
+            ],
+            request=request,
+        )
+        # Other open courses of these people sharing the lessons lost that progress too.
+        _recompute(
+            list(
+                Enrollment.objects.filter(
+                    user_id__in=user_ids, unenrolled_at__isnull=True, course__items__lesson_id__in=lesson_ids
+                )
+                .exclude(course_id=course.id)
+                .exclude(status=Enrollment.Status.COMPLETED)
+                .distinct()
+            )
+        )
+    rows = list(Enrollment.objects.filter(id__in=ids).select_related("course"))
+    _refresh_plan_enrollments(rows)
+    hooks.enrollments_reassigned.call(enrollments=rows, progress_reset=reset_progress)
 
 
 def enroll_or_queue(

@@ -47,6 +47,8 @@ class AuditAction:
     PLAN_EDIT_AFTER_PUBLISH = "plan.edit_after_publish"
     QUIZ_NEW_VERSIONS = "quiz.new_versions"
     EXPORT = "export.download"
+    ENROLLMENT_REASSIGN = "enrollment.reassign"  # details: course, from status, from/to due date, progress reset
+    PROGRESS_RESET = "learning.progress_reset"  # details: course, lessons whose progress was deleted
 
 
 def _client_ip(request) -> str | None:

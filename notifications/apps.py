@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
         from learning import hooks as learning_hooks
         from notifications import checks, domain_rules, rules  # noqa: F401 - checks registers the system checks
         from notifications.context import UnreadNavLabel
+        from practice import hooks as practice_hooks
 
         # "Notifications" with the unread badge, for everyone signed in.
         self.nav_items = (
@@ -23,5 +24,7 @@ class NotificationsConfig(AppConfig):
         # Notices of events below, written in the event's transaction (the outbox's unique key absorbs repeats).
         learning_hooks.enrollments_assigned.register(domain_rules.notify_assigned)
         learning_hooks.overdue_reminder.register(domain_rules.notify_overdue_nudge)
+        learning_hooks.enrollments_reassigned.register(domain_rules.notify_reassigned)
+        practice_hooks.scenarios_assigned.register(domain_rules.notify_practice_assigned)
         assessments_hooks.attempt_graded_by_hand.register(domain_rules.notify_quiz_graded)
         assessments_hooks.attempt_request_decided.register(domain_rules.notify_attempt_request_decided)

@@ -17,6 +17,11 @@ Event-driven kinds are not scans; they run inside the event's own transaction:
   `notify_attempt_request_decided(attempt_request=...)`
 - a manager's one-click nudge of overdue people (`learning.hooks.overdue_reminder`):
   `notify_overdue_nudge(by=manager, overdue={user_id: [...]}, now=...)`
+- a course re-assigned with a new due date (`learning.hooks.enrollments_reassigned`):
+  `notify_reassigned(enrollments=[...], progress_reset=...)`
+- a role play assigned by a manager (`practice.hooks.scenarios_assigned`): `notify_practice_assigned(assignments=[...])`
+
+The kinds of these last two are registered here (beside the functions that write them).
 """
 
 from __future__ import annotations
@@ -445,6 +450,74 @@ def notify_overdue_nudge(*, by, overdue: dict[int, list], now: dt.datetime | Non
         now=now,
     )
     return {s.recipient_id for s in written}
+
+
+register_kind(
+    Kind(
+        "reassigned",
+        _("Course re-assigned"),
+        lambda c: _fmt(gettext("Your course has been re-assigned: %(title)s"), c),
+        lambda c: (
+            _fmt(gettext("New due date: %(due_date)s."), c)
+            + (" " + gettext("Your learning progress in it was reset.") if c.get("progress_reset") else "")
+        ),
+    )
+)
+register_kind(
+    Kind(
+        "practice_assigned",
+        _("Role play assigned"),
+        lambda c: _fmt(gettext("Role play to practise: %(title)s"), c),
+        lambda c: _fmt(gettext("Due on %(due_date)s."), c) if c.get("due_date") else "",
+    )
+)
+
+
+def notify_reassigned(*, enrollments, progress_reset: bool = False, now: dt.datetime | None = None) -> int:
+    """A course re-opened with a new due date: one "reassigned" notice per enrollment, keyed (enrollment, today,
+    due date), so assigning again the same day with the same date sends nothing more. Call inside the assigning
+    transaction with the re-opened rows (course loaded)."""
+    now = now or timezone.now()
+    today = _today(now).isoformat()
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=e.user_id,
+                kind="reassigned",
+                subject=subject_key(e),
+                occasion=f"{today}:{e.due_date.isoformat() if e.due_date else ''}",
+                context={
+                    "title": _title(e),
+                    "due_date": e.due_date.isoformat() if e.due_date else "",
+                    "progress_reset": bool(progress_reset),
+                },
+                url=_enrollment_url(e),
+            )
+            for e in enrollments
+            if e.unenrolled_at is None and e.status != DONE
+        ],
+        now=now,
+    )
+
+
+def notify_practice_assigned(*, assignments, now: dt.datetime | None = None) -> int:
+    """A role play assigned (or its due date changed): one "practice_assigned" notice per assignment and due date,
+    with a link to the scenario on the practice page (where it starts). Call inside the assigning transaction."""
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=a.user_id,
+                kind="practice_assigned",
+                subject=subject_key(a),
+                occasion=a.due_date.isoformat() if a.due_date else "",
+                context={"title": a.scenario.title, "due_date": a.due_date.isoformat() if a.due_date else ""},
+                url=f"{reverse('practice:home')}#scenario-{a.scenario_id}",
+            )
+            for a in assignments
+            if a.completed_at is None
+        ],
+        now=now,
+    )
 
 
 def enrollment_source():

@@ -229,3 +229,46 @@ class ScenarioRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scenario} → {self.course or self.plan}"
+
+
+class PracticeAssignment(models.Model):
+    """A role play a manager asked a person to practise by a date (the dashboards' remediation). Completed when the
+    person passes the scenario (`practice.services`, where a finished session's pass is recorded); one open
+    assignment per person and scenario (assigning again changes its due date)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="practice_assignments",
+    )
+    scenario = models.ForeignKey(
+        Scenario, verbose_name=_("scenario"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role-play assignment")
+        verbose_name_plural = _("role-play assignments")
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["user", "completed_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scenario"],
+                condition=models.Q(completed_at__isnull=True),
+                name="practice_one_open_assignment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.scenario}"

@@ -5,8 +5,10 @@ import json
 import re
 from collections import defaultdict
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Course
 from learning.models import Enrollment
@@ -26,7 +28,7 @@ from practice.labels import (
     POINT_STATE_LABELS,
     SEVERITY_LABELS,
 )
-from practice.models import PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
+from practice.models import PracticeAssignment, PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
 from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS
 from trainees.selectors import managed_team_ids
 
@@ -638,3 +640,36 @@ def scenario_stats(*, scenario_ids) -> dict[int, dict]:
 
 def is_manager(user) -> bool:
     return is_admin(user) or has_role(user, MANAGER)
+
+
+# --- assignments (a manager's "practise this by then") -----------------------------------------------------
+
+OPEN_ASSIGNMENTS_MAX = 20
+
+
+def open_practice_assignments(*, user, today=None) -> list[dict]:
+    """The person's open role-play assignments of published scenarios, soonest due first (undated last), for their
+    home page: {"scenario_id", "title", "due" (a date or None), "overdue", "url" (the scenario on the practice page,
+    where it starts)}. One query, at most OPEN_ASSIGNMENTS_MAX rows."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = today or timezone.localdate()
+    rows = (
+        PracticeAssignment.objects.filter(
+            user_id=user.id, completed_at__isnull=True, scenario__status=Scenario.Status.PUBLISHED
+        )
+        .select_related("scenario")
+        .only("id", "due_date", "scenario_id", "scenario__title")
+        .order_by(F("due_date").asc(nulls_last=True), "id")[:OPEN_ASSIGNMENTS_MAX]
+    )
+    home = reverse("practice:home")
+    return [
+        {
+            "scenario_id": a.scenario_id,
+            "title": a.scenario.title,
+            "due": a.due_date,
+            "overdue": a.due_date is not None and a.due_date < today,
+            "url": f"{home}#scenario-{a.scenario_id}",
+        }
+        for a in rows
+    ]

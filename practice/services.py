@@ -21,7 +21,15 @@ from practice.engine.customers import Persona, get_customer_backend
 from practice.engine.llm import get_judge
 from practice.engine.scoring import score_transcript
 from practice.engine.spec import rubric_of, validate_spec
-from practice.models import CoachingComment, PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
+from practice.models import (
+    CoachingComment,
+    PracticeAssignment,
+    PracticeSession,
+    Scenario,
+    ScenarioRequirement,
+    ScoreOverride,
+    Turn,
+)
 
 MAX_REPLY_CHARS = 1000
 SCENARIO_FIELDS = (
@@ -396,7 +404,17 @@ def _finish(session: PracticeSession) -> PracticeSession:
     if not session.is_trial:  # a trainer's trial counts nowhere: no course or plan completion, no dashboards
         _refresh_required_courses(session)
         _record_on_dashboards(session)
+        _complete_assignments(session)
     return session
+
+
+def _complete_assignments(session: PracticeSession) -> int:
+    """A pass completes the person's open assignment of this scenario (one conditional UPDATE)."""
+    if not session.passed or session.is_trial:
+        return 0
+    return PracticeAssignment.objects.filter(
+        user_id=session.user_id, scenario_id=session.scenario_id, completed_at__isnull=True
+    ).update(completed_at=session.finished_at or timezone.now())
 
 
 def _record_on_dashboards(session: PracticeSession) -> None:
@@ -481,6 +499,7 @@ def score_override(*, session: PracticeSession, author, score, reason: str, requ
         request=request,
     )
     _refresh_required_courses(session)
+    _complete_assignments(session)  # a corrected score may turn the session into a pass
     return override
 
 
@@ -497,3 +516,48 @@ def requirement_add(*, scenario: Scenario, course=None, plan=None, day: int | No
 @transaction.atomic
 def requirement_remove(*, requirement: ScenarioRequirement) -> None:
     requirement.delete()
+
+
+@transaction.atomic
+def practice_assign(*, user_ids, scenario: Scenario, due_date, by) -> dict:
+    """Assign a published scenario to people by a due date, set-based: one read of their open assignments, one bulk
+    insert for those without one, one UPDATE for those whose open assignment had another due date. Each new or
+    re-dated assignment notifies its person (`hooks.scenarios_assigned`, in this transaction). The caller checks
+    who `by` may assign to. Returns {"assigned", "updated", "unchanged"} (people counted once each).
+    ValidationError for a scenario that is not published or a due date in the past."""
+    if scenario.status != Scenario.Status.PUBLISHED:
+        raise ValidationError({"scenario": [_("Only a published scenario can be assigned.")]}, code="not_published")
+    if due_date is None:
+        raise ValidationError({"due_date": [_("Choose a due date.")]}, code="no_due_date")
+    if due_date < timezone.localdate():
+        raise ValidationError({"due_date": [_("The due date cannot be in the past.")]}, code="past_due_date")
+    ids = sorted({int(u) for u in user_ids})
+    counts = {"assigned": 0, "updated": 0, "unchanged": 0}
+    if not ids:
+        return counts
+    open_rows = PracticeAssignment.objects.filter(scenario=scenario, user_id__in=ids, completed_at__isnull=True)
+    current = dict(open_rows.values_list("user_id", "due_date"))
+    new = [uid for uid in ids if uid not in current]
+    redated = [uid for uid, due in current.items() if due != due_date]
+    counts["unchanged"] = len(current) - len(redated)
+    if new:
+        PracticeAssignment.objects.bulk_create(
+            [PracticeAssignment(user_id=uid, scenario=scenario, due_date=due_date, assigned_by=by) for uid in new],
+            batch_size=1000,
+            ignore_conflicts=True,  # a parallel assignment of the same person: the open-assignment constraint decides
+        )
+    if redated:
+        open_rows.filter(user_id__in=redated).update(due_date=due_date, assigned_by=by)
+    touched = list(
+        PracticeAssignment.objects.filter(
+            scenario=scenario, user_id__in=new + redated, completed_at__isnull=True, due_date=due_date
+        ).select_related("scenario")
+    )
+    new_ids = set(new)
+    created = sum(1 for a in touched if a.user_id in new_ids)
+    counts["assigned"] = created
+    counts["updated"] = len(redated)
+    counts["unchanged"] += len(new) - created
+    if touched:
+        hooks.scenarios_assigned.call(assignments=touched)
+    return counts

@@ -236,7 +236,7 @@ def test_trainer_page_shows_headline_figures_change_and_charts(client_for, team_
     body = client_for(mine).get(PAGE).content.decode()
     assert 'data-testid="headline"' in body
     assert f'data-key="people">{row.people}<' in body
-    assert "较上周 1<" in body.replace("\n", "").replace("        ", "").replace("  ", "")
+    assert "较上周 +1<" in body.replace("\n", "").replace("        ", "").replace("  ", "")
     for chart in ("chart-completion", "chart-distribution", "chart-radar-category", "chart-radar-competency"):
         assert f'id="{chart}"' in body
     for table in ("completion-table", "distribution-table", "mastery-table-category", "mastery-table-competency"):
