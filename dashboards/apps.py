@@ -22,6 +22,7 @@ class DashboardsConfig(AppConfig):
         from assessments import hooks as assessments_hooks
         from courses import hooks as courses_hooks
         from dashboards import selectors, services
+        from dashboards import todo as dashboards_todo
         from learning import hooks as learning_hooks
         from practice import hooks as practice_hooks
 
@@ -34,3 +35,5 @@ class DashboardsConfig(AppConfig):
         practice_hooks.session_scored.register(services.dashboards_record_practice)
         # The plan page shows its participants' progress to those who may see it.
         courses_hooks.plan_page_context.register(selectors.plan_page_participants)
+        # What this app adds to the home's to-do list.
+        dashboards_todo.register()

@@ -48,7 +48,7 @@ SECTION_LIMIT = 8
 class TodoItem:
     """One line of the home: `title` (what), `url` (the one click that does it), `kind` (a short translated word:
     课程, 测验, 陪练, 日程...), `due` (a date, or None), `overdue`, `detail` (the state in words, never a raw id or
-    score), `section` (a SECTIONS key), `action` (the button's label, e.g. 继续学习)."""
+    score), `section` (a SECTIONS key), `action` (the button's label, e.g. 继续学习), `rank` (see below)."""
 
     section: str
     title: str
@@ -58,12 +58,13 @@ class TodoItem:
     overdue: bool = False
     detail: str = ""
     action: str = ""
-    more_url: str = ""
+    # Among items of the same urgency, lower first (a provider's own order: the weakest area first).
+    rank: int = 0
 
 
 def _order(item: TodoItem) -> tuple:
-    # overdue first, then by due date (undated last), then by title
-    return (not item.overdue, item.due or dt.date.max, str(item.title))
+    # overdue first, then by due date (undated last), then in the provider's order, then by title
+    return (not item.overdue, item.due or dt.date.max, item.rank, str(item.title))
 
 
 def home_sections(*, user, today: dt.date) -> list[dict]:

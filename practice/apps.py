@@ -23,12 +23,15 @@ class PracticeConfig(AppConfig):
     def ready(self) -> None:
         from learning import hooks as learning_hooks
         from practice import selectors
+        from practice import todo as practice_todo
         from practice.engine.semantic import get_encoder
         from practice.engine.text import tokens
 
         # A course or a plan that requires role-play scenarios completes only once they are passed.
         learning_hooks.completion_requirement.register(selectors.required_scenarios_passed_for_enrollment)
         learning_hooks.plan_completion_requirement.register(selectors.plan_required_scenarios_passed)
+        # What this app adds to the home's to-do list.
+        practice_todo.register()
         if getattr(settings, "PRACTICE_PRELOAD_MODEL", False):
 
             def warm() -> None:
