@@ -7,7 +7,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from dashboards.exports import JOB_KIND
 from dashboards.selectors import todo_for_manager
@@ -75,7 +75,9 @@ def manager_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                 kind=_("Practice"),
                 detail=_("%(when)s, %(state)s; %(review)s")
                 % {"when": finished.strftime("%m-%d %H:%M") if finished else "", "state": state, "review": review},
-                action=_("Review") if not session["reviewed"] else _("Open"),
+                action=pgettext("to-do action", "Review")
+                if not session["reviewed"]
+                else pgettext("to-do action", "Open"),
             )
         )
     return items

@@ -3,6 +3,7 @@
     python scripts/i18n.py missing          # list zh_Hans entries without a translation (or fuzzy)
     python scripts/i18n.py fill-en          # English catalogue: msgstr = msgid (source strings are English)
     python scripts/i18n.py apply FILE.json  # add zh_Hans translations from {"msgid": "译文", ...}
+                                            # (a msgid with a context: "context\u0004msgid", as gettext keys it)
 
 `make messages` extracts and compiles; run `fill-en` and fill the gaps `missing` shows before committing.
 """
@@ -45,8 +46,9 @@ def apply(json_path: str) -> None:
     mapping = json.loads(Path(json_path).read_text(encoding="utf-8"))
     for path, po in catalogues("zh_Hans"):
         for entry in po:
-            if entry.msgid in mapping:
-                value = mapping[entry.msgid]
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+            if key in mapping:
+                value = mapping[key]
                 if entry.msgid_plural:
                     entry.msgstr_plural = {0: value}
                 else:
