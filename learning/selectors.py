@@ -396,6 +396,7 @@ def _lessons_row(*, enrollment: Enrollment, items: list[ModuleItem], done: set[i
         order=10,
         action_url=reverse("learning:player", args=[course_id, next_item.lesson_id]),
         action_label=_("Next lesson: %(title)s") % {"title": next_item.lesson.title},
+        extra={"lesson_title": next_item.lesson.title},
     ), review_url
 
 
@@ -428,7 +429,10 @@ def completion_panel(
         return replace(panel, next_url=review_url, next_label=_("Review the course") if review_url else "")
     step = next((r for r in panel.missing if r.action_url), None)
     if step is not None:
-        return replace(panel, next_url=step.action_url, next_label=step.action_label or step.title)
+        label = (
+            step.extra.get("lesson_title") or step.action_label or step.title
+        )  # "下一步：课时 3", not "下一步：下一课时：…"
+        return replace(panel, next_url=step.action_url, next_label=label)
     if not panel.missing and review_url:
         # Every requirement says met but the stored status lags (it is refreshed when progress is recorded).
         return replace(panel, next_url=review_url, next_label=_("Review the course"))

@@ -113,6 +113,7 @@ def test_panel_next_step_is_the_next_unfinished_required_lesson(enrolled, course
     panel = selectors.completion_panel(enrollment=enrolled)
     assert panel.rows[0].state == RequirementState.TODO
     assert panel.next_url == f"/learn/{course.id}/{second}/"
+    assert panel.next_label == course.items.get(lesson_id=second).lesson.title
     assert panel.status_note == ""
 
 
@@ -259,3 +260,18 @@ def test_player_with_panel_query_budget(client_for, trainer, sales_a, rows_hook,
         response = client.get(f"/learn/{course.id}/{lessons[5]}/")
     assert response.status_code == 200
     assert len(_panel_rows(response.content.decode())) == 3
+
+
+# --- my learning ---
+
+
+def test_my_learning_says_a_finished_course_is_not_completed_and_leads_to_what_is_left(
+    client_for, enrolled, course, sales_a, rows_hook, held
+):
+    rows_hook(_quiz_and_practice_rows)
+    _finish_lessons(sales_a, course)
+    client = client_for(sales_a)
+    html = client.get("/my/").content.decode()
+    assert 'data-testid="not-completed-note"' in html
+    assert f'href="/my/courses/{course.id}/continue/" data-testid="what-is-left"' in html
+    assert client.get(f"/my/courses/{course.id}/continue/").url == SCENARIO_URL
