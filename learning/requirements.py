@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 
 class RequirementState:
     DONE = "done"  # met
@@ -15,6 +17,16 @@ class RequirementState:
     FAILED = "failed"  # tried and not met, the learner can try again
     STUCK = "stuck"  # not met and the learner cannot act alone (no attempts left): `help_text` says who to ask
     WAITING = "waiting"  # the learner did their part; someone else acts next (an essay awaiting grading)
+
+
+# How the panel names each state, after the requirement's title ("期末测验" + "未通过").
+STATE_LABELS = {
+    RequirementState.DONE: _("done"),
+    RequirementState.TODO: _("not done yet"),
+    RequirementState.FAILED: _("not passed"),
+    RequirementState.STUCK: _("not passed"),
+    RequirementState.WAITING: _("awaiting review"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,3 +53,7 @@ class Requirement:
     @property
     def met(self) -> bool:
         return self.state == RequirementState.DONE
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS.get(self.state, self.state))

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,7 +36,7 @@ def my_learning(request):
         "learning/my_learning.html",
         {
             "page": page,
-            "plans": selectors.my_plans(user=request.user)[:20],
+            "plans": selectors.my_plan_entries(user=request.user, today=timezone.localdate()),
             "certificates": selectors.my_certificates(user=request.user).select_related("course")[:20],
         },
     )
@@ -43,12 +44,17 @@ def my_learning(request):
 
 @login_required
 def continue_course(request, course_id: int):
+    """The next unmet requirement (the next required lesson, else the first requirement with a step to take); when
+    what is left is not the learner's to do (no attempts left, awaiting grading), the course page says what is."""
     enrollment = selectors.learner_enrollment(user=request.user, course_id=course_id)
-    lesson_id = selectors.next_lesson_id(enrollment=enrollment)
-    if lesson_id is None:
-        messages.info(request, _("This course has no lessons yet."))
-        return redirect("learning:my_learning")
-    return redirect("learning:player", course_id=course_id, lesson_id=lesson_id)
+    panel = selectors.completion_panel(enrollment=enrollment)
+    if panel.next_url:
+        return redirect(panel.next_url)
+    if panel.missing:
+        messages.info(request, panel.summary)
+        return redirect(reverse("learning:course_detail", args=[course_id]) + "#completion")
+    messages.info(request, _("This course has no lessons yet."))
+    return redirect("learning:my_learning")
 
 
 def _plans_for(user):
@@ -254,13 +260,20 @@ def catalogue(request):
 def course_detail(request, course_id: int):
     course = course_selectors.course_get_published(course_id=course_id)
     enrollment = course.enrollments.filter(user=request.user, unenrolled_at__isnull=True).first()
+    modules = course_selectors.course_outline(course=course)
+    panel = None
+    if enrollment is not None:
+        enrollment.course = course
+        items = [item for module in modules for item in module.items.all()]  # the outline's order, loaded once
+        panel = selectors.completion_panel(enrollment=enrollment, items=items)
     return render(
         request,
         "courses/course_detail.html",
         {
             "course": course,
-            "modules": course_selectors.course_outline(course=course),
+            "modules": modules,
             "enrollment": enrollment,
+            "panel": panel,
             "prerequisites": course.prerequisites.all(),
             "renewal": services.renewal_state(user=request.user, course=course) if enrollment else "",
         },
@@ -317,6 +330,7 @@ def player(request, course_id: int, lesson_id: int):
         if not modules or modules[-1]["module"].id != it.module_id:
             modules.append({"module": it.module, "items": []})
         modules[-1]["items"].append(it)
+    panel = selectors.completion_panel(enrollment=enrollment, items=items, done=done)
     progress = None
     if item.lesson.kind == Lesson.Kind.VIDEO:
         progress = item.lesson.progress.filter(user=request.user).first()
@@ -336,6 +350,7 @@ def player(request, course_id: int, lesson_id: int):
             "video_progress": progress,
             "heartbeat_interval": settings.VIDEO_HEARTBEAT_INTERVAL,
             "certificate": getattr(enrollment, "certificate", None) if enrollment.status == "completed" else None,
+            "panel": panel,
         },
     )
 
