@@ -28,6 +28,7 @@ class LearningConfig(AppConfig):
     def ready(self) -> None:
         from courses import hooks as courses_hooks
         from learning import selectors, services
+        from learning import todo as learning_todo
         from trainees import hooks as trainees_hooks
 
         # Trainers see the people enrolled in the courses and plans they own.
@@ -36,3 +37,5 @@ class LearningConfig(AppConfig):
         courses_hooks.plan_participation_scope.register(selectors.plan_participation_scope)
         # A course's outline changed: its enrollments' progress is recomputed (Celery, after commit).
         courses_hooks.course_outline_changed.register(services.course_progress_refresh_later)
+        # What this app adds to the home's to-do list.
+        learning_todo.register()

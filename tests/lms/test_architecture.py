@@ -89,7 +89,29 @@ EXPECTED_HOOKS = {
     "assessments.hooks.attempt_graded_by_hand": {"notifications.domain_rules.notify_quiz_graded"},
     "assessments.hooks.plan_exam_changed": {"dashboards.services.stats_plans_changed"},
     "practice.hooks.session_scored": {"dashboards.services.dashboards_record_practice"},
+    "learning.hooks.completion_requirement_rows": {
+        "assessments.selectors.final_quiz_requirement_rows",
+        "practice.selectors.required_practice_requirement_rows",
+    },
+    "learning.hooks.enrollments_reassigned": {"notifications.domain_rules.notify_reassigned"},
+    "practice.hooks.scenarios_assigned": {"notifications.domain_rules.notify_practice_assigned"},
+    "assessments.hooks.attempt_request_decided": {"notifications.domain_rules.notify_attempt_request_decided"},
 }
+
+
+def test_the_home_todo_is_filled_by_each_app():
+    from lms.todo import home_todo
+
+    filled = {f"{fn.__module__}.{fn.__qualname__}" for fn in home_todo.functions}
+    assert filled == {
+        "lms.todo.failed_jobs_todo",
+        "trainees.todo.imports_todo",
+        "courses.todo.plans_todo",
+        "learning.todo.learner_todo",
+        "assessments.todo.quiz_todo",
+        "practice.todo.practice_todo",
+        "dashboards.todo.manager_todo",
+    }
 
 
 def _declared_hooks() -> dict[str, Hook]:
