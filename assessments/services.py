@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments import grading, hooks, parsers, selectors
 from assessments.models import (
@@ -53,7 +53,7 @@ GRADE_ONE_TASK = "assessments.tasks.grade_submitted_attempt"
 GRADE_WAITING_TASK = "assessments.tasks.grade_submitted_attempts"
 GRADED_EFFECTS_TASK = "assessments.tasks.attempt_graded_effects"
 IMPORT_TASK = "assessments.tasks.question_import_run"
-NOT_YOURS_TO_EDIT = _lazy(
+NOT_YOURS_TO_EDIT = gettext_lazy(
     "This question is a fixed question of quizzes you don't own, so only their owners or its author may change it."
     " Copy it to make your own version."
 )

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from courses import plan_services, reference_services
 from courses.models import Category, Competency, Method, Track
@@ -45,10 +45,12 @@ def _add_form_class(model):
 
     class AddForm(_form_class(model)):
         code = forms.CharField(
-            label=_lazy("Code"),
+            label=gettext_lazy("Code"),
             max_length=40,
             required=False,
-            help_text=_lazy("Lower-case letters, digits and dashes, e.g. key-accounts. It cannot be changed later."),
+            help_text=gettext_lazy(
+                "Lower-case letters, digits and dashes, e.g. key-accounts. It cannot be changed later."
+            ),
         )
         field_order = ["code"]
 
