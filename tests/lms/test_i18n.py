@@ -21,8 +21,13 @@ def test_catalogue_complete_and_compiled(po_path):
     po = polib.pofile(str(po_path))
     missing = [e.msgid for e in po if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
     assert missing == [], f"untranslated in {lang}/{po_path.name}: {missing[:20]}"
-    mo = {e.msgid: e for e in polib.mofile(str(po_path.with_suffix(".mo")))}
-    stale = [e.msgid for e in po.translated_entries() if e.msgid not in mo or mo[e.msgid].msgstr != e.msgstr]
+    # Keyed by context and msgid: "Continue" of the player and "Continue" of a quiz are two entries.
+    mo = {(e.msgctxt, e.msgid): e for e in polib.mofile(str(po_path.with_suffix(".mo")))}
+    stale = [
+        e.msgid
+        for e in po.translated_entries()
+        if (e.msgctxt, e.msgid) not in mo or mo[(e.msgctxt, e.msgid)].msgstr != e.msgstr
+    ]
     assert stale == [], f"compile the catalogue (make messages): {stale[:20]}"
 
 
