@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
         from learning import hooks as learning_hooks
         from notifications import checks, domain_rules, rules  # noqa: F401 - checks registers the system checks
         from notifications.context import UnreadNavLabel
+        from practice import hooks as practice_hooks
 
         # "Notifications" with the unread badge, for everyone signed in.
         self.nav_items = ({"label": UnreadNavLabel(), "url": "notifications:list", "roles": ("*",), "order": 95},)
@@ -22,3 +23,5 @@ class NotificationsConfig(AppConfig):
         learning_hooks.enrollments_assigned.register(domain_rules.notify_assigned)
         learning_hooks.overdue_reminder.register(domain_rules.notify_overdue_nudge)
         assessments_hooks.attempt_graded_by_hand.register(domain_rules.notify_quiz_graded)
+        practice_hooks.comment_added.register(domain_rules.notify_practice_comment)
+        practice_hooks.score_overridden.register(domain_rules.notify_practice_override)

@@ -12,7 +12,7 @@ from courses.models import Course
 from learning.models import Enrollment
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from practice.engine.reasons import COMPLIANCE_RULES, WHY, render
-from practice.engine.scoring import SCORER_VERSION
+from practice.engine.scoring import SCORER_VERSION, band_for
 from practice.engine.semantic import describe_backend
 from practice.engine.spec import DIMENSIONS, rubric_of
 from practice.engine.text import split_sentences
@@ -26,8 +26,8 @@ from practice.labels import (
     POINT_STATE_LABELS,
     SEVERITY_LABELS,
 )
-from practice.models import PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
-from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS
+from practice.models import CoachingComment, PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
+from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS, dimension_adjustments
 from trainees.selectors import managed_team_ids
 
 # Which topic area to study when a dimension is weak (the key points follow the scenario's own category).
@@ -95,7 +95,8 @@ def scenario_export_data(*, scenarios) -> dict:
 
 
 def sessions_visible_to(*, user) -> QuerySet[PracticeSession]:
-    """Own sessions, and those of people in the teams the user manages (with sub-teams)."""
+    """Own sessions, those of people in the teams the user manages (with sub-teams), and for a trainer those of
+    the scenarios they wrote (they review and coach them)."""
     qs = PracticeSession.objects.select_related("scenario", "user", "user__team")
     if is_admin(user):
         return qs
@@ -104,6 +105,8 @@ def sessions_visible_to(*, user) -> QuerySet[PracticeSession]:
     if teams:
         # a trainer's trial of their own scenario is theirs alone: it is not practice their manager reviews
         q |= Q(user__team_id__in=teams, is_trial=False)
+    if has_role(user, TRAINER):
+        q |= Q(scenario__created_by_id=user.id, is_trial=False)
     return qs.filter(q)
 
 
@@ -123,10 +126,72 @@ def session_get_own(*, user, session_id) -> PracticeSession:
 
 
 def can_coach(*, user, session: PracticeSession) -> bool:
-    """Managers of the person (not the person themself) comment and override."""
-    if session.user_id == user.id:
+    """A manager of the person's team, the scenario's trainer (its author) or an admin comments and re-scores;
+    never the person themself, and nobody but the person on a trial."""
+    if session.user_id == user.id or not user.is_authenticated:
         return False
-    return is_admin(user) or session.user.team_id in managed_team_ids(user=user)
+    if is_admin(user):
+        return True
+    if session.is_trial:
+        return False
+    if has_role(user, TRAINER) and session.scenario.created_by_id == user.id:
+        return True
+    return session.user.team_id in managed_team_ids(user=user)
+
+
+def session_get_for_coaching(*, user, session_id) -> PracticeSession:
+    """For commenting and re-scoring: a session the user may coach (404 otherwise, as for a session not theirs)."""
+    session = session_get_for_user(user=user, session_id=session_id)
+    if not can_coach(user=user, session=session):
+        raise Http404
+    return session
+
+
+def coaching_of(*, session: PracticeSession) -> dict:
+    """The comments and corrections of a session as everyone allowed to read it sees them (the salesperson too):
+    {"comments": [{"author", "at", "body"}], "corrections": [{"author", "at", "before", "after", "passed",
+    "dimensions": [{"code", "label", "before", "after", "reason"}]}] newest first, "adjusted": {code: the latest
+    DimensionOverride}}. Uses prefetched `comments__author` and `overrides__author`/`overrides__dimensions`
+    when there (two queries otherwise)."""
+    comments = [
+        {"author": _person(c.author), "at": c.created_at, "body": c.body}
+        for c in sorted(session.comments.all(), key=lambda c: (c.created_at, c.pk))
+    ]
+    overrides = list(session.overrides.all())
+    corrections = []
+    for o in sorted(overrides, key=lambda o: (o.created_at, o.pk), reverse=True):
+        corrections.append(
+            {
+                "author": _person(o.author),
+                "at": o.created_at,
+                "before": o.previous_score if o.previous_score is not None else o.scorer_score,
+                "after": o.score,
+                "passed": o.passed,
+                "reason": o.reason,
+                "dimensions": [
+                    {
+                        "code": d.dimension,
+                        "label": str(DIMENSION_LABELS.get(d.dimension, d.dimension)),
+                        "before": d.before,
+                        "after": d.after,
+                        "reason": d.reason,
+                    }
+                    for d in o.dimensions.all()
+                ],
+            }
+        )
+    return {"comments": comments, "corrections": corrections, "adjusted": dimension_adjustments(overrides)}
+
+
+def _person(user) -> str:
+    return (getattr(user, "display_name", "") or user.get_username()) if user else ""
+
+
+def coaching_prefetch() -> list:
+    return [
+        Prefetch("comments", queryset=CoachingComment.objects.select_related("author")),
+        Prefetch("overrides", queryset=ScoreOverride.objects.select_related("author").prefetch_related("dimensions")),
+    ]
 
 
 def session_history(*, user) -> QuerySet[PracticeSession]:
@@ -141,7 +206,8 @@ def session_history(*, user) -> QuerySet[PracticeSession]:
 def session_list(*, user, limit: int = 100) -> list[PracticeSession]:
     """One's own sessions with their scorecards and turns (for the API list: two queries, whatever the count)."""
     turns = Prefetch("turns", queryset=Turn.objects.order_by("index"))
-    return list(session_history(user=user).defer(None).select_related("user").prefetch_related(turns)[:limit])
+    qs = session_history(user=user).defer(None).select_related("user").prefetch_related(turns, *coaching_prefetch())
+    return list(qs[:limit])
 
 
 def best_scores(*, user) -> list[dict]:
@@ -432,21 +498,36 @@ def scorecard_view(*, session: PracticeSession, numbers: bool) -> dict:
     card = session.scorecard or {}
     dims = card.get("dimensions") or {}
     order = card.get("order") or list(DIMENSIONS)
+    adjusted = dimension_adjustments(session.overrides.all())
+    thresholds = rubric_of(session.scenario.spec)["thresholds"]
     dimensions = []
     for code in order:
         dim = dims.get(code)
         if not isinstance(dim, dict):
             continue
+        score, band, adjustment = dim.get("score"), dim.get("band", ""), None
+        if code in adjusted:
+            row = adjusted[code]
+            score, band = row.after, band_for(row.after, thresholds)
+            adjustment = {
+                "scorer_score": dim.get("score"),
+                "before": row.before,
+                "reason": row.reason,
+                "by": _person(row.override.author),
+                "at": row.override.created_at,
+            }
         dimensions.append(
             {
                 "code": code,
                 "label": str(DIMENSION_LABELS.get(code, code)),
-                "score": dim.get("score"),
-                "band": dim.get("band", ""),
-                "band_label": str(BAND_LABELS.get(dim.get("band", ""), "")),
-                "css": BAND_CSS.get(dim.get("band", ""), "secondary"),
+                "score": score,
+                "band": band,
+                "band_label": str(BAND_LABELS.get(band, "")),
+                "css": BAND_CSS.get(band, "secondary"),
                 "weight": dim.get("weight", 0),
                 "evidence": [evidence_row(ev, numbers=numbers) for ev in dim.get("evidence") or []],
+                "adjusted": adjustment is not None,
+                "adjustment": adjustment,
             }
         )
     points = key_point_rows(card=card, spec=session.scenario.spec, numbers=numbers)
