@@ -23,6 +23,8 @@ class PracticeConfig(AppConfig):
         # A course or a plan that requires role-play scenarios completes only once they are passed.
         learning_hooks.completion_requirement.register(selectors.required_scenarios_passed_for_enrollment)
         learning_hooks.plan_completion_requirement.register(selectors.plan_required_scenarios_passed)
+        # ...and its completion panel lists each of them with the learner's best result and the way to practise it.
+        learning_hooks.completion_requirement_rows.register(selectors.required_practice_requirement_rows)
         if getattr(settings, "PRACTICE_PRELOAD_MODEL", False):
 
             def warm() -> None:

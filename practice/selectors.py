@@ -7,9 +7,12 @@ from collections import defaultdict
 
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from learning.models import Enrollment
+from learning.requirements import Requirement, RequirementState
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from practice.engine.reasons import COMPLIANCE_RULES, WHY, render
 from practice.engine.scoring import SCORER_VERSION, band_for
@@ -616,6 +619,74 @@ def required_scenarios_passed(user_id: int, course_id: int) -> bool:
 def required_scenarios_passed_for_enrollment(*, enrollment) -> bool:
     """`learning.hooks.completion_requirement`: a course that requires role plays completes once they are passed."""
     return required_scenarios_passed(enrollment.user_id, enrollment.course_id)
+
+
+def required_practice_requirement_rows(*, enrollment) -> list[Requirement]:
+    """`learning.hooks.completion_requirement_rows`: one row per role play the enrollment's course requires, with
+    the learner's best result against the pass mark in words and the way to practise it. Two queries, whatever the
+    number of scenarios (the requirements with their scenarios, then the learner's results over all of them).
+    Trials do not count; a plan enrollment has no rows here (its required role plays belong to the plan)."""
+    if not getattr(enrollment, "course_id", None):
+        return []
+    requirements = list(
+        ScenarioRequirement.objects.filter(course_id=enrollment.course_id)
+        .select_related("scenario")
+        .order_by("scenario__title", "id")
+    )
+    if not requirements:
+        return []
+    finished = Q(status=PracticeSession.Status.FINISHED)
+    results = {
+        r["scenario_id"]: r
+        for r in PracticeSession.objects.filter(
+            user_id=enrollment.user_id, scenario_id__in=[r.scenario_id for r in requirements], is_trial=False
+        )
+        .values("scenario_id")
+        .annotate(
+            finished=Count("id", filter=finished),
+            best=Max("score", filter=finished),
+            passes=Count("id", filter=finished & Q(passed=True)),
+            open=Count("id", filter=Q(status=PracticeSession.Status.IN_PROGRESS)),
+        )
+        .order_by()
+    }
+    rows = []
+    for requirement in requirements:
+        scenario = requirement.scenario
+        result = results.get(scenario.id) or {"finished": 0, "best": None, "passes": 0, "open": 0}
+        pass_mark = scenario.pass_mark
+        if result["finished"] and result["best"] is not None:
+            detail = _("Best score %(best)s, pass mark %(pass_mark)s") % {
+                "best": result["best"],
+                "pass_mark": pass_mark,
+            }
+        else:
+            detail = _("Not practised yet; pass mark %(pass_mark)s") % {"pass_mark": pass_mark}
+        if result["passes"]:
+            state, label = RequirementState.DONE, _("Practise again")
+        elif result["finished"]:
+            state, label = RequirementState.FAILED, _("Try again")
+        else:
+            state, label = RequirementState.TODO, _("Resume") if result["open"] else _("Start practice")
+        url, help_text = reverse("practice:start", args=[scenario.id]), ""
+        if scenario.status != Scenario.Status.PUBLISHED and state != RequirementState.DONE:
+            # a required role play taken offline by its trainer: nothing the learner can do alone
+            state, url, label = RequirementState.STUCK, "", ""
+            help_text = _("This role play is not open for practice at the moment; ask your trainer.")
+        rows.append(
+            Requirement(
+                kind="practice",
+                title=scenario.title,
+                state=state,
+                detail=detail,
+                action_url=url,
+                action_label=str(label) if url else "",
+                help_text=str(help_text),
+                order=30,
+                extra={"pass_mark": pass_mark, "best": result["best"]},
+            )
+        )
+    return rows
 
 
 def plan_required_scenarios_passed(user_id: int, plan_id: int, day: int | None = None) -> bool:

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.permissions import role_required
 from lms.roles import MANAGER, SALESPERSON, TRAINER
@@ -106,11 +106,20 @@ def scenario_try(request, scenario_id: int):
 
 @login_required
 @role_required(*PRACTISING)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start(request, scenario_id: int):
+    """GET: the scenario's brief with the button to start (where a course's completion panel links); POST: start
+    the conversation, or resume the unfinished one."""
     scenario = selectors.scenario_get_for_user(user=request.user, scenario_id=scenario_id)
     if scenario.status != Scenario.Status.PUBLISHED and not selectors.can_author(request.user):
         raise Http404
+    if request.method == "GET":
+        best = next((b for b in selectors.best_scores(user=request.user) if b["scenario_id"] == scenario.id), None)
+        resume = PracticeSession.objects.filter(
+            user=request.user, scenario=scenario, status=PracticeSession.Status.IN_PROGRESS
+        ).exists()
+        context = {"scenario": scenario, "best": best, "resume": resume, "pass_mark": scenario.pass_mark}
+        return render(request, "practice/start.html", context)
     session = services.session_start(user=request.user, scenario=scenario)
     return redirect("practice:session", session_id=session.id)
 
