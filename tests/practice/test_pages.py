@@ -64,7 +64,10 @@ def test_start_of_a_draft_scenario_is_404_for_salespeople(client_for, sales_a, t
 
 
 def test_start_needs_post(client_for, sales_a, too_expensive):
-    assert client_for(sales_a).get(url("start", too_expensive.id)).status_code == 405
+    client = client_for(sales_a)
+    assert client.get(url("start", too_expensive.id)).status_code == 200  # the brief and the start button
+    assert client.put(url("start", too_expensive.id)).status_code == 405
+    assert not PracticeSession.objects.exists()  # only a POST starts a conversation
 
 
 def test_htmx_reply_returns_both_turns_and_saves_them(client_for, sales_a, too_expensive):
