@@ -4,10 +4,12 @@
 import json
 import re
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Course
@@ -588,6 +590,46 @@ def drill_suggestions(*, session: PracticeSession) -> dict:
     else:
         courses = courses.none()
     return {"weakest": weakest, "scenarios": candidates[:3], "courses": list(courses.order_by("title")[:3])}
+
+
+# --- the trainer's home -----------------------------------------------------------------------------------
+
+TRAINER_TODO_DAYS = 7
+
+
+def todo_for_trainer(*, user, limit: int = 20, now=None) -> list[dict]:
+    """Practice waiting for the trainer's review, for their home page: sessions of the scenarios they wrote that
+    finished not passed in the last 7 days and that nobody has coached yet (no comment, no correction), newest
+    first, at most `limit`. Trials and their own sessions are left out. Each {"title", "who", "when", "url"}: the
+    scenario, the salesperson's name, when it finished (aware datetime) and the scorecard's address. Two queries
+    (the user's roles, the sessions), whatever the number of rows."""
+    if not (user.is_authenticated and (has_role(user, TRAINER) or is_admin(user))):
+        return []
+    since = (now or timezone.now()) - timedelta(days=TRAINER_TODO_DAYS)
+    sessions = (
+        PracticeSession.objects.filter(
+            scenario__created_by_id=user.id,
+            status=PracticeSession.Status.FINISHED,
+            passed=False,
+            is_trial=False,
+            finished_at__gte=since,
+        )
+        .exclude(user_id=user.id)
+        .exclude(Exists(CoachingComment.objects.filter(session_id=OuterRef("pk"))))
+        .exclude(Exists(ScoreOverride.objects.filter(session_id=OuterRef("pk"))))
+        .select_related("scenario", "user")
+        .only("id", "finished_at", "scenario__title", "user__username", "user__display_name")
+        .order_by("-finished_at", "-id")[:limit]
+    )
+    return [
+        {
+            "title": s.scenario.title,
+            "who": _person(s.user),
+            "when": s.finished_at,
+            "url": reverse("practice:session", args=[s.id]),
+        }
+        for s in sessions
+    ]
 
 
 # --- requirements (course / plan completion) -------------------------------------------------------------
