@@ -199,13 +199,21 @@ def coaching_prefetch() -> list:
     ]
 
 
-def session_history(*, user) -> QuerySet[PracticeSession]:
-    return (
+def session_history(*, user, with_coaching: bool = False) -> QuerySet[PracticeSession]:
+    """One's own sessions, newest first; `with_coaching` marks those a coach commented on (`commented`) or
+    re-scored (`adjusted`), for the history list."""
+    qs = (
         PracticeSession.objects.filter(user_id=user.id)
         .select_related("scenario")
         .defer("scorecard")
         .order_by("-started_at", "-id")
     )
+    if with_coaching:
+        qs = qs.annotate(
+            commented=Exists(CoachingComment.objects.filter(session_id=OuterRef("pk"))),
+            adjusted=Exists(ScoreOverride.objects.filter(session_id=OuterRef("pk"))),
+        )
+    return qs
 
 
 def session_list(*, user, limit: int = 100) -> list[PracticeSession]:

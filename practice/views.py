@@ -265,7 +265,8 @@ def override(request, session_id: int):
 @login_required
 @role_required(*PRACTISING)
 def history(request):
-    page = Paginator(selectors.session_history(user=request.user), 25).get_page(request.GET.get("page"))
+    sessions = selectors.session_history(user=request.user, with_coaching=True)
+    page = Paginator(sessions, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "best": selectors.best_scores(user=request.user),

@@ -89,6 +89,10 @@ EXPECTED_HOOKS = {
     "assessments.hooks.attempt_graded_by_hand": {"notifications.domain_rules.notify_quiz_graded"},
     "assessments.hooks.plan_exam_changed": {"dashboards.services.stats_plans_changed"},
     "practice.hooks.session_scored": {"dashboards.services.dashboards_record_practice"},
+    "practice.hooks.comment_added": {"notifications.domain_rules.notify_practice_comment"},
+    "practice.hooks.score_overridden": {"notifications.domain_rules.notify_practice_override"},
+    # assessments/ adds its final-quiz rows here too (another branch)
+    "learning.hooks.completion_requirement_rows": {"practice.selectors.required_practice_requirement_rows"},
 }
 
 

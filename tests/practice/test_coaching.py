@@ -250,3 +250,15 @@ def test_result_page_reads_the_coaching_in_bounded_queries(
     with django_assert_max_num_queries(30):
         page = client.get(url("session", finished_a.id))
     assert page.content.decode().count('data-testid="correction"') == 8
+
+
+def test_the_learners_history_marks_coached_sessions(client_for, manager_a, sales_a, finished_a, too_expensive, play):
+    plain = play(sales_a, too_expensive, GOOD_REPLIES[:1])
+    services.comment_add(session=finished_a, author=manager_a, body="好")
+    services.score_override(session=finished_a, author=manager_a, changes={"close": {"score": 50, "reason": "没约"}})
+    page = client_for(sales_a).get(url("history"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.count('data-testid="history-adjusted"') == 1 and text.count('data-testid="history-commented"') == 1
+    row = text[text.index(url("session", plain.id)) :].split("</tr>")[0]
+    assert "history-adjusted" not in row
