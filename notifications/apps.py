@@ -28,3 +28,5 @@ class NotificationsConfig(AppConfig):
         practice_hooks.scenarios_assigned.register(domain_rules.notify_practice_assigned)
         assessments_hooks.attempt_graded_by_hand.register(domain_rules.notify_quiz_graded)
         assessments_hooks.attempt_request_decided.register(domain_rules.notify_attempt_request_decided)
+        practice_hooks.comment_added.register(domain_rules.notify_practice_comment)
+        practice_hooks.score_overridden.register(domain_rules.notify_practice_override)

@@ -20,8 +20,10 @@ Event-driven kinds are not scans; they run inside the event's own transaction:
 - a course re-assigned with a new due date (`learning.hooks.enrollments_reassigned`):
   `notify_reassigned(enrollments=[...], progress_reset=...)`
 - a role play assigned by a manager (`practice.hooks.scenarios_assigned`): `notify_practice_assigned(assignments=[...])`
+- a coach's comment on a practice session (`practice.hooks.comment_added`): `notify_practice_comment(comment=...)`
+- a coach re-scoring a practice session (`practice.hooks.score_overridden`): `notify_practice_override(override=...)`
 
-The kinds of these last two are registered here (beside the functions that write them).
+The kinds of the last four are registered here (beside the functions that write them).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from learning.selectors import certificate_superseded
 from notifications.kinds import Kind, _fmt, register_kind
 from notifications.rules import in_range, not_yet_notified, register_rule, subject_of
 from notifications.services import Spec, notify_from_query, notify_many, notify_new, subject_key
+from practice.models import CoachingComment, ScoreOverride
 from trainees.models import Team, User
 
 DONE = "completed"
@@ -410,6 +413,76 @@ def notify_attempt_request_decided(*, attempt_request) -> int:
                     "trainer": (by.display_name or by.get_username()) if by else "",
                 },
                 url=reverse("assessments:quiz", args=[attempt_request.quiz_id]),
+            )
+        ]
+    )
+
+
+# The learner hears of the coaching on their role play (the notice opens the session's scorecard).
+register_kind(
+    Kind(
+        "practice_comment",
+        _("Coaching comment on your practice"),
+        lambda c: _fmt(gettext("%(coach)s commented on your practice: %(title)s"), c),
+        lambda c: c.get("excerpt", ""),
+    )
+)
+register_kind(
+    Kind(
+        "practice_override",
+        _("Practice score adjusted"),
+        lambda c: _fmt(gettext("%(coach)s adjusted your practice score: %(title)s"), c),
+        lambda c: _fmt(gettext("Score %(before)s → %(after)s. Open the scorecard to read why."), c),
+    )
+)
+
+EXCERPT_CHARS = 140
+
+
+def _coach_name(user) -> str:
+    return user.display_name or user.get_username()
+
+
+def _scorecard_url(session_id: int) -> str:
+    return reverse("practice:session", args=[session_id])
+
+
+def notify_practice_comment(*, comment: CoachingComment) -> int:
+    """A coach's comment, once per comment, to the salesperson whose session it is."""
+    body = comment.body if len(comment.body) <= EXCERPT_CHARS else comment.body[: EXCERPT_CHARS - 1] + "…"
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=comment.session.user_id,
+                kind="practice_comment",
+                subject=subject_key(comment),
+                context={
+                    "coach": _coach_name(comment.author),
+                    "title": comment.session.scenario.title,
+                    "excerpt": body,
+                },
+                url=_scorecard_url(comment.session_id),
+            )
+        ]
+    )
+
+
+def notify_practice_override(*, override: ScoreOverride) -> int:
+    """A coach's correction of the scores, once per correction, to the salesperson whose session it is."""
+    before = override.previous_score if override.previous_score is not None else override.scorer_score
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=override.session.user_id,
+                kind="practice_override",
+                subject=subject_key(override),
+                context={
+                    "coach": _coach_name(override.author),
+                    "title": override.session.scenario.title,
+                    "before": before,
+                    "after": override.score,
+                },
+                url=_scorecard_url(override.session_id),
             )
         ]
     )

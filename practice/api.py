@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -61,6 +62,7 @@ class SessionDetailView(APIView):
     @extend_schema(responses=PracticeSessionOut)
     def get(self, request, pk: int):
         session = selectors.session_get_for_user(user=request.user, session_id=pk)
+        prefetch_related_objects([session], *selectors.coaching_prefetch())
         return Response(PracticeSessionOut(session, context={"request": request}).data)
 
 

@@ -32,6 +32,8 @@ class PracticeConfig(AppConfig):
         learning_hooks.plan_completion_requirement.register(selectors.plan_required_scenarios_passed)
         # What this app adds to the home's to-do list.
         practice_todo.register()
+        # ...and its completion panel lists each of them with the learner's best result and the way to practise it.
+        learning_hooks.completion_requirement_rows.register(selectors.required_practice_requirement_rows)
         if getattr(settings, "PRACTICE_PRELOAD_MODEL", False):
 
             def warm() -> None:

@@ -161,13 +161,45 @@ class CommentForm(forms.Form):
         _bootstrap(self)
 
 
-class OverrideForm(forms.Form):
-    score = forms.CharField(label=_("Corrected score (0-100)"), required=False)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+OVERRIDE_FIELD = re.compile(r"^(?P<code>[A-Za-z0-9_]{1,40})-(?P<part>score|reason)$")
 
-    def __init__(self, *args, **kwargs):
+
+class OverrideForm(forms.Form):
+    """Re-score dimensions of the rubric: per dimension a new score (blank: unchanged) and the reason. The service
+    validates (a form field per dimension only shows what was typed and the errors next to it)."""
+
+    def __init__(self, *args, dimensions: list[tuple[str, str, int | None]] = (), **kwargs):
+        """`dimensions`: (code, label, current score) of the dimensions a coach may re-score."""
         super().__init__(*args, **kwargs)
+        self.dimension_codes = [code for code, _label, _score in dimensions]
+        for code, label, score in dimensions:
+            now = "—" if score is None else score
+            self.fields[f"{code}-score"] = forms.CharField(
+                label=_("%(dimension)s: new score (now %(score)s)") % {"dimension": label, "score": now},
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "0-100", "autocomplete": "off"}),
+            )
+            self.fields[f"{code}-reason"] = forms.CharField(
+                label=_("%(dimension)s: reason") % {"dimension": label},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         _bootstrap(self)
+
+    def rows(self):
+        """(score field, reason field) per dimension, for the template."""
+        return [(self[f"{code}-score"], self[f"{code}-reason"]) for code in self.dimension_codes]
+
+    def changes(self) -> dict[str, dict]:
+        """{code: {"score", "reason"}} of every dimension the coach filled in, unknown codes included (the service
+        says they are unknown rather than ignoring them)."""
+        out: dict[str, dict] = {}
+        for key, value in self.data.items():
+            match = OVERRIDE_FIELD.match(key)
+            if not match or not str(value).strip():
+                continue
+            out.setdefault(match["code"], {"score": "", "reason": ""})[match["part"]] = value
+        return out
 
 
 class RequirementForm(forms.Form):

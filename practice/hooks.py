@@ -12,3 +12,14 @@ scenarios_assigned = Hook(
     "fn(*, assignments) -> None, inside the assigning transaction: role plays assigned to people, or their due date "
     "changed (PracticeAssignment rows with scenario loaded; notifications/: the 'practice_assigned' notice).",
 )
+comment_added = Hook(
+    "practice.comment_added",
+    "fn(*, comment) -> None, inside the transaction: a coach commented on a practice session (notifications/: a "
+    "notice to the salesperson linking to the scorecard, once per comment). `comment.session` and `author` loaded.",
+)
+score_overridden = Hook(
+    "practice.score_overridden",
+    "fn(*, override) -> None, inside the transaction: a coach re-scored dimensions of a practice session "
+    "(notifications/: a notice to the salesperson linking to the scorecard, once per correction). "
+    "`override.session` (with its scenario) and `author` loaded.",
+)

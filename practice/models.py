@@ -183,13 +183,18 @@ class CoachingComment(models.Model):
 
 
 class ScoreOverride(models.Model):
-    """A manager's corrected overall score with the reason; the latest one counts. Kept beside the scorer's
-    score so trainers can see how often people and the scorer agree."""
+    """One correction by a coach: the dimensions they re-scored (`dimensions`, each with its reason) and the
+    overall recomputed from them; the latest score per dimension counts. Kept beside the scorer's score so trainers
+    can see how often people and the scorer agree. (Corrections written before the dimensions were per session
+    only: they have no dimension rows.)"""
 
     session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="overrides")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(100)])
     scorer_score = models.PositiveSmallIntegerField()
+    # the session's overall score and pass just before this correction (null on corrections before they were kept)
+    previous_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_passed = models.BooleanField(null=True, blank=True)
     passed = models.BooleanField(_("passed"))
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -202,6 +207,26 @@ class ScoreOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.score}"
+
+
+class DimensionOverride(models.Model):
+    """One dimension of the rubric re-scored in a correction: before, after and why."""
+
+    override = models.ForeignKey(ScoreOverride, on_delete=models.CASCADE, related_name="dimensions")
+    dimension = models.CharField(_("dimension"), max_length=30)
+    before = models.PositiveSmallIntegerField(null=True, blank=True)  # null: the scorer had nothing to score
+    after = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(100)])
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["override", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["override", "dimension"], name="practice_dimension_override_unique"),
+            models.CheckConstraint(condition=models.Q(after__lte=100), name="practice_dimension_override_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.override_id} {self.dimension}: {self.before} → {self.after}"
 
 
 class ScenarioRequirement(models.Model):

@@ -4,17 +4,20 @@
 import json
 import re
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from learning.models import Enrollment
+from learning.requirements import Requirement, RequirementState
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from practice.engine.reasons import COMPLIANCE_RULES, WHY, render
-from practice.engine.scoring import SCORER_VERSION
+from practice.engine.scoring import SCORER_VERSION, band_for
 from practice.engine.semantic import describe_backend
 from practice.engine.spec import DIMENSIONS, rubric_of
 from practice.engine.text import split_sentences
@@ -28,8 +31,16 @@ from practice.labels import (
     POINT_STATE_LABELS,
     SEVERITY_LABELS,
 )
-from practice.models import PracticeAssignment, PracticeSession, Scenario, ScenarioRequirement, ScoreOverride, Turn
-from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS
+from practice.models import (
+    CoachingComment,
+    PracticeAssignment,
+    PracticeSession,
+    Scenario,
+    ScenarioRequirement,
+    ScoreOverride,
+    Turn,
+)
+from practice.services import IMPORT_FORMAT, SCENARIO_FIELDS, dimension_adjustments
 from trainees.selectors import managed_team_ids
 
 # Which topic area to study when a dimension is weak (the key points follow the scenario's own category).
@@ -97,7 +108,8 @@ def scenario_export_data(*, scenarios) -> dict:
 
 
 def sessions_visible_to(*, user) -> QuerySet[PracticeSession]:
-    """Own sessions, and those of people in the teams the user manages (with sub-teams)."""
+    """Own sessions, those of people in the teams the user manages (with sub-teams), and for a trainer those of
+    the scenarios they wrote (they review and coach them)."""
     qs = PracticeSession.objects.select_related("scenario", "user", "user__team")
     if is_admin(user):
         return qs
@@ -106,6 +118,8 @@ def sessions_visible_to(*, user) -> QuerySet[PracticeSession]:
     if teams:
         # a trainer's trial of their own scenario is theirs alone: it is not practice their manager reviews
         q |= Q(user__team_id__in=teams, is_trial=False)
+    if has_role(user, TRAINER):
+        q |= Q(scenario__created_by_id=user.id, is_trial=False)
     return qs.filter(q)
 
 
@@ -125,25 +139,96 @@ def session_get_own(*, user, session_id) -> PracticeSession:
 
 
 def can_coach(*, user, session: PracticeSession) -> bool:
-    """Managers of the person (not the person themself) comment and override."""
-    if session.user_id == user.id:
+    """A manager of the person's team, the scenario's trainer (its author) or an admin comments and re-scores;
+    never the person themself, and nobody but the person on a trial."""
+    if session.user_id == user.id or not user.is_authenticated:
         return False
-    return is_admin(user) or session.user.team_id in managed_team_ids(user=user)
+    if is_admin(user):
+        return True
+    if session.is_trial:
+        return False
+    if has_role(user, TRAINER) and session.scenario.created_by_id == user.id:
+        return True
+    return session.user.team_id in managed_team_ids(user=user)
 
 
-def session_history(*, user) -> QuerySet[PracticeSession]:
-    return (
+def session_get_for_coaching(*, user, session_id) -> PracticeSession:
+    """For commenting and re-scoring: a session the user may coach (404 otherwise, as for a session not theirs)."""
+    session = session_get_for_user(user=user, session_id=session_id)
+    if not can_coach(user=user, session=session):
+        raise Http404
+    return session
+
+
+def coaching_of(*, session: PracticeSession) -> dict:
+    """The comments and corrections of a session as everyone allowed to read it sees them (the salesperson too):
+    {"comments": [{"author", "at", "body"}], "corrections": [{"author", "at", "before", "after", "passed",
+    "dimensions": [{"code", "label", "before", "after", "reason"}]}] newest first, "adjusted": {code: the latest
+    DimensionOverride}}. Uses prefetched `comments__author` and `overrides__author`/`overrides__dimensions`
+    when there (two queries otherwise)."""
+    comments = [
+        {"author": _person(c.author), "at": c.created_at, "body": c.body}
+        for c in sorted(session.comments.all(), key=lambda c: (c.created_at, c.pk))
+    ]
+    overrides = list(session.overrides.all())
+    corrections = []
+    for o in sorted(overrides, key=lambda o: (o.created_at, o.pk), reverse=True):
+        corrections.append(
+            {
+                "author": _person(o.author),
+                "at": o.created_at,
+                "before": o.previous_score if o.previous_score is not None else o.scorer_score,
+                "after": o.score,
+                "passed": o.passed,
+                "reason": o.reason,
+                "dimensions": [
+                    {
+                        "code": d.dimension,
+                        "label": str(DIMENSION_LABELS.get(d.dimension, d.dimension)),
+                        "before": d.before,
+                        "after": d.after,
+                        "reason": d.reason,
+                    }
+                    for d in o.dimensions.all()
+                ],
+            }
+        )
+    return {"comments": comments, "corrections": corrections, "adjusted": dimension_adjustments(overrides)}
+
+
+def _person(user) -> str:
+    return (getattr(user, "display_name", "") or user.get_username()) if user else ""
+
+
+def coaching_prefetch() -> list:
+    return [
+        Prefetch("comments", queryset=CoachingComment.objects.select_related("author")),
+        Prefetch("overrides", queryset=ScoreOverride.objects.select_related("author").prefetch_related("dimensions")),
+    ]
+
+
+def session_history(*, user, with_coaching: bool = False) -> QuerySet[PracticeSession]:
+    """One's own sessions, newest first; `with_coaching` marks those a coach commented on (`commented`) or
+    re-scored (`adjusted`), for the history list."""
+    qs = (
         PracticeSession.objects.filter(user_id=user.id)
         .select_related("scenario")
         .defer("scorecard")
         .order_by("-started_at", "-id")
     )
+    if with_coaching:
+        qs = qs.annotate(
+            commented=Exists(CoachingComment.objects.filter(session_id=OuterRef("pk"))),
+            adjusted=Exists(ScoreOverride.objects.filter(session_id=OuterRef("pk"))),
+        )
+    return qs
 
 
 def session_list(*, user, limit: int = 100) -> list[PracticeSession]:
     """One's own sessions with their scorecards and turns (for the API list: two queries, whatever the count)."""
     turns = Prefetch("turns", queryset=Turn.objects.order_by("index"))
-    return list(session_history(user=user).defer(None).select_related("user").prefetch_related(turns)[:limit])
+    qs = session_history(user=user).defer(None).select_related("user").prefetch_related(turns, *coaching_prefetch())
+    return list(qs[:limit])
 
 
 def best_scores(*, user) -> list[dict]:
@@ -434,21 +519,36 @@ def scorecard_view(*, session: PracticeSession, numbers: bool) -> dict:
     card = session.scorecard or {}
     dims = card.get("dimensions") or {}
     order = card.get("order") or list(DIMENSIONS)
+    adjusted = dimension_adjustments(session.overrides.all())
+    thresholds = rubric_of(session.scenario.spec)["thresholds"]
     dimensions = []
     for code in order:
         dim = dims.get(code)
         if not isinstance(dim, dict):
             continue
+        score, band, adjustment = dim.get("score"), dim.get("band", ""), None
+        if code in adjusted:
+            row = adjusted[code]
+            score, band = row.after, band_for(row.after, thresholds)
+            adjustment = {
+                "scorer_score": dim.get("score"),
+                "before": row.before,
+                "reason": row.reason,
+                "by": _person(row.override.author),
+                "at": row.override.created_at,
+            }
         dimensions.append(
             {
                 "code": code,
                 "label": str(DIMENSION_LABELS.get(code, code)),
-                "score": dim.get("score"),
-                "band": dim.get("band", ""),
-                "band_label": str(BAND_LABELS.get(dim.get("band", ""), "")),
-                "css": BAND_CSS.get(dim.get("band", ""), "secondary"),
+                "score": score,
+                "band": band,
+                "band_label": str(BAND_LABELS.get(band, "")),
+                "css": BAND_CSS.get(band, "secondary"),
                 "weight": dim.get("weight", 0),
                 "evidence": [evidence_row(ev, numbers=numbers) for ev in dim.get("evidence") or []],
+                "adjusted": adjustment is not None,
+                "adjustment": adjustment,
             }
         )
     points = key_point_rows(card=card, spec=session.scenario.spec, numbers=numbers)
@@ -508,6 +608,46 @@ def drill_suggestions(*, session: PracticeSession) -> dict:
     return {"weakest": weakest, "scenarios": candidates[:3], "courses": list(courses.order_by("title")[:3])}
 
 
+# --- the trainer's home -----------------------------------------------------------------------------------
+
+TRAINER_TODO_DAYS = 7
+
+
+def todo_for_trainer(*, user, limit: int = 20, now=None) -> list[dict]:
+    """Practice waiting for the trainer's review, for their home page: sessions of the scenarios they wrote that
+    finished not passed in the last 7 days and that nobody has coached yet (no comment, no correction), newest
+    first, at most `limit`. Trials and their own sessions are left out. Each {"title", "who", "when", "url"}: the
+    scenario, the salesperson's name, when it finished (aware datetime) and the scorecard's address. Two queries
+    (the user's roles, the sessions), whatever the number of rows."""
+    if not (user.is_authenticated and (has_role(user, TRAINER) or is_admin(user))):
+        return []
+    since = (now or timezone.now()) - timedelta(days=TRAINER_TODO_DAYS)
+    sessions = (
+        PracticeSession.objects.filter(
+            scenario__created_by_id=user.id,
+            status=PracticeSession.Status.FINISHED,
+            passed=False,
+            is_trial=False,
+            finished_at__gte=since,
+        )
+        .exclude(user_id=user.id)
+        .exclude(Exists(CoachingComment.objects.filter(session_id=OuterRef("pk"))))
+        .exclude(Exists(ScoreOverride.objects.filter(session_id=OuterRef("pk"))))
+        .select_related("scenario", "user")
+        .only("id", "finished_at", "scenario__title", "user__username", "user__display_name")
+        .order_by("-finished_at", "-id")[:limit]
+    )
+    return [
+        {
+            "title": s.scenario.title,
+            "who": _person(s.user),
+            "when": s.finished_at,
+            "url": reverse("practice:session", args=[s.id]),
+        }
+        for s in sessions
+    ]
+
+
 # --- requirements (course / plan completion) -------------------------------------------------------------
 
 
@@ -537,6 +677,74 @@ def required_scenarios_passed(user_id: int, course_id: int) -> bool:
 def required_scenarios_passed_for_enrollment(*, enrollment) -> bool:
     """`learning.hooks.completion_requirement`: a course that requires role plays completes once they are passed."""
     return required_scenarios_passed(enrollment.user_id, enrollment.course_id)
+
+
+def required_practice_requirement_rows(*, enrollment) -> list[Requirement]:
+    """`learning.hooks.completion_requirement_rows`: one row per role play the enrollment's course requires, with
+    the learner's best result against the pass mark in words and the way to practise it. Two queries, whatever the
+    number of scenarios (the requirements with their scenarios, then the learner's results over all of them).
+    Trials do not count; a plan enrollment has no rows here (its required role plays belong to the plan)."""
+    if not getattr(enrollment, "course_id", None):
+        return []
+    requirements = list(
+        ScenarioRequirement.objects.filter(course_id=enrollment.course_id)
+        .select_related("scenario")
+        .order_by("scenario__title", "id")
+    )
+    if not requirements:
+        return []
+    finished = Q(status=PracticeSession.Status.FINISHED)
+    results = {
+        r["scenario_id"]: r
+        for r in PracticeSession.objects.filter(
+            user_id=enrollment.user_id, scenario_id__in=[r.scenario_id for r in requirements], is_trial=False
+        )
+        .values("scenario_id")
+        .annotate(
+            finished=Count("id", filter=finished),
+            best=Max("score", filter=finished),
+            passes=Count("id", filter=finished & Q(passed=True)),
+            open=Count("id", filter=Q(status=PracticeSession.Status.IN_PROGRESS)),
+        )
+        .order_by()
+    }
+    rows = []
+    for requirement in requirements:
+        scenario = requirement.scenario
+        result = results.get(scenario.id) or {"finished": 0, "best": None, "passes": 0, "open": 0}
+        pass_mark = scenario.pass_mark
+        if result["finished"] and result["best"] is not None:
+            detail = _("Best score %(best)s, pass mark %(pass_mark)s") % {
+                "best": result["best"],
+                "pass_mark": pass_mark,
+            }
+        else:
+            detail = _("Not practised yet; pass mark %(pass_mark)s") % {"pass_mark": pass_mark}
+        if result["passes"]:
+            state, label = RequirementState.DONE, _("Practise again")
+        elif result["finished"]:
+            state, label = RequirementState.FAILED, _("Try again")
+        else:
+            state, label = RequirementState.TODO, _("Resume") if result["open"] else _("Start practice")
+        url, help_text = reverse("practice:start", args=[scenario.id]), ""
+        if scenario.status != Scenario.Status.PUBLISHED and state != RequirementState.DONE:
+            # a required role play taken offline by its trainer: nothing the learner can do alone
+            state, url, label = RequirementState.STUCK, "", ""
+            help_text = _("This role play is not open for practice at the moment; ask your trainer.")
+        rows.append(
+            Requirement(
+                kind="practice",
+                title=scenario.title,
+                state=state,
+                detail=detail,
+                action_url=url,
+                action_label=str(label) if url else "",
+                help_text=str(help_text),
+                order=30,
+                extra={"pass_mark": pass_mark, "best": result["best"]},
+            )
+        )
+    return rows
 
 
 def plan_required_scenarios_passed(user_id: int, plan_id: int, day: int | None = None) -> bool:

@@ -155,14 +155,49 @@ class ScorerOut(serializers.Serializer):
     pass_mark = serializers.FloatField()
 
 
+class AdjustmentOut(serializers.Serializer):
+    """A coach's re-scoring of one dimension (the latest counts)."""
+
+    scorer_score = serializers.IntegerField(allow_null=True, help_text="What the scorer gave this dimension.")
+    before = serializers.IntegerField(allow_null=True, help_text="The dimension's score just before this change.")
+    reason = serializers.CharField()
+    by = serializers.CharField(help_text="The coach's name.")
+    at = serializers.DateTimeField()
+
+
 class DimensionOut(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
-    score = serializers.IntegerField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True, help_text="The score that counts (a coach's when adjusted).")
     band = serializers.CharField()
     band_label = serializers.CharField()
     weight = serializers.FloatField()
     evidence = EvidenceOut(many=True)
+    adjusted = serializers.BooleanField(default=False)
+    adjustment = AdjustmentOut(allow_null=True, default=None)
+
+
+class CommentOut(serializers.Serializer):
+    author = serializers.CharField()
+    at = serializers.DateTimeField()
+    body = serializers.CharField()
+
+
+class CorrectedDimensionOut(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    before = serializers.IntegerField(allow_null=True)
+    after = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class CorrectionOut(serializers.Serializer):
+    author = serializers.CharField()
+    at = serializers.DateTimeField()
+    before = serializers.IntegerField(help_text="The overall score before this correction.")
+    after = serializers.IntegerField(help_text="The overall score recomputed from the dimensions.")
+    passed = serializers.BooleanField()
+    dimensions = CorrectedDimensionOut(many=True)
 
 
 class PracticeSessionOut(serializers.ModelSerializer):
@@ -182,6 +217,8 @@ class PracticeSessionOut(serializers.ModelSerializer):
     recommendations = serializers.SerializerMethodField()
     numbers_visible = serializers.SerializerMethodField()
     scorer = serializers.SerializerMethodField()
+    comments = serializers.SerializerMethodField()
+    corrections = serializers.SerializerMethodField()
 
     class Meta:
         model = PracticeSession
@@ -207,6 +244,8 @@ class PracticeSessionOut(serializers.ModelSerializer):
             "numbers_visible",
             "scorer",
             "transcript",
+            "comments",
+            "corrections",
         ]
 
     def _numbers(self, obj) -> bool:
@@ -270,6 +309,23 @@ class PracticeSessionOut(serializers.ModelSerializer):
     def get_scorer(self, obj) -> dict | None:
         scorer = self._view(obj)["scorer"]
         return ScorerOut(scorer).data if scorer else None
+
+    def _coaching(self, obj) -> dict:
+        cache = self.context.setdefault("_coaching", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = selectors.coaching_of(session=obj)
+        return cache[obj.pk]
+
+    @extend_schema_field(CommentOut(many=True))
+    def get_comments(self, obj) -> list[dict]:
+        """The coaches' comments, oldest first, with the coach's name and the time."""
+        return CommentOut(self._coaching(obj)["comments"], many=True).data
+
+    @extend_schema_field(CorrectionOut(many=True))
+    def get_corrections(self, obj) -> list[dict]:
+        """Every score correction, newest first: who, when, the overall before and after, each dimension re-scored
+        with its reason."""
+        return CorrectionOut(self._coaching(obj)["corrections"], many=True).data
 
 
 class TurnResultOut(serializers.Serializer):

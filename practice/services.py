@@ -19,10 +19,12 @@ from lms.audit import AuditAction, audit_log_record
 from practice import hooks
 from practice.engine.customers import Persona, get_customer_backend
 from practice.engine.llm import get_judge
-from practice.engine.scoring import score_transcript
+from practice.engine.scoring import overall_of, score_transcript
 from practice.engine.spec import rubric_of, validate_spec
+from practice.labels import DIMENSION_LABELS
 from practice.models import (
     CoachingComment,
+    DimensionOverride,
     PracticeAssignment,
     PracticeSession,
     Scenario,
@@ -453,53 +455,146 @@ def session_finish(*, session: PracticeSession) -> PracticeSession:
     return _finish(session)
 
 
+MAX_COMMENT_CHARS = 4000
+MAX_OVERRIDE_REASON_CHARS = 2000
+
+
 @transaction.atomic
 def comment_add(*, session: PracticeSession, author, body: str) -> CoachingComment:
+    """A coach's comment on a session; the salesperson is notified (`hooks.comment_added`)."""
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": [_("Write a comment first.")]})
-    if len(body) > 4000:
+    if len(body) > MAX_COMMENT_CHARS:
         raise ValidationError({"body": [_("Keep a comment under 4000 characters.")]})
-    return CoachingComment.objects.create(session=session, author=author, body=body)
+    if problem := _bad_text(body):
+        raise ValidationError({"body": [_("The comment %(problem)s.") % {"problem": problem}]})
+    comment = CoachingComment.objects.create(session=session, author=author, body=body)
+    comment.session, comment.author = session, author
+    hooks.comment_added.call(comment=comment)
+    return comment
+
+
+def dimension_adjustments(overrides) -> dict[str, DimensionOverride]:
+    """The latest correction of each dimension, from a session's overrides (oldest to newest in any order given;
+    `dimensions` prefetched or not)."""
+    latest: dict[str, DimensionOverride] = {}
+    for override in sorted(overrides, key=lambda o: (o.created_at, o.pk)):
+        for row in override.dimensions.all():
+            row.override = override
+            latest[row.dimension] = row
+    return latest
+
+
+def overridable_dimensions(session: PracticeSession) -> list[str]:
+    """The rubric's dimensions a coach may re-score: those the scorecard weighs (a weight of 0 counts nowhere)."""
+    card = session.scorecard or {}
+    dims = card.get("dimensions") or {}
+    order = card.get("order") or list(dims)
+    return [c for c in order if isinstance(dims.get(c), dict) and (dims[c].get("weight") or 0) > 0]
+
+
+def _parse_score(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= 100 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+        return number if number <= 100 else None
+    return None
+
+
+def _clean_changes(changes, allowed: list[str]) -> tuple[dict[str, tuple[int, str]], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, tuple[int, str]] = {}
+    if not isinstance(changes, dict) or not changes:
+        return {}, {"__all__": [_("Give a new score and a reason for at least one dimension.")]}
+    for code, change in changes.items():
+        if code not in allowed:
+            errors.setdefault("__all__", []).append(_("Unknown dimension “%(code)s”.") % {"code": str(code)[:40]})
+            continue
+        change = change if isinstance(change, dict) else {}
+        score = _parse_score(change.get("score"))
+        if score is None:
+            errors[f"{code}-score"] = [_("Enter a whole number from 0 to 100.")]
+        reason = change.get("reason")
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason:
+            errors[f"{code}-reason"] = [_("Say why this score should change.")]
+        elif len(reason) > MAX_OVERRIDE_REASON_CHARS:
+            errors[f"{code}-reason"] = [_("Keep a reason under 2000 characters.")]
+        elif problem := _bad_text(reason):
+            errors[f"{code}-reason"] = [_("The reason %(problem)s.") % {"problem": problem}]
+        if score is not None and f"{code}-reason" not in errors:
+            cleaned[code] = (score, reason)
+    return cleaned, errors
 
 
 @transaction.atomic
-def score_override(*, session: PracticeSession, author, score, reason: str, request=None) -> ScoreOverride:
-    """A manager's corrected score; it replaces the session's score and pass, the scorer's stays in the card."""
-    errors = {}
-    if isinstance(score, str) and score.strip().isdigit():
-        score = int(score.strip())
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
-        errors["score"] = [_("Enter a whole number from 0 to 100.")]
-    reason = (reason or "").strip()
-    if not reason:
-        errors["reason"] = [_("Say why the score should change.")]
+def score_override(*, session: PracticeSession, author, changes: dict, request=None) -> ScoreOverride:
+    """A coach re-scores dimensions of a finished session: `changes` = {dimension code: {"score": 0-100,
+    "reason": "..."}}, a reason for each. The overall score and the verdict are recomputed from the dimensions as
+    the scorer does (`engine.scoring.overall_of`, the weights and pass mark of the scorecard); re-scoring the
+    compliance dimension replaces the scorer's compliance gate. The scorer's card stays as it was; every correction
+    is kept (who, when, before, after, why), audited, and the salesperson is notified (`hooks.score_overridden`).
+    All or nothing: any bad input raises ValidationError keyed `<code>-score`, `<code>-reason` or `__all__`."""
     session = PracticeSession.objects.select_for_update().select_related("scenario").get(pk=session.pk)
     if not session.is_finished:
-        errors["score"] = [_("Only a finished session can be re-scored.")]
+        raise ValidationError({"__all__": [_("Only a finished session can be re-scored.")]})
+    cleaned, errors = _clean_changes(changes, overridable_dimensions(session))
     if errors:
         raise ValidationError(errors)
-    passed = score >= rubric_of(session.scenario.spec)["pass_mark"]
+    card = session.scorecard or {}
+    dims = card.get("dimensions") or {}
+    current = {code: dim.get("score") for code, dim in dims.items() if isinstance(dim, dict)}
+    earlier = dimension_adjustments(session.overrides.prefetch_related("dimensions"))
+    current.update({code: row.after for code, row in earlier.items()})
+    adjusted = {code: score for code, (score, _reason) in cleaned.items()}
+    after = {**current, **adjusted}
+    gate_lifted = "compliance" in adjusted or "compliance" in earlier
+    overall, passed = overall_of(
+        [(after.get(code), float(dim.get("weight") or 0)) for code, dim in dims.items() if isinstance(dim, dict)],
+        pass_mark=card.get("pass_mark", rubric_of(session.scenario.spec)["pass_mark"]),
+        has_turns=session.trainee_turns > 0,
+        compliance_failed=bool(card.get("compliance_failed")) and not gate_lifted,
+    )
+    summary = "\n".join(f"{DIMENSION_LABELS.get(code, code)}: {reason}" for code, (_s, reason) in cleaned.items())
     override = ScoreOverride.objects.create(
         session=session,
         author=author,
-        score=score,
-        scorer_score=session.scorecard.get("overall", session.score or 0),
+        score=overall,
+        scorer_score=card.get("overall", session.score or 0),
+        previous_score=session.score,
+        previous_passed=session.passed,
         passed=passed,
-        reason=reason,
+        reason=summary,
     )
-    session.score = score
-    session.passed = passed
+    rows = DimensionOverride.objects.bulk_create(
+        DimensionOverride(override=override, dimension=code, before=current.get(code), after=score, reason=reason)
+        for code, (score, reason) in cleaned.items()
+    )
+    changed = {"score": session.score != overall, "passed": session.passed != passed}
+    session.score, session.passed = overall, passed
     session.save(update_fields=["score", "passed"])
     audit_log_record(
         actor=author,
         action=AuditAction.SCORE_OVERRIDE,
         obj=session,
-        details={"override": override.pk, "from": override.scorer_score, "to": score, "reason": reason[:200]},
+        details={
+            "override": override.pk,
+            "from": override.previous_score,
+            "to": overall,
+            "passed": passed,
+            "dimensions": {r.dimension: {"from": r.before, "to": r.after, "reason": r.reason[:200]} for r in rows},
+        },
         request=request,
     )
-    _refresh_required_courses(session)
-    _complete_assignments(session)  # a corrected score may turn the session into a pass
+    override.author = author
+    hooks.score_overridden.call(override=override)
+    if changed["passed"] or changed["score"]:
+        _refresh_required_courses(session)
+        _complete_assignments(session)  # a corrected score may turn the session into a pass
     return override
 
 

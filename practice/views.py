@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.permissions import role_required
 from lms.roles import MANAGER, SALESPERSON, TRAINER
@@ -105,11 +106,20 @@ def scenario_try(request, scenario_id: int):
 
 @login_required
 @role_required(*PRACTISING)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start(request, scenario_id: int):
+    """GET: the scenario's brief with the button to start (where a course's completion panel links); POST: start
+    the conversation, or resume the unfinished one."""
     scenario = selectors.scenario_get_for_user(user=request.user, scenario_id=scenario_id)
     if scenario.status != Scenario.Status.PUBLISHED and not selectors.can_author(request.user):
         raise Http404
+    if request.method == "GET":
+        best = next((b for b in selectors.best_scores(user=request.user) if b["scenario_id"] == scenario.id), None)
+        resume = PracticeSession.objects.filter(
+            user=request.user, scenario=scenario, status=PracticeSession.Status.IN_PROGRESS
+        ).exists()
+        context = {"scenario": scenario, "best": best, "resume": resume, "pass_mark": scenario.pass_mark}
+        return render(request, "practice/start.html", context)
     session = services.session_start(user=request.user, scenario=scenario)
     return redirect("practice:session", session_id=session.id)
 
@@ -123,10 +133,19 @@ def session_page(request, session_id: int):
     return _result(request, session)
 
 
+def _override_form(session, data=None) -> OverrideForm:
+    view = selectors.scorecard_view(session=session, numbers=False)
+    allowed = set(services.overridable_dimensions(session))
+    dims = [(d["code"], d["label"], d["score"]) for d in view["dimensions"] if d["code"] in allowed]
+    return OverrideForm(data, dimensions=dims)
+
+
 def _result(request, session, *, comment_form=None, override_form=None, status=200):
+    prefetch_related_objects([session], *selectors.coaching_prefetch())
     card = session.scorecard or {}
     coach = selectors.can_coach(user=request.user, session=session)
     numbers = selectors.can_see_numbers(user=request.user, session=session)
+    coaching = selectors.coaching_of(session=session)
     context = {
         "session": session,
         "own": session.user_id == request.user.id,
@@ -136,11 +155,12 @@ def _result(request, session, *, comment_form=None, override_form=None, status=2
         "overall_css": BAND_CSS.get(card.get("band", ""), "secondary"),
         "overall_band": BAND_LABELS.get(card.get("band", ""), ""),
         "transcript": selectors.transcript(session=session, numbers=numbers),
-        "comments": session.comments.select_related("author"),
-        "overrides": session.overrides.select_related("author"),
+        "comments": coaching["comments"],
+        "corrections": coaching["corrections"],
+        "compliance_adjusted": "compliance" in coaching["adjusted"],
         "can_coach": coach,
         "comment_form": comment_form or CommentForm(),
-        "override_form": override_form or OverrideForm(),
+        "override_form": override_form or (_override_form(session) if coach and session.is_finished else None),
         "drill": selectors.drill_suggestions(session=session) if session.is_finished else None,
         "pass_mark": rubric_of(session.scenario.spec)["pass_mark"],
     }
@@ -205,54 +225,48 @@ def finish(request, session_id: int):
     return redirect("practice:session", session_id=session.id)
 
 
+def _apply_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
 @login_required
 @require_POST
 def comment(request, session_id: int):
-    session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-    if not selectors.can_coach(user=request.user, session=session):
-        raise Http404
+    session = selectors.session_get_for_coaching(user=request.user, session_id=session_id)
     form = CommentForm(request.POST)
     form.is_valid()
     try:
         services.comment_add(session=session, author=request.user, body=form.cleaned_data.get("body", ""))
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field, error)
+        _apply_errors(form, exc)
         return _result(request, session, comment_form=form, status=422)
-    messages.success(request, _("Comment added."))
+    messages.success(request, _("Comment added. The salesperson is notified."))
     return redirect("practice:session", session_id=session.id)
 
 
 @login_required
 @require_POST
 def override(request, session_id: int):
-    session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-    if not selectors.can_coach(user=request.user, session=session):
-        raise Http404
-    form = OverrideForm(request.POST)
-    form.is_valid()
+    """Re-score dimensions of the rubric, each with its reason; the overall is recomputed."""
+    session = selectors.session_get_for_coaching(user=request.user, session_id=session_id)
+    form = _override_form(session, data=request.POST)
     try:
-        services.score_override(
-            session=session,
-            author=request.user,
-            score=form.cleaned_data.get("score", ""),
-            reason=form.cleaned_data.get("reason", ""),
-            request=request,
-        )
+        services.score_override(session=session, author=request.user, changes=form.changes(), request=request)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
+        form.is_valid()
+        _apply_errors(form, exc)
         return _result(request, session, override_form=form, status=422)
-    messages.success(request, _("Score corrected."))
+    messages.success(request, _("Score corrected. The salesperson is notified."))
     return redirect("practice:session", session_id=session.id)
 
 
 @login_required
 @role_required(*PRACTISING)
 def history(request):
-    page = Paginator(selectors.session_history(user=request.user), 25).get_page(request.GET.get("page"))
+    sessions = selectors.session_history(user=request.user, with_coaching=True)
+    page = Paginator(sessions, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "best": selectors.best_scores(user=request.user),

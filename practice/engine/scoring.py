@@ -97,6 +97,20 @@ def band_for(score: int | None, thresholds: dict) -> str:
     return "fair" if score >= thresholds["fair"] else "poor"
 
 
+def overall_of(
+    scores: list[tuple[int | None, float]], *, pass_mark: float, has_turns: bool, compliance_failed: bool
+) -> tuple[int, bool]:
+    """The overall score and the verdict from (score, weight) per dimension: the weighted mean of the dimensions
+    that have a score and a weight; 0 without a reply of the salesperson; passed from the pass mark unless the
+    compliance gate failed. The scorer and a coach's correction (practice.services.score_override) both use it."""
+    applicable = [(score, weight) for score, weight in scores if score is not None and weight > 0]
+    total_weight = sum(weight for _score, weight in applicable)
+    overall = round(sum(score * weight for score, weight in applicable) / total_weight) if total_weight else 0
+    if not has_turns:
+        overall = 0
+    return overall, overall >= pass_mark and not compliance_failed and has_turns
+
+
 class Scorer:
     def __init__(self, spec: dict, *, matcher: Matcher | None = None, judge=None):
         self.spec = spec
@@ -326,12 +340,13 @@ class Scorer:
             dim.weight = float(weights.get(dim.code, 0))
             dim.band = band_for(dim.score, thresholds)
         applicable = [d for d in dims if d.score is not None and d.weight > 0]
-        total_weight = sum(d.weight for d in applicable)
-        overall = round(sum(d.score * d.weight for d in applicable) / total_weight) if total_weight else 0
-        if not trainee_turns:
-            overall = 0
         compliance_failed = bool(blockers)
-        passed = overall >= self.rubric["pass_mark"] and not compliance_failed and bool(trainee_turns)
+        overall, passed = overall_of(
+            [(d.score, d.weight) for d in dims],
+            pass_mark=self.rubric["pass_mark"],
+            has_turns=bool(trainee_turns),
+            compliance_failed=compliance_failed,
+        )
         weakest = min(applicable, key=lambda d: (d.score, -d.weight), default=None)
         return {
             "scorer_version": SCORER_VERSION,

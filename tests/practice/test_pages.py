@@ -64,7 +64,10 @@ def test_start_of_a_draft_scenario_is_404_for_salespeople(client_for, sales_a, t
 
 
 def test_start_needs_post(client_for, sales_a, too_expensive):
-    assert client_for(sales_a).get(url("start", too_expensive.id)).status_code == 405
+    client = client_for(sales_a)
+    assert client.get(url("start", too_expensive.id)).status_code == 200  # the brief and the start button
+    assert client.put(url("start", too_expensive.id)).status_code == 405
+    assert not PracticeSession.objects.exists()  # only a POST starts a conversation
 
 
 def test_htmx_reply_returns_both_turns_and_saves_them(client_for, sales_a, too_expensive):
@@ -184,22 +187,31 @@ def test_empty_comment_shows_an_error(client_for, manager_a, finished_a):
 def test_others_cannot_comment_or_override(request, client_for, finished_a, persona):
     client = client_for(request.getfixturevalue(persona))
     assert client.post(url("comment", finished_a.id), {"body": "x"}).status_code == 404
-    assert client.post(url("override", finished_a.id), {"score": "90", "reason": "x"}).status_code == 404
+    data = {"key_points-score": "90", "key_points-reason": "x"}
+    assert client.post(url("override", finished_a.id), data).status_code == 404
     assert CoachingComment.objects.count() == 0 and ScoreOverride.objects.count() == 0
 
 
-def test_manager_overrides_the_score_with_a_reason(client_for, manager_a, finished_a):
-    scorer = finished_a.score
-    response = client_for(manager_a).post(url("override", finished_a.id), {"score": "40", "reason": "答非所问"})
+def test_manager_overrides_a_dimension_with_a_reason(client_for, manager_a, finished_a):
+    scorer = finished_a.score  # 79: key points 100 of weight 25 among the others
+    data = {"key_points-score": "0", "key_points-reason": "答非所问"}
+    response = client_for(manager_a).post(url("override", finished_a.id), data)
     assert response.status_code == 302
     finished_a.refresh_from_db()
-    assert finished_a.score == 40 and finished_a.passed is False
+    assert finished_a.score == 54 and finished_a.passed is False  # recomputed with the weights: below 65
     override = ScoreOverride.objects.get()
-    assert override.scorer_score == scorer and override.reason == "答非所问"
+    assert override.scorer_score == scorer and "答非所问" in override.reason
 
 
 @pytest.mark.parametrize(
-    "data", [{"score": "101", "reason": "x"}, {"score": "abc", "reason": "x"}, {"score": "50", "reason": ""}]
+    "data",
+    [
+        {"key_points-score": "101", "key_points-reason": "x"},
+        {"key_points-score": "abc", "key_points-reason": "x"},
+        {"key_points-score": "50", "key_points-reason": ""},
+        {"nonsense-score": "50", "nonsense-reason": "x"},
+        {},
+    ],
 )
 def test_bad_override_shows_errors_and_changes_nothing(client_for, manager_a, finished_a, data):
     before = finished_a.score
@@ -374,7 +386,9 @@ def test_import_of_garbage_is_a_clear_error(client_for, trainer, db):
 
 
 def test_calibration_shows_agreement_between_overrides_and_scorer(client_for, trainer, manager_a, finished_a):
-    client_for(manager_a).post(url("override", finished_a.id), {"score": "30", "reason": "漏了关键点"})
+    client_for(manager_a).post(
+        url("override", finished_a.id), {"key_points-score": "0", "key_points-reason": "漏了关键点"}
+    )
     page = client_for(trainer).get(url("calibration"))
     assert 'data-testid="agreement"' in page.text
     assert "0%" in page.text  # the scorer passed it, the manager failed it
