@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from assessments.models import Attempt
-from assessments.selectors import grading_queue
+from assessments.selectors import attempt_requests_open, grading_queue
 from assessments.services import IMPORT_JOB_KIND
 from lms import todo
 from lms.roles import TRAINER, has_role, is_admin
@@ -62,6 +62,21 @@ def quiz_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                     overdue=bool(since and (today - since).days > 3),
                     detail=_("The oldest was submitted on %(date)s.") % {"date": since.isoformat()} if since else "",
                     action=_("Grade"),
+                )
+            )
+        for rank, request in enumerate(attempt_requests_open(user=user)[: todo.SECTION_LIMIT]):
+            asked = timezone.localtime(request.created_at).date()
+            items.append(
+                todo.TodoItem(
+                    section="teach",
+                    title=_("%(person)s asks for another attempt at %(quiz)s")
+                    % {"person": request.user.display_name or request.user.get_username(), "quiz": request.quiz.title},
+                    url=reverse("assessments:grading") + "#attempt-requests",
+                    kind=_("Request"),
+                    due=asked,
+                    detail=_("Asked on %(date)s: grant one more attempt or decline.") % {"date": asked.isoformat()},
+                    action=_("Decide"),
+                    rank=rank,
                 )
             )
     return items

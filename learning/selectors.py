@@ -11,6 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from courses.course_selectors import published_courses
 from courses.models import Course, ModuleItem, Session, TrainingPlan
@@ -442,6 +443,8 @@ def completion_panel(
 # --- the learner's to-do list (the home page) -------------------------------------------------------------------
 
 TODO_SESSION_DAYS = 14
+# Plan days listed per plan (the next ones); the plan page has the whole schedule.
+TODO_PLAN_DAYS = 3
 
 
 def _required_counts(user_id: int):
@@ -478,6 +481,24 @@ def _session_detail(session: Session) -> str:
         "end": session.end_time.strftime("%H:%M"),
     }
     return " · ".join(p for p in (session.plan.title, when, session.room) if p)
+
+
+def _plan_day_detail(group: list[Session]) -> str:
+    """ "09:00–17:00 · 4 sessions: 行业现状…, 不同客户…" for one day of a plan."""
+    start = min(s.start_time for s in group).strftime("%H:%M")
+    end = max(s.end_time for s in group).strftime("%H:%M")
+    titles = pgettext("between items of a list", ", ").join(s.title for s in group[:3]) + (
+        "…" if len(group) > 3 else ""
+    )
+    rooms = list(dict.fromkeys(s.room for s in group if s.room))
+    parts = [
+        f"{start}–{end}",
+        ngettext("%(n)d session: %(titles)s", "%(n)d sessions: %(titles)s", len(group))
+        % {"n": len(group), "titles": titles},
+    ]
+    if rooms:
+        parts.append(pgettext("between items of a list", ", ").join(rooms))
+    return " · ".join(parts)
 
 
 def learner_visible_plans(*, user) -> QuerySet[TrainingPlan]:
@@ -536,18 +557,28 @@ def todo_for_learner(*, user, today: date) -> list[dict]:
         .select_related("plan")
         .order_by("plan__start_date", "day", "start_time", "id")
     )
+    # One entry per plan day (a six-day plan has four sessions a day: the home lists the day, not each of them),
+    # for the next TODO_PLAN_DAYS days of each plan that have sessions.
+    days: dict[tuple[int, int], list[Session]] = {}
     for s in sessions:
         day = s.plan.day_date(s.day)
         if day is None or not today <= day <= horizon:
             continue
+        days.setdefault((s.plan_id, s.day), []).append(s)
+    shown: dict[int, int] = {}
+    for (plan_id, _day), group in days.items():
+        shown[plan_id] = shown.get(plan_id, 0) + 1
+        if shown[plan_id] > TODO_PLAN_DAYS:
+            continue
+        first = group[0]
         todo.append(
             {
                 "kind": "session",
-                "title": s.title,
-                "due": day,
+                "title": _("%(plan)s · day %(day)s") % {"plan": first.plan.title, "day": first.day},
+                "due": first.plan.day_date(first.day),
                 "overdue": False,
-                "url": session_url(s),
-                "detail": _session_detail(s),
+                "url": session_url(first),
+                "detail": _plan_day_detail(group),
             }
         )
     todo.sort(key=lambda t: (not t["overdue"], t["due"] is None, t["due"] or date.max))

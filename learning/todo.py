@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -27,6 +28,7 @@ def learner_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                 overdue=row["overdue"],
                 detail=row.get("detail", ""),
                 action=_("Continue learning") if course else _("See the session"),
+                when="" if course or not row["due"] else _("On %(date)s") % {"date": date_format(row["due"], "MONTH_DAY_FORMAT")},
                 rank=rank,
             )
         )

@@ -58,6 +58,8 @@ class TodoItem:
     overdue: bool = False
     detail: str = ""
     action: str = ""
+    # Shown instead of "due <date>" when the date is not a deadline (a plan day: "on 12月8日").
+    when: str = ""
     # Among items of the same urgency, lower first (a provider's own order: the weakest area first).
     rank: int = 0
 

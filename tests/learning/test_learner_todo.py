@@ -52,7 +52,7 @@ def test_todo_lists_open_courses_and_near_sessions_overdue_first(sales_a, traine
 
     with translation.override("en"):
         todo = selectors.todo_for_learner(user=sales_a, today=today)
-    assert [t["title"] for t in todo] == ["逾期课", "异议处理", "下周课", "无期限课"]
+    assert [t["title"] for t in todo] == ["逾期课", "新人训练营 · day 4", "下周课", "无期限课"]
     first = todo[0]
     assert first == {
         "kind": "course",
@@ -66,7 +66,7 @@ def test_todo_lists_open_courses_and_near_sessions_overdue_first(sales_a, traine
     assert session["kind"] == "session" and session["overdue"] is False
     assert session["due"] == today + dt.timedelta(days=2)
     assert session["url"] == f"/plans/{plan.id}/#session-{in_window.id}"
-    assert "新人训练营" in session["detail"] and "09:00–10:30" in session["detail"] and "301" in session["detail"]
+    assert "异议处理" in session["detail"] and "09:00–10:30" in session["detail"] and "301" in session["detail"]
 
 
 def test_todo_of_someone_else_is_not_mine(sales_a, sales_b, trainer, today):
@@ -104,7 +104,7 @@ def test_todo_query_budget_whatever_the_count(sales_a, today, django_assert_max_
         services.enrollment_create(user=sales_a, plan=plan)
     with django_assert_max_num_queries(4):
         todo = selectors.todo_for_learner(user=sales_a, today=today)
-    assert len(todo) == 30 + 15
+    assert len(todo) == 30 + 5  # one entry per plan day (three sessions each)
 
 
 # --- my training plans on my learning ---
@@ -156,3 +156,18 @@ def test_my_learning_with_plans_query_budget(client_for, sales_a, today, django_
     html = response.content.decode()
     assert html.count('data-testid="plan-link"') == 15
     assert html.count('data-testid="session-link"') == 15 * 5  # the next five of each, then "see the whole schedule"
+
+
+def test_a_six_day_plan_shows_its_next_days_not_each_session(sales_a, today):
+    plan = _published_plan(today, title="六天训练营")
+    for day in range(1, 7):
+        for n in range(4):
+            SessionFactory(plan=plan, day=day, title=f"第{day}天第{n}节", room="一号培训室")
+    services.enrollment_create(user=sales_a, plan=plan)
+    with translation.override("zh-hans"):
+        todo = selectors.todo_for_learner(user=sales_a, today=today)
+    sessions = [t for t in todo if t["kind"] == "session"]
+    assert len(sessions) == selectors.TODO_PLAN_DAYS
+    assert [t["due"] for t in sessions] == [today + dt.timedelta(days=n) for n in range(selectors.TODO_PLAN_DAYS)]
+    assert "4" in sessions[0]["detail"] and "第1天第0节" in sessions[0]["detail"] and "…" in sessions[0]["detail"]
+    assert sessions[0]["detail"].count("一号培训室") == 1

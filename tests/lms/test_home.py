@@ -204,8 +204,8 @@ def test_the_zh_empty_choice_is_translated(client_for, trainer):
 
 def test_the_learner_sees_courses_overdue_first_and_assigned_role_plays(client_for, sales_a, sales_b, manager_a):
     from learning.models import Enrollment
-    from practice.models import PracticeAssignment, Scenario
     from practice import demo
+    from practice.models import PracticeAssignment, Scenario
 
     today = timezone.localdate()
     late = qf.course("逾期的课程")
