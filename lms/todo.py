@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from lms.hooks import Hook
@@ -40,6 +40,8 @@ ROLE_SECTIONS = {
     TRAINER: ("teach",),
     MANAGER: ("team_overdue", "team_weak", "team_practice"),
 }
+# Where "and N more" leads (URL names; a section without one just counts).
+SECTION_MORE = {"learn": "learning:my_learning", "team_overdue": "dashboards:home"}
 # How many items a section shows before "more".
 SECTION_LIMIT = 8
 
@@ -88,10 +90,18 @@ def home_sections(*, user, today: dt.date) -> list[dict]:
                 "empty": empty,
                 "items": rows[:SECTION_LIMIT],
                 "hidden": max(0, len(rows) - SECTION_LIMIT),
+                "more_url": _more_url(key),
                 "overdue": sum(1 for r in rows if r.overdue),
             }
         )
     return sections
+
+
+def _more_url(key: str) -> str:
+    try:
+        return reverse(SECTION_MORE[key]) if key in SECTION_MORE else ""
+    except NoReverseMatch:
+        return ""
 
 
 def failed_jobs_todo(*, user, today: dt.date) -> list[TodoItem]:

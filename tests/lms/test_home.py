@@ -83,6 +83,7 @@ def test_a_long_section_shows_its_first_items_and_counts_the_rest(client_for, sa
         todo.home_todo.unregister(many)
     assert len(learn["items"]) == todo.SECTION_LIMIT
     assert learn["hidden"] == 12 - todo.SECTION_LIMIT
+    assert learn["more_url"] == reverse("learning:my_learning")
 
 
 def test_a_trainer_sees_plans_starting_soon_but_not_others_plans(client_for, trainer):
