@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
@@ -59,8 +60,11 @@ def quiz_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                     kind=_("Grading"),
                     # Learners wait for these: an answer sheet older than three days is shown as late.
                     due=since,
+                    when=_("Waiting since %(date)s") % {"date": date_format(since, "MONTH_DAY_FORMAT")}
+                    if since
+                    else "",
                     overdue=bool(since and (today - since).days > 3),
-                    detail=_("The oldest was submitted on %(date)s.") % {"date": since.isoformat()} if since else "",
+                    detail=_("Learners wait for their result until you grade the open answers."),
                     action=_("Grade"),
                 )
             )
@@ -74,7 +78,8 @@ def quiz_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                     url=reverse("assessments:grading") + "#attempt-requests",
                     kind=_("Request"),
                     due=asked,
-                    detail=_("Asked on %(date)s: grant one more attempt or decline.") % {"date": asked.isoformat()},
+                    when=_("Asked on %(date)s") % {"date": date_format(asked, "MONTH_DAY_FORMAT")},
+                    detail=_("Grant one more attempt or decline."),
                     action=_("Decide"),
                     rank=rank,
                 )
