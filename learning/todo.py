@@ -28,7 +28,9 @@ def learner_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                 overdue=row["overdue"],
                 detail=row.get("detail", ""),
                 action=_("Continue learning") if course else _("See the session"),
-                when="" if course or not row["due"] else _("On %(date)s") % {"date": date_format(row["due"], "MONTH_DAY_FORMAT")},
+                when=""
+                if course or not row["due"]
+                else _("On %(date)s") % {"date": date_format(row["due"], "MONTH_DAY_FORMAT")},
                 rank=rank,
             )
         )

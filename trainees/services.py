@@ -790,7 +790,7 @@ def person_update(
     """Edit a person the actor may edit (`person_can_edit`). Employee number, team (a Team or None), roles and the
     active flag stay as they are when UNCHANGED; a change to any of them from a trainer is refused (PermissionDenied),
     as in the import. Raises ValidationError by field; writes nothing then."""
-    person = User.objects.select_for_update().select_related("team").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("team").get(pk=person.pk)
     if not person_can_edit(actor=actor, person=person):
         raise PermissionDenied
     current_roles = set(person.groups.filter(name__in=ROLES).values_list("name", flat=True))

@@ -280,14 +280,3 @@ def test_passing_the_scenario_completes_the_assignment(manager_a, sales_a, scena
     # a new assignment of the passed scenario opens again (one open assignment per person and scenario)
     counts = practice_services.practice_assign(user_ids=[sales_a.id], scenario=scenario, due_date=_day(3), by=manager_a)
     assert counts["assigned"] == 1
-
-
-def test_a_score_override_to_a_pass_completes_the_assignment(manager_a, sales_a, scenario):
-    from practice import services as practice_services
-
-    practice_services.practice_assign(user_ids=[sales_a.id], scenario=scenario, due_date=_day(2), by=manager_a)
-    session = PracticeSession.objects.create(user=sales_a, scenario=scenario, status=PracticeSession.Status.FINISHED,
-                                             score=40, passed=False, finished_at=timezone.now(),
-                                             scorecard={"overall": 40, "passed": False})  # fmt: skip
-    practice_services.score_override(session=session, author=manager_a, score=95, reason="复核")
-    assert PracticeAssignment.objects.get(scenario=scenario).completed_at is not None

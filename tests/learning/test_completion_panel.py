@@ -183,7 +183,7 @@ def test_course_page_with_panel_query_budget(client_for, trainer, sales_a, rows_
         services.lesson_complete(user=sales_a, lesson_id=lesson_id)
     rows_hook(_quiz_and_practice_rows)
     client = client_for(sales_a)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(f"/catalogue/{course.id}/")
     assert response.status_code == 200
     assert len(_panel_rows(response.content.decode())) == 3
@@ -256,7 +256,7 @@ def test_player_with_panel_query_budget(client_for, trainer, sales_a, rows_hook,
         services.lesson_complete(user=sales_a, lesson_id=lesson_id)
     rows_hook(_quiz_and_practice_rows)
     client = client_for(sales_a)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(f"/learn/{course.id}/{lessons[5]}/")
     assert response.status_code == 200
     assert len(_panel_rows(response.content.decode())) == 3

@@ -262,3 +262,16 @@ def test_the_learners_history_marks_coached_sessions(client_for, manager_a, sale
     assert text.count('data-testid="history-adjusted"') == 1 and text.count('data-testid="history-commented"') == 1
     row = text[text.index(url("session", plain.id)) :].split("</tr>")[0]
     assert "history-adjusted" not in row
+
+
+def test_a_correction_to_a_pass_completes_the_assignment(manager_a, finished_a):
+    from practice.models import PracticeAssignment
+
+    services.practice_assign(user_ids=[finished_a.user_id], scenario=finished_a.scenario, due_date=None, by=manager_a)
+    PracticeSession.objects.filter(pk=finished_a.pk).update(passed=False)
+    PracticeAssignment.objects.update(completed_at=None)
+    session = PracticeSession.objects.get(pk=finished_a.pk)
+    changes = {code: {"score": 100, "reason": "复核"} for code in services.overridable_dimensions(session)}
+    services.score_override(session=session, author=manager_a, changes=changes)
+    assert PracticeSession.objects.get(pk=session.pk).passed is True
+    assert PracticeAssignment.objects.get(user_id=session.user_id).completed_at is not None
