@@ -1243,7 +1243,9 @@ def quiz_assign(*, user_ids, quiz: Quiz, due_date, by) -> dict:
     touched = list(
         QuizAssignment.objects.filter(
             quiz=quiz, user_id__in=new + redated, completed_at__isnull=True, due_date=due_date
-        ).order_by("user_id")
+        )
+        .select_related("user")  # the audit entries name the person
+        .order_by("user_id")
     )
     for assignment in touched:
         assignment.quiz = quiz
