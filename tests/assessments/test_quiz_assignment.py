@@ -76,7 +76,8 @@ def test_an_assigned_person_opens_and_starts_the_quiz_a_teammate_does_not(client
     teammate = make_salesperson(team_a)
     services.quiz_assign(user_ids=[sales_a.id], quiz=quiz, due_date=_day(3), by=manager_a)
     client = client_for(sales_a)
-    assert client.get(reverse("assessments:quiz", args=[quiz.id])).status_code == 200
+    page = client.get(reverse("assessments:quiz", args=[quiz.id]))
+    assert page.status_code == 200 and 'data-testid="my-quiz-assigned"' in page.content.decode()
     started = client.post(reverse("assessments:quiz_start", args=[quiz.id]))
     assert started.status_code == 302 and "/attempts/" in started["Location"]
     other = client_for(teammate)
