@@ -8,6 +8,7 @@ from assessments.models import (
     QuestionBank,
     QuestionVersion,
     Quiz,
+    QuizAssignment,
     QuizQuestion,
     QuizRule,
 )
@@ -86,3 +87,11 @@ class AttemptRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(QuizAssignment)
+class QuizAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "quiz", "due_date", "assigned_by", "created_at", "completed_at"]
+    list_filter = ["completed_at"]
+    raw_id_fields = ["user", "quiz", "assigned_by"]
+    list_select_related = ["user", "quiz", "assigned_by"]

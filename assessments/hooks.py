@@ -23,3 +23,8 @@ attempt_request_decided = Hook(
     "fn(*, attempt_request) -> None, inside the transaction: a quiz owner granted or declined a learner's request "
     "for another attempt (AttemptRequest.status says which; notifications/: the learner hears it, once).",
 )
+quizzes_assigned = Hook(
+    "assessments.quizzes_assigned",
+    "fn(*, assignments) -> None, inside the assigning transaction: quizzes assigned to people, or their due date "
+    "changed (QuizAssignment rows with quiz loaded; notifications/: the 'quiz_assigned' notice).",
+)

@@ -352,6 +352,46 @@ class AttemptRequest(models.Model):
         return f"{self.quiz} ({self.user}): {self.status}"
 
 
+class QuizAssignment(models.Model):
+    """A quiz a manager asked a person to take by a date (the dashboards' remediation). It lets the person see and
+    take the quiz even outside its course (`selectors.quizzes_for_user`), and is completed when they pass it
+    (`services`, where an attempt's result becomes final); one open assignment per person and quiz (assigning again
+    changes its due date)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="quiz_assignments",
+    )
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="assignments")
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quiz assignment")
+        verbose_name_plural = _("quiz assignments")
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["user", "completed_at"], name="quiz_assignment_user_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz"], condition=Q(completed_at__isnull=True), name="quiz_one_open_assignment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.quiz}"
+
+
 class AttemptAreaScore(models.Model):
     """Stored score of an attempt per category or per competency, for dashboards."""
 

@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -40,6 +41,7 @@ from assessments.models import (
     QuestionImport,
     QuestionType,
     Quiz,
+    QuizAssignment,
     QuizQuestion,
 )
 from learning.models import Enrollment
@@ -271,14 +273,19 @@ def quizzes_for_user(*, user) -> QuerySet[Quiz]:
     """The quizzes a person may see and start: the one access rule for pages and the API.
 
     Everyone (salespeople, and managers or trainers taking a quiz themselves): the published quizzes of the
-    courses and plans they are actively enrolled in. Trainers add the quizzes they own (drafts too); staff see all.
-    Managers read their teams' results through `attempts_visible`, not through the quizzes.
+    courses and plans they are actively enrolled in, and the published quizzes assigned to them (open or completed
+    assignments, `QuizAssignment`: a manager's remediation, even outside the quiz's course). Trainers add the
+    quizzes they own (drafts too); staff see all. Managers read their teams' results through `attempts_visible`,
+    not through the quizzes.
     """
     if not getattr(user, "is_authenticated", False):
         return Quiz.objects.none()
     if is_admin(user):
         return Quiz.objects.all()
-    q = _enrolled_q(user)
+    q = _enrolled_q(user) | (
+        Q(status=Quiz.Status.PUBLISHED)
+        & Q(Exists(QuizAssignment.objects.filter(quiz_id=OuterRef("pk"), user_id=user.id)))
+    )
     if has_role(user, TRAINER):
         q |= Q(Exists(Quiz.owners.through.objects.filter(quiz_id=OuterRef("pk"), user_id=user.id)))
     return Quiz.objects.filter(q)
@@ -334,6 +341,7 @@ def with_standing(quizzes: QuerySet[Quiz], *, user_id: int) -> QuerySet[Quiz]:
     closed = mine.exclude(status=Attempt.Status.IN_PROGRESS)
     graded = mine.filter(status=Attempt.Status.GRADED)
     requests = AttemptRequest.objects.filter(quiz_id=OuterRef("pk"), user_id=user_id)
+    assigned = QuizAssignment.objects.filter(quiz_id=OuterRef("pk"), user_id=user_id, completed_at__isnull=True)
     return quizzes.annotate(
         my_used=_count_of(mine),
         my_granted=_count_of(requests.filter(status=AttemptRequest.Status.GRANTED)),
@@ -343,6 +351,8 @@ def with_standing(quizzes: QuerySet[Quiz], *, user_id: int) -> QuerySet[Quiz]:
         my_open=Subquery(mine.filter(status=Attempt.Status.IN_PROGRESS).values("id")[:1]),
         my_last=Subquery(closed.order_by("-number", "-id").values("id")[:1]),
         my_requested=Exists(requests.filter(status=AttemptRequest.Status.OPEN)),
+        my_assigned=Exists(assigned),
+        my_due=Subquery(assigned.values("due_date")[:1]),
     )
 
 
@@ -369,6 +379,9 @@ class QuizStanding:
     requested: bool  # an open request for another attempt
     not_open_yet: bool
     closed: bool
+    assigned: bool = False  # an open assignment (a manager asked for it), due on `due` when dated
+    due: dt.date | None = None
+    overdue: bool = False  # assigned, not passed, and its due date is past
 
     @property
     def left(self) -> int | None:
@@ -444,6 +457,7 @@ def quiz_standing(*, quiz: Quiz, now: dt.datetime | None = None) -> QuizStanding
     """The standing of a quiz annotated by `with_standing` (no query)."""
     now = now or timezone.now()
     allowed = quiz.attempts_allowed + quiz.my_granted if quiz.attempts_allowed else None
+    assigned, due = bool(getattr(quiz, "my_assigned", False)), getattr(quiz, "my_due", None)
     return QuizStanding(
         quiz_id=quiz.pk,
         used=quiz.my_used,
@@ -456,6 +470,9 @@ def quiz_standing(*, quiz: Quiz, now: dt.datetime | None = None) -> QuizStanding
         requested=bool(quiz.my_requested),
         not_open_yet=bool(quiz.opens_at and now < quiz.opens_at),
         closed=bool(quiz.closes_at and now >= quiz.closes_at),
+        assigned=assigned,
+        due=due if assigned else None,
+        overdue=bool(assigned and due and due < timezone.localdate(now) and not quiz.my_passed),
     )
 
 
@@ -463,6 +480,25 @@ def quiz_standing_for(*, user, quiz: Quiz, now: dt.datetime | None = None) -> Qu
     """One quiz's standing for this person, in one query."""
     annotated = with_standing(Quiz.objects.filter(pk=quiz.pk), user_id=user.id).get()
     return quiz_standing(quiz=annotated, now=now)
+
+
+OPEN_ASSIGNMENTS_MAX = 20
+
+
+def open_quiz_assignments(*, user, now: dt.datetime | None = None) -> list[tuple[Quiz, QuizStanding]]:
+    """The published quizzes assigned to the person and not passed yet (open assignments), soonest due first
+    (undated last), each with the person's standing (its `due`, `overdue`): for their home's to-do. One query, at
+    most OPEN_ASSIGNMENTS_MAX rows."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    open_ids = QuizAssignment.objects.filter(user_id=user.id, completed_at__isnull=True).values("quiz_id")
+    quizzes = with_standing(
+        Quiz.objects.filter(status=Quiz.Status.PUBLISHED, pk__in=open_ids).only(
+            "id", "title", "attempts_allowed", "opens_at", "closes_at"
+        ),
+        user_id=user.id,
+    ).order_by(F("my_due").asc(nulls_last=True), "title", "id")[:OPEN_ASSIGNMENTS_MAX]
+    return [(quiz, quiz_standing(quiz=quiz, now=now)) for quiz in quizzes]
 
 
 def quiz_owner_names(*, quiz_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from assessments.models import Attempt
-from assessments.selectors import attempt_requests_open, grading_queue
+from assessments.selectors import attempt_requests_open, grading_queue, open_quiz_assignments
 from assessments.services import IMPORT_JOB_KIND
 from lms import todo
 from lms.roles import TRAINER, has_role, is_admin
@@ -43,6 +43,30 @@ def quiz_todo(*, user, today: dt.date) -> list[todo.TodoItem]:
                     else _("Started, not submitted.")
                 ),
                 action=pgettext("quiz next step", "Continue"),
+            )
+        )
+    # Quizzes a manager assigned, not passed yet (one running is listed above, with its own deadline).
+    running = {attempt.quiz_id for attempt in open_attempts}
+    for quiz, standing in open_quiz_assignments(user=user, now=now):
+        if quiz.pk in running:
+            continue
+        if standing.waiting:
+            detail = _("Assigned by your manager: your answers are awaiting grading.")
+        elif standing.stuck:
+            detail = _("Assigned by your manager: no attempt left; ask for another on the quiz page.")
+        else:
+            detail = _("Assigned by your manager: take it until you pass.")
+        again = pgettext("quiz next step", "Try again")
+        items.append(
+            todo.TodoItem(
+                section="learn",
+                title=quiz.title,
+                url=reverse("assessments:quiz", args=[quiz.pk]),
+                kind=_("Quiz"),
+                due=standing.due,
+                overdue=standing.overdue,
+                detail=detail,
+                action=again if standing.used else pgettext("quiz next step", "Start"),
             )
         )
     if has_role(user, TRAINER) or is_admin(user):

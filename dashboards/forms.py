@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import Quiz
 from courses.models import Course
 from practice.models import Scenario
 
@@ -34,6 +35,16 @@ class PracticeAssignForm(forms.Form):
     scenario = forms.ModelChoiceField(
         label=_("Role-play scenario"),
         queryset=Scenario.objects.filter(status=Scenario.Status.PUBLISHED).order_by("title", "id"),
+    )
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_due_date(self):
+        return _future(self.cleaned_data["due_date"])
+
+
+class QuizAssignForm(forms.Form):
+    quiz = forms.ModelChoiceField(
+        label=_("Quiz"), queryset=Quiz.objects.filter(status=Quiz.Status.PUBLISHED).order_by("title", "id")
     )
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
 

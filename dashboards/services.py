@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments.models import Attempt, AttemptAreaScore, Quiz
+from assessments.services import quiz_assign
 from courses.models import Category, Competency, Course, TrainingPlan
 from courses.models.plans import Session
 from dashboards.models import (
@@ -753,6 +754,52 @@ def practice_assign_message(*, counts: dict, due_date: date | None) -> str:
                 n,
             )
             % {"n": n, "due": due}
+        )
+    if counts.get("updated"):
+        n = counts["updated"]
+        parts.append(
+            ngettext(
+                "new due date %(due)s for %(n)d person already assigned",
+                "new due date %(due)s for %(n)d people already assigned",
+                n,
+            )
+            % {"n": n, "due": due}
+        )
+    if counts.get("unchanged"):
+        n = counts["unchanged"]
+        parts.append(
+            ngettext(
+                "%(n)d person already assigned with this due date",
+                "%(n)d people already assigned with this due date",
+                n,
+            )
+            % {"n": n}
+        )
+    return results_sentence(parts)
+
+
+def dashboard_quiz_assign(*, user_ids: Iterable[int], quiz: Quiz, due_date: date | None, by: User) -> dict:
+    """Assign a quiz from the dashboard (`assessments.services.quiz_assign`), to people in `by`'s teams only (else
+    ValidationError). Any published quiz may be assigned, like any published course or scenario: the assignment
+    itself lets the person open it (`assessments.selectors.quizzes_for_user`); a draft is refused. Returns the
+    counts with a `message` for the manager."""
+    ids = _assignable_ids(user_ids=user_ids, by=by)
+    counts = quiz_assign(user_ids=ids, quiz=quiz, due_date=due_date, by=by)
+    return {**counts, "message": quiz_assign_message(counts=counts, title=quiz.title, due_date=due_date)}
+
+
+def quiz_assign_message(*, counts: dict, title: str, due_date: date | None) -> str:
+    due = date_format(due_date, "MONTH_DAY_FORMAT") if due_date else ""
+    parts = []
+    if counts.get("assigned"):
+        n = counts["assigned"]
+        parts.append(
+            ngettext(
+                "quiz “%(title)s” assigned to %(n)d person (due %(due)s)",
+                "quiz “%(title)s” assigned to %(n)d people (due %(due)s)",
+                n,
+            )
+            % {"n": n, "title": title, "due": due}
         )
     if counts.get("updated"):
         n = counts["updated"]

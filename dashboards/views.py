@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dashboards import exports, selectors, services
-from dashboards.forms import AssignForm, ExportForm, PracticeAssignForm
+from dashboards.forms import AssignForm, ExportForm, PracticeAssignForm, QuizAssignForm
 from learning.services import team_member_ids
 from lms.permissions import role_required
 from lms.roles import MANAGER, TRAINER
@@ -385,6 +385,32 @@ def assign_practice(request):
             messages.success(request, result["message"])
             return _back_to(team, person)
     return render(request, "dashboards/assign_practice.html", {"form": form, "team": team, "person": person})
+
+
+@login_required
+@role_required(MANAGER)
+def assign_quiz(request):
+    """Assign a published quiz with a due date to a person or a whole team (one open assignment each; assigning
+    again changes its due date). Each learner is notified with a link to the quiz, which they may then take even
+    outside its course; the assignment is done once they pass it."""
+    data = request.POST if request.method == "POST" else request.GET
+    team, person = _assign_target(request, data)
+    form = QuizAssignForm(request.POST or None, initial={"quiz": request.GET.get("quiz")})
+    if request.method == "POST" and form.is_valid():
+        user_ids = [person.id] if person else team_member_ids(team=team)
+        try:
+            result = services.dashboard_quiz_assign(
+                user_ids=user_ids,
+                quiz=form.cleaned_data["quiz"],
+                due_date=form.cleaned_data["due_date"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, result["message"])
+            return _back_to(team, person)
+    return render(request, "dashboards/assign_quiz.html", {"form": form, "team": team, "person": person})
 
 
 @login_required

@@ -26,6 +26,7 @@ class NotificationsConfig(AppConfig):
         learning_hooks.overdue_reminder.register(domain_rules.notify_overdue_nudge)
         learning_hooks.enrollments_reassigned.register(domain_rules.notify_reassigned)
         practice_hooks.scenarios_assigned.register(domain_rules.notify_practice_assigned)
+        assessments_hooks.quizzes_assigned.register(domain_rules.notify_quiz_assigned)
         assessments_hooks.attempt_graded_by_hand.register(domain_rules.notify_quiz_graded)
         assessments_hooks.attempt_request_decided.register(domain_rules.notify_attempt_request_decided)
         practice_hooks.comment_added.register(domain_rules.notify_practice_comment)

@@ -20,10 +20,11 @@ Event-driven kinds are not scans; they run inside the event's own transaction:
 - a course re-assigned with a new due date (`learning.hooks.enrollments_reassigned`):
   `notify_reassigned(enrollments=[...], progress_reset=...)`
 - a role play assigned by a manager (`practice.hooks.scenarios_assigned`): `notify_practice_assigned(assignments=[...])`
+- a quiz assigned by a manager (`assessments.hooks.quizzes_assigned`): `notify_quiz_assigned(assignments=[...])`
 - a coach's comment on a practice session (`practice.hooks.comment_added`): `notify_practice_comment(comment=...)`
 - a coach re-scoring a practice session (`practice.hooks.score_overridden`): `notify_practice_override(override=...)`
 
-The kinds of the last four are registered here (beside the functions that write them).
+The kinds of the last five are registered here (beside the functions that write them).
 """
 
 from __future__ import annotations
@@ -585,6 +586,37 @@ def notify_practice_assigned(*, assignments, now: dt.datetime | None = None) -> 
                 occasion=a.due_date.isoformat() if a.due_date else "",
                 context={"title": a.scenario.title, "due_date": a.due_date.isoformat() if a.due_date else ""},
                 url=f"{reverse('practice:home')}#scenario-{a.scenario_id}",
+            )
+            for a in assignments
+            if a.completed_at is None
+        ],
+        now=now,
+    )
+
+
+register_kind(
+    Kind(
+        "quiz_assigned",
+        _("Quiz assigned"),
+        lambda c: _fmt(gettext("Quiz to take: %(title)s"), c),
+        lambda c: _fmt(gettext("Due on %(due_date)s."), c) if c.get("due_date") else "",
+    )
+)
+
+
+def notify_quiz_assigned(*, assignments, now: dt.datetime | None = None) -> int:
+    """A quiz assigned (or its due date changed): one "quiz_assigned" notice per assignment and due date, with a
+    link to the quiz page (where it starts). Call inside the assigning transaction (QuizAssignment rows, quiz
+    loaded)."""
+    return notify_many(
+        specs=[
+            Spec(
+                recipient_id=a.user_id,
+                kind="quiz_assigned",
+                subject=subject_key(a),
+                occasion=a.due_date.isoformat() if a.due_date else "",
+                context={"title": a.quiz.title, "due_date": a.due_date.isoformat() if a.due_date else ""},
+                url=reverse("assessments:quiz", args=[a.quiz_id]),
             )
             for a in assignments
             if a.completed_at is None

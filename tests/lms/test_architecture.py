@@ -95,6 +95,7 @@ EXPECTED_HOOKS = {
     },
     "learning.hooks.enrollments_reassigned": {"notifications.domain_rules.notify_reassigned"},
     "practice.hooks.scenarios_assigned": {"notifications.domain_rules.notify_practice_assigned"},
+    "assessments.hooks.quizzes_assigned": {"notifications.domain_rules.notify_quiz_assigned"},
     "assessments.hooks.attempt_request_decided": {"notifications.domain_rules.notify_attempt_request_decided"},
     "practice.hooks.comment_added": {"notifications.domain_rules.notify_practice_comment"},
     "practice.hooks.score_overridden": {"notifications.domain_rules.notify_practice_override"},
