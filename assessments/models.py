@@ -223,6 +223,8 @@ class QuizRule(models.Model):
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
 
     class Meta:
+        verbose_name = _("random rule")
+        verbose_name_plural = _("random rules")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -402,6 +404,8 @@ class AttemptAreaScore(models.Model):
     max_score = models.DecimalField(max_digits=8, decimal_places=2)
 
     class Meta:
+        verbose_name = _("result by area")
+        verbose_name_plural = _("results by area")
         constraints = [
             models.CheckConstraint(
                 condition=Q(category__isnull=True, competency__isnull=False)

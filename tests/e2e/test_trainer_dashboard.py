@@ -31,7 +31,7 @@ def test_trainer_sees_headline_figures_and_charts(page, login, screenshot, team_
     headline = page.get_by_test_id("headline")
     expect(headline.locator("[data-key=people]")).to_have_text(str(row.people))
     expect(headline.locator("[data-key=active]")).to_have_text(str(row.enrollments - row.completed))
-    expect(headline).to_contain_text("较上周 2")
+    expect(headline).to_contain_text("较上周 +2")
     for chart in ("chart-completion", "chart-distribution", "chart-radar-category", "chart-radar-competency"):
         canvas = page.locator(f"#{chart}")
         expect(canvas).to_have_attribute("data-rendered", "1")
