@@ -60,7 +60,7 @@ WIDER_THAN_SCREEN = """() => {
   for (const el of document.body.querySelectorAll("*")) {
     const r = el.getBoundingClientRect();
     if (r.right > window.innerWidth + SLACK && (!worst || r.right > worst.right)) {
-      if (el.closest(".table-responsive, .overflow-auto, [data-scroll-x]")) continue;
+      if (el.closest(".table-responsive, .overflow-auto, [data-scroll-x]") && getComputedStyle(el).position !== "absolute") continue;
       worst = {right: Math.round(r.right), tag: el.tagName.toLowerCase(), cls: el.className.toString().slice(0, 60),
                text: (el.innerText || "").trim().slice(0, 40)};
     }

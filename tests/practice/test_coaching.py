@@ -3,8 +3,11 @@ overall recomputed as the scorer does, the history kept and audited; comments an
 and show on their scorecard. finished_a: key points 100 (weight 25), objections 75 (20), compliance 100 (10),
 discovery 13 (15), empathy 75 (10), conciseness 100 (5), close 100 (15): 7945 / 100 -> 79, pass mark 65."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from lms.audit import AuditAction
 from lms.models import AuditLog
@@ -267,7 +270,8 @@ def test_the_learners_history_marks_coached_sessions(client_for, manager_a, sale
 def test_a_correction_to_a_pass_completes_the_assignment(manager_a, finished_a):
     from practice.models import PracticeAssignment
 
-    services.practice_assign(user_ids=[finished_a.user_id], scenario=finished_a.scenario, due_date=None, by=manager_a)
+    due = timezone.localdate() + dt.timedelta(days=3)
+    services.practice_assign(user_ids=[finished_a.user_id], scenario=finished_a.scenario, due_date=due, by=manager_a)
     PracticeSession.objects.filter(pk=finished_a.pk).update(passed=False)
     PracticeAssignment.objects.update(completed_at=None)
     session = PracticeSession.objects.get(pk=finished_a.pk)
