@@ -42,6 +42,7 @@ from assessments.models import (
 )
 from courses.models import Category, Competency
 from learning.services import enrollment_refresh
+from lms.assignments import assignments_upsert, due_date_check
 from lms.audit import AuditAction, audit_log_record, audit_log_record_many
 from lms.deferred import enqueue_or_run, registered_task
 from lms.jobs import job_create, run_job
@@ -1209,9 +1210,8 @@ AUDIT_QUIZ_ASSIGN = "quiz.assign"
 
 @transaction.atomic
 def quiz_assign(*, user_ids, quiz: Quiz, due_date, by) -> dict:
-    """Assign a published quiz to people by a due date, set-based: one read of their open assignments, one bulk
-    insert for those without one, one UPDATE for those whose open assignment had another due date, one audit entry
-    per new or re-dated assignment. Each of those notifies its person (`hooks.quizzes_assigned`, in this
+    """Assign a published quiz to people by a due date, set-based (`lms.assignments.assignments_upsert`), with one
+    audit entry per new or re-dated assignment. Each of those notifies its person (`hooks.quizzes_assigned`, in this
     transaction). An assignment lets the person take the quiz even outside its course (`selectors.quizzes_for_user`).
     The caller checks who `by` may assign to. Returns {"assigned", "updated", "unchanged"} (people counted once
     each). ValidationError for a quiz that is not published, no due date or a due date in the past."""
@@ -1219,41 +1219,12 @@ def quiz_assign(*, user_ids, quiz: Quiz, due_date, by) -> dict:
         raise ValidationError(
             {"quiz": [_("Only a published quiz can be assigned: publish it first.")]}, code="not_published"
         )
-    if due_date is None:
-        raise ValidationError({"due_date": [_("Choose a due date.")]}, code="no_due_date")
-    if due_date < timezone.localdate():
-        raise ValidationError({"due_date": [_("The due date cannot be in the past.")]}, code="past_due_date")
-    ids = sorted({int(u) for u in user_ids})
-    counts = {"assigned": 0, "updated": 0, "unchanged": 0}
-    if not ids:
-        return counts
-    open_rows = QuizAssignment.objects.filter(quiz=quiz, user_id__in=ids, completed_at__isnull=True)
-    current = dict(open_rows.values_list("user_id", "due_date"))
-    new = [uid for uid in ids if uid not in current]
-    redated = [uid for uid, due in current.items() if due != due_date]
-    counts["unchanged"] = len(current) - len(redated)
-    if new:
-        QuizAssignment.objects.bulk_create(
-            [QuizAssignment(user_id=uid, quiz=quiz, due_date=due_date, assigned_by=by) for uid in new],
-            batch_size=1000,
-            ignore_conflicts=True,  # a parallel assignment of the same person: the open-assignment constraint decides
-        )
-    if redated:
-        open_rows.filter(user_id__in=redated).update(due_date=due_date, assigned_by=by)
-    touched = list(
-        QuizAssignment.objects.filter(
-            quiz=quiz, user_id__in=new + redated, completed_at__isnull=True, due_date=due_date
-        )
-        .select_related("user")  # the audit entries name the person
-        .order_by("user_id")
+    due_date_check(due_date)
+    counts, touched, current = assignments_upsert(
+        model=QuizAssignment, field="quiz", target=quiz, user_ids=user_ids, due_date=due_date, by=by, related=("user",)
     )
     for assignment in touched:
         assignment.quiz = quiz
-    new_ids = set(new)
-    created = sum(1 for a in touched if a.user_id in new_ids)
-    counts["assigned"] = created
-    counts["updated"] = len(redated)
-    counts["unchanged"] += len(new) - created
     if touched:
         audit_log_record_many(
             actor=by,

@@ -744,17 +744,24 @@ def dashboard_practice_assign(*, user_ids: Iterable[int], scenario, due_date: da
 
 def practice_assign_message(*, counts: dict, due_date: date | None) -> str:
     due = date_format(due_date, "MONTH_DAY_FORMAT") if due_date else ""
-    parts = []
-    if counts.get("assigned"):
-        n = counts["assigned"]
-        parts.append(
-            ngettext(
-                "role play assigned to %(n)d person (due %(due)s)",
-                "role play assigned to %(n)d people (due %(due)s)",
-                n,
-            )
-            % {"n": n, "due": due}
+    n = counts.get("assigned")
+    first = (
+        ngettext(
+            "role play assigned to %(n)d person (due %(due)s)",
+            "role play assigned to %(n)d people (due %(due)s)",
+            n,
         )
+        % {"n": n, "due": due}
+        if n
+        else ""
+    )
+    return _assignment_sentence(first=first, counts=counts, due=due)
+
+
+def _assignment_sentence(*, first: str, counts: dict, due: str) -> str:
+    """The manager's message after assigning a quiz or a role play: `first` (who got a new assignment), then who had
+    one already and got the new due date, then who had it with this date already."""
+    parts = [first] if first else []
     if counts.get("updated"):
         n = counts["updated"]
         parts.append(
@@ -790,38 +797,18 @@ def dashboard_quiz_assign(*, user_ids: Iterable[int], quiz: Quiz, due_date: date
 
 def quiz_assign_message(*, counts: dict, title: str, due_date: date | None) -> str:
     due = date_format(due_date, "MONTH_DAY_FORMAT") if due_date else ""
-    parts = []
-    if counts.get("assigned"):
-        n = counts["assigned"]
-        parts.append(
-            ngettext(
-                "quiz “%(title)s” assigned to %(n)d person (due %(due)s)",
-                "quiz “%(title)s” assigned to %(n)d people (due %(due)s)",
-                n,
-            )
-            % {"n": n, "title": title, "due": due}
+    n = counts.get("assigned")
+    first = (
+        ngettext(
+            "quiz “%(title)s” assigned to %(n)d person (due %(due)s)",
+            "quiz “%(title)s” assigned to %(n)d people (due %(due)s)",
+            n,
         )
-    if counts.get("updated"):
-        n = counts["updated"]
-        parts.append(
-            ngettext(
-                "new due date %(due)s for %(n)d person already assigned",
-                "new due date %(due)s for %(n)d people already assigned",
-                n,
-            )
-            % {"n": n, "due": due}
-        )
-    if counts.get("unchanged"):
-        n = counts["unchanged"]
-        parts.append(
-            ngettext(
-                "%(n)d person already assigned with this due date",
-                "%(n)d people already assigned with this due date",
-                n,
-            )
-            % {"n": n}
-        )
-    return results_sentence(parts)
+        % {"n": n, "title": title, "due": due}
+        if n
+        else ""
+    )
+    return _assignment_sentence(first=first, counts=counts, due=due)
 
 
 @transaction.atomic

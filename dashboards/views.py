@@ -362,29 +362,41 @@ def assign(request):
     return render(request, "dashboards/assign.html", {"form": form, "team": team, "person": person})
 
 
-@login_required
-@role_required(MANAGER)
-def assign_practice(request):
-    """Assign a role-play scenario with a due date to a person or a whole team (one open assignment each; assigning
-    again changes its due date). Each learner is notified with a link to start it."""
+def _assignment_page(request, *, form_class, field: str, assign, template: str):
+    """A page assigning one thing (`field` of `form_class`: a scenario, a quiz) with a due date to a person or a
+    whole team through `assign` (a dashboards service: it checks who may be assigned and says what it did)."""
     data = request.POST if request.method == "POST" else request.GET
     team, person = _assign_target(request, data)
-    form = PracticeAssignForm(request.POST or None, initial={"scenario": request.GET.get("scenario")})
+    form = form_class(request.POST or None, initial={field: request.GET.get(field)})
     if request.method == "POST" and form.is_valid():
         user_ids = [person.id] if person else team_member_ids(team=team)
         try:
-            result = services.dashboard_practice_assign(
+            result = assign(
                 user_ids=user_ids,
-                scenario=form.cleaned_data["scenario"],
                 due_date=form.cleaned_data["due_date"],
                 by=request.user,
+                **{field: form.cleaned_data[field]},
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
             messages.success(request, result["message"])
             return _back_to(team, person)
-    return render(request, "dashboards/assign_practice.html", {"form": form, "team": team, "person": person})
+    return render(request, template, {"form": form, "team": team, "person": person})
+
+
+@login_required
+@role_required(MANAGER)
+def assign_practice(request):
+    """Assign a role-play scenario with a due date to a person or a whole team (one open assignment each; assigning
+    again changes its due date). Each learner is notified with a link to start it."""
+    return _assignment_page(
+        request,
+        form_class=PracticeAssignForm,
+        field="scenario",
+        assign=services.dashboard_practice_assign,
+        template="dashboards/assign_practice.html",
+    )
 
 
 @login_required
@@ -393,24 +405,13 @@ def assign_quiz(request):
     """Assign a published quiz with a due date to a person or a whole team (one open assignment each; assigning
     again changes its due date). Each learner is notified with a link to the quiz, which they may then take even
     outside its course; the assignment is done once they pass it."""
-    data = request.POST if request.method == "POST" else request.GET
-    team, person = _assign_target(request, data)
-    form = QuizAssignForm(request.POST or None, initial={"quiz": request.GET.get("quiz")})
-    if request.method == "POST" and form.is_valid():
-        user_ids = [person.id] if person else team_member_ids(team=team)
-        try:
-            result = services.dashboard_quiz_assign(
-                user_ids=user_ids,
-                quiz=form.cleaned_data["quiz"],
-                due_date=form.cleaned_data["due_date"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, result["message"])
-            return _back_to(team, person)
-    return render(request, "dashboards/assign_quiz.html", {"form": form, "team": team, "person": person})
+    return _assignment_page(
+        request,
+        form_class=QuizAssignForm,
+        field="quiz",
+        assign=services.dashboard_quiz_assign,
+        template="dashboards/assign_quiz.html",
+    )
 
 
 @login_required

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.hooks import Hook
@@ -108,17 +109,21 @@ def failed_jobs_todo(*, user, today: dt.date) -> list[TodoItem]:
     """Background work of this person that failed in the last week (a large import, an export), to retry."""
     since = today - dt.timedelta(days=7)
     jobs = Job.objects.filter(owner_id=user.id, status=Job.Status.FAILED, created_at__date__gte=since)[:SECTION_LIMIT]
-    return [
-        TodoItem(
-            section="teach",
-            title=_JOB_KINDS.get(job.kind, (_("Background work"), ""))[0],
-            url=reverse(_JOB_KINDS[job.kind][1]) if _JOB_KINDS.get(job.kind, ("", ""))[1] else "",
-            kind=_("Failed"),
-            detail=_("Failed on %(date)s: start it again.") % {"date": job.created_at.date().isoformat()},
-            action=_("Try again"),
+    items = []
+    for job in jobs:
+        label, url_name = _JOB_KINDS.get(job.kind, (_("Background work"), ""))
+        items.append(
+            TodoItem(
+                section="teach",
+                title=label,
+                url=reverse(url_name) if url_name else "",
+                kind=_("Failed"),
+                detail=_("Failed on %(date)s: start it again.")
+                % {"date": timezone.localtime(job.created_at).date().isoformat()},
+                action=_("Try again"),
+            )
         )
-        for job in jobs
-    ]
+    return items
 
 
 # Filled by the apps that start background work (AppConfig.ready()): job kind -> (label, url name of the page to

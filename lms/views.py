@@ -5,14 +5,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from lms.navigation import nav_items_for
-from lms.roles import MANAGER, SALESPERSON, TRAINER, user_roles
 from lms.todo import home_sections
 
 
 @login_required
 def home(request):
     """The to-do home: what needs this person now, per role (learner, trainer, manager), each one click from doing."""
-    roles = user_roles(request.user)
     sections = home_sections(user=request.user, today=timezone.localdate())
     return render(
         request,
@@ -20,9 +18,6 @@ def home(request):
         {
             "sections": sections,
             "shortcuts": [i for i in nav_items_for(request.user) if i["group"] != "account"],
-            "is_learner": SALESPERSON in roles,
-            "is_trainer": TRAINER in roles,
-            "is_manager": MANAGER in roles,
         },
     )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import Category, Competency
 from learning.services import enrollment_refresh, plan_enrollment_refresh
+from lms.assignments import assignments_upsert, due_date_check
 from lms.audit import AuditAction, audit_log_record
 from practice import hooks
 from practice.engine.customers import Persona, get_customer_backend
@@ -615,44 +616,22 @@ def requirement_remove(*, requirement: ScenarioRequirement) -> None:
 
 @transaction.atomic
 def practice_assign(*, user_ids, scenario: Scenario, due_date, by) -> dict:
-    """Assign a published scenario to people by a due date, set-based: one read of their open assignments, one bulk
-    insert for those without one, one UPDATE for those whose open assignment had another due date. Each new or
-    re-dated assignment notifies its person (`hooks.scenarios_assigned`, in this transaction). The caller checks
+    """Assign a published scenario to people by a due date, set-based (`lms.assignments.assignments_upsert`). Each
+    new or re-dated assignment notifies its person (`hooks.scenarios_assigned`, in this transaction). The caller checks
     who `by` may assign to. Returns {"assigned", "updated", "unchanged"} (people counted once each).
     ValidationError for a scenario that is not published or a due date in the past."""
     if scenario.status != Scenario.Status.PUBLISHED:
         raise ValidationError({"scenario": [_("Only a published scenario can be assigned.")]}, code="not_published")
-    if due_date is None:
-        raise ValidationError({"due_date": [_("Choose a due date.")]}, code="no_due_date")
-    if due_date < timezone.localdate():
-        raise ValidationError({"due_date": [_("The due date cannot be in the past.")]}, code="past_due_date")
-    ids = sorted({int(u) for u in user_ids})
-    counts = {"assigned": 0, "updated": 0, "unchanged": 0}
-    if not ids:
-        return counts
-    open_rows = PracticeAssignment.objects.filter(scenario=scenario, user_id__in=ids, completed_at__isnull=True)
-    current = dict(open_rows.values_list("user_id", "due_date"))
-    new = [uid for uid in ids if uid not in current]
-    redated = [uid for uid, due in current.items() if due != due_date]
-    counts["unchanged"] = len(current) - len(redated)
-    if new:
-        PracticeAssignment.objects.bulk_create(
-            [PracticeAssignment(user_id=uid, scenario=scenario, due_date=due_date, assigned_by=by) for uid in new],
-            batch_size=1000,
-            ignore_conflicts=True,  # a parallel assignment of the same person: the open-assignment constraint decides
-        )
-    if redated:
-        open_rows.filter(user_id__in=redated).update(due_date=due_date, assigned_by=by)
-    touched = list(
-        PracticeAssignment.objects.filter(
-            scenario=scenario, user_id__in=new + redated, completed_at__isnull=True, due_date=due_date
-        ).select_related("scenario")
+    due_date_check(due_date)
+    counts, touched, _before = assignments_upsert(
+        model=PracticeAssignment,
+        field="scenario",
+        target=scenario,
+        user_ids=user_ids,
+        due_date=due_date,
+        by=by,
+        related=("scenario",),
     )
-    new_ids = set(new)
-    created = sum(1 for a in touched if a.user_id in new_ids)
-    counts["assigned"] = created
-    counts["updated"] = len(redated)
-    counts["unchanged"] += len(new) - created
     if touched:
         hooks.scenarios_assigned.call(assignments=touched)
     return counts
