@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from celery._state import _set_task_join_will_block
 from hypothesis import settings as hypothesis_settings
 from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
@@ -14,6 +15,16 @@ from tests.factories import PASSWORD, TeamFactory, make_manager, make_salesperso
 hypothesis_settings.register_profile("fixed", derandomize=True)
 hypothesis_settings.register_profile("random", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_allowed():
+    """Each test starts with Celery's "a task may wait for a result" flag cleared. Eager tasks set that flag, a
+    process-wide global, while they run and put back what they found; two requests of the threaded live server (a
+    browser test's page and its HTMX calls) running eager tasks at once can put back the other's True, and every
+    later `.get()` in the same test process then fails with "Never call result.get() within a task!"."""
+    _set_task_join_will_block(False)
+    yield
 
 
 @pytest.fixture(autouse=True)
