@@ -26,3 +26,20 @@ plan_page_context = Hook(
     "courses.plan_page_context",
     "fn(*, user, plan) -> dict: more context for the plan page (dashboards/: the participants' progress).",
 )
+course_outline_activities = Hook(
+    "courses.course_outline_activities",
+    "fn(*, user, course) -> list[dict]: activities other apps attach to a course, shown in its outline editor "
+    "after the lessons (assessments/: its quizzes, the final one marked). Each dict: kind (a translated word), "
+    "title, state (translated), url (where the trainer opens it), preview_url (may be empty). At most two queries.",
+)
+course_outline_add_actions = Hook(
+    "courses.course_outline_add_actions",
+    "fn(*, user, course) -> list[dict]: buttons for the outline editor that add an activity to the course "
+    "(assessments/: 添加测验). Each dict: label (translated), url. No query.",
+)
+plan_session_actions = Hook(
+    "courses.plan_session_actions",
+    "fn(*, user, plan, sessions) -> dict[session_id, list[dict]]: links shown on each session's card in the plan "
+    "builder (assessments/: 添加测验 for the session, and the quizzes already linked to it). Each dict: label "
+    "(translated), url. At most two queries for all the sessions together.",
+)
