@@ -304,7 +304,30 @@ guaranteed to (rise|grow|go up|pay|make|double|earn)
 double your money
 (principal|capital) is (safe|protected|guaranteed)
 100% (safe|guaranteed|secure)
-money-back on (returns|profits)"""
+money-back on (returns|profits)
+稳稳*(百分之|%|个点)
+一分(钱)?(都|也)?(不会)?(少|不少)
+(本金|本钱|钱)*(不会|没有|不会有)*(损失|亏)
+连本带利
+(担保|包您|包你)*(涨|翻|收益|赚|回本)
+翻一番
+铁定
+(公司|银行|我们)*兜着
+等着收钱
+不会亏本
+年年都(赚|涨|有收益)
+(不可能|不会)赔
+(收益|回报|利息)*(雷打不动|旱涝保收)
+旱涝保收
+稳拿
+(跟|和)存(定期|银行)一样*(安全|保本|稳)
+re:\bsteady\s+\d+(?:\.\d+)?\s*(?:%|percent)
+re:\bno matter what the market
+re:\b(?:completely|totally|perfectly|100%)\s+safe\b
+re:\b(?:can't|cannot|won't|will not|never)\s+lose\s+a\s+(?:cent|penny|dime|thing)
+re:\b(?:will|is going to|gonna)\s+(?:double|triple)\b
+re:\bno way (?:you(?:'ll| will)?|you could|you can) lose\b
+re:\b(?:i|we)\s+(?:promise|guarantee)\s+(?:you\s+)?(?:this|it|the fund|your money|you(?:'ll| will))\b"""
 _EFFICACY = r"""根治
 包治
 药到病除
@@ -328,7 +351,15 @@ miracle (cure|product)
 治好了*(病|人|患者)
 不复发
 疏通血管
-(cure|cures|cured) (diabetes|cancer|high blood pressure)"""
+(cure|cures|cured) (diabetes|cancer|high blood pressure)
+疗程*(彻底|根治|好了|痊愈|康复)
+彻底好(了)?
+(代替|替代|取代)*药
+不用(再)?吃药
+(停|停掉)*(降压药|降糖药|药)
+保证*(提高|提升|提分|涨分)
+re:\b(?:get|come|take) (?:you )?off (?:your |the )?(?:pills|medication|meds|tablets)\b
+re:\breplaces? your (?:pills|medication|meds|tablets)\b"""
 _ABSOLUTE = r"""最(安全|便宜|低|好|强|先进|专业|优秀|划算|实惠|可靠|稳定|耐用|权威|正宗|靠谱|快|优惠|齐全|全面)的
 (本市|全市|同级别|同级|同类|市场上|业内|行业内)*最
 (别的|别家|其他|其他家|谁家|谁)*(都)?比不上
@@ -368,7 +399,17 @@ lowest price
 number one
 the only (product|company|brand) (that|which|on|in)
 unbeatable
-world-class"""
+world-class
+(全行业|全国|全球|全世界|业内|行业)*(最顶尖|最领先|最好|最强|最大)
+没人(能)?比得(过|上)
+无人能及
+天下第一
+(全球|世界|国际|行业|国内)领先
+绝无仅有
+没有之一
+re:\bhands down the best\b
+re:\bthe best\s+\w+(?:\s+\w+)?\s+in the (?:country|world|market|industry|city|business)\b
+re:\bnobody (?:can )?(?:beats?|comes close)"""
 _PRESSURE = r"""今天不(买|签|定|订|下单)
 (现在|再|今天)不(买|签|定|订|下单)*就
 过了今天
@@ -404,7 +445,25 @@ offer expires today
 替您着急
 only good until
 until I hang up
-today or never"""
+today or never
+只到今(晚|天)
+今晚*(截止|结束|恢复)
+(明天|明早|明儿)*(恢复原价|就涨|涨回去|就没)
+恢复原价
+另一个价
+就剩(这)?(最后)?
+今天(就)?截止
+过了(今天|今晚|这个村)?就(不可能|不会|没有|没)
+(被别人|被人|别人)*(提走|买走|抢走|订走|定走|拿走)
+赶(快|紧)*(交|付|签|定|订|下单|把)
+别(想|考虑|犹豫)了
+(定金|订金)*交了
+re:\b(?:disappears?|ends?|expires?|goes away)\s+(?:at midnight|tonight|today|after today|at the end of (?:the|this) call)
+re:\bsign (?:tonight|today|right now|now)\b
+re:\bsomeone else will (?:take|buy|grab|snap)
+re:\b(?:only|can only) (?:hold|keep) (?:this|the) (?:offer|price|deal)
+re:\buntil the end of (?:the|this) call\b
+re:\bwon't last\b"""
 _DISPARAGEMENT = r"""垃圾
 骗子
 坑人
@@ -427,7 +486,22 @@ ripoff
 crap
 rubbish
 con artists
-(their|competitor's|competitors'|the other) * (is|are) (rubbish|terrible|awful|trash|useless|worthless)"""
+(their|competitor's|competitors'|the other) * (is|are) (rubbish|terrible|awful|trash|useless|worthless)
+摆设
+散架
+(快|要)倒闭
+半成品
+谁用谁后悔
+瞎吹
+次品
+劣质
+偷工减料
+回收铜
+迟早(着火|出事|出问题|坏)
+忽悠
+re:(?:隔壁|那家|那个牌子|他们(?:公司|家)|友商|竞品|别家|对手|同行|其他(?:品牌|公司|家))[^。！？!?]{0,20}(?:摆设|散架|倒闭|后悔|次品|着火|忽悠|没人赔|找不到人|不靠谱|靠不住|不行|太差|很差)
+re:\b(?:their|the other (?:vendor|company|brand|guys)|competitors?'?s?|those guys)\b[^.!?]{0,40}\b(?:a joke|junk|crooks?|rip you off|scam|terrible|useless|awful|garbage|rubbish|dodgy|falls? apart)\b
+re:\b(?:piece of junk|they'll rip you off|rip you off)\b"""
 
 
 @lru_cache(maxsize=1)
