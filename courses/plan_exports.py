@@ -5,6 +5,10 @@ import io
 from zoneinfo import ZoneInfo
 
 import icalendar
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +28,8 @@ def session_uid(*, plan_id: int, session_id: int) -> str:
 def plan_ical(*, plan: TrainingPlan) -> bytes:
     """The plan's sessions as a VCALENDAR with a VTIMEZONE for the site's zone.
 
-    No METHOD: a published calendar file, not an invitation (METHOD:REQUEST would need an ORGANIZER).
+    METHOD:PUBLISH: a published calendar file, not an invitation (METHOD:REQUEST would need an ORGANIZER). The
+    VTIMEZONE carries no COMMENT (icalendar writes one on the dates it covers; libical's iTIP check refuses it).
     """
     if plan.start_date is None:
         raise ValueError("a plan without a start date has no calendar")
@@ -35,15 +40,16 @@ def plan_ical(*, plan: TrainingPlan) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", plan.title)
     cal.add("x-wr-timezone", tzid)
-    cal.add_component(
-        icalendar.Timezone.from_tzid(
-            tzid,
-            first_date=plan.start_date - dt.timedelta(days=1),
-            last_date=plan.end_date + dt.timedelta(days=1),
-        )
+    vtimezone = icalendar.Timezone.from_tzid(
+        tzid,
+        first_date=plan.start_date - dt.timedelta(days=1),
+        last_date=plan.end_date + dt.timedelta(days=1),
     )
+    vtimezone.pop("COMMENT", None)
+    cal.add_component(vtimezone)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for s in sessions:
         day = plan.day_date(s.day)
@@ -73,22 +79,85 @@ def plan_ical(*, plan: TrainingPlan) -> bytes:
     return cal.to_ical()
 
 
-def _set_east_asian_font(document, font_name: str = "SimSun") -> None:
-    from docx.oxml.ns import qn
+A4 = (Mm(210), Mm(297))
+DOCX_LANGUAGE = "zh-CN"
 
+
+def _set_east_asian_font(document, font_name: str = "SimSun") -> None:
+    """The body font for Chinese, and zh-CN as the text's language (else LibreOffice picks a Japanese variant)."""
     style = document.styles["Normal"]
     style.font.name = font_name
     rpr = style.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), font_name)
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    targets = [rpr] + ([defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))] if defaults is not None else [])
+    for target in targets:
+        lang = target.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            target.append(lang)
+        for attr in ("w:val", "w:eastAsia", "w:bidi"):
+            lang.set(qn(attr), DOCX_LANGUAGE if attr != "w:bidi" else "ar-SA")
+
+
+def _page_a4(document) -> None:
+    """A4 with the margins of Chinese office documents (GB/T 9704: 37 mm top, 28 mm left, 26 mm right)."""
+    for section in document.sections:
+        section.page_width, section.page_height = A4
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+
+def _core_properties(document, *, plan: TrainingPlan) -> None:
+    """Our own metadata, not python-docx's template (author python-docx, 2013, en-US)."""
+    now = timezone.now().astimezone(dt.UTC).replace(microsecond=0, tzinfo=None)
+    props = document.core_properties
+    props.author = props.last_modified_by = str(_("Sales-training LMS"))
+    props.title = plan.title
+    props.subject = str(_("Training plan"))
+    props.language = DOCX_LANGUAGE
+    props.keywords = props.comments = props.category = ""
+    props.created = props.modified = now
+    props.revision = 1
+
+
+class _NumberedLists:
+    """Each call of `paragraph()` after `start()` adds an item of a new "List Number" list that counts from 1.
+
+    The template's "List Number" style points at one numbering instance, so every list in the document would go on
+    counting from the last one (the methods numbered 4-8 after three objectives). Each list gets its own w:num on
+    the same abstract numbering, with a start override."""
+
+    def __init__(self, document):
+        self.document = document
+        numbering = document.part.numbering_part.numbering_definitions._numbering
+        style_pr = document.styles["List Number"].element.pPr.numPr
+        base = numbering.num_having_numId(style_pr.numId.val)
+        self.numbering, self.abstract_id, self.num_id = numbering, base.abstractNumId.val, None
+
+    def start(self) -> None:
+        num = self.numbering.add_num(self.abstract_id)
+        override = num.add_lvlOverride(ilvl=0)
+        override.add_startOverride(1)
+        self.num_id = num.numId
+
+    def paragraph(self, text: str):
+        paragraph = self.document.add_paragraph(text, style="List Number")
+        num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_ilvl().val = 0
+        num_pr.get_or_add_numId().val = self.num_id
+        return paragraph
 
 
 def plan_docx(*, plan: TrainingPlan) -> bytes:
-    """The 培训计划书 as a Word document, in the same order as the print view."""
-    from docx import Document
+    """The 培训计划书 as a Word document (A4, zh-CN), in the same order as the print view."""
 
     doc_data = plan_selectors.plan_document(plan=plan)
     document = Document()
+    _page_a4(document)
     _set_east_asian_font(document)
+    _core_properties(document, plan=plan)
+    numbered = _NumberedLists(document)
     document.add_heading(plan.title, level=0)
     if plan.description:
         document.add_paragraph(plan.description)
@@ -98,8 +167,9 @@ def plan_docx(*, plan: TrainingPlan) -> bytes:
         document.add_paragraph(_("No objectives yet."))
     for label, objectives in doc_data.objectives_by_kind:
         document.add_paragraph(label, style="Heading 3")
+        numbered.start()
         for o in objectives:
-            document.add_paragraph(o.text, style="List Number")
+            numbered.paragraph(o.text)
 
     document.add_heading(_("2. Trainers"), level=1)
     document.add_paragraph("、".join(doc_data.trainers) or "—")
@@ -125,8 +195,9 @@ def plan_docx(*, plan: TrainingPlan) -> bytes:
         document.add_paragraph(_("Equipment: %(equipment)s") % {"equipment": plan.equipment})
 
     document.add_heading(_("7. Methods"), level=1)
+    numbered.start()
     for m in doc_data.methods:
-        document.add_paragraph(f"{m.name}: {m.description}", style="List Number")
+        numbered.paragraph(f"{m.name}: {m.description}")
     if not doc_data.methods:
         document.add_paragraph("—")
 

@@ -23,9 +23,11 @@ def test_ics_is_valid_rfc5545(client_for, plan, trainer, manager_a):
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     cal = icalendar.Calendar.from_ical(raw)
     assert cal["VERSION"] == "2.0" and cal["PRODID"]
-    assert "METHOD" not in cal  # no METHOD without ORGANIZER
+    assert cal["METHOD"] == "PUBLISH"  # a published calendar, not an invitation (that would need an ORGANIZER)
     timezones = cal.walk("VTIMEZONE")
     assert [str(tz["TZID"]) for tz in timezones] == ["Asia/Shanghai"]
+    assert "COMMENT" not in timezones[0]  # libical's iTIP check refuses a COMMENT on a VTIMEZONE
+    assert b"COMMENT" not in raw
     assert timezones[0].walk("STANDARD")
     events = cal.walk("VEVENT")
     assert len(events) == len(sessions) == 12
@@ -112,3 +114,44 @@ def test_print_view_has_the_plan_sections(client_for, plan, trainer):
     ):
         assert heading in html or True  # translated headings are checked below in Chinese
     assert plan.title in html and "第1天第1节" in html
+
+
+def _numbered(document, section: int) -> list[tuple[str, int]]:
+    """(text, numId) of the "List Number" paragraphs under the section-th top heading (0: objectives)."""
+    from docx.oxml.ns import qn
+
+    out, inside, seen = [], False, -1
+    for p in document.paragraphs:
+        if p.style.name == "Heading 1":
+            seen += 1
+            inside = seen == section
+        elif inside and p.style.name == "List Number":
+            out.append((p.text, int(p._p.pPr.numPr.find(qn("w:numId")).get(qn("w:val")))))
+    return out
+
+
+def test_docx_is_a4_chinese_with_our_metadata_and_lists_counting_from_one(client_for, plan, trainer):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    fill_plan(plan, per_day=1, trainer=trainer)
+    Objective.objects.create(plan=plan, kind=Objective.Kind.KNOWLEDGE, text="第二条目标", order=9)
+    response = client_for(trainer).get(reverse("courses:plan_docx", args=[plan.pk]))
+    document = Document(io.BytesIO(response.content))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    props = document.core_properties
+    assert props.language == "zh-CN" and props.title == plan.title
+    assert "python-docx" not in (props.author or "") + (props.last_modified_by or "")
+    assert props.created.year >= 2026 and props.revision == 1
+    lang = document.styles["Normal"].element.rPr.find(qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN" and lang.get(qn("w:val")) == "zh-CN"
+    objectives, methods = _numbered(document, 0), _numbered(document, 6)
+    assert objectives and methods
+    numbering = document.part.numbering_part.numbering_definitions._numbering
+    assert len({n for _t, n in methods}) == 1  # one list of methods; each kind of objective is a list of its own
+    for num_id in {n for _t, n in objectives + methods}:
+        num = numbering.num_having_numId(num_id)
+        start = num.find(qn("w:lvlOverride")).find(qn("w:startOverride"))
+        assert start.get(qn("w:val")) == "1", "each list restarts at 1"
+    assert {n for _t, n in objectives}.isdisjoint({n for _t, n in methods})
