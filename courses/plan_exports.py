@@ -5,13 +5,13 @@ import io
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from django.conf import settings
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from courses import plan_selectors
 from courses.models import TrainingPlan
