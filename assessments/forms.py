@@ -197,3 +197,81 @@ class RuleForm(forms.Form):
 
 
 RuleFormSet = forms.formset_factory(RuleForm, extra=2, max_num=12)
+
+
+class QuizBuilderForm(QuizForm):
+    """The builder's settings card: the quiz's fields styled for Bootstrap; the fixed questions come from the
+    builder's chosen list (hidden inputs, in order), not a select."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["questions"].widget = forms.MultipleHiddenInput()
+        self.fields["mode"].help_text = _(
+            "Fixed: the chosen questions. Random: drawn by the rules. Both: the chosen questions, then the rules' "
+            "draws (never a chosen question twice)."
+        )
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            elif not isinstance(widget, forms.MultipleHiddenInput):
+                widget.attrs.setdefault("class", "form-control")
+
+
+class BuilderRuleForm(RuleForm):
+    competency = forms.ModelChoiceField(label=_("Competency"), queryset=Competency.objects.all(), required=False)
+    field_order = ["category", "competency", "difficulty", "count", "points"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class",
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm",
+            )
+
+    def clean_points(self):
+        points = self.cleaned_data.get("points")
+        if points is not None and points <= 0:
+            raise forms.ValidationError(_("Points must be above 0."))
+        return points
+
+
+BuilderRuleFormSet = forms.formset_factory(BuilderRuleForm, extra=1, max_num=12)
+
+
+class QuizAssignForm(forms.Form):
+    """Assign a quiz from its page: a team (its members the owner may reach) or one person, by a due date."""
+
+    TARGET_TEAM = "team"
+    TARGET_PERSON = "person"
+
+    who = forms.ChoiceField(
+        label=_("Who"),
+        choices=[(TARGET_TEAM, _("A team and its sub-teams")), (TARGET_PERSON, _("One person"))],
+        initial=TARGET_TEAM,
+        widget=forms.RadioSelect,
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("(choose a team)"))
+    person = forms.CharField(label=_("Employee number or user name"), required=False, max_length=150)
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].widget.attrs["class"] = "form-select"
+        self.fields["person"].widget.attrs["class"] = "form-control"
+        self.fields["due_date"].widget.attrs["class"] = "form-control"
+        self.fields["due_date"].error_messages["invalid"] = _("Enter a valid date, such as 2026-05-31.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("who") == self.TARGET_TEAM and not data.get("team"):
+            self.add_error("team", _("Choose a team."))
+        if data.get("who") == self.TARGET_PERSON and not (data.get("person") or "").strip():
+            self.add_error("person", _("Enter an employee number or user name."))
+        return data

@@ -127,6 +127,8 @@ class Quiz(models.Model):
     class Mode(models.TextChoices):
         FIXED = "fixed", _("Fixed questions")
         RANDOM = "random", _("Random by rules")
+        # Both: the fixed questions first, then the rules' draws (never a fixed question again).
+        MIXED = "mixed", _("Fixed questions and random rules")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -214,10 +216,11 @@ class QuizQuestion(models.Model):
 
 
 class QuizRule(models.Model):
-    """N random questions from a category (and difficulty), for quizzes in random mode."""
+    """N random questions from a category (and competency, difficulty), for quizzes in random or mixed mode."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="rules")
     category = models.ForeignKey("courses.Category", null=True, blank=True, on_delete=models.PROTECT)
+    competency = models.ForeignKey("courses.Competency", null=True, blank=True, on_delete=models.PROTECT)
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True)
     count = models.PositiveSmallIntegerField(default=5)
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1)

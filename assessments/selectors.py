@@ -44,10 +44,13 @@ from assessments.models import (
     QuizAssignment,
     QuizQuestion,
 )
+from courses.course_selectors import courses_for_author
+from courses.models import Course, TrainingPlan
 from learning.models import Enrollment
 from learning.requirements import Requirement, RequirementState
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
-from trainees.selectors import managed_team_ids
+from trainees.models import Team
+from trainees.selectors import managed_team_ids, people_for_user, teams_for_user
 
 # ---------------------------------------------------------------------------------------------------------------
 # Course completion hooks (the learning app calls these)
@@ -235,15 +238,18 @@ def quiz_outdated_questions(*, quiz: Quiz) -> int:
     if quiz.status != Quiz.Status.PUBLISHED or quiz.versions_upto is None:
         return 0
     newer = Question.objects.filter(is_archived=False, current_id__gt=quiz.versions_upto)
+    fixed = Q(id__in=QuizQuestion.objects.filter(quiz_id=quiz.pk).values("question_id"))
     if quiz.mode == Quiz.Mode.FIXED:
-        return newer.filter(id__in=QuizQuestion.objects.filter(quiz_id=quiz.pk).values("question_id")).count()
+        return newer.filter(fixed).count()
     pools = []
     for rule in quiz.rules.all():
-        pool = {"category_id": rule.category_id, "difficulty": rule.difficulty}
+        pool = {"category_id": rule.category_id, "competency_id": rule.competency_id, "difficulty": rule.difficulty}
         pool = {k: v for k, v in pool.items() if v}
         if not pool:  # a rule drawing from the whole bank
             return newer.count()
         pools.append(Q(**pool))
+    if quiz.mode == Quiz.Mode.MIXED:
+        pools.append(fixed)
     if not pools:
         return 0
     return newer.filter(reduce(operator.or_, pools)).count()
@@ -322,6 +328,252 @@ def quiz_list(*, user) -> QuerySet[Quiz]:
         .select_related("course", "plan")
         .order_by("title", "id")
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The quiz builder: the question picker, what random rules match, and whether a quiz can be published
+
+PICKER_PAGE_SIZE = 20
+
+
+def rule_match(*, category_id=None, competency_id=None, difficulty=None) -> Q:
+    """The questions (Question rows) a random rule draws from."""
+    match = Q()
+    if category_id:
+        match &= Q(category_id=category_id)
+    if competency_id:
+        match &= Q(competency_id=competency_id)
+    if difficulty:
+        match &= Q(difficulty=difficulty)
+    return match
+
+
+def drawable_questions() -> QuerySet[Question]:
+    """The questions a quiz can give: not retired, with a version."""
+    return Question.objects.filter(is_archived=False, current__isnull=False)
+
+
+def rule_match_count(*, category_id=None, competency_id=None, difficulty=None) -> int:
+    return (
+        drawable_questions()
+        .filter(rule_match(category_id=category_id, competency_id=competency_id, difficulty=difficulty))
+        .count()
+    )
+
+
+def question_picker(
+    *,
+    user,
+    search: str = "",
+    category_id: int | None = None,
+    competency_id: int | None = None,
+    qtype: str = "",
+    difficulty: int | None = None,
+) -> QuerySet[Question]:
+    """The builder's question picker: drawable questions of the shared bank, filtered on the server, with what each
+    row shows (its version, category, competency) in the same query. None for someone who may not author."""
+    if not can_author(user):
+        return Question.objects.none()
+    qs = drawable_questions().select_related("current", "category", "competency")
+    qs = qs.filter(rule_match(category_id=category_id, competency_id=competency_id, difficulty=difficulty))
+    if qtype in QuestionType.values:
+        qs = qs.filter(qtype=qtype)
+    if search:
+        qs = qs.filter(Q(current__stem__icontains=search) | Q(current__title__icontains=search))
+    return qs.order_by("-id")
+
+
+def builder_questions(*, user, question_ids: Iterable[int]) -> list[Question]:
+    """The chosen questions of the builder, in the given order (unknown or retired ids are dropped), in one query."""
+    ids = [i for i in question_ids]
+    found = question_picker(user=user).in_bulk(ids)
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+def _rule_label(rule: dict) -> str:
+    parts = [rule["category"].name if rule.get("category") else _("any category")]
+    if rule.get("competency"):
+        parts.append(rule["competency"].name)
+    if rule.get("difficulty"):
+        parts.append(_("difficulty %(d)s") % {"d": rule["difficulty"]})
+    return pgettext("between facts of one sentence", ", ").join(parts)
+
+
+def quiz_publish_problems(*, question_ids: Iterable[int], rules: list[dict]) -> list[str]:
+    """Why a quiz with these fixed questions and random rules (dicts: category, competency, difficulty, count, as
+    model instances or None) cannot be published: no question at all, or a rule that some attempt could not fill.
+
+    The attempt gives the fixed questions, then draws the rules in order, each never repeating a question already
+    given. So a rule can always be filled only when its pool, less the fixed questions in it and less what earlier
+    overlapping rules may take from it (at most their count, at most their overlap), still holds its count. One
+    query whatever the number of rules."""
+    fixed = set(question_ids)
+    rules = [r for r in rules if r.get("count")]
+    if not fixed and not rules:
+        return [_("The quiz has no questions: add fixed questions or a random rule.")]
+    if not rules:
+        return []
+    wanted = reduce(
+        operator.or_,
+        [
+            rule_match(
+                category_id=getattr(r.get("category"), "pk", None),
+                competency_id=getattr(r.get("competency"), "pk", None),
+                difficulty=r.get("difficulty"),
+            )
+            for r in rules
+        ],
+    )
+    rows = list(drawable_questions().filter(wanted).values_list("id", "category_id", "competency_id", "difficulty"))
+
+    def pool_of(rule: dict) -> set[int]:
+        cat, comp = getattr(rule.get("category"), "pk", None), getattr(rule.get("competency"), "pk", None)
+        diff = rule.get("difficulty")
+        return {
+            qid
+            for qid, c, k, d in rows
+            if (not cat or c == cat) and (not comp or k == comp) and (not diff or d == diff) and qid not in fixed
+        }
+
+    pools = [pool_of(r) for r in rules]
+    problems = []
+    for i, rule in enumerate(rules):
+        taken = sum(min(rules[j]["count"], len(pools[j] & pools[i])) for j in range(i))
+        available = max(0, len(pools[i]) - taken)
+        if rule["count"] > available:
+            problems.append(
+                _(
+                    "Rule %(n)s (%(rule)s) asks for %(count)s questions, but only %(available)s matching questions "
+                    "are left for it (published questions in the bank, less the fixed questions and what the rules "
+                    "before it may draw)."
+                )
+                % {"n": i + 1, "rule": _rule_label(rule), "count": rule["count"], "available": available}
+            )
+    return problems
+
+
+def quiz_rule_dicts(*, quiz: Quiz) -> list[dict]:
+    """A saved quiz's rules as the dicts `quiz_publish_problems` reads."""
+    return (
+        [
+            {
+                "category": r.category,
+                "competency": r.competency,
+                "difficulty": r.difficulty,
+                "count": r.count,
+                "points": r.points,
+            }
+            for r in quiz.rules.select_related("category", "competency")
+        ]
+        if quiz.pk
+        else []
+    )
+
+
+def quiz_prefill_course(*, user, course_id: int) -> bool:
+    """A new quiz may be opened for this course (?course=): the trainer authors it."""
+    return courses_for_author(user=user).filter(pk=course_id).exists()
+
+
+def quiz_prefill_plan(*, user, plan_id: int) -> bool:
+    """A new quiz may be opened for this plan's day (?plan=): the trainer owns the plan (admins: any)."""
+    plans = TrainingPlan.objects.all() if is_admin(user) else TrainingPlan.objects.filter(owners=user)
+    return plans.filter(pk=plan_id).exists()
+
+
+def quiz_course_choices(*, user, quiz: Quiz) -> QuerySet:
+    """The courses a quiz may belong to in the builder: those the trainer authors, and the quiz's own."""
+    return Course.objects.filter(Q(id__in=courses_for_author(user=user).values("id")) | Q(id=quiz.course_id or 0))
+
+
+def quiz_plan_choices(*, user, quiz: Quiz) -> QuerySet:
+    plans = TrainingPlan.objects.all() if is_admin(user) else TrainingPlan.objects.filter(owners=user)
+    return TrainingPlan.objects.filter(Q(id__in=plans.values("id")) | Q(id=quiz.plan_id or 0))
+
+
+def quiz_assign_teams(*, user) -> QuerySet[Team]:
+    """The teams a quiz's owner may assign it to: those they manage or belong to (`trainees.selectors.teams_for_user`)
+    and the teams of the people they may reach (`people_for_user`); assigning gives it to the reachable members."""
+    reachable = people_for_user(user=user).filter(team__isnull=False).values("team_id")
+    return Team.objects.filter(Q(id__in=teams_for_user(user=user).values("id")) | Q(id__in=reachable)).order_by(
+        "full_name", "id"
+    )
+
+
+def quiz_assign_person(*, user, key: str):
+    """The active person with this employee number (else user name) among those `user` may reach; None otherwise."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    people = people_for_user(user=user).filter(is_active=True)
+    return people.filter(employee_no=key).first() or people.filter(username=key).first()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Quizzes as activities of a course and of a plan's sessions (courses.hooks, registered in apps.py)
+
+
+def course_outline_quizzes(*, user, course) -> list[dict]:
+    """`courses.hooks.course_outline_activities`: the course's quizzes in its outline editor, the final one first and
+    marked, with their state and the links to the builder and the preview (for the quizzes the user owns). One query."""
+    owned = Exists(Quiz.owners.through.objects.filter(quiz_id=OuterRef("pk"), user_id=user.id))
+    quizzes = Quiz.objects.filter(course_id=course.pk).annotate(owned=owned).order_by("-is_final", "title", "id")
+    rows = []
+    for quiz in quizzes:
+        mine = quiz.owned or is_admin(user)
+        rows.append(
+            {
+                "kind": _("Final quiz") if quiz.is_final else _("Quiz"),
+                "title": quiz.title,
+                "state": quiz.get_status_display(),
+                "published": quiz.status == Quiz.Status.PUBLISHED,
+                "final": quiz.is_final,
+                "url": reverse("assessments:quiz_edit" if mine else "assessments:quiz", args=[quiz.pk]),
+                "preview_url": reverse("assessments:quiz_preview", args=[quiz.pk]) if mine else "",
+            }
+        )
+    return rows
+
+
+def course_outline_quiz_actions(*, user, course) -> list[dict]:
+    """`courses.hooks.course_outline_add_actions`: add a quiz to the course, or its final quiz. No query."""
+    if not can_author(user):
+        return []
+    url = reverse("assessments:quiz_new")
+    return [
+        {"label": _("Add a quiz"), "url": f"{url}?course={course.pk}"},
+        {"label": _("Add the final quiz"), "url": f"{url}?course={course.pk}&final=1"},
+    ]
+
+
+def plan_session_quiz_links(*, user, plan, sessions) -> dict[int, list[dict]]:
+    """`courses.hooks.plan_session_actions`: on each session's card, the quizzes already linked to its plan day and
+    "add a quiz" for that day. One query for all the sessions."""
+    if not can_author(user):
+        return {}
+    sessions = list(sessions)
+    days = {s.day for s in sessions}
+    by_day: dict[int, list[dict]] = {}
+    for quiz_id, title, day, status in (
+        Quiz.objects.filter(plan_id=plan.pk, plan_day__in=days)
+        .order_by("plan_day", "title", "id")
+        .values_list("id", "title", "plan_day", "status")
+    ):
+        state = Quiz.Status(status).label
+        by_day.setdefault(day, []).append(
+            {
+                "label": _("Quiz: %(title)s (%(state)s)") % {"title": title, "state": state},
+                "url": reverse("assessments:quiz", args=[quiz_id]),
+            }
+        )
+    new = reverse("assessments:quiz_new")
+    return {
+        s.pk: [
+            *by_day.get(s.day, []),
+            {"label": _("Add a quiz"), "url": f"{new}?plan={plan.pk}&day={s.day}"},
+        ]
+        for s in sessions
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -703,11 +955,7 @@ def _smallest_rule_pool(quiz: Quiz) -> tuple[int, int] | None:
         return None
     counts = {}
     for i, rule in enumerate(rules):
-        match = Q()
-        if rule.category_id:
-            match &= Q(category_id=rule.category_id)
-        if rule.difficulty:
-            match &= Q(difficulty=rule.difficulty)
+        match = rule_match(category_id=rule.category_id, competency_id=rule.competency_id, difficulty=rule.difficulty)
         counts[f"r{i}"] = Count("id", filter=match)
     pools = Question.objects.filter(is_archived=False, current__isnull=False).aggregate(**counts)
     return min(((pools[f"r{i}"], rule.count) for i, rule in enumerate(rules)), key=lambda p: p[0] / max(p[1], 1))

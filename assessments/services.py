@@ -47,6 +47,7 @@ from lms.audit import AuditAction, audit_log_record, audit_log_record_many
 from lms.deferred import enqueue_or_run, registered_task
 from lms.jobs import job_create, run_job
 from lms.models import Job
+from trainees.selectors import people_for_user, team_subtree_ids
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -400,24 +401,32 @@ def _given_version_ids(quiz: Quiz, question_ref: str = "pk"):
 
 
 def _pick_versions(quiz: Quiz) -> list[tuple[QuestionVersion, Decimal]]:
-    if quiz.mode == Quiz.Mode.FIXED:
+    """The questions an attempt gets, with their points: the fixed questions in order (fixed or mixed mode), then
+    each random rule's draw (random or mixed mode), never a question already given."""
+    picked: list[tuple[QuestionVersion, Decimal]] = []
+    used: set[int] = set()
+    if quiz.mode in (Quiz.Mode.FIXED, Quiz.Mode.MIXED):
         rows = quiz.quiz_questions.filter(question__is_archived=False, question__current__isnull=False).order_by(
             "order", "id"
         )
         given = _given_version_ids(quiz, "question_id")
         if given is None:
-            return [(row.question.current, row.points) for row in rows.select_related("question__current")]
-        rows = list(rows.annotate(version_id=given))
-        versions = QuestionVersion.objects.in_bulk([row.version_id for row in rows])
-        return [(versions[row.version_id], row.points) for row in rows]
-    picked: list[tuple[QuestionVersion, Decimal]] = []
-    used: set[int] = set()
+            rows = list(rows.select_related("question__current"))
+            picked += [(row.question.current, row.points) for row in rows]
+        else:
+            rows = list(rows.annotate(version_id=given))
+            versions = QuestionVersion.objects.in_bulk([row.version_id for row in rows])
+            picked += [(versions[row.version_id], row.points) for row in rows]
+        used.update(row.question_id for row in rows)
+    if quiz.mode == Quiz.Mode.FIXED:
+        return picked
     for rule in quiz.rules.all():
-        pool = Question.objects.filter(is_archived=False, current__isnull=False).exclude(id__in=used)
-        if rule.category_id:
-            pool = pool.filter(category_id=rule.category_id)
-        if rule.difficulty:
-            pool = pool.filter(difficulty=rule.difficulty)
+        pool = selectors.drawable_questions().exclude(id__in=used)
+        pool = pool.filter(
+            selectors.rule_match(
+                category_id=rule.category_id, competency_id=rule.competency_id, difficulty=rule.difficulty
+            )
+        )
         ids = list(pool.values_list("id", flat=True))
         if len(ids) < rule.count:
             raise AssessmentError("not_enough_questions", _("This quiz cannot start: its bank has too few questions."))
@@ -1081,16 +1090,43 @@ def quiz_create(*, owner, title: str, questions: Iterable[Question] = (), **fiel
     return quiz
 
 
+def quiz_publish_check(*, quiz: Quiz, questions: list[Question], rules: list[dict]) -> None:
+    """Refuse (ValidationError) to publish a quiz that some attempt could not be given: no question at all, or a
+    random rule its bank cannot fill (see `selectors.quiz_publish_problems`). Only what the quiz's mode uses counts."""
+    if quiz.status != Quiz.Status.PUBLISHED:
+        return
+    fixed = [q.pk for q in questions] if quiz.mode in (Quiz.Mode.FIXED, Quiz.Mode.MIXED) else []
+    drawn = rules if quiz.mode in (Quiz.Mode.RANDOM, Quiz.Mode.MIXED) else []
+    if not fixed and not [r for r in drawn if r.get("count")]:
+        field = "questions" if quiz.mode == Quiz.Mode.FIXED else "rules"
+        raise ValidationError(
+            {field: [_("A published quiz needs questions: add fixed questions or a random rule.")]}, code="empty"
+        )
+    problems = selectors.quiz_publish_problems(question_ids=fixed, rules=drawn)
+    if problems:
+        raise ValidationError({"rules": problems}, code="rules_unmet")
+
+
 @transaction.atomic
-def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]) -> Quiz:
-    """Save a quiz built in the form: its settings, its fixed questions in order, and its random rules.
+def quiz_save(
+    *,
+    quiz: Quiz,
+    owner,
+    questions: list[Question],
+    rules: list[dict],
+    points: dict[int, Decimal] | None = None,
+) -> Quiz:
+    """Save a quiz built in the form: its settings, its fixed questions in order (with their points, by question id,
+    when given; else they keep theirs, 1 for a new one), and its random rules. Publishing is refused when an attempt
+    could not be given its questions (`quiz_publish_check`).
 
     Attempts already started are not touched: their questions were frozen at start."""
     quiz.full_clean()
-    if quiz.mode == Quiz.Mode.FIXED and quiz.status == Quiz.Status.PUBLISHED and not questions:
-        raise ValidationError({"questions": _("A published quiz with fixed questions needs at least one question.")})
-    if quiz.mode == Quiz.Mode.RANDOM and quiz.status == Quiz.Status.PUBLISHED and not rules:
-        raise ValidationError({"mode": _("A published random quiz needs at least one rule.")})
+    points = points or {}
+    for value in points.values():
+        if value is None or value <= 0:
+            raise ValidationError({"questions": [_("Each question's points must be a number above 0.")]})
+    quiz_publish_check(quiz=quiz, questions=questions, rules=rules)
     old_plan, old_day, old_status = Quiz.objects.filter(pk=quiz.pk).values_list(
         "plan_id", "plan_day", "status"
     ).first() or (None, None, None)
@@ -1104,11 +1140,13 @@ def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]
     keep = set()
     for order, question in enumerate(questions, start=1):
         row = existing.get(question.id)
+        wanted = points.get(question.id)
         if row is None:
-            quiz.quiz_questions.create(question=question, order=order)
-        elif row.order != order:
+            quiz.quiz_questions.create(question=question, order=order, points=wanted or 1)
+        elif row.order != order or (wanted is not None and row.points != wanted):
             row.order = order
-            row.save(update_fields=["order"])
+            row.points = wanted if wanted is not None else row.points
+            row.save(update_fields=["order", "points"])
         keep.add(question.id)
     quiz.quiz_questions.exclude(question_id__in=keep).delete()
     quiz.rules.all().delete()
@@ -1117,6 +1155,7 @@ def quiz_save(*, quiz: Quiz, owner, questions: list[Question], rules: list[dict]
             QuizRule(
                 quiz=quiz,
                 category=r.get("category"),
+                competency=r.get("competency"),
                 difficulty=r.get("difficulty"),
                 count=r["count"],
                 points=r.get("points") or 1,
@@ -1140,6 +1179,94 @@ def quiz_take_new_versions(*, quiz: Quiz, user, request=None) -> int:
             actor=user, action=AuditAction.QUIZ_NEW_VERSIONS, obj=quiz, details={"questions": changed}, request=request
         )
     return changed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Preview as a learner (the builder's "预览"): drawn fresh, shown like an attempt, nothing recorded
+
+PREVIEW_MAX_ITEMS = 300
+
+
+def quiz_preview_draw(*, quiz: Quiz) -> list[AttemptItem]:
+    """The questions an attempt started now would get (random rules drawn fresh, options shuffled as the quiz says),
+    as unsaved AttemptItems numbered 1..n (their `id` is the number): nothing is written. AssessmentError when the
+    quiz could not start (no questions, a rule its bank cannot fill)."""
+    picked = _pick_versions(quiz)
+    if not picked:
+        raise AssessmentError("no_questions", _("This quiz has no questions yet."))
+    rng = _rng()
+    if quiz.shuffle_questions:
+        rng.shuffle(picked)
+    items = []
+    for order, (version, points) in enumerate(picked, start=1):
+        keys = [o["key"] for o in version.options]
+        if quiz.shuffle_options and version.qtype in CHOICE_TYPES:
+            rng.shuffle(keys)
+        items.append(AttemptItem(id=order, order=order, version=version, option_order=keys, points=points))
+    return items
+
+
+def quiz_preview_check(*, posted) -> tuple[list[AttemptItem], Decimal, Decimal, bool]:
+    """Grade a preview form (the versions, option orders and points it was drawn with, and the answers clicked)
+    the way an attempt would be graded, in memory: nothing is written. Returns (items with answer and score set,
+    score, max score, any question left to a trainer). ValidationError for a form that is not a preview's."""
+    try:
+        n = min(int(posted.get("count", "0")), PREVIEW_MAX_ITEMS)
+        drawn = [
+            (
+                order,
+                int(posted.get(f"v-{order}", "")),
+                [k for k in posted.get(f"o-{order}", "").split(",") if k],
+                Decimal(posted.get(f"p-{order}", "")),
+            )
+            for order in range(1, n + 1)
+        ]
+    except (ValueError, ArithmeticError):
+        raise ValidationError(_("This preview form is incomplete; open the preview again.")) from None
+    versions = QuestionVersion.objects.in_bulk([version_id for _o, version_id, _k, _p in drawn])
+    if not drawn or len(versions) != len({v for _o, v, _k, _p in drawn}):
+        raise ValidationError(_("This preview form is incomplete; open the preview again."))
+    items, score, max_score, manual = [], Decimal("0"), Decimal("0"), False
+    for order, version_id, keys, points in drawn:
+        version = versions[version_id]
+        item = AttemptItem(id=order, order=order, version=version, option_order=keys, points=points)
+        name = f"q-{order}"
+        raw = posted.getlist(name) if version.qtype == QuestionType.MULTIPLE else (posted.get(name, "").strip() or None)
+        try:
+            item.answer = _clean_answer(item_id=order, qtype=version.qtype, option_order=keys, value=raw)
+        except ValidationError:
+            item.answer = None
+        fraction = grading.fraction_for(version, item.answer)
+        if fraction is None:
+            manual = True
+        else:
+            item.score = _q2(points * fraction)
+            score += item.score
+        item.needs_grading = fraction is None
+        max_score += points
+        items.append(item)
+    return items, score, max_score, manual
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Assigning from the quiz's page (its owners: a team or a person they may reach)
+
+
+def quiz_assign_by_owner(*, quiz: Quiz, by, due_date, team=None, person=None) -> dict:
+    """Assign the quiz (`quiz_assign`: published only, a due date not in the past, each person notified) to the
+    members of `team` and its sub-teams, or to `person`, among the people `by` may reach
+    (`trainees.selectors.people_for_user`). ValidationError when nobody reachable is left."""
+    reachable = people_for_user(user=by).filter(is_active=True)
+    if team is not None:
+        reachable = reachable.filter(team_id__in=team_subtree_ids(team_ids=[team.pk]))
+    elif person is not None:
+        reachable = reachable.filter(pk=person.pk)
+    else:
+        reachable = reachable.none()
+    user_ids = list(reachable.values_list("id", flat=True))
+    if not user_ids:
+        raise ValidationError({"who": [_("Nobody you may assign to is in this team.")]}, code="nobody")
+    return quiz_assign(user_ids=user_ids, quiz=quiz, due_date=due_date, by=by)
 
 
 # ---------------------------------------------------------------------------------------------------------------

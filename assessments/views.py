@@ -1,11 +1,13 @@
 """Pages: taking quizzes, results, the question bank, import/export, grading and item analysis. Thin."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +17,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import parsers, selectors, services
-from assessments.forms import GradeForm, ImportForm, QuestionForm, QuizForm, RuleFormSet
+from assessments.forms import (
+    BuilderRuleFormSet,
+    GradeForm,
+    ImportForm,
+    QuestionForm,
+    QuizAssignForm,
+    QuizBuilderForm,
+)
 from assessments.models import Attempt, QuestionType, Quiz
-from courses.models import Category
+from courses.models import Category, Competency
 from lms.permissions import role_required
 from lms.roles import MANAGER, TRAINER
 
@@ -38,9 +47,15 @@ def quiz_list(request):
 @login_required
 def quiz_detail(request, quiz_id: int):
     quiz = selectors.quiz_get_for_user(user=request.user, quiz_id=quiz_id)
+    return _quiz_detail_response(request, quiz)
+
+
+def _quiz_detail_response(request, quiz: Quiz, *, assign_form=None, status: int = 200):
     attempts = selectors.my_attempts(user=request.user, quiz=quiz)
     standing = selectors.quiz_standing_for(user=request.user, quiz=quiz)
     owner = selectors.owned_quizzes(user=request.user).filter(pk=quiz.pk).exists()
+    if owner and assign_form is None:
+        assign_form = QuizAssignForm(teams=selectors.quiz_assign_teams(user=request.user))
     return render(
         request,
         "assessments/quiz_detail.html",
@@ -53,7 +68,9 @@ def quiz_detail(request, quiz_id: int):
             "owner": owner,
             "outdated": selectors.quiz_outdated_questions(quiz=quiz) if owner else 0,
             "key_warning": selectors.quiz_key_warning(quiz=quiz) if owner else None,
+            "assign_form": assign_form if owner else None,
         },
+        status=status,
     )
 
 
@@ -290,40 +307,297 @@ def results(request):
     )
 
 
+def _builder_initial(request, quiz: Quiz) -> dict:
+    """A new quiz opened from a course outline (?course=, &final=1) or a plan session (?plan=, &day=): those fields
+    filled in, when the trainer may author that course or plan (anything else is ignored)."""
+    initial: dict = {}
+    if quiz.pk:
+        return initial
+    course_id, plan_id = request.GET.get("course", ""), request.GET.get("plan", "")
+    if course_id.isdigit() and selectors.quiz_prefill_course(user=request.user, course_id=int(course_id)):
+        initial["course"] = int(course_id)
+        initial["is_final"] = request.GET.get("final") == "1"
+    if plan_id.isdigit() and selectors.quiz_prefill_plan(user=request.user, plan_id=int(plan_id)):
+        initial["plan"] = int(plan_id)
+        day = request.GET.get("day", "")
+        if day.isdigit():
+            initial["plan_day"] = int(day)
+    return initial
+
+
+def _limit_links(request, form, quiz: Quiz) -> None:
+    """A quiz joins only the courses and plans its trainer authors (and keeps the ones it has)."""
+    form.fields["course"].queryset = selectors.quiz_course_choices(user=request.user, quiz=quiz)
+    form.fields["plan"].queryset = selectors.quiz_plan_choices(user=request.user, quiz=quiz)
+
+
+def _chosen_from_post(request) -> tuple[list[int], dict[int, Decimal | None], list[str]]:
+    """The builder's chosen list as posted: question ids in order, their points, and the problems with them. The
+    no-JavaScript buttons (add, remove, up, down) change the list before it is shown again."""
+    ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("questions") if v.isdigit()))
+    points: dict[int, Decimal | None] = {}
+    errors = []
+    for qid in ids:
+        raw = request.POST.get(f"points-{qid}", "1").strip().replace(",", ".") or "1"
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value <= 0 or value >= 10000:
+            points[qid] = None
+        else:
+            points[qid] = value.quantize(Decimal("0.01"))
+    if any(v is None for v in points.values()):
+        errors.append(_("Each question's points must be a number above 0 (such as 1 or 2.5)."))
+    add, remove = request.POST.get("add", ""), request.POST.get("remove", "")
+    if add.isdigit() and int(add) not in ids:
+        ids.append(int(add))
+    if remove.isdigit() and int(remove) in ids:
+        ids.remove(int(remove))
+    for direction, step in (("up", -1), ("down", 1)):
+        moved = request.POST.get(direction, "")
+        if moved.isdigit() and int(moved) in ids:
+            i = ids.index(int(moved))
+            j = i + step
+            if 0 <= j < len(ids):
+                ids[i], ids[j] = ids[j], ids[i]
+    return ids, points, errors
+
+
+def _builder_rows(request, ids: list[int], points: dict) -> list[dict]:
+    return [
+        {"question": q, "points": points.get(q.pk, Decimal("1"))}
+        for q in selectors.builder_questions(user=request.user, question_ids=ids)
+    ]
+
+
 @login_required
 @role_required(TRAINER)
 def quiz_edit(request, quiz_id: int | None = None):
+    """The quiz builder: a settings card and a questions card (fixed questions picked, pointed and ordered; random
+    rules with how many questions match). The up/down/add/remove buttons work without JavaScript: they post the
+    form and come back with the list changed, nothing saved."""
     quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id) if quiz_id else Quiz()
+    list_errors: list[str] = []
+    rule_errors: list[str] = []
     if request.method == "POST":
-        form = QuizForm(request.POST, instance=quiz)
-        rules = RuleFormSet(request.POST, prefix="rules")
-        if form.is_valid() and rules.is_valid():
-            chosen = form.cleaned_data["questions"]
-            order = [int(v) for v in request.POST.getlist("questions") if v.isdigit()]
-            ordered = sorted(chosen, key=lambda q: order.index(q.id) if q.id in order else len(order))
+        form = QuizBuilderForm(request.POST, instance=quiz)
+        _limit_links(request, form, quiz)
+        rules = BuilderRuleFormSet(request.POST, prefix="rules")
+        ids, points, list_errors = _chosen_from_post(request)
+        editing = any(request.POST.get(k) for k in ("add", "remove", "up", "down"))
+        if not editing and form.is_valid() and rules.is_valid() and not list_errors:
+            chosen = selectors.builder_questions(user=request.user, question_ids=ids)
             rule_rows = [r for r in rules.cleaned_data if r.get("count")]
             try:
                 quiz = services.quiz_save(
-                    quiz=form.save(commit=False), owner=request.user, questions=ordered, rules=rule_rows
+                    quiz=form.save(commit=False),
+                    owner=request.user,
+                    questions=chosen,
+                    rules=rule_rows,
+                    points={q.pk: points[q.pk] for q in chosen if points.get(q.pk)},
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    if field == "rules":
+                        rule_errors += errors
+                    elif field == "questions":
+                        list_errors += errors
+                        form.add_error("questions", errors)
+                    else:
+                        form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Quiz saved."))
+                return redirect("assessments:quiz", quiz_id=quiz.pk)
+        rows = _builder_rows(request, ids, points)
+    else:
+        form = QuizBuilderForm(instance=quiz, initial=_builder_initial(request, quiz))
+        _limit_links(request, form, quiz)
+        initial = [
+            {
+                "category": r.category_id,
+                "competency": r.competency_id,
+                "difficulty": r.difficulty,
+                "count": r.count,
+                "points": r.points,
+            }
+            for r in (quiz.rules.all() if quiz.pk else [])
+        ]
+        rules = BuilderRuleFormSet(prefix="rules", initial=initial)
+        saved = (
+            list(quiz.quiz_questions.order_by("order", "id").values_list("question_id", "points")) if quiz.pk else []
+        )
+        rows = _builder_rows(request, [qid for qid, _p in saved], dict(saved))
+    key_warning = selectors.quiz_key_warning(quiz=quiz)
+    return render(
+        request,
+        "assessments/quiz_builder.html",
+        {
+            "form": form,
+            "rules": rules,
+            "quiz": quiz,
+            "key_warning": key_warning,
+            "rows": rows,
+            "list_errors": list_errors,
+            "rule_errors": rule_errors,
+            "filters": _picker_filters(request),
+            **_picker_context(request),
+        },
+    )
+
+
+def _picker_filters(request) -> dict:
+    """The picker's filters from the query string (or the builder's form), bad values ignored."""
+    source = request.GET if request.method == "GET" else request.POST
+
+    def number(name, low=1, high=None):
+        value = source.get(name, "")
+        if not value.isdigit() or int(value) < low or (high and int(value) > high):
+            return None
+        return int(value)
+
+    qtype = source.get("pick_type", "")
+    return {
+        "search": source.get("pick_q", "").strip()[:200],
+        "category_id": number("pick_category"),
+        "competency_id": number("pick_competency"),
+        "qtype": qtype if qtype in QuestionType.values else "",
+        "difficulty": number("pick_difficulty", 1, 5),
+    }
+
+
+def _picker_context(request) -> dict:
+    filters = _picker_filters(request)
+    page = Paginator(selectors.question_picker(user=request.user, **filters), selectors.PICKER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "picker_page": page,
+        "filters": filters,
+        "categories": Category.objects.all(),
+        "competencies": Competency.objects.all(),
+        "qtypes": QuestionType.choices,
+        "type_labels": dict(QuestionType.choices),
+        "show_key": True,
+    }
+
+
+@login_required
+@role_required(TRAINER)
+@require_GET
+def quiz_picker(request):
+    """The builder's question picker (htmx partial): filtered on the server, one page at a time."""
+    return render(request, "assessments/quiz_picker_results.html", _picker_context(request))
+
+
+@login_required
+@role_required(TRAINER)
+@require_GET
+def quiz_picker_row(request, question_id: int):
+    """One chosen question's row for the builder's list (htmx, when "add" is clicked)."""
+    found = selectors.builder_questions(user=request.user, question_ids=[question_id])
+    if not found:
+        raise Http404
+    return render(
+        request,
+        "assessments/quiz_chosen_row.html",
+        {"row": {"question": found[0], "points": Decimal("1")}, "type_labels": dict(QuestionType.choices)},
+    )
+
+
+@login_required
+@role_required(TRAINER)
+@require_GET
+def quiz_rule_count(request):
+    """How many questions a random rule matches, as it is typed (htmx partial; the rule's row sends its fields,
+    named rules-N-category and so on). Red when the rule asks for more."""
+    values = {}
+    for key, value in request.GET.items():
+        values[key.rsplit("-", 1)[-1]] = value.strip()
+
+    def number(name, high=None):
+        value = values.get(name, "")
+        return int(value) if value.isdigit() and 0 < int(value) <= (high or 10**6) else None
+
+    matching = selectors.rule_match_count(
+        category_id=number("category"), competency_id=number("competency"), difficulty=number("difficulty", 5)
+    )
+    wanted = number("count")
+    return render(
+        request,
+        "assessments/quiz_rule_count.html",
+        {"matching": matching, "short": wanted is not None and wanted > matching},
+    )
+
+
+@login_required
+@role_required(TRAINER)
+def quiz_preview(request, quiz_id: int):
+    """The quiz as a learner would get it, drafts too, for those who may edit it: random rules drawn afresh at each
+    opening; "check" grades the clicked answers in memory. Nothing is recorded (no attempt, no statistics)."""
+    quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id)
+    context: dict = {"quiz": quiz}
+    if request.method == "POST":
+        try:
+            items, score, max_score, manual = services.quiz_preview_check(posted=request.POST)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("assessments:quiz_preview", quiz_id=quiz.pk)
+        percent = (score * 100 / max_score).quantize(Decimal("0.01")) if max_score else Decimal("0")
+        context |= {
+            "checked": True,
+            "items": [selectors.item_view(i, show_score=True, show_key=True) for i in items],
+            "drawn": items,
+            "score": score,
+            "max_score": max_score,
+            "percent": percent,
+            "passed": percent >= quiz.pass_mark and not manual,
+            "manual": manual,
+        }
+    else:
+        try:
+            items = services.quiz_preview_draw(quiz=quiz)
+        except services.AssessmentError as exc:
+            context["error"] = exc.message
+            items = []
+        context |= {"items": [selectors.item_view(i, show_score=False, show_key=False) for i in items], "drawn": items}
+    return render(request, "assessments/quiz_preview.html", context)
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def quiz_assign(request, quiz_id: int):
+    """Its owner assigns the quiz to a team (the members they may reach) or a person, by a due date."""
+    quiz = selectors.quiz_get_owned(user=request.user, quiz_id=quiz_id)
+    form = QuizAssignForm(request.POST, teams=selectors.quiz_assign_teams(user=request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        person = None
+        if data["who"] == QuizAssignForm.TARGET_PERSON:
+            person = selectors.quiz_assign_person(user=request.user, key=data["person"])
+            if person is None:
+                form.add_error("person", _("Nobody you may assign to has this employee number or user name."))
+        if form.is_valid():
+            try:
+                counts = services.quiz_assign_by_owner(
+                    quiz=quiz,
+                    by=request.user,
+                    due_date=data["due_date"],
+                    team=data.get("team") if person is None else None,
+                    person=person,
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, _("Quiz saved."))
+                messages.success(
+                    request,
+                    _("Assigned: %(new)s new, %(moved)s with a new due date, %(same)s unchanged.")
+                    % {"new": counts["assigned"], "moved": counts["updated"], "same": counts["unchanged"]},
+                )
                 return redirect("assessments:quiz", quiz_id=quiz.pk)
-    else:
-        form = QuizForm(instance=quiz)
-        initial = [
-            {"category": r.category_id, "difficulty": r.difficulty, "count": r.count, "points": r.points}
-            for r in (quiz.rules.all() if quiz.pk else [])
-        ]
-        rules = RuleFormSet(prefix="rules", initial=initial)
-    # The settings on the page (a refused form's instance holds what was sent), with the saved rules.
-    key_warning = selectors.quiz_key_warning(quiz=quiz)
-    return render(
-        request, "assessments/quiz_form.html", {"form": form, "rules": rules, "quiz": quiz, "key_warning": key_warning}
-    )
+    return _quiz_detail_response(request, quiz, assign_form=form, status=400)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from courses import course_selectors as selectors
 from courses import course_services as services
+from courses import hooks
 from courses.course_forms import CourseForm, LessonForm
 from courses.models import Course, Lesson
 from courses.uploads import lesson_file_response
@@ -97,6 +98,13 @@ def _outline_response(request, course: Course, status: int = 200):
         "course": course,
         "modules": selectors.course_outline(course=course),
         "library": selectors.lessons_for_author(user=request.user).only("id", "title", "kind").order_by("title")[:500],
+        # What the apps above attach to the course (assessments/: its quizzes) and their add buttons.
+        "activities": [
+            a for rows in hooks.course_outline_activities.call(user=request.user, course=course) for a in rows
+        ],
+        "add_actions": [
+            a for rows in hooks.course_outline_add_actions.call(user=request.user, course=course) for a in rows
+        ],
     }
     template = "courses/_outline.html" if request.htmx else "courses/outline.html"
     return render(request, template, context, status=status)
