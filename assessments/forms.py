@@ -261,6 +261,30 @@ class QuestionForm(forms.Form):
         return initial
 
 
+class QuestionBulkForm(forms.Form):
+    """The bank's action bar; the chosen questions come as `ids` (checkboxes of the list)."""
+
+    action = forms.ChoiceField(
+        label=_("With the chosen questions"),
+        choices=[
+            ("", "—"),
+            ("category", _("Move to category")),
+            ("competency", _("Set competency")),
+            ("tag_add", _("Add tag")),
+            ("tag_remove", _("Remove tag")),
+            ("retire", _("Retire (remove from the bank)")),
+        ],
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    competency = forms.ModelChoiceField(
+        label=_("Competency"),
+        queryset=Competency.objects.all(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    tag = forms.CharField(label=_("Tag"), max_length=40, required=False)
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"))
     format = forms.ChoiceField(

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments import grading, hooks, parsers, selectors
 from assessments.models import (
@@ -212,6 +212,98 @@ def question_copy(*, question: Question, user) -> Question:
     clean |= {"category": current.category, "competency": current.competency}
     _add_version(copy, author=user, clean=clean)
     return copy
+
+
+BULK_ACTIONS = ("category", "competency", "retire", "tag_add", "tag_remove")
+
+
+@transaction.atomic
+def questions_bulk_update(
+    *,
+    user,
+    question_ids: Iterable[int],
+    action: str,
+    category: Category | None = None,
+    competency: Competency | None = None,
+    tag: str = "",
+) -> int:
+    """One change to many questions of the bank: move to a category, set the competency, add or remove a tag (each
+    a new version, as an edit in the form makes), or retire them (no longer listed nor drawn by random rules).
+    All or nothing: when any chosen question is not one the person may edit (`selectors.question_can_edit`) or
+    not in the bank, nothing changes and ValidationError says how many. A bounded number of queries, whatever
+    the count. Returns how many questions changed."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Choose what to do with the chosen questions."))
+    ids = sorted({int(i) for i in question_ids})
+    if not ids:
+        raise ValidationError(_("Choose at least one question."))
+    tag = (tag or "").strip()[:40]
+    if action in ("tag_add", "tag_remove") and (not tag or any(c.isspace() for c in tag)):
+        raise ValidationError(_("Give one tag, without spaces."))
+    if action == "category" and category is None:
+        raise ValidationError(_("Choose the category to move the questions to."))
+    if action == "competency" and competency is None:
+        raise ValidationError(_("Choose the competency to set."))
+    questions = list(
+        selectors.question_list(user=user)
+        .filter(pk__in=ids)
+        .select_for_update(of=("self",))
+        .select_related(None)
+        .select_related("current")
+        .order_by("pk")
+    )
+    refused = len(ids) - sum(1 for q in questions if q.editable)
+    if refused:
+        raise ValidationError(
+            ngettext(
+                "%(n)s of the chosen questions is not yours to change (used in quizzes you don't own, or no longer"
+                " in the bank); nothing was changed.",
+                "%(n)s of the chosen questions are not yours to change (used in quizzes you don't own, or no longer"
+                " in the bank); nothing was changed.",
+                refused,
+            )
+            % {"n": refused}
+        )
+    if action == "retire":
+        return Question.objects.filter(pk__in=[q.pk for q in questions]).update(
+            is_archived=True, updated_at=timezone.now()
+        )
+    fields = ("qtype", "title", "stem", "options", "answer", "partial_credit", "explanation", "difficulty")
+    # Not an annotation of the locked query: PostgreSQL refuses FOR UPDATE with GROUP BY.
+    last_numbers = dict(
+        QuestionVersion.objects.filter(question_id__in=[q.pk for q in questions])
+        .values("question_id")
+        .annotate(last=Max("number"))
+        .values_list("question_id", "last")
+    )
+    versions, changed = [], []
+    for question in questions:
+        current = question.current
+        values = {name: getattr(current, name) for name in fields}
+        values |= {"category_id": current.category_id, "competency_id": current.competency_id, "tags": current.tags}
+        if action == "category":
+            values["category_id"] = category.pk
+        elif action == "competency":
+            values["competency_id"] = competency.pk
+        elif action == "tag_add" and tag not in current.tags:
+            values["tags"] = [*current.tags, tag][-20:]
+        elif action == "tag_remove":
+            values["tags"] = [t for t in current.tags if t != tag]
+        if all(values[k] == getattr(current, k) for k in ("category_id", "competency_id", "tags")):
+            continue  # already so: no new version
+        versions.append(
+            QuestionVersion(question=question, number=last_numbers.get(question.pk, 0) + 1, author=user, **values)
+        )
+        changed.append(question)
+    QuestionVersion.objects.bulk_create(versions)
+    now = timezone.now()
+    for question, version in zip(changed, versions, strict=True):
+        question.current = version
+        question.category_id = version.category_id
+        question.competency_id = version.competency_id
+        question.updated_at = now
+    Question.objects.bulk_update(changed, ["current", "category", "competency", "updated_at"], batch_size=500)
+    return len(changed)
 
 
 def bank_get_or_create_default(*, user) -> QuestionBank:

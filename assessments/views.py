@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import parsers, selectors, services
-from assessments.forms import GradeForm, ImportForm, QuestionForm, QuizForm, RuleFormSet
+from assessments.forms import GradeForm, ImportForm, QuestionBulkForm, QuestionForm, QuizForm, RuleFormSet
 from assessments.models import Attempt, QuestionType, Quiz
 from courses.models import Category
 from lms.permissions import role_required
@@ -342,8 +342,45 @@ def question_list(request):
     return render(
         request,
         "assessments/question_list.html",
-        {"page": page, "q": search, "category": category, "categories": Category.objects.all()},
+        {
+            "page": page,
+            "q": search,
+            "category": category,
+            "categories": Category.objects.all(),
+            "bulk_form": QuestionBulkForm(),
+        },
     )
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def question_bulk(request):
+    """The bank's action bar: one change to the chosen questions, all or none; back to the list as it was filtered."""
+    back = _next_or(request, reverse("assessments:questions"))
+    form = QuestionBulkForm(request.POST)
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    if not form.is_valid():
+        messages.error(request, _("Choose what to do with the chosen questions."))
+        return redirect(back)
+    d = form.cleaned_data
+    try:
+        changed = services.questions_bulk_update(
+            user=request.user,
+            question_ids=ids,
+            action=d["action"],
+            category=d["category"],
+            competency=d["competency"],
+            tag=d["tag"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext("%(n)s question changed.", "%(n)s questions changed.", changed) % {"n": changed},
+        )
+    return redirect(back)
 
 
 @login_required

@@ -5,7 +5,9 @@ import pytest
 from django.urls import reverse
 
 from assessments.forms import QuestionForm
-from assessments.models import Question
+from assessments.models import Question, QuestionVersion
+from tests.assessments import factories as f
+from tests.factories import make_trainer
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +170,117 @@ def test_form_ignores_other_types_fields_in_its_cleaned_data():
     assert form.is_valid(), form.errors
     data = form.to_data()
     assert data["options"] == [] and data["answer"] == {} and form.cleaned_data["numeric"] == ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bulk actions in the bank
+
+BULK = "assessments:question_bulk"
+
+
+def foreign_quiz_question(qbank, stem="别人的测验里的题"):
+    """A question another trainer's published quiz uses as a fixed question: the trainer may not edit it."""
+    question = f.single(qbank, stem=stem)
+    f.quiz(make_trainer(username="quiz_owner"), [question])
+    return question
+
+
+def test_bulk_move_to_category_makes_new_versions(client_for, trainer, qbank):
+    mine = [f.single(qbank, stem=f"题{i}", author=trainer) for i in range(3)]
+    other = f.single(qbank, stem="不选的题")
+    product = f.category("product")
+    back = reverse("assessments:questions") + "?q=abc&category="
+    response = client_for(trainer).post(
+        reverse(BULK),
+        {"ids": [q.pk for q in mine], "action": "category", "category": product.pk, "next": back},
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    for question in mine:
+        question.refresh_from_db()
+        assert question.category_id == product.pk and question.current.category_id == product.pk
+        assert question.current.number == 2
+    other.refresh_from_db()
+    assert other.category.code == "sales-skills" and other.current.number == 1
+
+
+def test_bulk_competency_tags_and_retire(client_for, trainer, qbank):
+    questions = [f.single(qbank, stem=f"题{i}") for i in range(2)]
+    ids = [q.pk for q in questions]
+    client = client_for(trainer)
+    client.post(reverse(BULK), {"ids": ids, "action": "competency", "competency": f.competency("ethics").pk})
+    client.post(reverse(BULK), {"ids": ids, "action": "tag_add", "tag": "异议处理"})
+    client.post(reverse(BULK), {"ids": ids, "action": "tag_add", "tag": "异议处理"})  # already there: no new version
+    for question in Question.objects.filter(pk__in=ids).select_related("current", "competency"):
+        assert question.competency.code == "ethics" and question.current.tags == ["异议处理"]
+        assert question.current.number == 3
+    client.post(reverse(BULK), {"ids": ids[:1], "action": "tag_remove", "tag": "异议处理"})
+    assert Question.objects.get(pk=ids[0]).current.tags == []
+    page = client.post(reverse(BULK), {"ids": ids, "action": "retire"}, follow=True)
+    assert page.status_code == 200 and Question.objects.filter(is_archived=True).count() == 2
+    assert page.context["page"].paginator.count == 0
+
+
+def test_bulk_refuses_the_whole_selection_when_one_is_not_editable(client_for, trainer, qbank):
+    mine = f.single(qbank, stem="我的题", author=trainer)
+    theirs = foreign_quiz_question(qbank)
+    page = client_for(trainer).post(reverse(BULK), {"ids": [mine.pk, theirs.pk], "action": "retire"}, follow=True)
+    text = " ".join(str(m) for m in page.context["messages"])
+    assert "1" in text and Question.objects.filter(is_archived=True).count() == 0
+    page = client_for(trainer).post(
+        reverse(BULK),
+        {"ids": [mine.pk, theirs.pk], "action": "category", "category": f.category("company").pk},
+        follow=True,
+    )
+    assert QuestionVersion.objects.count() == 2  # no new version for either
+    mine.refresh_from_db()
+    assert mine.category.code == "sales-skills"
+
+
+def test_bulk_refuses_unknown_ids_bad_input_and_salespeople(client_for, trainer, sales_a, qbank):
+    question = f.single(qbank)
+    client = client_for(trainer)
+    for data in (
+        {"ids": [question.pk, 999999], "action": "retire"},
+        {"ids": [question.pk], "action": "explode"},
+        {"ids": [], "action": "retire"},
+        {"ids": [question.pk], "action": "category"},
+        {"ids": [question.pk], "action": "category", "category": "abc"},
+        {"ids": [question.pk], "action": "tag_add", "tag": "two words"},
+        {"ids": ["x"], "action": "retire"},
+    ):
+        response = client.post(reverse(BULK), data, follow=True)
+        assert response.status_code == 200 and list(response.context["messages"]), data
+        assert response.context["messages"]._loaded_messages[-1].level_tag == "error", data
+    question.refresh_from_db()
+    assert not question.is_archived and question.current.number == 1
+    assert client_for(sales_a).post(reverse(BULK), {"ids": [question.pk], "action": "retire"}).status_code == 404
+    assert client.get(reverse(BULK)).status_code in (404, 405)
+
+
+def test_bulk_queries_do_not_grow_with_the_selection(client_for, trainer, qbank, django_assert_max_num_queries):
+    few = [f.single(qbank, stem=f"少{i}").pk for i in range(2)]
+    many = [f.single(qbank, stem=f"多{i}").pk for i in range(40)]
+    client = client_for(trainer)
+    client.get(reverse("assessments:questions"))  # logged in before counting
+    category = f.category("market").pk
+    with django_assert_max_num_queries(14) as small:
+        client.post(reverse(BULK), {"ids": few, "action": "category", "category": category})
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.post(reverse(BULK), {"ids": many, "action": "category", "category": category})
+    assert Question.objects.filter(category_id=category).count() == 42
+
+
+def test_bank_list_offers_checkboxes_only_for_editable_questions(
+    client_for, trainer, qbank, django_assert_max_num_queries
+):
+    for i in range(55):
+        f.single(qbank, stem=f"题目{i}")
+    theirs = foreign_quiz_question(qbank, stem="锁定的题")
+    client = client_for(trainer)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("assessments:questions"))
+    assert len(page.context["page"].object_list) == 50
+    page = client.get(reverse("assessments:questions") + "?q=锁定")
+    body = page.content.decode()
+    assert f'name="ids" value="{theirs.pk}" form="bulk-form"' in body and " disabled>" in body
+    assert "js/question_bank.js" in body and 'class="table-responsive"' in body
