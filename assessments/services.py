@@ -324,6 +324,34 @@ def import_preview(*, bank: QuestionBank, user, fmt: str, data: bytes, filename:
     )
 
 
+def import_preview_guided(
+    *, bank: QuestionBank, user, fmt: str, data: bytes, filename: str = ""
+) -> tuple[QuestionImport, str]:
+    """`import_preview`, reading the file in the format its content shows when that is not the one chosen; returns
+    the preview and, then, the sentence that says so (else ""). FileRejected for a file in no format we read."""
+    detected = parsers.format_mismatch(data=data, filename=filename, chosen=fmt)
+    notice = ""
+    if detected:
+        names = parsers.FORMAT_NAMES
+        notice = _(
+            "This is a %(detected)s file, but you chose the %(chosen)s format. It was read as %(detected)s: check"
+            " the preview."
+        ) % {"detected": names[detected], "chosen": names.get(fmt, fmt)}
+        fmt = detected
+    return import_preview(bank=bank, user=user, fmt=fmt, data=data, filename=filename), notice
+
+
+def import_template_xlsx() -> bytes:
+    """The Excel template: Chinese headers and labels, with the allowed values (categories, competencies, types)
+    on a second sheet."""
+    return parsers.export_xlsx(
+        [],
+        examples=True,
+        categories=list(Category.objects.values_list("name_zh", flat=True)),
+        competencies=list(Competency.objects.values_list("name_zh", flat=True)),
+    )
+
+
 def _check_parsed(result: parsers.ParseResult) -> tuple[list[dict], list[dict]]:
     """Run each parsed question through the same validation as the form; failures join the errors."""
     errors = list(result.errors)
@@ -467,6 +495,9 @@ def version_as_dict(version: QuestionVersion) -> dict:
         "explanation": version.explanation,
         "category": version.category.code if version.category_id else "",
         "competency": version.competency.code if version.competency_id else "",
+        # The Excel export writes the names (as the template does); GIFT keeps the codes.
+        "category_name": version.category.name_zh if version.category_id else "",
+        "competency_name": version.competency.name_zh if version.competency_id else "",
         "difficulty": version.difficulty,
         "tags": version.tags,
     }

@@ -445,13 +445,15 @@ def question_import(request):
                 )
             else:
                 try:
-                    pending = services.import_preview(
+                    pending, notice = services.import_preview_guided(
                         bank=services.bank_get_or_create_default(user=request.user),
                         user=request.user,
                         fmt=form.cleaned_data["format"],
                         data=upload.read(),
                         filename=upload.name,
                     )
+                    if notice:
+                        messages.warning(request, notice)
                     return redirect("assessments:import_preview", import_id=pending.pk)
                 except parsers.FileRejected as exc:
                     form.add_error("file", str(exc))
@@ -482,7 +484,7 @@ def import_preview(request, import_id: int):
     return render(
         request,
         "assessments/import_preview.html",
-        {"pending": pending, "type_labels": dict(QuestionType.choices)},
+        {"pending": pending, "rows": selectors.import_preview_rows(pending=pending)},
     )
 
 
@@ -491,7 +493,7 @@ def import_preview(request, import_id: int):
 @require_GET
 def import_template(request):
     response = HttpResponse(
-        parsers.export_xlsx([], examples=True),
+        services.import_template_xlsx(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
