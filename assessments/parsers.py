@@ -510,7 +510,7 @@ TEMPLATE_COLUMNS = [
     "选项F",
     "答案",
     "解析",
-    "分类",
+    "类别",
     "难度",
     "素质",
     "标签",
@@ -539,7 +539,45 @@ _TYPE_NAMES = {
     "问答题": ESSAY,
     "essay": ESSAY,
 }
-TYPE_LABELS = {SINGLE: "单选", MULTIPLE: "多选", TRUE_FALSE: "判断", SHORT: "填空", NUMERIC: "数值", ESSAY: "简答"}
+TYPE_LABELS = {
+    SINGLE: "单选题",
+    MULTIPLE: "多选题",
+    TRUE_FALSE: "判断题",
+    SHORT: "填空题",
+    NUMERIC: "数值题",
+    ESSAY: "简答题",
+}
+# Other names a column may have: earlier templates (分类), the names people write, and English headers.
+HEADER_ALIASES = {
+    "分类": "类别",
+    "类别名称": "类别",
+    "内容类别": "类别",
+    "素质名称": "素质",
+    "类型": "题型",
+    "题目": "题干",
+    "type": "题型",
+    "qtype": "题型",
+    "question type": "题型",
+    "stem": "题干",
+    "question": "题干",
+    "answer": "答案",
+    "explanation": "解析",
+    "category": "类别",
+    "difficulty": "难度",
+    "competency": "素质",
+    "tags": "标签",
+    "tag": "标签",
+    **{f"option {c.lower()}": f"选项{c}" for c in "ABCDEF"},
+    **{f"option_{c.lower()}": f"选项{c}" for c in "ABCDEF"},
+    **{f"option{c.lower()}": f"选项{c}" for c in "ABCDEF"},
+}
+
+
+def _column_name(value) -> str:
+    name = _cell(value)
+    return HEADER_ALIASES.get(name, HEADER_ALIASES.get(name.lower(), name))
+
+
 _TRUE = {"对", "正确", "是", "T", "TRUE", "√", "Y", "YES"}
 _FALSE = {"错", "错误", "否", "F", "FALSE", "×", "N", "NO"}
 _DIFFICULTY = {"易": 1, "容易": 1, "较易": 2, "中": 3, "中等": 3, "较难": 4, "难": 5, "困难": 5}
@@ -566,7 +604,7 @@ def _parse_numbered_rows(rows: Iterable[tuple[int, Sequence]]) -> ParseResult:
     first = next(rows, None)
     if first is None:
         raise FileRejected(_("The file is empty."))
-    header = [_cell(c) for c in first[1]]
+    header = [_column_name(c) for c in first[1]]
     missing = [c for c in ("题型", "题干", "答案") if c not in header]
     if missing:
         raise FileRejected(
@@ -599,6 +637,8 @@ def _row_question(values: dict, number: int) -> dict:
     if not stem:
         raise ValueError(_("The stem (题干) is empty."))
     difficulty_raw = values.get("难度", "")
+    if re.fullmatch(r"[1-5]\s+\S+", difficulty_raw):  # "3 中", as the list of allowed values writes it
+        difficulty_raw = difficulty_raw[0]
     if not difficulty_raw:
         difficulty = 3
     elif difficulty_raw in _DIFFICULTY:
@@ -616,7 +656,7 @@ def _row_question(values: dict, number: int) -> dict:
         title=stem[:60],
         stem=stem,
         explanation=values.get("解析", ""),
-        category=values.get("分类", ""),
+        category=values.get("类别", ""),
         competency=values.get("素质", ""),
         difficulty=difficulty,
         tags=tags,
@@ -754,16 +794,16 @@ def question_row(q: dict) -> list[str]:
         *[options.get(letter, "") for letter in "ABCDEF"],
         answer_text,
         q.get("explanation", ""),
-        q.get("category", ""),
+        q.get("category_name") or q.get("category", ""),
         str(q.get("difficulty", 3)),
-        q.get("competency", ""),
+        q.get("competency_name") or q.get("competency", ""),
         " ".join(q.get("tags", [])),
     ]
 
 
 TEMPLATE_EXAMPLES = [
     [
-        "单选",
+        "单选题",
         "客户说“太贵了”，第一步最合适的做法是？",
         "立刻降价",
         "先了解客户比较的对象",
@@ -773,13 +813,13 @@ TEMPLATE_EXAMPLES = [
         "",
         "B",
         "先弄清异议背后的真实原因。",
-        "sales-skills",
+        "销售技能和推销技巧",
         "2",
-        "ability",
+        "能力素质",
         "异议处理",
     ],
     [
-        "多选",
+        "多选题",
         "拜访前需要准备哪些资料？",
         "客户背景",
         "产品资料",
@@ -789,13 +829,13 @@ TEMPLATE_EXAMPLES = [
         "",
         "ABC",
         "",
-        "sales-skills",
+        "销售技能和推销技巧",
         "3",
-        "knowledge",
+        "知识素质",
         "",
     ],
     [
-        "判断",
+        "判断题",
         "销售区域管理只和路线规划有关。",
         "",
         "",
@@ -805,13 +845,13 @@ TEMPLATE_EXAMPLES = [
         "",
         "错",
         "还包括客户分级与时间分配。",
-        "time-territory",
+        "时间和销售区域管理",
         "2",
-        "knowledge",
+        "知识素质",
         "",
     ],
     [
-        "填空",
+        "填空题",
         "SWOT 中的 S 代表什么？（英文）",
         "",
         "",
@@ -821,13 +861,29 @@ TEMPLATE_EXAMPLES = [
         "",
         "strength|strengths",
         "",
-        "market",
+        "市场与产业知识",
         "3",
-        "knowledge",
+        "知识素质",
         "",
     ],
     [
-        "简答",
+        "数值题",
+        "一公里等于多少米？",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "1000±5",
+        "",
+        "产品知识",
+        "1",
+        "知识素质",
+        "",
+    ],
+    [
+        "简答题",
         "简述你处理客户投诉的步骤。",
         "",
         "",
@@ -837,16 +893,27 @@ TEMPLATE_EXAMPLES = [
         "",
         "",
         "倾听、确认、解决、跟进。",
-        "company",
+        "企业知识",
         "4",
-        "mindset",
+        "心理素质",
         "",
     ],
 ]
+ALLOWED_SHEET = "可选值"
+DIFFICULTY_LABELS = ["1 易", "2 较易", "3 中", "4 较难", "5 难"]
 
 
-def export_xlsx(questions: list[dict], *, examples: bool = False) -> bytes:
+def export_xlsx(
+    questions: list[dict],
+    *,
+    examples: bool = False,
+    categories: Sequence[str] = (),
+    competencies: Sequence[str] = (),
+) -> bytes:
+    """The template (examples=True) or an export. With the names of the categories and competencies, a second
+    sheet lists the values each column takes, and the type, category and competency cells offer them as a list."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
     sheet = workbook.active
@@ -856,6 +923,23 @@ def export_xlsx(questions: list[dict], *, examples: bool = False) -> bytes:
         sheet.append(row)
     for column, width in zip("ABCDEFGHIJKLMN", (8, 40, 16, 16, 16, 16, 12, 12, 10, 30, 14, 6, 10, 12), strict=True):
         sheet.column_dimensions[column].width = width
+    if categories or competencies:
+        allowed = workbook.create_sheet(ALLOWED_SHEET)
+        lists = [("题型", list(TYPE_LABELS.values())), ("类别", list(categories)), ("素质", list(competencies))]
+        lists.append(("难度", DIFFICULTY_LABELS))
+        allowed.append([name for name, _values in lists])
+        for index in range(max(len(values) for _name, values in lists)):
+            allowed.append([values[index] if index < len(values) else None for _name, values in lists])
+        for column in "ABCD":
+            allowed.column_dimensions[column].width = 22
+        for letter, target, (_name, values) in zip("ABC", ("A", "K", "M"), lists, strict=False):
+            if not values:
+                continue
+            check = DataValidation(
+                type="list", formula1=f"'{ALLOWED_SHEET}'!${letter}$2:${letter}${len(values) + 1}", allow_blank=True
+            )
+            check.add(f"{target}2:{target}{MAX_QUESTIONS + 1}")
+            sheet.add_data_validation(check)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -868,6 +952,87 @@ def export_csv(questions: list[dict]) -> str:
     for q in questions:
         writer.writerow(question_row(q))
     return buffer.getvalue()
+
+
+FORMAT_NAMES = {"gift": "GIFT", "aiken": "Aiken", "xlsx": "Excel", "csv": "CSV"}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), old Word documents
+_GIFT_MARK = re.compile(r"^\s*::[^\n]*?::|\{\s*[=~#]|\{\s*(T|F|TRUE|FALSE)\s*\}|^\s*\$CATEGORY:", re.M)
+_SNIFF_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*[:：]\s*[A-Z]", re.M)
+_SNIFF_AIKEN_OPTION = re.compile(r"^\s*[A-Z]\s*[.)、．）]\s*\S", re.M)
+_TEMPLATE_HEAD = {"题型", "题干", "答案"}
+
+
+def detect_format(*, data: bytes, filename: str = "") -> str | None:
+    """What the file is, from its content (the name only when the content does not tell): one of FORMATS, or
+    "xls" (Excel 97-2003), "zip" (an archive that is no workbook), "binary" (neither text nor a workbook), or None
+    (text in no format we can tell). Reads the start of a text file only."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "binary"
+        return "xlsx" if any(name.startswith("xl/") for name in names) else "zip"
+    if data[:8] == _OLE2:
+        return "xls"
+    head = data[:65536]
+    if b"\x00" in head:
+        return "binary"
+    text = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4 and len(data) > len(head):  # a character cut at the end of the sample
+                text = head[: exc.start].decode(encoding, errors="ignore")
+                break
+    if text is None:
+        return "binary"
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t\f")
+    if controls > 8:
+        return "binary"
+    first = next((line for line in _LINE_BREAK.split(text) if line.strip()), "")
+    if _TEMPLATE_HEAD <= {_column_name(c) for c in re.split(r"[,\t;]", first)}:
+        return "csv"
+    gift, aiken = (
+        bool(_GIFT_MARK.search(text)),
+        bool(_SNIFF_AIKEN_ANSWER.search(text) and _SNIFF_AIKEN_OPTION.search(text)),
+    )
+    if gift != aiken:
+        return "gift" if gift else "aiken"
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return {"gift": "gift", "csv": "csv", "aiken": "aiken"}.get(extension)
+
+
+def format_mismatch(*, data: bytes, filename: str, chosen: str) -> str | None:
+    """The format to read the file as, when its content says it is not in the chosen one (None: read it as
+    chosen). FileRejected, with what the file is and what to do, when it is no format we read at all."""
+    detected = detect_format(data=data, filename=filename)
+    if detected == "binary" and data.strip():
+        raise FileRejected(
+            _(
+                "This file is neither text nor an Excel workbook, so it cannot be imported. Upload a GIFT or Aiken"
+                " text file, a CSV file, or the Excel template (.xlsx)."
+            )
+        )
+    if detected == "xls":
+        raise FileRejected(
+            _(
+                "This is an old Excel file (.xls, Excel 97-2003). Open it in Excel, save it as an Excel workbook"
+                " (.xlsx) and upload it again."
+            )
+        )
+    if detected == "zip":
+        raise FileRejected(
+            _(
+                "This is a ZIP archive (a Word document, for example), not an Excel workbook. Upload the Excel"
+                " template (.xlsx), a CSV file or a GIFT or Aiken text file."
+            )
+        )
+    if detected in FORMATS and detected != chosen:
+        return detected
+    return None
 
 
 FORMATS = ("gift", "aiken", "xlsx", "csv")

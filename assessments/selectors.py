@@ -45,7 +45,7 @@ from assessments.models import (
     QuizQuestion,
 )
 from courses.course_selectors import courses_for_author
-from courses.models import Course, TrainingPlan
+from courses.models import Category, Competency, Course, TrainingPlan
 from learning.models import Enrollment
 from learning.requirements import Requirement, RequirementState
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
@@ -260,6 +260,38 @@ def import_get_for_user(*, user, import_id) -> QuestionImport:
         return QuestionImport.objects.select_related("bank").get(pk=import_id, user_id=user.id)
     except (QuestionImport.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def import_preview_rows(*, pending: QuestionImport) -> list[dict]:
+    """The parsed questions of an import as the preview shows them: the type's label and the category's and
+    competency's names (as the import will resolve them, code or name), never the raw codes. A category the bank
+    does not know is kept as a tag on import (`services._clean_question_data`): `category_unknown` says so.
+    Two queries, whatever the number of rows."""
+
+    def lookup(model) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for item in model.objects.all():
+            for key in (item.code, item.name_zh, item.name_en):
+                if key:
+                    names[key.strip().lower()] = item.name
+        return names
+
+    categories, competencies = lookup(Category), lookup(Competency)
+    types = dict(QuestionType.choices)
+    rows = []
+    for question in pending.parsed:
+        category = str(question.get("category") or "").strip()
+        competency = str(question.get("competency") or "").strip()
+        rows.append(
+            {
+                **question,
+                "type_label": types.get(question.get("qtype"), ""),
+                "category_label": categories.get(category.lower(), category),
+                "category_unknown": bool(category) and category.lower() not in categories,
+                "competency_label": competencies.get(competency.lower(), competency),
+            }
+        )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------------

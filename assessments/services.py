@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments import grading, hooks, parsers, selectors
 from assessments.models import (
@@ -215,6 +215,98 @@ def question_copy(*, question: Question, user) -> Question:
     return copy
 
 
+BULK_ACTIONS = ("category", "competency", "retire", "tag_add", "tag_remove")
+
+
+@transaction.atomic
+def questions_bulk_update(
+    *,
+    user,
+    question_ids: Iterable[int],
+    action: str,
+    category: Category | None = None,
+    competency: Competency | None = None,
+    tag: str = "",
+) -> int:
+    """One change to many questions of the bank: move to a category, set the competency, add or remove a tag (each
+    a new version, as an edit in the form makes), or retire them (no longer listed nor drawn by random rules).
+    All or nothing: when any chosen question is not one the person may edit (`selectors.question_can_edit`) or
+    not in the bank, nothing changes and ValidationError says how many. A bounded number of queries, whatever
+    the count. Returns how many questions changed."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Choose what to do with the chosen questions."))
+    ids = sorted({int(i) for i in question_ids})
+    if not ids:
+        raise ValidationError(_("Choose at least one question."))
+    tag = (tag or "").strip()[:40]
+    if action in ("tag_add", "tag_remove") and (not tag or any(c.isspace() for c in tag)):
+        raise ValidationError(_("Give one tag, without spaces."))
+    if action == "category" and category is None:
+        raise ValidationError(_("Choose the category to move the questions to."))
+    if action == "competency" and competency is None:
+        raise ValidationError(_("Choose the competency to set."))
+    questions = list(
+        selectors.question_list(user=user)
+        .filter(pk__in=ids)
+        .select_for_update(of=("self",))
+        .select_related(None)
+        .select_related("current")
+        .order_by("pk")
+    )
+    refused = len(ids) - sum(1 for q in questions if q.editable)
+    if refused:
+        raise ValidationError(
+            ngettext(
+                "%(n)s of the chosen questions is not yours to change (used in quizzes you don't own, or no longer"
+                " in the bank); nothing was changed.",
+                "%(n)s of the chosen questions are not yours to change (used in quizzes you don't own, or no longer"
+                " in the bank); nothing was changed.",
+                refused,
+            )
+            % {"n": refused}
+        )
+    if action == "retire":
+        return Question.objects.filter(pk__in=[q.pk for q in questions]).update(
+            is_archived=True, updated_at=timezone.now()
+        )
+    fields = ("qtype", "title", "stem", "options", "answer", "partial_credit", "explanation", "difficulty")
+    # Not an annotation of the locked query: PostgreSQL refuses FOR UPDATE with GROUP BY.
+    last_numbers = dict(
+        QuestionVersion.objects.filter(question_id__in=[q.pk for q in questions])
+        .values("question_id")
+        .annotate(last=Max("number"))
+        .values_list("question_id", "last")
+    )
+    versions, changed = [], []
+    for question in questions:
+        current = question.current
+        values = {name: getattr(current, name) for name in fields}
+        values |= {"category_id": current.category_id, "competency_id": current.competency_id, "tags": current.tags}
+        if action == "category":
+            values["category_id"] = category.pk
+        elif action == "competency":
+            values["competency_id"] = competency.pk
+        elif action == "tag_add" and tag not in current.tags:
+            values["tags"] = [*current.tags, tag][-20:]
+        elif action == "tag_remove":
+            values["tags"] = [t for t in current.tags if t != tag]
+        if all(values[k] == getattr(current, k) for k in ("category_id", "competency_id", "tags")):
+            continue  # already so: no new version
+        versions.append(
+            QuestionVersion(question=question, number=last_numbers.get(question.pk, 0) + 1, author=user, **values)
+        )
+        changed.append(question)
+    QuestionVersion.objects.bulk_create(versions)
+    now = timezone.now()
+    for question, version in zip(changed, versions, strict=True):
+        question.current = version
+        question.category_id = version.category_id
+        question.competency_id = version.competency_id
+        question.updated_at = now
+    Question.objects.bulk_update(changed, ["current", "category", "competency", "updated_at"], batch_size=500)
+    return len(changed)
+
+
 def bank_get_or_create_default(*, user) -> QuestionBank:
     bank = QuestionBank.objects.order_by("id").first()
     if bank is None:
@@ -230,6 +322,34 @@ def import_preview(*, bank: QuestionBank, user, fmt: str, data: bytes, filename:
     questions, errors = _check_parsed(result)
     return QuestionImport.objects.create(
         bank=bank, user=user, fmt=fmt, filename=filename[:255], parsed=questions, errors=errors
+    )
+
+
+def import_preview_guided(
+    *, bank: QuestionBank, user, fmt: str, data: bytes, filename: str = ""
+) -> tuple[QuestionImport, str]:
+    """`import_preview`, reading the file in the format its content shows when that is not the one chosen; returns
+    the preview and, then, the sentence that says so (else ""). FileRejected for a file in no format we read."""
+    detected = parsers.format_mismatch(data=data, filename=filename, chosen=fmt)
+    notice = ""
+    if detected:
+        names = parsers.FORMAT_NAMES
+        notice = _(
+            "This is a %(detected)s file, but you chose the %(chosen)s format. It was read as %(detected)s: check"
+            " the preview."
+        ) % {"detected": names[detected], "chosen": names.get(fmt, fmt)}
+        fmt = detected
+    return import_preview(bank=bank, user=user, fmt=fmt, data=data, filename=filename), notice
+
+
+def import_template_xlsx() -> bytes:
+    """The Excel template: Chinese headers and labels, with the allowed values (categories, competencies, types)
+    on a second sheet."""
+    return parsers.export_xlsx(
+        [],
+        examples=True,
+        categories=list(Category.objects.values_list("name_zh", flat=True)),
+        competencies=list(Competency.objects.values_list("name_zh", flat=True)),
     )
 
 
@@ -376,6 +496,9 @@ def version_as_dict(version: QuestionVersion) -> dict:
         "explanation": version.explanation,
         "category": version.category.code if version.category_id else "",
         "competency": version.competency.code if version.competency_id else "",
+        # The Excel export writes the names (as the template does); GIFT keeps the codes.
+        "category_name": version.category.name_zh if version.category_id else "",
+        "competency_name": version.competency.name_zh if version.competency_id else "",
         "difficulty": version.difficulty,
         "tags": version.tags,
     }

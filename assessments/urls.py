@@ -26,6 +26,7 @@ urlpatterns = [
     path("quiz-results/", views.results, name="results"),
     path("questions/", views.question_list, name="questions"),
     path("questions/new/", views.question_edit, name="question_new"),
+    path("questions/bulk/", views.question_bulk, name="question_bulk"),
     path("questions/<int:question_id>/edit/", views.question_edit, name="question_edit"),
     path("questions/<int:question_id>/copy/", views.question_copy, name="question_copy"),
     path("questions/import/", views.question_import, name="import"),

@@ -21,6 +21,7 @@ from assessments.forms import (
     BuilderRuleFormSet,
     GradeForm,
     ImportForm,
+    QuestionBulkForm,
     QuestionForm,
     QuizAssignForm,
     QuizBuilderForm,
@@ -616,8 +617,45 @@ def question_list(request):
     return render(
         request,
         "assessments/question_list.html",
-        {"page": page, "q": search, "category": category, "categories": Category.objects.all()},
+        {
+            "page": page,
+            "q": search,
+            "category": category,
+            "categories": Category.objects.all(),
+            "bulk_form": QuestionBulkForm(),
+        },
     )
+
+
+@login_required
+@role_required(TRAINER)
+@require_POST
+def question_bulk(request):
+    """The bank's action bar: one change to the chosen questions, all or none; back to the list as it was filtered."""
+    back = _next_or(request, reverse("assessments:questions"))
+    form = QuestionBulkForm(request.POST)
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    if not form.is_valid():
+        messages.error(request, _("Choose what to do with the chosen questions."))
+        return redirect(back)
+    d = form.cleaned_data
+    try:
+        changed = services.questions_bulk_update(
+            user=request.user,
+            question_ids=ids,
+            action=d["action"],
+            category=d["category"],
+            competency=d["competency"],
+            tag=d["tag"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext("%(n)s question changed.", "%(n)s questions changed.", changed) % {"n": changed},
+        )
+    return redirect(back)
 
 
 @login_required
@@ -682,13 +720,15 @@ def question_import(request):
                 )
             else:
                 try:
-                    pending = services.import_preview(
+                    pending, notice = services.import_preview_guided(
                         bank=services.bank_get_or_create_default(user=request.user),
                         user=request.user,
                         fmt=form.cleaned_data["format"],
                         data=upload.read(),
                         filename=upload.name,
                     )
+                    if notice:
+                        messages.warning(request, notice)
                     return redirect("assessments:import_preview", import_id=pending.pk)
                 except parsers.FileRejected as exc:
                     form.add_error("file", str(exc))
@@ -719,7 +759,7 @@ def import_preview(request, import_id: int):
     return render(
         request,
         "assessments/import_preview.html",
-        {"pending": pending, "type_labels": dict(QuestionType.choices)},
+        {"pending": pending, "rows": selectors.import_preview_rows(pending=pending)},
     )
 
 
@@ -728,7 +768,7 @@ def import_preview(request, import_id: int):
 @require_GET
 def import_template(request):
     response = HttpResponse(
-        parsers.export_xlsx([], examples=True),
+        services.import_template_xlsx(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
