@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses import hooks
 from courses.models import Category, Competency, Objective, Session, TrainingPlan
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.models import User
-from trainees.selectors import managed_team_ids
+from trainees.selectors import managed_team_ids, team_subtree_ids, teams_for_user
 
 
 def _scope_q(user: User) -> Q | None:
@@ -219,6 +221,134 @@ def trainer_clashes(*, plan: TrainingPlan, sessions: list[Session] | None = None
                     )
                 )
     return result
+
+
+# --- parallel sessions (one group cannot be in two places) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """`session_id` runs at the same time as `other_id` on the same day of the same plan."""
+
+    session_id: int
+    other_id: int
+    other_title: str
+    day: int
+    start: dt.time
+    end: dt.time
+
+
+def session_overlaps(*, sessions: list[Session]) -> dict[int, list[Overlap]]:
+    """For each session of one plan, the other sessions of that plan it overlaps in time on the same day.
+
+    A plan is for one group of trainees (sessions have no group or track of their own), so two sessions at once
+    means the group is in two places: a warning, not an error, because a trainer may mean parallel workshops for
+    halves of the group. Touching ends (09:00-10:00 and 10:00-11:00) do not overlap. No query.
+    """
+    by_day: dict[int, list[Session]] = defaultdict(list)
+    for s in sessions:
+        by_day[s.day].append(s)
+    result: dict[int, list[Overlap]] = {}
+    for day, rows in by_day.items():
+        rows = sorted(rows, key=lambda s: (s.start_time, s.end_time, s.pk))
+        for i, a in enumerate(rows):
+            for b in rows[i + 1 :]:
+                if b.start_time >= a.end_time:
+                    break
+                for one, other in ((a, b), (b, a)):
+                    result.setdefault(one.pk, []).append(
+                        Overlap(
+                            session_id=one.pk,
+                            other_id=other.pk,
+                            other_title=other.title,
+                            day=day,
+                            start=other.start_time,
+                            end=other.end_time,
+                        )
+                    )
+    return result
+
+
+@dataclass
+class PlanConflicts:
+    """The plan-level list a trainer reviews before publishing: parallel sessions and double-booked trainers."""
+
+    overlap_pairs: list[tuple[Session, Session]] = field(default_factory=list)
+    trainer_clashes: list[tuple[Session, Clash]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.overlap_pairs) + len(self.trainer_clashes)
+
+    def __bool__(self) -> bool:
+        return bool(self.count)
+
+
+def plan_conflicts(
+    *, sessions: list[Session], overlaps: dict[int, list[Overlap]], clashes: dict[int, list[Clash]]
+) -> PlanConflicts:
+    """Each overlapping pair once (in schedule order) and each trainer clash of the plan's sessions. No query."""
+    by_id = {s.pk: s for s in sessions}
+    conflicts = PlanConflicts()
+    for s in sessions:
+        for o in overlaps.get(s.pk, []):
+            other = by_id.get(o.other_id)
+            if other is not None and (s.start_time, s.pk) < (other.start_time, other.pk):
+                conflicts.overlap_pairs.append((s, other))
+        conflicts.trainer_clashes.extend((s, c) for c in clashes.get(s.pk, []))
+    return conflicts
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    ok: bool
+    blocking: bool = False
+
+
+def plan_publish_checklist(
+    *, plan: TrainingPlan, sessions: list[Session], objectives: list[Objective], coverage: "Coverage"
+) -> list[ChecklistItem]:
+    """What the publish confirmation shows: blocking items stop `plan_publish`; the others are worth a look."""
+    gaps = len(coverage.gaps)
+    return [
+        ChecklistItem(_("The plan has a start date."), bool(plan.start_date), blocking=True),
+        ChecklistItem(_("The plan has at least one session."), bool(sessions), blocking=True),
+        ChecklistItem(_("The plan has objectives."), bool(objectives)),
+        ChecklistItem(_("Every session has a trainer."), all(s.trainer_id or s.trainer_name.strip() for s in sessions)),
+        ChecklistItem(
+            ngettext("Coverage: %(n)d gap to fill.", "Coverage: %(n)d gaps to fill.", gaps) % {"n": gaps}
+            if gaps
+            else _("Coverage: every category, competency and objective kind is covered."),
+            not gaps,
+        ),
+    ]
+
+
+def plan_team_member_count(*, plan: TrainingPlan) -> int:
+    """Active people in the plan's teams and the teams below them (what the publish confirmation names)."""
+    team_ids = [t.pk for t in plan.teams.all()]
+    if not team_ids:
+        return 0
+    return User.objects.filter(team_id__in=team_subtree_ids(team_ids=team_ids), is_active=True).count()
+
+
+def plan_team_links(*, user: User, plan: TrainingPlan) -> list[dict]:
+    """The plan's teams for its header: name, and the team's people page when `user` may open it. One query
+    (the teams come prefetched by `plan_get_for_user`)."""
+    teams = sorted(plan.teams.all(), key=lambda t: (t.full_name or t.name, t.pk))
+    if not teams:
+        return []
+    visible: set[int] = set()
+    if has_role(user, MANAGER) or has_role(user, TRAINER) or is_admin(user):
+        visible = set(teams_for_user(user=user).filter(id__in=[t.pk for t in teams]).values_list("id", flat=True))
+    return [
+        {
+            "name": t.full_name or t.name,
+            "url": f"{reverse('trainees:people')}?team={t.pk}" if t.pk in visible else "",
+        }
+        for t in teams
+    ]
 
 
 # --- coverage -------------------------------------------------------------------------------------------------

@@ -179,6 +179,12 @@ def plan_update(
 
 
 @transaction.atomic
+def plan_teams_add(*, plan: TrainingPlan, teams: Iterable[Team]) -> None:
+    """Add teams to the plan's 团队 (e.g. when a whole team is enrolled in it), keeping the ones it has."""
+    plan.teams.add(*teams)
+
+
+@transaction.atomic
 def plan_delete(*, plan: TrainingPlan, user: User) -> None:
     if plan.status != TrainingPlan.Status.DRAFT:
         raise PlanStateError(_("Only a draft can be deleted; archive a published plan instead."))

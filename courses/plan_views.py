@@ -93,8 +93,17 @@ def _plan_context(request, plan: TrainingPlan, *, editable: bool) -> dict:
     objectives = plan_selectors.plan_objectives(plan=plan)
     ref = _reference()
     clashes = plan_selectors.trainer_clashes(plan=plan, sessions=sessions)
+    overlaps = plan_selectors.session_overlaps(sessions=sessions)
+    # Links the apps above add to each session card of the builder (one call for all the sessions).
+    actions: dict[int, list[dict]] = {}
+    if editable:
+        for provided in hooks.plan_session_actions.call(user=request.user, plan=plan, sessions=sessions):
+            for session_id, links in (provided or {}).items():
+                actions.setdefault(session_id, []).extend(links)
     for s in sessions:
         s.clashes = clashes.get(s.pk, [])
+        s.overlaps = overlaps.get(s.pk, [])
+        s.actions = actions.get(s.pk, [])
     return {
         "plan": plan,
         "editable": editable,
@@ -110,6 +119,9 @@ def _plan_context(request, plan: TrainingPlan, *, editable: bool) -> dict:
             competencies=ref["competencies"],
         ),
         "clashes": clashes,
+        "overlaps": overlaps,
+        "conflicts": plan_selectors.plan_conflicts(sessions=sessions, overlaps=overlaps, clashes=clashes),
+        "team_links": plan_selectors.plan_team_links(user=request.user, plan=plan),
         "changes": plan_selectors.plan_changes(plan=plan),
         "can_clone": has_role(request.user, TRAINER),
         "today": timezone.localdate(),
@@ -135,11 +147,18 @@ def plan_edit(request, plan_id: int):
     return render(request, "courses/plans/builder.html", context)
 
 
-def _render_board(request, plan: TrainingPlan, *, error: str = "", saved_id: int | None = None) -> HttpResponse:
-    """The schedule grid and the coverage panel (out of band); after a save, the warnings of the saved session."""
+def _render_board(
+    request, plan: TrainingPlan, *, error: str = "", saved_id: int | None = None, moved: bool = False
+) -> HttpResponse:
+    """The schedule grid and the coverage panel (out of band); after a save, the warnings of the saved session.
+
+    A move answers with no main target (hx-swap none), so its warnings are shown inside the schedule (`moved`).
+    """
     context = _plan_context(request, plan, editable=True)
     context["board_error"] = error
     context["saved_clashes"] = context["clashes"].get(saved_id, []) if saved_id else []
+    context["saved_overlaps"] = context["overlaps"].get(saved_id, []) if saved_id else []
+    context["moved"] = moved
     return render(request, "courses/plans/_board_response.html", context)
 
 
@@ -316,7 +335,7 @@ def session_move(request, plan_id: int, session_id: int):
             plan_services.session_move(session=session, user=request.user, day=int(day))
     except ValidationError as e:
         error = " ".join(e.messages)
-    return _render_board(request, plan, error=error)
+    return _render_board(request, plan, error=error, saved_id=None if error else session.pk, moved=not error)
 
 
 @login_required
@@ -349,12 +368,39 @@ def _state_change(request, plan_id: int, action) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def plan_publish(request, plan_id: int):
-    response = _state_change(request, plan_id, lambda **kw: plan_services.plan_publish(**kw, request=request))
-    if response is None:
-        messages.success(request, _("The plan is published. Later changes are recorded in its change log."))
-    return response or redirect("courses:plan_detail", plan_id=plan_id)
+    """A confirmation page (GET) listing what publishing does, the conflicts and a draft checklist; its form
+    POSTs with `confirm`. A POST without it (an old form, a stray request) shows the page instead of publishing.
+    With conflicts the trainer must also tick `accept_conflicts`."""
+    plan = plan_selectors.plan_get_for_edit(user=request.user, plan_id=plan_id)
+    if plan.status != TrainingPlan.Status.DRAFT or plan.is_template:
+        messages.error(
+            request,
+            _("A template cannot be published; clone it into a plan with a start date first.")
+            if plan.is_template
+            else _("Only a draft can be published."),
+        )
+        return redirect("courses:plan_detail", plan_id=plan.pk)
+    context = _plan_context(request, plan, editable=False)
+    context["checklist"] = plan_selectors.plan_publish_checklist(
+        plan=plan,
+        sessions=[s for day in context["schedule"] for s in day["sessions"]],
+        objectives=context["objectives"],
+        coverage=context["coverage"],
+    )
+    context["team_member_count"] = plan_selectors.plan_team_member_count(plan=plan)
+    context["blocked"] = any(item.blocking and not item.ok for item in context["checklist"])
+    error = ""
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        if context["conflicts"] and request.POST.get("accept_conflicts") != "1":
+            error = _("Tick the box to publish in spite of the conflicts, or fix them first.")
+        else:
+            response = _state_change(request, plan_id, lambda **kw: plan_services.plan_publish(**kw, request=request))
+            if response is None:
+                messages.success(request, _("The plan is published. Later changes are recorded in its change log."))
+            return response or redirect("courses:plan_detail", plan_id=plan_id)
+    context["publish_error"] = error
+    return render(request, "courses/plans/publish_confirm.html", context, status=400 if error else 200)
 
 
 @login_required

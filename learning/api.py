@@ -63,7 +63,7 @@ class EnrollmentListView(generics.ListCreateAPIView):
                 person = User.objects.get(id=d["user"], is_active=True)
             except User.DoesNotExist:
                 raise Http404 from None
-            enrollment, result = services.enrollment_create(
+            enrollment, result = services.enrollment_assign(
                 user=person, course=course, plan=plan, due_date=due, enrolled_by=request.user
             )
             body = {**result.as_dict(), "enrollment": EnrollmentOut(enrollment).data}
@@ -73,19 +73,23 @@ class EnrollmentListView(generics.ListCreateAPIView):
                 team = Team.objects.get(id=d["team"])
             except Team.DoesNotExist:
                 raise Http404 from None
-            ids = services.team_member_ids(team=team)
-        else:
-            ids, missing = services.user_ids_for_employee_nos(employee_nos=d["employee_nos"])
-            if missing:
-                return error_response(
-                    "invalid",
-                    _("Unknown employee numbers; nothing was enrolled."),
-                    status.HTTP_400_BAD_REQUEST,
-                    {"employee_nos": [_("Unknown: %(nos)s") % {"nos": ", ".join(missing[:50])}]},
-                )
+            outcome = services.team_enroll(team=team, course=course, plan=plan, due_date=due, enrolled_by=request.user)
+            return self._outcome_response(outcome)
+        ids, missing = services.user_ids_for_employee_nos(employee_nos=d["employee_nos"])
+        if missing:
+            return error_response(
+                "invalid",
+                _("Unknown employee numbers; nothing was enrolled."),
+                status.HTTP_400_BAD_REQUEST,
+                {"employee_nos": [_("Unknown: %(nos)s") % {"nos": ", ".join(missing[:50])}]},
+            )
         outcome = services.enroll_or_queue(
             user_ids=ids, course=course, plan=plan, due_date=due, enrolled_by=request.user
         )
+        return self._outcome_response(outcome)
+
+    @staticmethod
+    def _outcome_response(outcome):
         if isinstance(outcome, Job):
             return Response(
                 {

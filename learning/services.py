@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses import plan_services
 from courses.models import Course, Lesson, ModuleItem, TrainingPlan
 from courses.uploads import VIDEO_MAX_SECONDS
 from learning import hooks
@@ -452,6 +453,51 @@ def _reopen(
     hooks.enrollments_reassigned.call(enrollments=rows, progress_reset=reset_progress)
 
 
+def plan_enrollment_check(*, plan: TrainingPlan | None) -> None:
+    """A trainer enrolls people only into a published plan. A draft is refused rather than confirmed: its learners
+    could not see it (only published plans reach them), the enrollment notice would point at a page they cannot
+    open, and the trainer would learn of it from the learners. Publish first, then enroll. (The primitives below,
+    `enroll_users` and `enrollment_create`, stay unchecked for demo data and the queued task, which was checked
+    when it was queued.)"""
+    if plan is None:
+        return
+    if plan.is_template:
+        raise ValidationError({"plan": [_("A template takes no enrollments: clone it into a plan and publish that.")]})
+    if plan.status == TrainingPlan.Status.DRAFT:
+        message = _("This plan is still a draft: learners cannot see it before it is published. Publish it first.")
+        raise ValidationError({"plan": [message]})
+
+
+def enrollment_assign(
+    *,
+    user: User,
+    course: Course | None = None,
+    plan: TrainingPlan | None = None,
+    due_date: date | None = None,
+    enrolled_by: User,
+) -> tuple[Enrollment, EnrollResult]:
+    """A trainer enrolls one person (pages and API): the plan rule, then `enrollment_create`."""
+    plan_enrollment_check(plan=plan)
+    return enrollment_create(user=user, course=course, plan=plan, due_date=due_date, enrolled_by=enrolled_by)
+
+
+def team_enroll(
+    *,
+    team: Team,
+    course: Course | None = None,
+    plan: TrainingPlan | None = None,
+    due_date: date | None = None,
+    enrolled_by: User,
+):
+    """A trainer enrolls a team and its sub-teams (pages and API). For a plan, the team also joins the plan's
+    teams (its 团队 on the plan page; their managers read the plan). Returns what `enroll_or_queue` returns."""
+    plan_enrollment_check(plan=plan)
+    ids = team_member_ids(team=team)
+    if plan is not None and ids:
+        plan_services.plan_teams_add(plan=plan, teams=[team])
+    return enroll_or_queue(user_ids=ids, course=course, plan=plan, due_date=due_date, enrolled_by=enrolled_by)
+
+
 def enroll_or_queue(
     *,
     user_ids: list[int],
@@ -460,7 +506,9 @@ def enroll_or_queue(
     due_date: date | None = None,
     enrolled_by: User,
 ):
-    """Enroll now when small; above ENROLLMENT_SYNC_LIMIT people, queue a Celery task and return its Job."""
+    """Enroll now when small; above ENROLLMENT_SYNC_LIMIT people, queue a Celery task and return its Job.
+    What trainers ask for on the pages and the API: the plan must take enrollments (`plan_enrollment_check`)."""
+    plan_enrollment_check(plan=plan)
     ids = sorted(set(user_ids))
     if len(ids) <= settings.ENROLLMENT_SYNC_LIMIT:
         return enroll_users(user_ids=ids, course=course, plan=plan, due_date=due_date, enrolled_by=enrolled_by)

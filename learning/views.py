@@ -91,9 +91,17 @@ def enrollment_list(request):
 
 
 def _start(request, *, user_ids, course, plan, due_date):
-    outcome = services.enroll_or_queue(
-        user_ids=user_ids, course=course, plan=plan, due_date=due_date, enrolled_by=request.user
-    )
+    try:
+        outcome = services.enroll_or_queue(
+            user_ids=user_ids, course=course, plan=plan, due_date=due_date, enrolled_by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("learning:enroll")
+    return _started(request, outcome)
+
+
+def _started(request, outcome):
     if isinstance(outcome, Job):
         return redirect("learning:enrollment_job", job_id=outcome.id)
     messages.success(request, outcome.message)
@@ -111,19 +119,26 @@ def enroll(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         course, plan, due = data.get("course"), data.get("plan"), data.get("due_date")
+        try:
+            services.plan_enrollment_check(plan=plan)
+        except ValidationError as exc:
+            form.add_error("plan", exc.message_dict["plan"])
+            return render(request, "learning/enroll.html", {"form": form, "preview": preview})
         if data["who"] == EnrollForm.TARGET_PERSON:
             target = {"course": course} if course else {"plan": plan}
-            _enrollment, result = services.enrollment_create(
+            _enrollment, result = services.enrollment_assign(
                 user=data["user"], due_date=due, enrolled_by=request.user, **target
             )
             messages.success(request, result.message)
             return redirect("learning:enrollments")
         if data["who"] == EnrollForm.TARGET_TEAM:
-            ids = services.team_member_ids(team=data["team"])
-            if not ids:
+            if not services.team_member_ids(team=data["team"]):
                 form.add_error("team", _("This team and its sub-teams have no active members."))
             else:
-                return _start(request, user_ids=ids, course=course, plan=plan, due_date=due)
+                outcome = services.team_enroll(
+                    team=data["team"], course=course, plan=plan, due_date=due, enrolled_by=request.user
+                )
+                return _started(request, outcome)
         else:
             try:
                 preview = services.employee_csv_preview(raw=data["csv_file"].read())

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_publish_from_the_page_is_audited(client_for, plan, trainer):
     SessionFactory(plan=plan)
-    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]))
+    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]), {"confirm": "1"})
     assert AuditLog.objects.filter(action=AuditAction.PLAN_PUBLISH, actor=trainer, object_id=str(plan.pk)).exists()
 
 

@@ -135,7 +135,7 @@ def test_builder_adds_a_session_and_returns_the_board(client_for, plan, trainer)
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="schedule"' in html and 'id="coverage"' in html and html.count('hx-swap-oob="true"') == 2
+    assert 'id="schedule"' in html and 'id="coverage"' in html and html.count('hx-swap-oob="true"') == 3
     assert "产品知识" in html
     assert Session.objects.get(plan=plan).day == 2
 
@@ -255,7 +255,7 @@ def test_clash_warning_is_shown_in_the_builder(client_for, plan, trainer, other_
 def test_publish_then_edits_are_logged_and_visible(client_for, plan, trainer, manager_a):
     s = SessionFactory(plan=plan, title="第一课")
     client = client_for(trainer)
-    response = client.post(reverse("courses:plan_publish", args=[plan.pk]))
+    response = client.post(reverse("courses:plan_publish", args=[plan.pk]), {"confirm": "1"})
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.status == "published"
@@ -266,14 +266,14 @@ def test_publish_then_edits_are_logged_and_visible(client_for, plan, trainer, ma
 
 
 def test_publish_without_sessions_shows_message(client_for, plan, trainer):
-    response = client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]), follow=True)
+    response = client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]), {"confirm": "1"}, follow=True)
     plan.refresh_from_db()
     assert plan.status == "draft" and "alert-danger" in response.content.decode()
 
 
 def test_published_plan_is_frozen_for_admin_but_not_owner(client_for, plan, trainer, admin_user):
     SessionFactory(plan=plan)
-    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]))
+    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]), {"confirm": "1"})
     assert client_for(admin_user).get(reverse("courses:plan_edit", args=[plan.pk])).status_code == 404
     assert client_for(trainer).get(reverse("courses:plan_edit", args=[plan.pk])).status_code == 200
 
@@ -375,7 +375,7 @@ def test_load_plan_templates_command_is_idempotent():
 
 def test_change_log_speaks_the_readers_language(client_for, plan, trainer, manager_a):
     SessionFactory(plan=plan, title="第一课")
-    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]))
+    client_for(trainer).post(reverse("courses:plan_publish", args=[plan.pk]), {"confirm": "1"})
     client = client_for(manager_a)
     url = reverse("courses:plan_detail", args=[plan.pk])
     assert "发布了计划" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -97,7 +97,15 @@ def test_trainer_builds_publishes_and_exports_a_plan(page, login, screenshot, tr
     first.refresh_from_db()
     assert first.end_time > first.start_time
 
+    # Publishing asks first: what it does, the checklist, and the conflicts (the trainer clash above) to accept.
     page.get_by_test_id("publish").click()
+    page.wait_for_url(f"**/plans/{plan.pk}/publish/")
+    assert page.get_by_test_id("conflict-trainer").count() >= 1
+    plan.refresh_from_db()
+    assert plan.status == "draft"
+    screenshot("publish-confirm")
+    page.locator("#accept-conflicts").check()
+    page.get_by_test_id("publish-confirm").click()
     page.wait_for_url(f"**/plans/{plan.pk}/")
     plan.refresh_from_db()
     assert plan.status == "published"
