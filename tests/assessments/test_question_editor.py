@@ -46,7 +46,7 @@ def test_editor_is_refused_to_salespeople(client_for, sales_a):
 def test_single_choice_needs_exactly_one_correct(client_for, trainer):
     client = client_for(trainer)
     two = post_new(client, qtype="single", option_a="降价", option_b="了解", correct=["A", "B"])
-    assert two.status_code == 200 and "exactly one correct" in " ".join(errors_of(two)["correct"])
+    assert two.status_code == 200 and any(w in " ".join(errors_of(two)["correct"]) for w in ("exactly one correct", "只能有一个正确"))
     none = post_new(client, qtype="single", option_a="降价", option_b="了解")
     assert "correct" in errors_of(none)
     one_option = post_new(client, qtype="single", option_a="降价", correct=["A"])
@@ -70,7 +70,7 @@ def test_multiple_choice_weights_must_be_positive_and_add_up_to_100(client_for, 
     )
     assert "100" in errors_of(short_sum)["correct"][0] and "90" in errors_of(short_sum)["correct"][0]
     zero = post_new(client, qtype="multiple", **options, correct=["A", "B"], weight_a="100", weight_b="0")
-    assert "positive weight" in errors_of(zero)["weight_b"][0]
+    assert any(w in errors_of(zero)["weight_b"][0] for w in ("positive weight", "正的权重"))
     wrong_positive = post_new(
         client, qtype="multiple", **options, correct=["A", "B"], weight_a="50", weight_b="50", weight_c="10"
     )
@@ -117,7 +117,7 @@ def test_numeric_needs_a_number_and_a_tolerance_of_zero_or_more(client_for, trai
     assert "numeric" in errors_of(post_new(client, qtype="numeric"))
     assert "不是数字" in errors_of(post_new(client, qtype="numeric", numeric="一千"))["numeric"][0]
     negative = post_new(client, qtype="numeric", numeric="1000", tolerance="-5")
-    assert "0 or more" in errors_of(negative)["tolerance"][0]
+    assert any(w in errors_of(negative)["tolerance"][0] for w in ("0 or more", "不能小于 0"))
     assert "tolerance" in errors_of(post_new(client, qtype="numeric", numeric="1000", tolerance="abc"))
     assert "tolerance" in errors_of(post_new(client, qtype="numeric", numeric="1000±-5"))
     assert "为空" in errors_of(post_new(client, qtype="numeric", numeric="45..40"))["numeric"][0]

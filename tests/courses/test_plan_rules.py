@@ -286,7 +286,19 @@ def test_publish_page_of_a_published_plan_goes_back_to_it(client_for, trainer):
 
 
 @pytest.fixture
-def session_actions():
+def no_session_providers():
+    """The apps' own providers (assessments/) set aside, so a test sees only what it registers."""
+    hook = courses_hooks.plan_session_actions
+    saved = hook.functions
+    for fn in saved:
+        hook.unregister(fn)
+    yield
+    for fn in saved:
+        hook.register(fn)
+
+
+@pytest.fixture
+def session_actions(no_session_providers):
     calls = []
 
     def provide(*, user, plan, sessions):
@@ -313,7 +325,7 @@ def test_session_action_links_show_on_their_cards(client_for, plan, trainer, ses
     assert f'data-testid="session-actions-{second.pk}"' not in html
 
 
-def test_no_session_actions_without_providers(client_for, plan, trainer):
+def test_no_session_actions_without_providers(client_for, plan, trainer, no_session_providers):
     SessionFactory(plan=plan)
     html = client_for(trainer).get(reverse("courses:plan_edit", args=[plan.pk])).content.decode()
     assert "session-actions-" not in html
