@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments import parsers
 from assessments.models import CHOICE_TYPES, PartialCredit, Question, QuestionType, Quiz
 from courses.models import Category, Competency
+from lms.widgets import RichTextarea
 
 LETTERS = "ABCDEF"
 
@@ -32,7 +33,7 @@ WEIGHT_SLACK = Decimal("0.01")
 class QuestionForm(forms.Form):
     qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    stem = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    stem = forms.CharField(label=_("Question"), widget=RichTextarea(attrs={"rows": 4}), max_length=20000)
     option_a = forms.CharField(label=_("Option A"), max_length=2000, required=False)
     option_b = forms.CharField(label=_("Option B"), max_length=2000, required=False)
     option_c = forms.CharField(label=_("Option C"), max_length=2000, required=False)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Category, Course, Lesson, Track
+from lms.widgets import RichTextarea
 
 
 def _style(form: forms.Form) -> None:
@@ -30,7 +31,7 @@ class CourseForm(forms.ModelForm):
             "self_enroll",
             "certificate_valid_days",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        widgets = {"description": RichTextarea(attrs={"rows": 6})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +54,7 @@ class LessonForm(forms.ModelForm):
     class Meta:
         model = Lesson
         fields = ["title", "kind", "category", "estimated_minutes", "body", "video_url", "duration_seconds", "url"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+        widgets = {"body": RichTextarea(attrs={"rows": 12})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

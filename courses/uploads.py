@@ -83,9 +83,10 @@ def _is_ooxml(upload) -> bool:
         upload.seek(0)
 
 
-def validate_upload(upload: UploadedFile, *, kind: str) -> None:
-    """Raise ValidationError unless the upload is small enough and its content is an allowed type for `kind`."""
-    limit = settings.FILE_UPLOAD_MAX_BYTES
+def validate_upload(upload: UploadedFile, *, kind: str, max_bytes: int | None = None) -> None:
+    """Raise ValidationError unless the upload is small enough (`max_bytes`, by default FILE_UPLOAD_MAX_BYTES) and
+    its content is an allowed type for `kind`."""
+    limit = max_bytes or settings.FILE_UPLOAD_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             _("The file is too large (%(size)s); the limit is %(limit)s.")

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from courses import course_views, plan_views, reference_views
+from courses import course_views, plan_views, reference_views, richtext_views
 
 app_name = "courses"
 urlpatterns = [
@@ -56,4 +56,7 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/edit/", course_views.lesson_edit, name="lesson_edit"),
     path("lessons/<int:lesson_id>/file/", course_views.lesson_file_preview, name="lesson_file_preview"),
     path("catalogue/<int:course_id>/cover/", course_views.course_cover, name="course_cover"),
+    # Images placed in rich text from the editor (lms.widgets.RichTextarea)
+    path("richtext/images/", richtext_views.richtext_image_upload, name="richtext_image_upload"),
+    path("richtext/images/<uuid:key>/", richtext_views.richtext_image, name="richtext_image"),
 ]

@@ -1,4 +1,4 @@
-from courses.models.content import Course, Lesson, Module, ModuleItem
+from courses.models.content import Course, Lesson, Module, ModuleItem, RichTextImage
 from courses.models.plans import Objective, PlanChange, Session, TrainingPlan
 from courses.models.reference import Category, Competency, Method, ReferenceItem, Track
 
@@ -13,6 +13,7 @@ __all__ = [
     "Objective",
     "PlanChange",
     "ReferenceItem",
+    "RichTextImage",
     "Session",
     "Track",
     "TrainingPlan",

@@ -4,6 +4,8 @@ Lessons live in a library and are placed into courses by reference (`ModuleItem`
 courses without copies; finishing a lesson once counts in every course that uses it.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -141,3 +143,30 @@ class ModuleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module_id}: {self.lesson_id}"
+
+
+class RichTextImage(models.Model):
+    """An image a trainer placed in rich text (a lesson body, a description, a question stem) from the editor.
+
+    Served behind login by its random key (`courses:richtext_image`): the text that shows it is read by learners of
+    many courses and quizzes, so any signed-in person may load it, and one image's address leads to no other. The
+    stored name is the key too, never the uploaded name (which may name a client)."""
+
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to="richtext/%Y/%m/", max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rich-text image")
+        verbose_name_plural = _("rich-text images")
+
+    def __str__(self) -> str:
+        return str(self.key)

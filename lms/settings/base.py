@@ -193,6 +193,8 @@ LOGGING = {
 
 # Uploads (courses, imports): a clear error above this size.
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# An image placed in rich text from the editor (courses.RichTextImage): smaller, it loads inside a page.
+RICHTEXT_IMAGE_MAX_BYTES = env_int("RICHTEXT_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Limits that hold before an import is parsed (lms/import_limits.py): rows besides a header (people, questions,
 # enrollment CSVs; lines of GIFT and Aiken files), cells, and for Excel files the distinct texts (shared strings) and
