@@ -250,9 +250,10 @@ def _brief_rows(data, kind: str) -> list[int]:
     return sorted({int(m.group(1)) for key in data for m in [rx.fullmatch(key)] if m})
 
 
-def brief_from_post(data) -> dict:
+def brief_from_post(data, *, keep_blank_rows: bool = False) -> dict:
     """The description the form's fields hold (a QueryDict or a dict of strings); see spec_builder for its shape.
-    Rows are read whatever their numbers (removed rows leave gaps); more than the limit are counted, not kept."""
+    Rows are read whatever their numbers (removed rows leave gaps). A key point row left entirely blank is no key
+    point (the form shows one empty row to start from), unless `keep_blank_rows` (adding or removing rows)."""
     get = data.get
     objections, key_points = [], []
     for i in _brief_rows(data, "objections"):
@@ -274,8 +275,8 @@ def brief_from_post(data) -> dict:
                 "counter_examples": _brief_lines(get(f"{p}-counter_examples")),
             }
         )
-    # a key point row left entirely blank is no key point (the form shows one empty row to start from)
-    key_points = [kp for kp in key_points if any(kp.values())]
+    if not keep_blank_rows:
+        key_points = [kp for kp in key_points if any(kp.values())]
     return {
         "opening": str(get("brief-opening") or "").strip(),
         "closing": str(get("brief-closing") or "").strip(),

@@ -398,8 +398,9 @@ def _scenario_edit_brief(request, scenario):
     if request.method == "POST" and locked:
         errors, status = [("brief", services.edited_in_expert_view_message())], 409
     elif request.method == "POST":
-        brief = brief_from_post(request.POST)
-        if action.startswith(("add-", "remove-")):  # a row more or less: the form again, nothing saved
+        rows = action.startswith(("add-", "remove-"))
+        brief = brief_from_post(request.POST, keep_blank_rows=rows)
+        if rows:  # a row more or less: the form again, nothing saved
             brief = brief_apply_action(brief, action)
         elif action == "check":
             checked = True

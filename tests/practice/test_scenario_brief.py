@@ -346,3 +346,12 @@ def test_the_manage_list_runs_a_bounded_number_of_queries(client_for, trainer, d
     with django_assert_max_num_queries(12):
         page = client.get(reverse("practice:manage"))
     assert page.status_code == 200 and page.text.count('data-testid="try-s-') == 30
+
+
+def test_an_empty_key_point_row_stays_while_rows_are_added_and_is_no_point_when_saved(client_for, trainer):
+    client = client_for(trainer)
+    values = post_values(brief(key_points=[{"point": "", "examples": [], "sub_points": [], "counter_examples": []}]))
+    added = client.post(NEW, {**values, "brief_action": "add-objection"})
+    assert 'id="bf-brief-key_points-0-point"' in added.text
+    assert client.post(NEW, values).status_code == 302
+    assert Scenario.objects.get(code="brief-made").spec["key_points"] == []
