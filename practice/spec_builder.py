@@ -156,7 +156,10 @@ def brief_errors(brief: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
         key_points = []
     elif len(key_points) > MAX_KEY_POINTS:
         errors.append(
-            ("brief-key_points", _("At most %(n)s key points (now %(count)s).") % {"n": MAX_KEY_POINTS, "count": len(key_points)})  # fmt: skip
+            (
+                "brief-key_points",
+                _("At most %(n)s key points (now %(count)s).") % {"n": MAX_KEY_POINTS, "count": len(key_points)},
+            )  # fmt: skip
         )
         key_points = []
     for i, kp in enumerate(key_points):
@@ -185,7 +188,10 @@ def brief_errors(brief: Any) -> list[tuple[str, str]]:  # noqa: C901 - one walk 
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
             if round(sum(numbers), 6) != 100:
                 errors.append(
-                    ("brief-weights", _("The weights must add up to 100 (now %(sum)s).") % {"sum": round(sum(numbers), 2)})  # fmt: skip
+                    (
+                        "brief-weights",
+                        _("The weights must add up to 100 (now %(sum)s).") % {"sum": round(sum(numbers), 2)},
+                    )  # fmt: skip
                 )
     return errors
 
@@ -215,7 +221,12 @@ def spec_from_brief(brief: dict, *, language: str = "zh-hans") -> dict:
         examples = [e.strip() for e in obj.get("examples") or []]
         says = obj["says"].strip()
         spec_objections.append(
-            {"code": code, "label": _label(says), "model_answer": examples[0] if examples else points[0], "points": points}
+            {
+                "code": code,
+                "label": _label(says),
+                "model_answer": examples[0] if examples else points[0],
+                "points": points,
+            }
         )
         intents = list(dict.fromkeys([*examples, *points]))
         nodes.append(

@@ -413,7 +413,7 @@ def _scenario_edit_brief(request, scenario):
         else:
             form_ok = form.is_valid()
             try:
-                spec = services.scenario_spec_from_brief(brief=brief, language=language, scenario=scenario)
+                services.scenario_spec_from_brief(brief=brief, language=language, scenario=scenario)
             except ValidationError as exc:
                 errors = [(name, m) for name, msgs in exc.message_dict.items() for m in msgs]
             if form_ok and not errors:
@@ -535,7 +535,11 @@ def scenario_export(request, scenario_id: int | None = None):
         scenarios = [selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)]
         name = scenarios[0].code
     else:
-        scenarios = selectors.scenarios_for_editing(user=request.user).select_related("variant_of").order_by("language", "title", "id")
+        scenarios = (
+            selectors.scenarios_for_editing(user=request.user)
+            .select_related("variant_of")
+            .order_by("language", "title", "id")
+        )
         name = "scenarios"
     data = selectors.scenario_export_data(scenarios=scenarios)
     response = HttpResponse(
