@@ -75,10 +75,22 @@ def scenario_get_for_user(*, user, scenario_id) -> Scenario:
         raise Http404 from None
 
 
-def scenario_get_for_editing(*, user, scenario_id) -> Scenario:
+def scenarios_for_editing(*, user) -> QuerySet[Scenario]:
+    """What a trainer may edit and try: their own scenarios and the shared ones nobody owns (the shipped library);
+    admins edit all. Another trainer's scenario is not theirs to change."""
     if not can_author(user):
-        raise Http404
-    return scenario_get_for_user(user=user, scenario_id=scenario_id)
+        return Scenario.objects.none()
+    qs = Scenario.objects.select_related("category", "competency")
+    if is_admin(user):
+        return qs
+    return qs.filter(Q(created_by=user) | Q(created_by__isnull=True))
+
+
+def scenario_get_for_editing(*, user, scenario_id) -> Scenario:
+    try:
+        return scenarios_for_editing(user=user).get(id=scenario_id)
+    except (Scenario.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def scenario_list(*, user, language: str = "", category: str = "", difficulty: str = "") -> QuerySet[Scenario]:

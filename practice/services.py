@@ -17,7 +17,7 @@ from courses.models import Category, Competency
 from learning.services import enrollment_refresh, plan_enrollment_refresh
 from lms.assignments import assignments_upsert, due_date_check
 from lms.audit import AuditAction, audit_log_record
-from practice import hooks
+from practice import hooks, spec_builder
 from practice.engine.customers import Persona, get_customer_backend
 from practice.engine.llm import get_judge
 from practice.engine.scoring import overall_of, score_transcript
@@ -82,6 +82,39 @@ def scenario_save(*, scenario: Scenario | None, data: dict, spec: dict, user) ->
     scenario.full_clean()
     scenario.save()
     return scenario
+
+
+def scenario_spec_from_brief(*, brief, language: str, scenario: Scenario | None = None) -> dict:
+    """The spec a description builds (practice.spec_builder); ValidationError keyed by the form field otherwise.
+    A scenario whose script was changed in the expert view (or as JSON) is refused: the form would overwrite it."""
+    if scenario is not None and not spec_builder.brief_applies(scenario.spec):
+        raise ValidationError({"brief": [edited_in_expert_view_message()]})
+    errors: dict[str, list[str]] = {}
+    for name, message in spec_builder.brief_errors(brief):
+        errors.setdefault(name, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+    spec = spec_builder.spec_from_brief(brief, language=language)
+    # the built graph passes the shared checks (a failure here is a builder bug, said plainly, never a 500)
+    problems = validate_spec(spec)
+    if problems:
+        raise ValidationError({"brief": [f"{path}: {message}" for path, message in problems]})
+    return spec
+
+
+def edited_in_expert_view_message() -> str:
+    return _("This scenario's script has been changed in the expert view; edit it there.")
+
+
+@transaction.atomic
+def scenario_save_from_brief(*, scenario: Scenario | None, data: dict, brief, user) -> Scenario:
+    """Create or update a scenario from its description: the meta fields in `data`, the script built from `brief`.
+    An unchanged description makes no new version."""
+    language = data.get("language") or (scenario.language if scenario else Scenario.Language.ZH)
+    spec = scenario_spec_from_brief(brief=brief, language=language, scenario=scenario)
+    if scenario is not None and spec == scenario.spec:
+        spec = scenario.spec
+    return scenario_save(scenario=scenario, data=data, spec=spec, user=user)
 
 
 MAX_IMPORT_DEPTH = 40

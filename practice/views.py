@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.permissions import role_required
 from lms.roles import MANAGER, SALESPERSON, TRAINER
-from practice import selectors, services, spec_editor
+from practice import selectors, services, spec_builder, spec_editor
 from practice.engine.spec import DEFAULT_RUBRIC, rubric_of, validate_spec
 from practice.forms import (
     CommentForm,
@@ -25,6 +25,9 @@ from practice.forms import (
     RequirementForm,
     ScenarioForm,
     ScenarioMetaForm,
+    brief_apply_action,
+    brief_context,
+    brief_from_post,
     load_json,
     spec_unstorable,
 )
@@ -293,7 +296,8 @@ def team(request):
 @login_required
 @role_required(TRAINER)
 def manage(request):
-    page = Paginator(selectors.scenario_list(user=request.user), 50).get_page(request.GET.get("page"))
+    scenarios = selectors.scenarios_for_editing(user=request.user).order_by("language", "title", "id")
+    page = Paginator(scenarios, 50).get_page(request.GET.get("page"))
     stats = selectors.scenario_stats(scenario_ids=[s.id for s in page])
     rows = [{"scenario": s, "stats": stats.get(s.id)} for s in page]
     return render(request, "practice/manage.html", {"page": page, "rows": rows})
@@ -309,14 +313,30 @@ def _save_scenario(request, *, scenario, form, spec) -> Scenario | None:
         return None
 
 
+def _editor_mode(request, scenario) -> str:
+    """brief (the description form, default), graph (the expert view) or json. A post says which editor sent it; a
+    scenario whose script no longer matches its description opens in the expert view."""
+    if request.method == "POST":
+        if "spec_json" in request.POST:
+            return "json"
+        return "brief" if request.POST.get("editor") == "brief" else "graph"
+    mode = request.GET.get("mode", "")
+    if mode in ("brief", "graph", "json"):
+        return mode
+    return "brief" if scenario is None or spec_builder.brief_applies(scenario.spec) else "graph"
+
+
 @login_required
 @role_required(TRAINER)
 def scenario_edit(request, scenario_id: int | None = None):
-    """Trainers author a scenario: the script in form fields (default), or as JSON (`?mode=json`, advanced)."""
+    """Trainers author a scenario: from a description (default), in the expert view of the script's steps
+    (`?mode=graph`), or as JSON (`?mode=json`)."""
     scenario = selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id) if scenario_id else None
-    json_mode = request.GET.get("mode") == "json" or (request.method == "POST" and "spec_json" in request.POST)
-    if json_mode:
+    mode = _editor_mode(request, scenario)
+    if mode == "json":
         return _scenario_edit_json(request, scenario)
+    if mode == "brief":
+        return _scenario_edit_brief(request, scenario)
     form = ScenarioMetaForm(request.POST or None, instance=scenario)
     status, errors, checked = 200, [], False
     spec = scenario.spec if scenario else copy.deepcopy(NEW_SPEC)
@@ -330,6 +350,9 @@ def scenario_edit(request, scenario_id: int | None = None):
         else:
             if scenario and spec_editor.unchanged(spec, scenario.spec):
                 spec = scenario.spec  # the form shows defaults explicitly; an untouched script is not a new version
+            elif scenario and spec_builder.brief_of(scenario.spec):
+                # the description stays with the script (the form then says the script was changed here)
+                spec["brief"] = scenario.spec["brief"]
             errors = validate_spec(spec)
             if form.is_valid() and not errors:
                 saved = _save_scenario(request, scenario=scenario, form=form, spec=spec)
@@ -341,13 +364,85 @@ def scenario_edit(request, scenario_id: int | None = None):
     context = {
         "form": form,
         "scenario": scenario,
-        "mode": "form",
+        "mode": "graph",
         "checked": checked,
         "can_try": scenario is not None,
+        "has_brief": bool(scenario and spec_builder.brief_of(scenario.spec)),
         **spec_editor.editor_context(spec, errors, language=_editor_language(request, scenario)),
         **_requirements_context(scenario),
     }
     return render(request, "practice/scenario_form.html", context, status=status)
+
+
+def _brief_check_summary(spec: dict) -> dict:
+    """What the trainer reads beside the button when the description is complete: the conversation it makes."""
+    return {
+        "objections": len(spec["objections"]),
+        "key_points": len(spec["key_points"]),
+        "max_turns": spec["max_turns"],
+    }
+
+
+def _scenario_edit_brief(request, scenario):
+    """The form-first editor: who the customer is, the situation, the opening, the objections and what a good
+    answer contains, key points, forbidden phrases, pass mark and weights; saving builds the script."""
+    form = ScenarioMetaForm(request.POST or None, instance=scenario)
+    locked = scenario is not None and not spec_builder.brief_applies(scenario.spec)
+    language = _editor_language(request, scenario)
+    status, errors, checked, summary = 200, [], False, None
+    if scenario is not None:
+        brief = spec_builder.brief_of(scenario.spec) or spec_builder.empty_brief()
+    else:
+        brief = spec_builder.empty_brief()
+    action = request.POST.get("brief_action", "") if request.method == "POST" else ""
+    if request.method == "POST" and locked:
+        errors, status = [("brief", services.edited_in_expert_view_message())], 409
+    elif request.method == "POST":
+        rows = action.startswith(("add-", "remove-"))
+        brief = brief_from_post(request.POST, keep_blank_rows=rows)
+        if rows:  # a row more or less: the form again, nothing saved
+            brief = brief_apply_action(brief, action)
+        elif action == "check":
+            checked = True
+            try:
+                summary = _brief_check_summary(services.scenario_spec_from_brief(brief=brief, language=language))
+            except ValidationError as exc:
+                errors = [(name, m) for name, msgs in exc.message_dict.items() for m in msgs]
+            if request.htmx:
+                return render(request, "practice/_brief_check.html", _brief_page_context(brief, errors, checked, summary))  # fmt: skip
+        else:
+            form_ok = form.is_valid()
+            try:
+                services.scenario_spec_from_brief(brief=brief, language=language, scenario=scenario)
+            except ValidationError as exc:
+                errors = [(name, m) for name, msgs in exc.message_dict.items() for m in msgs]
+            if form_ok and not errors:
+                data = {k: v for k, v in form.cleaned_data.items() if k != "spec_json"}
+                try:
+                    saved = services.scenario_save_from_brief(scenario=scenario, data=data, brief=brief, user=request.user)  # fmt: skip
+                except ValidationError as exc:
+                    form.add_error(None, _form_errors_from(exc))
+                else:
+                    messages.success(request, _("Scenario saved."))
+                    if request.POST.get("then_try"):
+                        session = services.session_start(user=request.user, scenario=saved, is_trial=True)
+                        return redirect("practice:session", session_id=session.id)
+                    return redirect("practice:scenario_edit", scenario_id=saved.id)
+            status, checked = 422, True
+    context = {
+        "form": form,
+        "scenario": scenario,
+        "mode": "brief",
+        "locked": locked,
+        "can_try": scenario is not None,
+        **_brief_page_context(brief, errors, checked, summary),
+        **_requirements_context(scenario),
+    }
+    return render(request, "practice/scenario_form.html", context, status=status)
+
+
+def _brief_page_context(brief, errors, checked, summary) -> dict:
+    return {"brief": brief_context(brief, errors), "checked": checked, "summary": summary}
 
 
 def _editor_language(request, scenario) -> str:
@@ -440,7 +535,11 @@ def scenario_export(request, scenario_id: int | None = None):
         scenarios = [selectors.scenario_get_for_editing(user=request.user, scenario_id=scenario_id)]
         name = scenarios[0].code
     else:
-        scenarios = selectors.scenario_list(user=request.user).select_related("variant_of")
+        scenarios = (
+            selectors.scenarios_for_editing(user=request.user)
+            .select_related("variant_of")
+            .order_by("language", "title", "id")
+        )
         name = "scenarios"
     data = selectors.scenario_export_data(scenarios=scenarios)
     response = HttpResponse(
@@ -495,7 +594,7 @@ def requirement_add(request, scenario_id: int):
         context = {
             "form": ScenarioMetaForm(instance=scenario),
             "scenario": scenario,
-            "mode": "form",
+            "mode": "graph",
             "can_try": True,
             **spec_editor.editor_context(scenario.spec, language=scenario.language),
         }

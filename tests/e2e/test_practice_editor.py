@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_trainer_adds_a_node_and_a_branch(page, login, screenshot, trainer):
     login(trainer.username)
-    page.goto("/practice/manage/new/")
+    page.goto("/practice/manage/new/?mode=graph")
     page.locator("#id_code").fill("delivery-time")
     page.locator("#id_title").fill("交货期追问")
     page.locator("#id_persona_role").fill("采购经理")

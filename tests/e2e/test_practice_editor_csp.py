@@ -23,7 +23,7 @@ def drag_taller(page, locator, by: int = 80) -> None:
 
 def test_rows_added_and_removed_after_a_refused_save_report_no_csp_violation(page, login, screenshot, trainer):
     login(trainer.username)
-    page.goto("/practice/manage/new/")
+    page.goto("/practice/manage/new/?mode=graph")
     page.locator("#id_code").fill("csp-editor")
     page.locator("#id_title").fill("交货期追问")
     page.locator("#id_persona_role").fill("采购经理")

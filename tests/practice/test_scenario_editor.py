@@ -111,7 +111,7 @@ def test_every_shipped_script_survives_the_editor_unchanged(client_for, trainer,
 
 
 def _new_values(client, **changes):
-    values = form_values(client.get(edit_url()).text)
+    values = form_values(client.get(edit_url() + "?mode=graph").text)
     values.update(
         {
             "code": "editor-made",
@@ -219,7 +219,7 @@ def test_edit_an_existing_scenario_through_the_form(client_for, trainer):
 
 def test_rows_are_added_and_removed_with_htmx(client_for, trainer):
     client = client_for(trainer)
-    values = form_values(client.get(edit_url()).text)
+    values = form_values(client.get(edit_url() + "?mode=graph").text)
     added = client.post(ROWS, {**values, "editor_action": "add-node"}, HTTP_HX_REQUEST="true")
     assert added.status_code == 200
     values = form_values('<form data-testid="scenario-form">' + added.text + "</form>")
@@ -236,7 +236,7 @@ def test_rows_are_added_and_removed_with_htmx(client_for, trainer):
 
 def test_check_shows_errors_next_to_fields_without_saving(client_for, trainer):
     client = client_for(trainer)
-    values = form_values(client.get(edit_url()).text)
+    values = form_values(client.get(edit_url() + "?mode=graph").text)
     bad = client.post(ROWS, {**values, "nodes-0-branches-0-to": "nowhere", "editor_action": "check"})
     assert 'data-testid="error-nodes-0-branches-0-to"' in bad.text
     ok = client.post(ROWS, {**values, "editor_action": "check"})
@@ -245,7 +245,7 @@ def test_check_shows_errors_next_to_fields_without_saving(client_for, trainer):
 
 def test_rows_without_javascript_go_through_the_page(client_for, trainer):
     client = client_for(trainer)
-    values = form_values(client.get(edit_url()).text)
+    values = form_values(client.get(edit_url() + "?mode=graph").text)
     response = client.post(edit_url(), {**_new_values(client), "editor_action": "add-objection"})
     assert response.status_code == 200
     assert "objections-0-code" in form_values(response.text)
@@ -282,7 +282,7 @@ def test_field_names_follow_the_validator_paths():
 def test_editor_is_404_for_everyone_but_trainers(request, client_for, persona):
     client = client_for(request.getfixturevalue(persona))
     scenario = ScenarioFactory()
-    assert client.get(edit_url()).status_code == 404
+    assert client.get(edit_url() + "?mode=graph").status_code == 404
     assert client.get(edit_url(scenario)).status_code == 404
     assert client.post(edit_url(scenario), {"nodes-0-id": "x"}).status_code == 404
     assert client.post(ROWS, {"editor_action": "add-node"}).status_code == 404
@@ -426,7 +426,7 @@ def test_adding_examples_keeps_at_most_five_and_ignores_bad_indexes():
 
 def test_the_check_result_is_at_the_top_of_the_form_and_by_the_button(client_for, trainer):
     client = client_for(trainer)
-    values = form_values(client.get(edit_url()).text)
+    values = form_values(client.get(edit_url() + "?mode=graph").text)
     bad = client.post(ROWS, {**values, "nodes-0-branches-0-to": "nowhere", "editor_action": "check"}).text
     # the summary replaces the one at the top of the form (out of band), and a line by the button points to it
     assert bad.index('id="editor-summary"') < bad.index('id="spec-editor"')
