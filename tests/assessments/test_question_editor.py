@@ -46,7 +46,9 @@ def test_editor_is_refused_to_salespeople(client_for, sales_a):
 def test_single_choice_needs_exactly_one_correct(client_for, trainer):
     client = client_for(trainer)
     two = post_new(client, qtype="single", option_a="降价", option_b="了解", correct=["A", "B"])
-    assert two.status_code == 200 and any(w in " ".join(errors_of(two)["correct"]) for w in ("exactly one correct", "只能有一个正确"))
+    assert two.status_code == 200 and any(
+        w in " ".join(errors_of(two)["correct"]) for w in ("exactly one correct", "只能有一个正确")
+    )
     none = post_new(client, qtype="single", option_a="降价", option_b="了解")
     assert "correct" in errors_of(none)
     one_option = post_new(client, qtype="single", option_a="降价", correct=["A"])
