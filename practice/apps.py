@@ -21,6 +21,7 @@ class PracticeConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from courses import hooks as courses_hooks
         from learning import hooks as learning_hooks
         from practice import selectors
         from practice import todo as practice_todo
@@ -34,6 +35,9 @@ class PracticeConfig(AppConfig):
         practice_todo.register()
         # ...and its completion panel lists each of them with the learner's best result and the way to practise it.
         learning_hooks.completion_requirement_rows.register(selectors.required_practice_requirement_rows)
+        # The course outline lists the role plays a course requires, and adds one.
+        courses_hooks.course_outline_activities.register(selectors.course_outline_scenarios)
+        courses_hooks.course_outline_add_actions.register(selectors.course_outline_scenario_actions)
         if getattr(settings, "PRACTICE_PRELOAD_MODEL", False):
 
             def warm() -> None:

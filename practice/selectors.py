@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.course_selectors import courses_for_author
 from courses.models import Course
 from learning.models import Enrollment
 from learning.requirements import Requirement, RequirementState
@@ -893,3 +894,52 @@ def open_practice_assignments(*, user, today=None) -> list[dict]:
         }
         for a in rows
     ]
+
+
+# --- the course outline (courses.hooks.course_outline_activities / course_outline_add_actions) --------------
+
+
+def course_outline_scenarios(*, user, course) -> list[dict]:
+    """`courses.hooks.course_outline_activities`: the role plays the course requires, with their state and where the
+    trainer opens them (the editor when they may edit it, else the scenario's start page). Two queries: the
+    role, the rows."""
+    if not can_author(user):
+        return []
+    editable = Exists(scenarios_for_editing(user=user).filter(pk=OuterRef("scenario_id")))
+    requirements = (
+        ScenarioRequirement.objects.filter(course_id=course.pk)
+        .select_related("scenario")
+        .annotate(may_edit=editable)
+        .order_by("id")
+    )
+    rows = []
+    for req in requirements:
+        scenario, may_edit = req.scenario, req.may_edit
+        rows.append(
+            {
+                "kind": _("Role play"),
+                "title": scenario.title,
+                "state": Scenario.Status(scenario.status).label,
+                "published": scenario.status == Scenario.Status.PUBLISHED,
+                "url": reverse("practice:scenario_edit", args=[scenario.id])
+                if may_edit
+                else reverse("practice:start", args=[scenario.id]),
+                "preview_url": "",
+            }
+        )
+    return rows
+
+
+def course_outline_scenario_actions(*, user, course) -> list[dict]:
+    """`courses.hooks.course_outline_add_actions`: a new role play that the course will require once saved."""
+    if not can_author(user):
+        return []
+    return [{"label": _("Add a role play"), "url": f"{reverse('practice:scenario_new')}?course={course.pk}"}]
+
+
+def course_for_new_scenario(*, user, raw) -> Course | None:
+    """The course named by `?course=` on the new-scenario page, when the user may edit it; else None."""
+    try:
+        return courses_for_author(user=user).get(pk=int(raw))
+    except (Course.DoesNotExist, ValueError, TypeError, OverflowError):
+        return None

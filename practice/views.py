@@ -395,6 +395,8 @@ def _scenario_edit_brief(request, scenario):
     else:
         brief = spec_builder.empty_brief()
     action = request.POST.get("brief_action", "") if request.method == "POST" else ""
+    # from a course's outline (添加陪练): once saved, the new scenario is required in that course
+    for_course = selectors.course_for_new_scenario(user=request.user, raw=request.GET.get("course")) if scenario is None else None  # fmt: skip
     if request.method == "POST" and locked:
         errors, status = [("brief", services.edited_in_expert_view_message())], 409
     elif request.method == "POST":
@@ -424,6 +426,11 @@ def _scenario_edit_brief(request, scenario):
                     form.add_error(None, _form_errors_from(exc))
                 else:
                     messages.success(request, _("Scenario saved."))
+                    if for_course is not None and scenario is None:
+                        services.requirement_add(scenario=saved, course=for_course, plan=None, day=None)
+                        messages.success(
+                            request, _("The course “%(course)s” now requires this role play.") % {"course": for_course}
+                        )
                     if request.POST.get("then_try"):
                         session = services.session_start(user=request.user, scenario=saved, is_trial=True)
                         return redirect("practice:session", session_id=session.id)
@@ -434,6 +441,7 @@ def _scenario_edit_brief(request, scenario):
         "scenario": scenario,
         "mode": "brief",
         "locked": locked,
+        "for_course": for_course,
         "can_try": scenario is not None,
         **_brief_page_context(brief, errors, checked, summary),
         **_requirements_context(scenario),

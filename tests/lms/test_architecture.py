@@ -75,8 +75,14 @@ EXPECTED_HOOKS = {
     "courses.hooks.plan_figures_changed": {"dashboards.services.stats_plans_changed"},
     "courses.hooks.course_outline_changed": {"learning.services.course_progress_refresh_later"},
     "courses.hooks.plan_page_context": {"dashboards.selectors.plan_page_participants"},
-    "courses.hooks.course_outline_activities": {"assessments.selectors.course_outline_quizzes"},
-    "courses.hooks.course_outline_add_actions": {"assessments.selectors.course_outline_quiz_actions"},
+    "courses.hooks.course_outline_activities": {
+        "assessments.selectors.course_outline_quizzes",
+        "practice.selectors.course_outline_scenarios",
+    },
+    "courses.hooks.course_outline_add_actions": {
+        "assessments.selectors.course_outline_quiz_actions",
+        "practice.selectors.course_outline_scenario_actions",
+    },
     "courses.hooks.plan_session_actions": {"assessments.selectors.plan_session_quiz_links"},
     "learning.hooks.completion_requirement": {
         "assessments.selectors.final_quiz_passed_for_enrollment",

@@ -248,7 +248,7 @@ def test_empty_persona_is_refused(client_for, trainer):
         client_for(trainer),
         post_values(persona_role="  "),
         "persona_role",
-        ["该字段是必填项", "This field is required"],
+        ["该字段是必填项", "此项为必填", "This field is required"],
     )
 
 
