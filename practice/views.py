@@ -396,7 +396,8 @@ def _scenario_edit_brief(request, scenario):
         brief = spec_builder.empty_brief()
     action = request.POST.get("brief_action", "") if request.method == "POST" else ""
     # from a course's outline (添加陪练): once saved, the new scenario is required in that course
-    for_course = selectors.course_for_new_scenario(user=request.user, raw=request.GET.get("course")) if scenario is None else None  # fmt: skip
+    raw_course = request.POST.get("for_course") or request.GET.get("course")
+    for_course = selectors.course_for_new_scenario(user=request.user, raw=raw_course) if scenario is None else None
     if request.method == "POST" and locked:
         errors, status = [("brief", services.edited_in_expert_view_message())], 409
     elif request.method == "POST":

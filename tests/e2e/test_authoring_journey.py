@@ -27,7 +27,7 @@ def question_bank(trainer):
     bank.owners.add(trainer)
     for i in range(4):
         qf.single(bank, stem=f"电话邀约第 {i + 1} 步应该做什么？", category="sales-skills", author=trainer)
-    for i in range(3):
+    for _ in range(3):
         qf.truefalse(bank, category="time-territory")
     return bank
 
@@ -79,8 +79,9 @@ def test_trainer_builds_previews_publishes_and_assigns_a_course(
     rule = page.get_by_test_id("rule-row").first
     rule.locator("select[name$=category]").select_option(label="时间和销售区域管理")
     rule.locator("input[name$=count]").fill("5")
-    expect(rule.locator(".rule-count")).to_contain_text("3")  # only 3 match: shown as they type
+    expect(rule.locator(".rule-count .text-danger")).to_contain_text("3")  # only 3 match: in red as they type
     rule.locator("input[name$=count]").fill("2")
+    expect(rule.locator(".rule-count .text-danger")).to_have_count(0)
     expect(rule.locator(".rule-count")).to_contain_text("3")
     screenshot("quiz-builder")
     page.get_by_test_id("save-quiz").click()

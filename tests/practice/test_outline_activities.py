@@ -58,7 +58,8 @@ def test_a_scenario_made_from_the_outline_is_required_in_that_course(client_for,
     client = client_for(trainer)
     form = client.get(f"{NEW}?course={course.pk}")
     assert 'data-testid="for-course"' in form.text and "异议处理" in form.text
-    response = client.post(f"{NEW}?course={course.pk}", post_values())
+    assert f'name="for_course" value="{course.pk}"' in form.text  # the form posts to the plain address
+    response = client.post(NEW, {**post_values(), "for_course": course.pk})
     assert response.status_code == 302
     scenario = Scenario.objects.get(code="brief-made")
     assert ScenarioRequirement.objects.filter(scenario=scenario, course=course).exists()
@@ -71,7 +72,7 @@ def test_a_course_the_trainer_may_not_edit_is_ignored(client_for, trainer, raw):
     value = other.pk if raw == "other" else raw
     client = client_for(trainer)
     assert 'data-testid="for-course"' not in client.get(f"{NEW}?course={value}").text
-    assert client.post(f"{NEW}?course={value}", post_values()).status_code == 302
+    assert client.post(NEW, {**post_values(), "for_course": value}).status_code == 302
     assert not ScenarioRequirement.objects.exists()
 
 
