@@ -613,30 +613,41 @@ def _start(*, quiz: Quiz, user) -> Attempt:
         quiz_id=quiz.pk, user_id=user.pk
     ):
         raise AssessmentError("no_attempts_left", _("You have used all the attempts allowed for this quiz."))
-    picked = _pick_versions(quiz)
-    if not picked:
-        raise AssessmentError("no_questions", _("This quiz has no questions yet."))
-    rng = _rng()
-    if quiz.shuffle_questions:
-        rng.shuffle(picked)
+    drawn = _draw(quiz)
     attempt = Attempt.objects.create(
         quiz=quiz,
         user=user,
         number=used + 1,
         started_at=now,
         deadline=_deadline(quiz, now),
-        max_score=sum((points for _v, points in picked), Decimal("0")),
+        max_score=sum((points for _v, _keys, points in drawn), Decimal("0")),
     )
-    items = []
-    for order, (version, points) in enumerate(picked, start=1):
-        keys = [o["key"] for o in version.options]
-        if quiz.shuffle_options and version.qtype in CHOICE_TYPES:
-            rng.shuffle(keys)
-        items.append(AttemptItem(attempt=attempt, order=order, version=version, option_order=keys, points=points))
+    items = [
+        AttemptItem(attempt=attempt, order=order, version=version, option_order=keys, points=points)
+        for order, (version, keys, points) in enumerate(drawn, start=1)
+    ]
     AttemptItem.objects.bulk_create(items)
     if all(item.pk for item in items):  # the database returned their ids (PostgreSQL, SQLite)
         attempt.new_items = items  # selectors.attempt_items shows these instead of reading them again
     return attempt
+
+
+def _draw(quiz: Quiz) -> list[tuple]:
+    """What an attempt started now gets, in order: (version, option keys in the order shown, points), with the random
+    rules drawn and questions and options shuffled as the quiz says. The attempt and the preview both draw here."""
+    picked = _pick_versions(quiz)
+    if not picked:
+        raise AssessmentError("no_questions", _("This quiz has no questions yet."))
+    rng = _rng()
+    if quiz.shuffle_questions:
+        rng.shuffle(picked)
+    drawn = []
+    for version, points in picked:
+        keys = [o["key"] for o in version.options]
+        if quiz.shuffle_options and version.qtype in CHOICE_TYPES:
+            rng.shuffle(keys)
+        drawn.append((version, keys, points))
+    return drawn
 
 
 def _clean_answer(*, item_id: int, qtype: str, option_order: list, value):
@@ -1314,19 +1325,10 @@ def quiz_preview_draw(*, quiz: Quiz) -> list[AttemptItem]:
     """The questions an attempt started now would get (random rules drawn fresh, options shuffled as the quiz says),
     as unsaved AttemptItems numbered 1..n (their `id` is the number): nothing is written. AssessmentError when the
     quiz could not start (no questions, a rule its bank cannot fill)."""
-    picked = _pick_versions(quiz)
-    if not picked:
-        raise AssessmentError("no_questions", _("This quiz has no questions yet."))
-    rng = _rng()
-    if quiz.shuffle_questions:
-        rng.shuffle(picked)
-    items = []
-    for order, (version, points) in enumerate(picked, start=1):
-        keys = [o["key"] for o in version.options]
-        if quiz.shuffle_options and version.qtype in CHOICE_TYPES:
-            rng.shuffle(keys)
-        items.append(AttemptItem(id=order, order=order, version=version, option_order=keys, points=points))
-    return items
+    return [
+        AttemptItem(id=order, order=order, version=version, option_order=keys, points=points)
+        for order, (version, keys, points) in enumerate(_draw(quiz), start=1)
+    ]
 
 
 def quiz_preview_check(*, posted) -> tuple[list[AttemptItem], Decimal, Decimal, bool]:
