@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from lms import import_limits
+from lms.spreadsheets import append_row
 from trainees import importing
 
 SINGLE, MULTIPLE, TRUE_FALSE, SHORT, NUMERIC, ESSAY = "single", "multiple", "truefalse", "short", "numeric", "essay"
@@ -918,9 +919,9 @@ def export_xlsx(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "试题"
-    sheet.append(TEMPLATE_COLUMNS)
+    append_row(sheet, TEMPLATE_COLUMNS)
     for row in TEMPLATE_EXAMPLES if examples else (question_row(q) for q in questions):
-        sheet.append(row)
+        append_row(sheet, row)  # a stem or tag starting with "=" stays text, never a formula
     for column, width in zip("ABCDEFGHIJKLMN", (8, 40, 16, 16, 16, 16, 12, 12, 10, 30, 14, 6, 10, 12), strict=True):
         sheet.column_dimensions[column].width = width
     if categories or competencies:
@@ -929,7 +930,7 @@ def export_xlsx(
         lists.append(("难度", DIFFICULTY_LABELS))
         allowed.append([name for name, _values in lists])
         for index in range(max(len(values) for _name, values in lists)):
-            allowed.append([values[index] if index < len(values) else None for _name, values in lists])
+            append_row(allowed, [values[index] if index < len(values) else None for _name, values in lists])
         for column in "ABCD":
             allowed.column_dimensions[column].width = 22
         for letter, target, (_name, values) in zip("ABC", ("A", "K", "M"), lists, strict=False):

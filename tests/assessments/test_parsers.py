@@ -315,3 +315,44 @@ def test_text_formats_refuse_gbk_with_the_line_of_the_first_bad_byte():
 def test_csv_in_no_known_encoding_gets_the_shared_message():
     with pytest.raises(FileRejected, match="neither UTF-8 nor GBK"):
         parse_upload(data=b"\x81\x30\x81" * 3, fmt="csv", max_bytes=10**6)
+
+
+def test_excel_export_writes_text_that_looks_like_a_formula_as_text():
+    """A stem, option or tag starting with "=" is exported as text (no formula cell Excel would run, no cached value
+    an import would read instead), and comes back the same."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    hostile = (
+        'type,stem,option_a,option_b,answer,tags\nsingle,"=HYPERLINK(""http://x.example/"",""点此"")",'
+        "=1+1,@SUM(A1),A,=cmd\n"
+    )
+    first = parse_csv(hostile).questions
+    assert first and first[0]["stem"].startswith("=HYPERLINK")
+    data = parsers.export_xlsx(first)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    cells = [c for row in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2) for c in row if c.value]
+    assert all(c.data_type in ("s", "n") for c in cells)
+    again = parse_xlsx(data)
+    assert again.errors == []
+    assert again.questions[0]["stem"] == first[0]["stem"]
+    assert [o["text"] for o in again.questions[0]["options"]] == [o["text"] for o in first[0]["options"]]
+
+
+def test_spreadsheet_rows_keep_dates_and_numbers():
+    import datetime as dt
+
+    from lms.spreadsheets import append_row
+
+    sheet = Workbook().active
+    when = dt.datetime(2026, 12, 8, 1, 30, tzinfo=dt.UTC)
+    append_row(sheet, ["=A1", 3, 2.5, dt.date(2026, 12, 8), when, None])
+    text, integer, real, day, moment, empty = sheet[1]
+    assert (text.data_type, text.value) == ("s", "=A1")
+    assert integer.data_type == real.data_type == "n"
+    assert day.is_date and day.number_format == "yyyy-mm-dd"
+    assert moment.is_date and moment.value == dt.datetime(2026, 12, 8, 9, 30)  # Asia/Shanghai, as people read it
+    assert empty.value is None
