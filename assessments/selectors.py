@@ -48,6 +48,7 @@ from courses.course_selectors import courses_for_author
 from courses.models import Category, Competency, Course, TrainingPlan
 from learning.models import Enrollment
 from learning.requirements import Requirement, RequirementState
+from lms.ids import parse_ids
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from trainees.models import Team
 from trainees.selectors import managed_team_ids, people_for_user, teams_for_user
@@ -417,9 +418,9 @@ def question_picker(
 
 def builder_questions(*, user, question_ids: Iterable[int]) -> list[Question]:
     """The chosen questions of the builder, in the given order (unknown or retired ids are dropped), in one query."""
-    ids = [i for i in question_ids]
+    ids = parse_ids(question_ids)  # a number past 64 bits is no question (and SQLite could not bind it)
     found = question_picker(user=user).in_bulk(ids)
-    return [found[i] for i in dict.fromkeys(ids) if i in found]
+    return [found[i] for i in ids if i in found]
 
 
 def _rule_label(rule: dict) -> str:

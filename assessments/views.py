@@ -28,6 +28,7 @@ from assessments.forms import (
 )
 from assessments.models import Attempt, QuestionType, Quiz
 from courses.models import Category, Competency
+from lms.ids import parse_id, parse_ids
 from lms.permissions import role_required
 from lms.roles import MANAGER, TRAINER
 
@@ -314,12 +315,12 @@ def _builder_initial(request, quiz: Quiz) -> dict:
     initial: dict = {}
     if quiz.pk:
         return initial
-    course_id, plan_id = request.GET.get("course", ""), request.GET.get("plan", "")
-    if course_id.isdigit() and selectors.quiz_prefill_course(user=request.user, course_id=int(course_id)):
-        initial["course"] = int(course_id)
+    course_id, plan_id = parse_id(request.GET.get("course")), parse_id(request.GET.get("plan"))
+    if course_id and selectors.quiz_prefill_course(user=request.user, course_id=course_id):
+        initial["course"] = course_id
         initial["is_final"] = request.GET.get("final") == "1"
-    if plan_id.isdigit() and selectors.quiz_prefill_plan(user=request.user, plan_id=int(plan_id)):
-        initial["plan"] = int(plan_id)
+    if plan_id and selectors.quiz_prefill_plan(user=request.user, plan_id=plan_id):
+        initial["plan"] = plan_id
         day = request.GET.get("day", "")
         if day.isdigit():
             initial["plan_day"] = int(day)
@@ -335,7 +336,7 @@ def _limit_links(request, form, quiz: Quiz) -> None:
 def _chosen_from_post(request) -> tuple[list[int], dict[int, Decimal | None], list[str]]:
     """The builder's chosen list as posted: question ids in order, their points, and the problems with them. The
     no-JavaScript buttons (add, remove, up, down) change the list before it is shown again."""
-    ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("questions") if v.isdigit()))
+    ids = parse_ids(request.POST.getlist("questions"))
     points: dict[int, Decimal | None] = {}
     errors = []
     for qid in ids:
@@ -350,15 +351,15 @@ def _chosen_from_post(request) -> tuple[list[int], dict[int, Decimal | None], li
             points[qid] = value.quantize(Decimal("0.01"))
     if any(v is None for v in points.values()):
         errors.append(_("Each question's points must be a number above 0 (such as 1 or 2.5)."))
-    add, remove = request.POST.get("add", ""), request.POST.get("remove", "")
-    if add.isdigit() and int(add) not in ids:
-        ids.append(int(add))
-    if remove.isdigit() and int(remove) in ids:
-        ids.remove(int(remove))
+    add, remove = parse_id(request.POST.get("add")), parse_id(request.POST.get("remove"))
+    if add and add not in ids:
+        ids.append(add)
+    if remove in ids:
+        ids.remove(remove)
     for direction, step in (("up", -1), ("down", 1)):
-        moved = request.POST.get(direction, "")
-        if moved.isdigit() and int(moved) in ids:
-            i = ids.index(int(moved))
+        moved = parse_id(request.POST.get(direction))
+        if moved in ids:
+            i = ids.index(moved)
             j = i + step
             if 0 <= j < len(ids):
                 ids[i], ids[j] = ids[j], ids[i]
@@ -382,7 +383,9 @@ def quiz_edit(request, quiz_id: int | None = None):
     list_errors: list[str] = []
     rule_errors: list[str] = []
     if request.method == "POST":
-        form = QuizBuilderForm(request.POST, instance=quiz)
+        data = request.POST.copy()  # ids that no row can have (past 64 bits) never reach a query
+        data.setlist("questions", [str(i) for i in parse_ids(request.POST.getlist("questions"))])
+        form = QuizBuilderForm(data, instance=quiz)
         _limit_links(request, form, quiz)
         rules = BuilderRuleFormSet(request.POST, prefix="rules")
         ids, points, list_errors = _chosen_from_post(request)
@@ -460,8 +463,8 @@ def _picker_filters(request) -> dict:
     qtype = source.get("pick_type", "")
     return {
         "search": source.get("pick_q", "").strip()[:200],
-        "category_id": number("pick_category"),
-        "competency_id": number("pick_competency"),
+        "category_id": parse_id(source.get("pick_category")),
+        "competency_id": parse_id(source.get("pick_competency")),
         "qtype": qtype if qtype in QuestionType.values else "",
         "difficulty": number("pick_difficulty", 1, 5),
     }
@@ -516,14 +519,16 @@ def quiz_rule_count(request):
     for key, value in request.GET.items():
         values[key.rsplit("-", 1)[-1]] = value.strip()
 
-    def number(name, high=None):
-        value = values.get(name, "")
-        return int(value) if value.isdigit() and 0 < int(value) <= (high or 10**6) else None
+    def number(name, high):
+        value = parse_id(values.get(name))
+        return value if value is not None and value <= high else None
 
     matching = selectors.rule_match_count(
-        category_id=number("category"), competency_id=number("competency"), difficulty=number("difficulty", 5)
+        category_id=parse_id(values.get("category")),
+        competency_id=parse_id(values.get("competency")),
+        difficulty=number("difficulty", 5),
     )
-    wanted = number("count")
+    wanted = number("count", 10**6)
     return render(
         request,
         "assessments/quiz_rule_count.html",
@@ -634,7 +639,7 @@ def question_bulk(request):
     """The bank's action bar: one change to the chosen questions, all or none; back to the list as it was filtered."""
     back = _next_or(request, reverse("assessments:questions"))
     form = QuestionBulkForm(request.POST)
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     if not form.is_valid():
         messages.error(request, _("Choose what to do with the chosen questions."))
         return redirect(back)

@@ -57,6 +57,7 @@ from dashboards.models import (
 )
 from dashboards.services import EVERYTHING, week_start
 from learning.models import Certificate, Enrollment
+from lms.ids import MAX_ID
 from lms.roles import MANAGER, has_role, is_admin
 from lms.storable import text_problem
 from practice.models import CoachingComment, PracticeSession, Scenario, ScoreOverride
@@ -122,9 +123,6 @@ def dashboard_root_teams(*, user, with_children: bool = False) -> list[Team]:
     if roots:
         _with_children(rows, roots[0])
     return roots
-
-
-MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField (and SQLite) can hold
 
 
 def dashboard_team_get(*, user, team_id, with_children: bool = False) -> Team:

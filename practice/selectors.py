@@ -16,6 +16,7 @@ from courses.course_selectors import courses_for_author
 from courses.models import Course
 from learning.models import Enrollment
 from learning.requirements import Requirement, RequirementState
+from lms.ids import parse_id
 from lms.roles import MANAGER, TRAINER, has_role, is_admin
 from practice.engine.reasons import COMPLIANCE_RULES, WHY, render
 from practice.engine.scoring import SCORER_VERSION, band_for
@@ -939,7 +940,5 @@ def course_outline_scenario_actions(*, user, course) -> list[dict]:
 
 def course_for_new_scenario(*, user, raw) -> Course | None:
     """The course named by `?course=` on the new-scenario page, when the user may edit it; else None."""
-    try:
-        return courses_for_author(user=user).get(pk=int(raw))
-    except (Course.DoesNotExist, ValueError, TypeError, OverflowError):
-        return None
+    pk = parse_id(raw)
+    return courses_for_author(user=user).filter(pk=pk).first() if pk else None
